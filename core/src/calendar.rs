@@ -1,0 +1,247 @@
+//! Japan dates, JST timestamps and Japanese era dates (和暦) (SPEC §2).
+//!
+//! Business dates are Japan dates (JST, UTC+9, no daylight saving);
+//! timestamps are instants, stored in UTC. The core never reads the wall
+//! clock: a [`Clock`] is passed in.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use thiserror::Error;
+
+/// Why a date or timestamp was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CalendarError {
+    /// Not an ISO 8601 calendar date `YYYY-MM-DD`.
+    #[error("invalid date {value:?}: expected YYYY-MM-DD")]
+    InvalidDate {
+        /// The value as given.
+        value: String,
+    },
+    /// Not an RFC 3339 timestamp with an offset.
+    #[error("invalid timestamp {value:?}: expected RFC 3339 with an offset, e.g. 2025-04-01T10:00:00+09:00")]
+    InvalidTimestamp {
+        /// The value as given.
+        value: String,
+    },
+    /// A date that no Japanese era covers (before 1873-01-01, when Japan
+    /// adopted the Gregorian calendar).
+    #[error("{date} is outside the range of Japanese era dates (from 1873-01-01)")]
+    DateOutOfRange {
+        /// The date.
+        date: NaiveDate,
+    },
+}
+
+impl CalendarError {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CalendarError::InvalidDate { .. } => "invalid_date",
+            CalendarError::InvalidTimestamp { .. } => "invalid_timestamp",
+            CalendarError::DateOutOfRange { .. } => "date_out_of_range",
+        }
+    }
+}
+
+/// Japan Standard Time, UTC+9.
+pub fn jst() -> FixedOffset {
+    // 9 hours is always within ±24 h, so the fallback is never taken.
+    FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// Parses an ISO 8601 calendar date `YYYY-MM-DD`.
+pub fn parse_date(input: &str) -> Result<NaiveDate, CalendarError> {
+    NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d").map_err(|_| CalendarError::InvalidDate {
+        value: input.to_owned(),
+    })
+}
+
+/// Parses an RFC 3339 timestamp (an offset is required) into UTC.
+pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, CalendarError> {
+    DateTime::parse_from_rfc3339(input.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| CalendarError::InvalidTimestamp {
+            value: input.to_owned(),
+        })
+}
+
+/// 00:00 JST at the start of a Japan date, as an instant.
+pub fn start_of_day_jst(date: NaiveDate) -> DateTime<Utc> {
+    date.and_time(NaiveTime::MIN)
+        .and_local_timezone(jst())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        // A fixed offset has exactly one mapping; this arm is unreachable.
+        .unwrap_or_else(|| Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN)))
+}
+
+/// The instant in JST, for display (`2025-10-01T00:00:00+09:00`).
+pub fn to_jst(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&jst())
+}
+
+/// The Japan date on which an instant falls.
+pub fn jst_date(t: DateTime<Utc>) -> NaiveDate {
+    to_jst(t).date_naive()
+}
+
+/// Where the core gets "now" from. Services take one; tests pin it.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Today's Japan date.
+    fn today_jst(&self) -> NaiveDate {
+        jst_date(self.now())
+    }
+}
+
+/// A clock that always says the same instant (tests, batch re-runs, demos).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// A Japanese era (元号) of the modern calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Era {
+    /// 明治, from 1868 (dates from 1873-01-01 only).
+    Meiji,
+    /// 大正, from 1912-07-30.
+    Taisho,
+    /// 昭和, from 1926-12-25.
+    Showa,
+    /// 平成, from 1989-01-08.
+    Heisei,
+    /// 令和, from 2019-05-01.
+    Reiwa,
+}
+
+impl Era {
+    /// The era's name in kanji (令和).
+    pub fn kanji(self) -> &'static str {
+        match self {
+            Era::Meiji => "明治",
+            Era::Taisho => "大正",
+            Era::Showa => "昭和",
+            Era::Heisei => "平成",
+            Era::Reiwa => "令和",
+        }
+    }
+
+    /// The era's name in Roman letters (Reiwa).
+    pub fn romaji(self) -> &'static str {
+        match self {
+            Era::Meiji => "Meiji",
+            Era::Taisho => "Taisho",
+            Era::Showa => "Showa",
+            Era::Heisei => "Heisei",
+            Era::Reiwa => "Reiwa",
+        }
+    }
+
+    /// The first day of the era, and the Gregorian year that is its year 1.
+    fn start(self) -> (i32, u32, u32) {
+        match self {
+            Era::Meiji => (1868, 1, 25),
+            Era::Taisho => (1912, 7, 30),
+            Era::Showa => (1926, 12, 25),
+            Era::Heisei => (1989, 1, 8),
+            Era::Reiwa => (2019, 5, 1),
+        }
+    }
+}
+
+/// The first date that has a 和暦 rendering: Japan adopted the Gregorian
+/// calendar on 明治6年1月1日.
+const FIRST_WAREKI_DATE: (i32, u32, u32) = (1873, 1, 1);
+
+/// A date in the Japanese calendar (和暦), as printed on documents.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use sesshu_core::calendar::WarekiDate;
+/// let d = NaiveDate::from_ymd_opt(2019, 5, 1).unwrap();
+/// assert_eq!(WarekiDate::from_date(d).unwrap().to_string(), "令和元年5月1日");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WarekiDate {
+    /// The era.
+    pub era: Era,
+    /// The year of the era, 1 = 元年.
+    pub year: u32,
+    /// Month 1–12.
+    pub month: u32,
+    /// Day 1–31.
+    pub day: u32,
+}
+
+impl WarekiDate {
+    /// Converts a Gregorian date; dates before 1873-01-01 are out of range.
+    pub fn from_date(date: NaiveDate) -> Result<Self, CalendarError> {
+        let ymd = (date.year(), date.month(), date.day());
+        if ymd < FIRST_WAREKI_DATE {
+            return Err(CalendarError::DateOutOfRange { date });
+        }
+        let era = [Era::Reiwa, Era::Heisei, Era::Showa, Era::Taisho, Era::Meiji]
+            .into_iter()
+            .find(|e| ymd >= e.start())
+            .unwrap_or(Era::Meiji);
+        let year = u32::try_from(date.year() - era.start().0 + 1).unwrap_or(1);
+        Ok(WarekiDate {
+            era,
+            year,
+            month: date.month(),
+            day: date.day(),
+        })
+    }
+}
+
+impl std::fmt::Display for WarekiDate {
+    /// `令和元年5月1日`, `平成31年4月30日`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.era.kanji())?;
+        if self.year == 1 {
+            f.write_str("元")?;
+        } else {
+            write!(f, "{}", self.year)?;
+        }
+        write!(f, "年{}月{}日", self.month, self.day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).expect("test date")
+    }
+
+    #[test]
+    fn era_boundaries() {
+        let w = |s| WarekiDate::from_date(d(s)).map(|w| w.to_string());
+        assert_eq!(w("2019-05-01"), Ok("令和元年5月1日".into()));
+        assert_eq!(w("2019-04-30"), Ok("平成31年4月30日".into()));
+        assert_eq!(w("1912-07-29"), Ok("明治45年7月29日".into()));
+        assert_eq!(w("1873-01-01"), Ok("明治6年1月1日".into()));
+        assert_eq!(
+            w("1872-12-31").map_err(|e| e.code()),
+            Err("date_out_of_range")
+        );
+    }
+
+    #[test]
+    fn jst_midnight() {
+        assert_eq!(
+            start_of_day_jst(d("2025-10-01")),
+            parse_timestamp("2025-09-30T15:00:00Z").expect("ts")
+        );
+        assert!(parse_timestamp("2025-09-30T15:00:00").is_err());
+        assert!(parse_date("2025-02-30").is_err());
+    }
+}

@@ -1,0 +1,75 @@
+//! The crate-wide error: one variant per area, each carrying that area's
+//! typed error. Bindings map this one type.
+
+use thiserror::Error as ThisError;
+
+use crate::{
+    accounts::{ExtractionError, InactivityError, PasswordPolicyError},
+    bank_account::BankAccountError,
+    calendar::CalendarError,
+    certificate::CertificateError,
+    identifiers::IdentifierError,
+    organisation::OrganisationError,
+    questionnaire::QuestionnaireError,
+    records::RecordError,
+    residency::ResidencyError,
+};
+
+/// Any error the core returns. [`Error::code`] is the stable machine code
+/// (the codes the scenarios use); `Display` is the human message.
+#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum Error {
+    /// A code, number or name failed validation.
+    #[error(transparent)]
+    Identifier(#[from] IdentifierError),
+    /// A date, timestamp or 和暦 conversion failed.
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    /// An organisation type or role was refused.
+    #[error(transparent)]
+    Organisation(#[from] OrganisationError),
+    /// A residency history was refused.
+    #[error(transparent)]
+    Residency(#[from] ResidencyError),
+    /// A vaccination record was refused.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// A certificate request was refused.
+    #[error(transparent)]
+    Certificate(#[from] CertificateError),
+    /// A questionnaire answer could not be read.
+    #[error(transparent)]
+    Questionnaire(#[from] QuestionnaireError),
+    /// A bank-account application step was refused.
+    #[error(transparent)]
+    BankAccount(#[from] BankAccountError),
+    /// A first-administrator extraction row was refused.
+    #[error(transparent)]
+    Extraction(#[from] ExtractionError),
+    /// A password policy is not self-consistent.
+    #[error(transparent)]
+    PasswordPolicy(#[from] PasswordPolicyError),
+    /// An inactivity-suspension input was refused.
+    #[error(transparent)]
+    Inactivity(#[from] InactivityError),
+}
+
+impl Error {
+    /// The stable machine code, e.g. `invalid_municipality_code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Identifier(e) => e.code(),
+            Error::Calendar(e) => e.code(),
+            Error::Organisation(e) => e.code(),
+            Error::Residency(e) => e.code(),
+            Error::Record(e) => e.code(),
+            Error::Certificate(e) => e.code(),
+            Error::Questionnaire(e) => e.code(),
+            Error::BankAccount(e) => e.code(),
+            Error::Extraction(e) => e.code(),
+            Error::PasswordPolicy(e) => e.code(),
+            Error::Inactivity(e) => e.code(),
+        }
+    }
+}

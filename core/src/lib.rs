@@ -1,0 +1,36 @@
+//! # sesshu-core — the rules of municipal vaccination administration (予防接種事務)
+//!
+//! A pure, deterministic rules library: no I/O, no wall clock, no random
+//! source. Every input is validated at the boundary into a typed value, and
+//! every refusal is a typed error with a stable machine [`code`](Error::code).
+//!
+//! The areas, each a module named for the domain:
+//!
+//! | module | rule (see `shared/SPEC.md`) |
+//! | --- | --- |
+//! | [`identifiers`] | codes and numbers: 全国地方公共団体コード, 医療機関コード, GTIN, GS1, 全銀 bank data, passports (§2) |
+//! | [`calendar`] | Japan dates, JST timestamps and 和暦 (§2) |
+//! | [`organisation`] | organisation types and the roles they may grant (§1) |
+//! | [`residency`] | residency history (住民記録の異動) and where a person lives on a date (§3) |
+//! | [`records`] | vaccination records and who may see, certify and view them (§3) |
+//! | [`certificate`] | 予防接種済証 form selection (§6) |
+//! | [`delivery`] | records to deliver to a health-management system (§4) |
+//! | [`questionnaire`] | 予診票 answers the medical institution changed (§5) |
+//! | [`bank_account`] | medical institutions' bank-account applications (§10) |
+//! | [`accounts`] | first-administrator extraction, password policy, inactivity suspension (§14) |
+
+pub mod accounts;
+pub mod bank_account;
+pub mod calendar;
+pub mod certificate;
+pub mod delivery;
+mod error;
+pub mod identifiers;
+mod macros;
+pub mod organisation;
+pub mod questionnaire;
+pub mod records;
+pub mod residency;
+mod text;
+
+pub use error::Error;

@@ -1,0 +1,138 @@
+//! Vaccination records (予防接種記録) and who may see, certify and view them
+//! (SPEC §3, the core rule).
+
+use chrono::NaiveDate;
+use thiserror::Error;
+
+use crate::identifiers::MunicipalityCode;
+use crate::macros::named_enum;
+use crate::residency::{ResidenceStatus, ResidencyHistory};
+
+/// Why a record was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// Not one of routine, temporary, voluntary.
+    #[error("unknown vaccination category {value:?}: expected routine, temporary or voluntary")]
+    InvalidCategory {
+        /// The value as given.
+        value: String,
+    },
+}
+
+impl RecordError {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RecordError::InvalidCategory { .. } => "invalid_category",
+        }
+    }
+}
+
+named_enum! {
+    /// The legal category of a vaccination.
+    pub enum Category {
+        /// 定期接種: routine, under the Preventive Vaccination Act.
+        Routine = "routine",
+        /// 臨時接種: temporary, under the Act.
+        Temporary = "temporary",
+        /// 任意接種: voluntary; never certified by a municipality.
+        Voluntary = "voluntary",
+    }
+    unknown: RecordError = |v| RecordError::InvalidCategory { value: v.to_owned() };
+}
+
+/// The facts of a record that the access rule reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RecordFacts {
+    /// The municipality responsible for the record: where the person lived
+    /// when the vaccination was given.
+    pub responsible: MunicipalityCode,
+    /// 定期 / 臨時 / 任意.
+    pub category: Category,
+    /// Marked erroneous by a municipality's review (間違い接種等).
+    pub erroneous: bool,
+}
+
+/// What the rule decides for one record and one municipality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Access {
+    /// The municipality's staff may see it (query, download, disclosure).
+    pub visible: bool,
+    /// The municipality may certify it (予防接種済証).
+    pub certifiable: bool,
+    /// The person sees it on the portal (マイナポータル).
+    pub portal: bool,
+}
+
+/// The access rule for one person, one municipality and one date: evaluate
+/// it once per person, then per record.
+///
+/// ```
+/// use sesshu_core::{calendar::parse_date, identifiers::MunicipalityCode};
+/// use sesshu_core::records::{Category, RecordAccess, RecordFacts};
+/// use sesshu_core::residency::{ResidencyHistory, ResidencyInterval};
+/// let chiyoda = MunicipalityCode::parse("131016").unwrap();
+/// let sapporo = MunicipalityCode::parse("011002").unwrap();
+/// let history = ResidencyHistory::new(vec![
+///     ResidencyInterval { municipality: sapporo, from: parse_date("2010-01-01").unwrap(), to: Some(parse_date("2020-04-01").unwrap()) },
+///     ResidencyInterval { municipality: chiyoda, from: parse_date("2020-04-01").unwrap(), to: None },
+/// ]).unwrap();
+/// let access = RecordAccess::new(&history, chiyoda, parse_date("2025-04-01").unwrap());
+/// let from_sapporo = RecordFacts { responsible: sapporo, category: Category::Routine, erroneous: false };
+/// let a = access.evaluate(&from_sapporo);
+/// assert!(a.visible && !a.certifiable && a.portal);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordAccess {
+    municipality: MunicipalityCode,
+    status: ResidenceStatus,
+}
+
+impl RecordAccess {
+    /// The rule for `municipality` on `date`, given the person's history.
+    pub fn new(history: &ResidencyHistory, municipality: MunicipalityCode, date: NaiveDate) -> Self {
+        RecordAccess {
+            municipality,
+            status: history.status(municipality, date),
+        }
+    }
+
+    /// The person's standing with the municipality.
+    pub fn status(&self) -> ResidenceStatus {
+        self.status
+    }
+
+    /// Visible to the municipality's staff: every record of a current
+    /// resident; a former resident's records the municipality is responsible
+    /// for; nothing else. Erroneous records stay visible.
+    pub fn is_visible(&self, record: &RecordFacts) -> bool {
+        match self.status {
+            ResidenceStatus::Current => true,
+            ResidenceStatus::Former => record.responsible == self.municipality,
+            ResidenceStatus::Never => false,
+        }
+    }
+
+    /// Certifiable by the municipality: visible, its own, not voluntary, not erroneous.
+    pub fn is_certifiable(&self, record: &RecordFacts) -> bool {
+        self.is_visible(record)
+            && record.responsible == self.municipality
+            && record.category != Category::Voluntary
+            && !record.erroneous
+    }
+
+    /// All three answers for one record.
+    pub fn evaluate(&self, record: &RecordFacts) -> Access {
+        Access {
+            visible: self.is_visible(record),
+            certifiable: self.is_certifiable(record),
+            portal: on_portal(record),
+        }
+    }
+}
+
+/// Shown to the person on the portal: all their records except erroneous ones.
+pub fn on_portal(record: &RecordFacts) -> bool {
+    !record.erroneous
+}

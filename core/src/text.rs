@@ -1,0 +1,23 @@
+//! Small text helpers shared by the validators.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC-normalises `input` (full-width digits and letters become half-width).
+pub(crate) fn nfkc(input: &str) -> String {
+    input.nfkc().collect()
+}
+
+/// NFKC-normalises and trims surrounding white space.
+pub(crate) fn nfkc_trimmed(input: &str) -> String {
+    nfkc(input).trim().to_owned()
+}
+
+/// True when every character is an ASCII digit and there are exactly `len` of them.
+pub(crate) fn is_digits(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The numeric values of an ASCII digit string (callers check [`is_digits`] first).
+pub(crate) fn digit_values(s: &str) -> impl DoubleEndedIterator<Item = u32> + '_ {
+    s.bytes().map(|b| u32::from(b.wrapping_sub(b'0')))
+}
