@@ -1,1 +1,36 @@
-fn main(){}
+//! Record access (SPEC §3): one person with 10 residency intervals and 100
+//! records, evaluated for one municipality.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sesshu_benches::{as_of, municipality, person};
+use sesshu_core::records::RecordAccess;
+
+fn record_access(c: &mut Criterion) {
+    let (history, records) = person(10, 100);
+    let mut group = c.benchmark_group("record_access");
+    // One evaluation: the person's standing, then all 100 records.
+    group.throughput(Throughput::Elements(1));
+    for (label, m) in [("current_resident", 4), ("former_resident", 1)] {
+        let m = municipality(m);
+        group.bench_function(format!("person_10_intervals_100_records/{label}"), |b| {
+            b.iter(|| {
+                let access =
+                    RecordAccess::new(black_box(&history), black_box(m), black_box(as_of()));
+                let mut visible = 0usize;
+                let mut certifiable = 0usize;
+                for r in black_box(&records) {
+                    let a = access.evaluate(r);
+                    visible += usize::from(a.visible);
+                    certifiable += usize::from(a.certifiable);
+                }
+                (visible, certifiable)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, record_access);
+criterion_main!(benches);

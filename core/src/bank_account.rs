@@ -18,7 +18,7 @@ use crate::identifiers::{
     MedicalInstitutionCode, ZenginDirectory, ZenginMaster,
 };
 use crate::macros::named_enum;
-use crate::organisation::{OrganisationCode};
+use crate::organisation::OrganisationCode;
 
 /// Why a bank-account application step was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -249,7 +249,10 @@ impl Rejection {
     /// Validates a rejection: `reason_required`, then `invalid_reason`, then `note_required`.
     pub fn new(reason: Option<i64>, note: Option<&str>) -> Result<Self, BankAccountError> {
         let reason = RejectionReason::from_number(reason.ok_or(BankAccountError::ReasonRequired)?)?;
-        let note = note.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+        let note = note
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
         if reason == RejectionReason::Other && note.is_none() {
             return Err(BankAccountError::NoteRequired);
         }

@@ -91,7 +91,11 @@ pub struct RecordAccess {
 
 impl RecordAccess {
     /// The rule for `municipality` on `date`, given the person's history.
-    pub fn new(history: &ResidencyHistory, municipality: MunicipalityCode, date: NaiveDate) -> Self {
+    pub fn new(
+        history: &ResidencyHistory,
+        municipality: MunicipalityCode,
+        date: NaiveDate,
+    ) -> Self {
         RecordAccess {
             municipality,
             status: history.status(municipality, date),

@@ -11,7 +11,9 @@ use crate::identifiers::MunicipalityCode;
 #[non_exhaustive]
 pub enum ResidencyError {
     /// An interval whose end is not after its start.
-    #[error("residency interval in {municipality} from {from} to {to} does not end after it starts")]
+    #[error(
+        "residency interval in {municipality} from {from} to {to} does not end after it starts"
+    )]
     InvalidInterval {
         /// The municipality of the interval.
         municipality: MunicipalityCode,
@@ -121,7 +123,11 @@ impl ResidencyHistory {
     /// The person's standing with `municipality` on `date`.
     pub fn status(&self, municipality: MunicipalityCode, date: NaiveDate) -> ResidenceStatus {
         let mut former = false;
-        for i in self.intervals.iter().filter(|i| i.municipality == municipality) {
+        for i in self
+            .intervals
+            .iter()
+            .filter(|i| i.municipality == municipality)
+        {
             if i.contains(date) {
                 return ResidenceStatus::Current;
             }

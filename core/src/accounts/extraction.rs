@@ -202,8 +202,8 @@ enum Verdict {
 pub fn extract_first_administrators(input: &ExtractionInput) -> Extraction {
     let mut issued: BTreeSet<String> = input.already_issued.clone();
     let mut out = Extraction::default();
-    let mut handle = |raw_code: &str, org_type, verdict: Result<Verdict, ExtractionError>| {
-        match verdict {
+    let mut handle =
+        |raw_code: &str, org_type, verdict: Result<Verdict, ExtractionError>| match verdict {
             Ok(Verdict::Issue(admin)) => {
                 if issued.insert(admin.org_code.to_string()) {
                     out.issue.push(admin);
@@ -215,20 +215,34 @@ pub fn extract_first_administrators(input: &ExtractionInput) -> Extraction {
                 org_type,
                 error,
             }),
-        }
-    };
+        };
     let already = |code: &OrganisationCode| input.already_issued.contains(code.as_str());
 
     for row in &input.medical_institutions {
-        let v = examine_row(row, OrganisationType::MedicalInstitution, INSTITUTION_DELEGATIONS, &already);
+        let v = examine_row(
+            row,
+            OrganisationType::MedicalInstitution,
+            INSTITUTION_DELEGATIONS,
+            &already,
+        );
         handle(&row.code, OrganisationType::MedicalInstitution, v);
     }
     for row in &input.municipalities {
-        let v = examine_row(row, OrganisationType::Municipality, LOCAL_GOVERNMENT_DELEGATIONS, &already);
+        let v = examine_row(
+            row,
+            OrganisationType::Municipality,
+            LOCAL_GOVERNMENT_DELEGATIONS,
+            &already,
+        );
         handle(&row.code, OrganisationType::Municipality, v);
     }
     for row in &input.unions {
-        let v = examine_row(row, OrganisationType::WideAreaUnion, LOCAL_GOVERNMENT_DELEGATIONS, &already);
+        let v = examine_row(
+            row,
+            OrganisationType::WideAreaUnion,
+            LOCAL_GOVERNMENT_DELEGATIONS,
+            &already,
+        );
         handle(&row.code, OrganisationType::WideAreaUnion, v);
     }
     for row in &input.administrators {
@@ -268,7 +282,12 @@ fn examine_row(
     if !meets || already(&code) {
         return Ok(Verdict::NotIssued);
     }
-    contact(code, org_type, row.email.as_deref(), row.admin_name.as_deref())
+    contact(
+        code,
+        org_type,
+        row.email.as_deref(),
+        row.admin_name.as_deref(),
+    )
 }
 
 fn examine_administrator(
@@ -290,7 +309,12 @@ fn examine_administrator(
     if issuance != IssuanceClass::Target || already(&code) {
         return Ok(Verdict::NotIssued);
     }
-    contact(code, org_type, row.email.as_deref(), row.admin_name.as_deref())
+    contact(
+        code,
+        org_type,
+        row.email.as_deref(),
+        row.admin_name.as_deref(),
+    )
 }
 
 /// A value that is there and not blank.

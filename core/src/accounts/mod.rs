@@ -6,13 +6,10 @@ mod inactivity;
 mod password;
 
 pub use extraction::{
-    extract_first_administrators, AdministratorRow, DelegationStatus, Extraction,
-    ExtractionError, ExtractionInput, FirstAdministrator, IssuanceClass, OrganisationRow,
-    RejectedRow,
+    extract_first_administrators, AdministratorRow, DelegationStatus, Extraction, ExtractionError,
+    ExtractionInput, FirstAdministrator, IssuanceClass, OrganisationRow, RejectedRow,
 };
-pub use inactivity::{
-    AccountActivity, AccountStatus, InactivityError, InactivitySchedule,
-};
+pub use inactivity::{AccountActivity, AccountStatus, InactivityError, InactivitySchedule};
 pub use password::{
     is_common_password, PasswordContext, PasswordHistory, PasswordPolicy, PasswordPolicyError,
     PasswordViolation,

@@ -100,9 +100,7 @@ impl PasswordViolation {
             PasswordViolation::MissingDigit => "add a digit (0–9)",
             PasswordViolation::MissingSymbol => "add a symbol such as ! or #",
             PasswordViolation::ContainsUserId => "the password must not contain your user id",
-            PasswordViolation::ContainsEmail => {
-                "the password must not contain your e-mail address"
-            }
+            PasswordViolation::ContainsEmail => "the password must not contain your e-mail address",
             PasswordViolation::CommonPassword => "this password is too common",
             PasswordViolation::ReusedPassword => "this password was used recently",
             PasswordViolation::InvalidCharacter => "the password contains a control character",
@@ -223,18 +221,45 @@ impl PasswordPolicy {
         let email_local = who.email.split_once('@').map_or(who.email, |(l, _)| l);
 
         let checks = [
-            (u32::try_from(len).unwrap_or(u32::MAX) < self.min_length, V::TooShort),
-            (u32::try_from(len).unwrap_or(u32::MAX) > self.max_length, V::TooLong),
-            (self.require_lowercase && !has(char::is_ascii_lowercase), V::MissingLowercase),
-            (self.require_uppercase && !has(char::is_ascii_uppercase), V::MissingUppercase),
-            (self.require_digit && !has(char::is_ascii_digit), V::MissingDigit),
+            (
+                u32::try_from(len).unwrap_or(u32::MAX) < self.min_length,
+                V::TooShort,
+            ),
+            (
+                u32::try_from(len).unwrap_or(u32::MAX) > self.max_length,
+                V::TooLong,
+            ),
+            (
+                self.require_lowercase && !has(char::is_ascii_lowercase),
+                V::MissingLowercase,
+            ),
+            (
+                self.require_uppercase && !has(char::is_ascii_uppercase),
+                V::MissingUppercase,
+            ),
+            (
+                self.require_digit && !has(char::is_ascii_digit),
+                V::MissingDigit,
+            ),
             (self.require_symbol && !has(is_symbol), V::MissingSymbol),
-            (self.forbid_user_id && contains_folded(&lower, who.user_id), V::ContainsUserId),
-            (self.forbid_email && contains_folded(&lower, email_local), V::ContainsEmail),
-            (self.reject_common && common_passwords().contains(lower.as_str()), V::CommonPassword),
+            (
+                self.forbid_user_id && contains_folded(&lower, who.user_id),
+                V::ContainsUserId,
+            ),
+            (
+                self.forbid_email && contains_folded(&lower, email_local),
+                V::ContainsEmail,
+            ),
+            (
+                self.reject_common && common_passwords().contains(lower.as_str()),
+                V::CommonPassword,
+            ),
             (
                 self.history_size > 0
-                    && history.is_reused(&pw, usize::try_from(self.history_size).unwrap_or(usize::MAX)),
+                    && history.is_reused(
+                        &pw,
+                        usize::try_from(self.history_size).unwrap_or(usize::MAX),
+                    ),
                 V::ReusedPassword,
             ),
             (has(|c| c.is_control()), V::InvalidCharacter),

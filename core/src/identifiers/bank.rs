@@ -134,12 +134,12 @@ pub struct AccountNumber([u8; 7]);
 impl AccountNumber {
     /// Validates exactly seven digits (full-width accepted).
     pub fn parse(input: &str) -> Result<Self, IdentifierError> {
-        fixed_digits(input)
-            .map(AccountNumber)
-            .ok_or_else(|| IdentifierError::InvalidAccountNumber {
+        fixed_digits(input).map(AccountNumber).ok_or_else(|| {
+            IdentifierError::InvalidAccountNumber {
                 value: input.to_owned(),
                 reason: "must be 7 digits",
-            })
+            }
+        })
     }
 
     /// Validates one to seven digits and left-pads with zeros: only when the
@@ -200,7 +200,8 @@ impl Default for HolderNameRules {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AccountHolderName(String);
 
-const FULL_KANA: &str = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン";
+const FULL_KANA: &str =
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン";
 const HALF_KANA: &str = "ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝ";
 
 /// Small kana (full- and half-width) and their large forms.

@@ -45,7 +45,9 @@ impl EmailAddress {
                     || !l.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
         {
-            return Err(err("the domain must be dot-separated labels, e.g. city.example.lg.jp"));
+            return Err(err(
+                "the domain must be dot-separated labels, e.g. city.example.lg.jp",
+            ));
         }
         Ok(EmailAddress(s))
     }
@@ -75,7 +77,15 @@ mod tests {
                 .map(|e| e.local_part().to_owned()),
             Ok("hanako.sato".into())
         );
-        for bad in ["not-an-email", "a@b", "@x.jp", "a b@x.jp", "a@@x.jp", "a@x..jp", "a@-x.jp"] {
+        for bad in [
+            "not-an-email",
+            "a@b",
+            "@x.jp",
+            "a b@x.jp",
+            "a@@x.jp",
+            "a@x..jp",
+            "a@-x.jp",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
     }

@@ -122,9 +122,10 @@ impl Gs1ElementString {
             let slot_taken = match ai.as_str() {
                 "01" => gtin.replace(Gtin::parse(&data)?).is_some(),
                 "17" => expiry
-                    .replace(parse_yymmdd(&data).ok_or_else(|| {
-                        err(format!("({ai}) {data:?} is not a date YYMMDD"))
-                    })?)
+                    .replace(
+                        parse_yymmdd(&data)
+                            .ok_or_else(|| err(format!("({ai}) {data:?} is not a date YYMMDD")))?,
+                    )
                     .is_some(),
                 "10" => lot.replace(check_cset82(&ai, data).map_err(err)?).is_some(),
                 "21" => serial
@@ -190,10 +191,7 @@ fn split_raw(s: &str) -> Result<Vec<(String, String)>, String> {
         let after = &rest[2..];
         let (data, next) = match len {
             AiLength::Fixed(n) => {
-                let end = after
-                    .char_indices()
-                    .nth(n)
-                    .map_or(after.len(), |(i, _)| i);
+                let end = after.char_indices().nth(n).map_or(after.len(), |(i, _)| i);
                 (&after[..end], &after[end..])
             }
             AiLength::Variable(_) => {
@@ -265,7 +263,10 @@ mod tests {
     #[test]
     fn gs1_forms() {
         let raw = Gs1ElementString::parse("]d201049871234567841727060010LOT-9");
-        assert_eq!(raw.as_ref().map(|e| e.lot.clone()), Ok(Some("LOT-9".into())));
+        assert_eq!(
+            raw.as_ref().map(|e| e.lot.clone()),
+            Ok(Some("LOT-9".into()))
+        );
         let gs = Gs1ElementString::parse("010498712345678410X1\u{1d}17280229");
         assert_eq!(
             gs.map(|e| e.expiry),
@@ -276,7 +277,13 @@ mod tests {
             day0.map(|e| e.expiry),
             Ok(NaiveDate::from_ymd_opt(2028, 2, 29))
         );
-        for bad in ["", "(17)271231", "(01)04987123456784(17)271332", "(99)1", "0104987"] {
+        for bad in [
+            "",
+            "(17)271231",
+            "(01)04987123456784(17)271332",
+            "(99)1",
+            "0104987",
+        ] {
             assert!(Gs1ElementString::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(

@@ -113,10 +113,21 @@ mod tests {
 
     #[test]
     fn examples() {
-        for ok in ["0110113719", "1311234502", "2711234563", "１３１１２３４５０２"] {
+        for ok in [
+            "0110113719",
+            "1311234502",
+            "2711234563",
+            "１３１１２３４５０２",
+        ] {
             assert!(MedicalInstitutionCode::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["0110113718", "011011371", "4811234568", "0120113719", "abcdefghij"] {
+        for bad in [
+            "0110113718",
+            "011011371",
+            "4811234568",
+            "0120113719",
+            "abcdefghij",
+        ] {
             assert_eq!(
                 MedicalInstitutionCode::parse(bad).map_err(|e| e.code()),
                 Err("invalid_medical_institution_code"),

@@ -73,9 +73,14 @@ mod tests {
     #[test]
     fn spec_examples() {
         for ok in ["131016", "011002", "131041", "131130", "141003", "271004"] {
-            assert_eq!(MunicipalityCode::parse(ok).map(|c| c.to_string()), Ok(ok.into()));
+            assert_eq!(
+                MunicipalityCode::parse(ok).map(|c| c.to_string()),
+                Ok(ok.into())
+            );
         }
-        for bad in ["", "13101", "1310160", "13101A", "131017", "000001", "481000"] {
+        for bad in [
+            "", "13101", "1310160", "13101A", "131017", "000001", "481000",
+        ] {
             assert_eq!(
                 MunicipalityCode::parse(bad).map_err(|e| e.code()),
                 Err("invalid_municipality_code"),

@@ -1,0 +1,314 @@
+//! `sesshu demo`: a reproducible synthetic population, and what the rules
+//! decide about it. The same seed always prints the same report.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use chrono::{Days, NaiveDate};
+use sesshu_core::{
+    accounts::{extract_first_administrators, ExtractionInput, OrganisationRow},
+    calendar::WarekiDate,
+    certificate::{select_form, TravelDetailsInput},
+    identifiers::{MedicalInstitutionCode, MunicipalityCode},
+    records::{on_portal, Category, RecordAccess, RecordFacts},
+    residency::{ResidenceStatus, ResidencyHistory, ResidencyInterval},
+};
+
+/// Options of `sesshu demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Seed of the synthetic population.
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Number of residents to generate.
+    #[arg(long, default_value_t = 10_000)]
+    pub residents: usize,
+    /// The business date the rules are evaluated on (YYYY-MM-DD).
+    #[arg(long, default_value = "2025-04-01")]
+    pub date: String,
+}
+
+/// The municipalities of the demo: real local government codes.
+const MUNICIPALITIES: [(&str, &str); 6] = [
+    ("011002", "札幌市"),
+    ("131016", "千代田区"),
+    ("131041", "新宿区"),
+    ("131130", "渋谷区"),
+    ("141003", "横浜市"),
+    ("271004", "大阪市"),
+];
+
+/// SplitMix64: a small, fast, reproducible generator for synthetic data.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// True with probability `percent`/100.
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn date_between(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+        let span = u64::try_from((to - from).num_days()).unwrap_or(0);
+        from + Days::new(self.below(span + 1))
+    }
+}
+
+/// One synthetic person.
+struct Person {
+    history: ResidencyHistory,
+    records: Vec<RecordFacts>,
+}
+
+fn generate(rng: &mut SplitMix64, codes: &[MunicipalityCode], as_of: NaiveDate) -> Option<Person> {
+    let earliest = NaiveDate::from_ymd_opt(1950, 1, 1)?;
+    let birth = rng.date_between(earliest, as_of - Days::new(30));
+    let horizon = as_of + Days::new(180);
+    let mut intervals = Vec::new();
+    let mut from = birth;
+    let mut place = codes[usize::try_from(rng.below(codes.len() as u64)).ok()?];
+    for _ in 0..rng.below(4) {
+        let to = rng.date_between(from + Days::new(1), horizon.max(from + Days::new(1)));
+        intervals.push(ResidencyInterval {
+            municipality: place,
+            from,
+            to: Some(to),
+        });
+        from = to;
+        let others: Vec<_> = codes.iter().filter(|c| **c != place).collect();
+        place = *others[usize::try_from(rng.below(others.len() as u64)).ok()?];
+    }
+    let moved_abroad = rng.chance(3);
+    intervals.push(ResidencyInterval {
+        municipality: place,
+        from,
+        to: moved_abroad.then(|| from + Days::new(365)),
+    });
+    let history = ResidencyHistory::new(intervals).ok()?;
+
+    let mut records = Vec::new();
+    for _ in 0..2 + rng.below(7) {
+        let given_on = rng.date_between(birth, as_of);
+        let Some(responsible) = history.municipality_on(given_on) else {
+            continue;
+        };
+        let category = match rng.below(10) {
+            0..=6 => Category::Routine,
+            7 | 8 => Category::Temporary,
+            _ => Category::Voluntary,
+        };
+        records.push(RecordFacts {
+            responsible,
+            category,
+            erroneous: rng.chance(2),
+        });
+    }
+    Some(Person { history, records })
+}
+
+#[derive(Default)]
+struct Tally {
+    current: usize,
+    former: usize,
+    visible: usize,
+    certifiable: usize,
+}
+
+/// Runs the demo and writes its report to `out`.
+pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), String> {
+    let as_of = sesshu_core::calendar::parse_date(&args.date).map_err(|e| e.to_string())?;
+    let codes: Vec<MunicipalityCode> = MUNICIPALITIES
+        .iter()
+        .map(|(c, _)| MunicipalityCode::parse(c))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let mut rng = SplitMix64(args.seed);
+    let people: Vec<Person> = (0..args.residents)
+        .filter_map(|_| generate(&mut rng, &codes, as_of))
+        .collect();
+
+    let w = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
+    let wareki = WarekiDate::from_date(as_of).map_err(|e| e.to_string())?;
+    w(
+        out,
+        format!(
+            "sesshu demo — seed {}, {} residents, as of {as_of} ({wareki})",
+            args.seed,
+            people.len()
+        ),
+    )?;
+
+    let records: Vec<&RecordFacts> = people.iter().flat_map(|p| &p.records).collect();
+    let count = |c: Category| records.iter().filter(|r| r.category == c).count();
+    let intervals: usize = people.iter().map(|p| p.history.intervals().len()).sum();
+    w(out, format!(
+        "population: {} residency intervals, {} vaccination records (routine {}, temporary {}, voluntary {}; erroneous {})",
+        intervals,
+        records.len(),
+        count(Category::Routine),
+        count(Category::Temporary),
+        count(Category::Voluntary),
+        records.iter().filter(|r| r.erroneous).count()
+    ))?;
+
+    w(out, String::new())?;
+    w(out, "record access by municipality (SPEC §3)".into())?;
+    w(
+        out,
+        format!(
+            "  {:<8} {:<8} {:>8} {:>8} {:>8} {:>12}",
+            "code", "name", "current", "former", "visible", "certifiable"
+        ),
+    )?;
+    let mut tallies: BTreeMap<MunicipalityCode, Tally> = BTreeMap::new();
+    let mut form_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &people {
+        for &m in &codes {
+            let access = RecordAccess::new(&p.history, m, as_of);
+            let t = tallies.entry(m).or_default();
+            match access.status() {
+                ResidenceStatus::Current => t.current += 1,
+                ResidenceStatus::Former => t.former += 1,
+                ResidenceStatus::Never => {}
+            }
+            for r in &p.records {
+                t.visible += usize::from(access.is_visible(r));
+                if access.is_certifiable(r) {
+                    t.certifiable += 1;
+                    *form_counts
+                        .entry(certify(&mut rng, r.category))
+                        .or_default() += 1;
+                }
+            }
+        }
+    }
+    for (code, name) in MUNICIPALITIES {
+        let t = MunicipalityCode::parse(code)
+            .ok()
+            .and_then(|c| tallies.get(&c))
+            .ok_or("missing tally")?;
+        w(
+            out,
+            format!(
+                "  {code:<8} {} {:>8} {:>8} {:>8} {:>12}",
+                pad(name, 8),
+                t.current,
+                t.former,
+                t.visible,
+                t.certifiable
+            ),
+        )?;
+    }
+    let portal = records.iter().filter(|r| on_portal(r)).count();
+    w(out, format!(
+        "  portal (マイナポータル): {portal} records shown to their own persons, {} erroneous withheld",
+        records.len() - portal
+    ))?;
+
+    w(out, String::new())?;
+    w(out, "certificate forms for every certifiable record (SPEC §6; temporary: the applicant chooses)".into())?;
+    for (outcome, n) in &form_counts {
+        w(out, format!("  {} {n:>8}", pad(outcome, 32)))?;
+    }
+
+    w(out, String::new())?;
+    let input = extraction_master(&mut rng, &codes);
+    let result = extract_first_administrators(&input);
+    let mut rejected: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &result.rejected {
+        *rejected.entry(r.error.code()).or_default() += 1;
+    }
+    w(out, format!(
+        "first-administrator extraction (SPEC §14): {} institution rows, {} municipality rows → {} accounts to issue, {} rows rejected {:?}",
+        input.medical_institutions.len(),
+        input.municipalities.len(),
+        result.issue.len(),
+        result.rejected.len(),
+        rejected
+    ))?;
+    Ok(())
+}
+
+/// Pads `s` to `columns` terminal columns (CJK characters take two).
+fn pad(s: &str, columns: usize) -> String {
+    let width: usize = s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{s}{}", " ".repeat(columns.saturating_sub(width)))
+}
+
+/// Asks for a certificate as an applicant would, and names the outcome.
+fn certify(rng: &mut SplitMix64, category: Category) -> String {
+    let (requested, travel) = match category {
+        Category::Temporary if rng.chance(30) => (
+            Some(3),
+            Some(TravelDetailsInput {
+                passport_number: if rng.chance(5) {
+                    "TK-12".into()
+                } else {
+                    "TK1234567".into()
+                },
+                nationality: "JPN".into(),
+                name_roman: "YAMADA HANAKO".into(),
+            }),
+        ),
+        Category::Temporary => (Some(2), None),
+        _ => (None, None),
+    };
+    match select_form(category, requested, travel.as_ref()) {
+        Ok(sel) => format!("{} (form {})", sel.form.kanji(), sel.form.number()),
+        Err(e) => format!("refused: {}", e.code()),
+    }
+}
+
+/// A synthetic collective-contract master: institutions of Tokyo with every
+/// delegation status, some rows missing contact details.
+fn extraction_master(rng: &mut SplitMix64, codes: &[MunicipalityCode]) -> ExtractionInput {
+    const DELEGATIONS: [Option<&str>; 7] = [
+        Some("applying"),
+        Some("approved"),
+        Some("in_collective_contract"),
+        Some("returned"),
+        Some("withdrawn"),
+        Some("terminated"),
+        None,
+    ];
+    let row = |code: String, rng: &mut SplitMix64| OrganisationRow {
+        code,
+        issuance: if rng.chance(90) {
+            "target"
+        } else {
+            "not_target"
+        }
+        .into(),
+        delegation: DELEGATIONS[usize::try_from(rng.below(7)).unwrap_or(0)].map(Into::into),
+        union: None,
+        email: (!rng.chance(3)).then(|| "admin@clinic.example.jp".into()),
+        admin_name: Some("山田 花子".into()),
+    };
+    let mut input = ExtractionInput::default();
+    for n in 0..1000u32 {
+        let body = format!("1311{:04}{}", n, n % 10);
+        // The check digit is the core's rule: find the one it accepts.
+        if let Some(code) = (0..10)
+            .map(|d| format!("{body}{d}"))
+            .find(|c| MedicalInstitutionCode::parse(c).is_ok())
+        {
+            input.medical_institutions.push(row(code, rng));
+        }
+    }
+    for c in codes {
+        input.municipalities.push(row(c.to_string(), rng));
+    }
+    input
+}

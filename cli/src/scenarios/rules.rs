@@ -1,0 +1,462 @@
+//! One adapter per rule: `given` → the core's types and calls → JSON.
+//! Adapters only translate; every decision is the core's.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use sesshu_core::{
+    accounts::{
+        extract_first_administrators, AccountActivity, AccountStatus, ExtractionInput,
+        InactivitySchedule, PasswordContext, PasswordPolicy,
+    },
+    bank_account::{
+        AccountClass, AccountUsage, ApplicationRequest, BankAccount, BankAccountBook,
+        BankAccountDraft, DepositType,
+    },
+    calendar::{parse_date, parse_timestamp, WarekiDate},
+    certificate::{select_form, TravelDetailsInput},
+    delivery::{needs_delivery, DeliveryFacts},
+    identifiers::{
+        AccountHolderName, AccountNumber, BankCode, BranchCode, Gs1ElementString, Gtin,
+        HolderNameRules, MedicalInstitutionCode, MunicipalityCode, ZenginMaster,
+    },
+    organisation::{OrganisationCode, OrganisationType, Role},
+    questionnaire::{modified_items, AnswerValue, Answers},
+    records::{on_portal, Category, RecordAccess, RecordFacts},
+    residency::{ResidencyHistory, ResidencyInterval},
+};
+
+use super::input::{objects, strings, Fields, ReadError};
+
+/// A rule the runner knows: how to evaluate a case, and which output keys
+/// are ordered lists (all others compare as sets).
+pub struct Rule {
+    /// `given` → the answer, `{"error": code}`, or why the case cannot be read.
+    pub evaluate: fn(&Value) -> Result<Value, ReadError>,
+    /// Output keys whose lists are ordered.
+    pub ordered: &'static [&'static str],
+}
+
+/// The rule named `name`, if known.
+pub fn lookup(name: &str) -> Option<Rule> {
+    RULES.iter().find(|r| r.0 == name).map(|r| Rule {
+        evaluate: r.1,
+        ordered: r.2,
+    })
+}
+
+/// The rules table. Each adapter is wrapped so that a rule's refusal
+/// becomes the answer `{"error": code}`.
+macro_rules! rules {
+    ($($name:literal => $f:ident $([$($ordered:literal),*])?),+ $(,)?) => {
+        type Evaluate = fn(&Value) -> Result<Value, ReadError>;
+        const RULES: &[(&str, Evaluate, &[&str])] = &[
+            $(($name, |given| match $f(given) {
+                Ok(v) => Ok(v),
+                Err(Fail::Rule(code)) => Ok(json!({ "error": code })),
+                Err(Fail::Read(e)) => Err(e),
+            }, &[$($($ordered),*)?])),+
+        ];
+    };
+}
+
+rules! {
+    "identifiers" => identifiers,
+    "wareki" => wareki,
+    "record_access" => record_access,
+    "certificate_form" => certificate_form,
+    "role_assignment" => role_assignment,
+    "account_extraction" => account_extraction,
+    "password_policy" => password_policy,
+    "inactivity_suspension" => inactivity_suspension,
+    "record_link_diff" => record_link_diff,
+    "questionnaire_diff" => questionnaire_diff,
+    "bank_account_application" => bank_account_application ["results", "notifications"],
+}
+
+/// Why an adapter stopped: the case could not be read, or the rule refused.
+pub enum Fail {
+    Read(ReadError),
+    Rule(&'static str),
+}
+
+impl From<ReadError> for Fail {
+    fn from(e: ReadError) -> Self {
+        Fail::Read(e)
+    }
+}
+
+/// `?` for the core's results: a refusal carries its stable code.
+trait RuleResult<T> {
+    fn rule(self) -> Result<T, Fail>;
+}
+
+impl<T, E: Into<sesshu_core::Error>> RuleResult<T> for Result<T, E> {
+    fn rule(self) -> Result<T, Fail> {
+        self.map_err(|e| Fail::Rule(e.into().code()))
+    }
+}
+
+fn identifiers(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let value = g.str("value")?;
+    let normalized = |s: String| json!({ "normalized": s });
+    Ok(match g.str("kind")? {
+        "municipality_code" => normalized(MunicipalityCode::parse(value).rule()?.to_string()),
+        "medical_institution_code" => {
+            normalized(MedicalInstitutionCode::parse(value).rule()?.to_string())
+        }
+        "gtin" => normalized(Gtin::parse(value).rule()?.to_string()),
+        "account_number" => normalized(AccountNumber::parse(value).rule()?.to_string()),
+        "account_holder_name" => normalized(AccountHolderName::parse(value).rule()?.to_string()),
+        "bank_code" => normalized(BankCode::parse(value).rule()?.to_string()),
+        "branch_code" => normalized(BranchCode::parse(value).rule()?.to_string()),
+        "gs1" => {
+            let e = Gs1ElementString::parse(value).rule()?;
+            json!({
+                "gtin": e.gtin.to_string(),
+                "expiry": e.expiry.map(|d| d.to_string()),
+                "lot": e.lot,
+                "serial": e.serial,
+            })
+        }
+        other => return Err(Fail::Read(format!("unknown identifier kind {other:?}"))),
+    })
+}
+
+fn wareki(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let date = parse_date(g.str("date")?).rule()?;
+    Ok(json!({ "text": WarekiDate::from_date(date).rule()?.to_string() }))
+}
+
+fn record_access(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let municipality = MunicipalityCode::parse(g.str("municipality")?).rule()?;
+    let date = parse_date(g.str("date")?).rule()?;
+    let mut intervals = Vec::new();
+    for i in objects(g.array("residency")?, "residency[]")? {
+        intervals.push(ResidencyInterval {
+            municipality: MunicipalityCode::parse(i.str("municipality")?).rule()?,
+            from: parse_date(i.str("from")?).rule()?,
+            to: i.opt_str("to")?.map(parse_date).transpose().rule()?,
+        });
+    }
+    let history = ResidencyHistory::new(intervals).rule()?;
+    let access = RecordAccess::new(&history, municipality, date);
+    let (mut visible, mut certifiable, mut portal) = (vec![], vec![], vec![]);
+    for r in objects(g.array("records")?, "records[]")? {
+        let id = r.str("id")?;
+        let facts = RecordFacts {
+            responsible: MunicipalityCode::parse(r.str("municipality")?).rule()?,
+            category: Category::parse(r.str("category")?).rule()?,
+            erroneous: r.bool("erroneous")?,
+        };
+        let a = access.evaluate(&facts);
+        debug_assert_eq!(a.portal, on_portal(&facts));
+        for (yes, list) in [
+            (a.visible, &mut visible),
+            (a.certifiable, &mut certifiable),
+            (a.portal, &mut portal),
+        ] {
+            if yes {
+                list.push(id);
+            }
+        }
+    }
+    Ok(json!({ "visible": visible, "certifiable": certifiable, "portal": portal }))
+}
+
+fn certificate_form(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let category = Category::parse(g.str("category")?).rule()?;
+    let requested = g.opt_i64("requested_form")?;
+    let travel = match g.opt("travel") {
+        None => None,
+        Some(t) => {
+            let t = Fields::of(t, "travel")?;
+            Some(TravelDetailsInput {
+                passport_number: t.opt_str("passport_number")?.unwrap_or("").to_owned(),
+                nationality: t.opt_str("nationality")?.unwrap_or("").to_owned(),
+                name_roman: t.opt_str("name_roman")?.unwrap_or("").to_owned(),
+            })
+        }
+    };
+    let sel = select_form(category, requested, travel.as_ref()).rule()?;
+    Ok(json!({
+        "form": sel.form.number(),
+        "travel": sel.travel.map(|t| json!({
+            "passport_number": t.passport_number.to_string(),
+            "nationality": t.nationality.to_string(),
+            "name_roman": t.name_roman.to_string(),
+        })),
+    }))
+}
+
+fn role_assignment(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let org_type = OrganisationType::parse(g.str("org_type")?).rule()?;
+    let role = Role::parse(g.str("role")?).rule()?;
+    org_type.check_role(role).rule()?;
+    Ok(json!({ "ok": true }))
+}
+
+fn account_extraction(given: &Value) -> Result<Value, Fail> {
+    let input: ExtractionInput =
+        serde_json::from_value(given.clone()).map_err(|e| Fail::Read(format!("given: {e}")))?;
+    let out = extract_first_administrators(&input);
+    Ok(json!({
+        "issue": out.issue.iter().map(|a| a.org_code.to_string()).collect::<Vec<_>>(),
+        "rejected": out.rejected.iter().map(|r| json!({
+            "code": r.code,
+            "error": r.error.code(),
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+fn password_policy(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let policy: PasswordPolicy = serde_json::from_value(g.get("policy")?.clone())
+        .map_err(|e| Fail::Read(format!("given.policy: {e}")))?;
+    policy.validate().rule()?;
+    let history = strings(g.opt_array("history")?, "history[]")?;
+    let who = PasswordContext {
+        user_id: g.opt_str("user_id")?.unwrap_or(""),
+        email: g.opt_str("email")?.unwrap_or(""),
+    };
+    let violations = policy.check(who, g.str("password")?, &history[..]);
+    Ok(json!({
+        "ok": violations.is_empty(),
+        "violations": violations.iter().map(|v| v.code()).collect::<Vec<_>>(),
+    }))
+}
+
+fn inactivity_suspension(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let schedule =
+        InactivitySchedule::for_execution(parse_date(g.str("execution_date")?).rule()?).rule()?;
+    let mut candidates = Vec::new();
+    for a in objects(g.array("accounts")?, "accounts[]")? {
+        let activity = AccountActivity {
+            status: AccountStatus::parse(a.str("status")?).rule()?,
+            issued_at: parse_timestamp(a.str("issued_at")?).rule()?,
+            last_login_at: a
+                .opt_str("last_login_at")?
+                .map(parse_timestamp)
+                .transpose()
+                .rule()?,
+        };
+        if schedule.is_candidate(&activity) {
+            candidates.push(a.str("user_id")?);
+        }
+    }
+    Ok(json!({
+        "notice_date": schedule.notice_date.to_string(),
+        "threshold": schedule.threshold_jst().to_rfc3339(),
+        "candidates": candidates,
+    }))
+}
+
+fn record_link_diff(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let municipality = MunicipalityCode::parse(g.str("municipality")?).rule()?;
+    let mut deliver = Vec::new();
+    for r in objects(g.array("records")?, "records[]")? {
+        let facts = DeliveryFacts {
+            responsible: MunicipalityCode::parse(r.str("municipality")?).rule()?,
+            updated_at: parse_timestamp(r.str("updated_at")?).rule()?,
+            delivered_at: r
+                .opt_str("delivered_at")?
+                .map(parse_timestamp)
+                .transpose()
+                .rule()?,
+        };
+        if needs_delivery(municipality, &facts) {
+            deliver.push(r.str("id")?);
+        }
+    }
+    Ok(json!({ "deliver": deliver }))
+}
+
+/// A JSON answer as the core's [`AnswerValue`]; `None` for null (no answer).
+fn answer(v: &Value) -> Result<Option<AnswerValue>, Fail> {
+    Ok(Some(match v {
+        Value::Null => return Ok(None),
+        Value::Bool(b) => AnswerValue::Bool(*b),
+        Value::Number(n) => {
+            let text = n.to_string();
+            let d = Decimal::from_str(&text)
+                .or_else(|_| Decimal::from_scientific(&text))
+                .map_err(|_| Fail::Read(format!("answer {text} is not a decimal")))?;
+            AnswerValue::Number(d)
+        }
+        Value::String(s) => AnswerValue::Text(s.clone()),
+        Value::Array(items) => {
+            let mut choices = Vec::new();
+            for i in items {
+                choices.extend(answer(i)?);
+            }
+            AnswerValue::Choices(choices)
+        }
+        Value::Object(map) => AnswerValue::Group(answers(map)?),
+    }))
+}
+
+fn answers(map: &Map<String, Value>) -> Result<Answers, Fail> {
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        if let Some(a) = answer(v)? {
+            out.insert(k.clone(), a);
+        }
+    }
+    Ok(out)
+}
+
+fn questionnaire_diff(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let side = |key| {
+        g.get(key)?
+            .as_object()
+            .ok_or_else(|| Fail::Read(format!("given.{key}: expected an object")))
+    };
+    let subject = answers(side("subject")?)?;
+    let institution = answers(side("institution")?)?;
+    Ok(json!({ "modified": modified_items(&subject, &institution) }))
+}
+
+fn bank_account_draft(a: &Fields<'_>) -> Result<BankAccountDraft, Fail> {
+    Ok(BankAccountDraft {
+        class: AccountClass::parse(a.str("class")?).rule()?,
+        bank: a.str("bank")?.to_owned(),
+        branch: a.str("branch")?.to_owned(),
+        deposit_type: DepositType::parse(a.str("deposit_type")?).rule()?,
+        number: a.str("number")?.to_owned(),
+        holder: a.str("holder")?.to_owned(),
+    })
+}
+
+fn account_json(a: &BankAccount) -> Value {
+    json!({
+        "class": a.class.as_str(),
+        "bank": a.bank.as_str(),
+        "branch": a.branch.as_str(),
+        "deposit_type": a.deposit_type.as_str(),
+        "number": a.number.as_str(),
+        "holder": a.holder.as_str(),
+    })
+}
+
+/// Reads a setup value: the case's own data must be valid.
+fn setup<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> Result<T, Fail> {
+    r.map_err(|e| Fail::Read(format!("{what}: {e}")))
+}
+
+fn bank_account_application(given: &Value) -> Result<Value, Fail> {
+    let g = Fields::of(given, "given")?;
+    let mut zengin = ZenginMaster::new();
+    for z in objects(g.opt_array("zengin")?, "zengin[]")? {
+        zengin.insert(
+            setup(BankCode::parse(z.str("bank")?), "zengin")?,
+            setup(BranchCode::parse(z.str("branch")?), "zengin")?,
+        );
+    }
+    let rules = HolderNameRules::default();
+    let mut book = BankAccountBook::new(zengin.clone(), rules.clone());
+    for i in objects(g.opt_array("institutions")?, "institutions[]")? {
+        book.add_institution(
+            setup(
+                MedicalInstitutionCode::parse(i.str("code")?),
+                "institutions",
+            )?,
+            setup(
+                OrganisationCode::parse(i.str("federation")?),
+                "institutions",
+            )?,
+        );
+    }
+    if let Some(active) = g.opt("active") {
+        for (inst, usages) in Fields::of(active, "active")?.entries() {
+            let inst = setup(MedicalInstitutionCode::parse(inst), "active")?;
+            for (usage, account) in Fields::of(usages, "active.*")?.entries() {
+                let usage = setup(AccountUsage::parse(usage), "active")?;
+                let draft = bank_account_draft(&Fields::of(account, "active.*.*")?)?;
+                let account = setup(BankAccount::validate(&draft, &zengin, &rules), "active")?;
+                book.set_active(inst, usage, account);
+            }
+        }
+    }
+
+    let mut results = Vec::new();
+    for step in objects(g.array("steps")?, "steps[]")? {
+        let outcome = run_step(&mut book, &step);
+        results.push(match outcome {
+            Ok(()) => json!("ok"),
+            Err(Fail::Rule(code)) => json!({ "error": code }),
+            Err(read) => return Err(read),
+        });
+    }
+
+    let status: Map<String, Value> = book
+        .applications()
+        .iter()
+        .map(|a| (a.id.clone(), json!(a.status.as_str())))
+        .collect();
+    let mut active = Map::new();
+    for ((inst, usage), account) in book.active() {
+        let entry = active.entry(inst.to_string()).or_insert_with(|| json!({}));
+        if let Some(m) = entry.as_object_mut() {
+            m.insert(usage.as_str().to_owned(), account_json(account));
+        }
+    }
+    let notifications: Vec<Value> = book
+        .notifications()
+        .iter()
+        .map(|n| {
+            let mut v = json!({
+                "to": n.to.as_str(),
+                "event": n.event.as_str(),
+                "application": n.application,
+            });
+            if let (Some(reason), Some(m)) = (n.reason, v.as_object_mut()) {
+                m.insert("reason".into(), json!(reason.number()));
+            }
+            v
+        })
+        .collect();
+    Ok(json!({
+        "results": results,
+        "status": status,
+        "active": active,
+        "notifications": notifications,
+    }))
+}
+
+fn run_step(book: &mut BankAccountBook, step: &Fields<'_>) -> Result<(), Fail> {
+    let actor = OrganisationCode::parse(step.str("by")?).rule()?;
+    let id = step.str("id")?;
+    match step.str("action")? {
+        "apply" => {
+            let institution = step.opt_str("institution")?.unwrap_or(actor.as_str());
+            let usage = AccountUsage::parse(step.str("usage")?).rule()?;
+            let draft = bank_account_draft(&step.object("account")?)?;
+            book.apply(
+                &actor,
+                institution,
+                ApplicationRequest {
+                    id,
+                    usage,
+                    draft: &draft,
+                },
+            )
+            .rule()
+        }
+        "approve" => book.approve(&actor, id).rule(),
+        "reject" => book
+            .reject(&actor, id, step.opt_i64("reason")?, step.opt_str("note")?)
+            .rule(),
+        "delete" => book.delete(&actor, id).rule(),
+        other => Err(Fail::Read(format!("unknown action {other:?}"))),
+    }
+}

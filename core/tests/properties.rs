@@ -1,0 +1,208 @@
+//! Properties of the rules, over generated inputs.
+
+// Test code: a failed expectation is meant to stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{Days, NaiveDate};
+use proptest::prelude::*;
+use sesshu_core::{
+    calendar::{parse_date, parse_timestamp, WarekiDate},
+    identifiers::{
+        AccountHolderName, AccountNumber, BankCode, BranchCode, EmailAddress, Gs1ElementString,
+        Gtin, MedicalInstitutionCode, MunicipalityCode, Nationality, PassportNumber, RomanName,
+    },
+    organisation::{OrganisationType, Role},
+    records::{on_portal, Category, RecordAccess, RecordFacts},
+    residency::{ResidenceStatus, ResidencyHistory, ResidencyInterval},
+};
+
+const CODES: [&str; 5] = ["011002", "131016", "131041", "131130", "141003"];
+
+fn code(i: usize) -> MunicipalityCode {
+    MunicipalityCode::parse(CODES[i % CODES.len()]).expect("valid test code")
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1990, 1, 1).expect("date")
+}
+
+/// Non-overlapping intervals: (municipality, gap before, length) with the
+/// last one open or closed, given in shuffled order.
+fn history() -> impl Strategy<Value = Vec<ResidencyInterval>> {
+    (
+        prop::collection::vec((0usize..5, 0u64..400, 1u64..4000), 0..=10),
+        any::<bool>(),
+    )
+        .prop_map(|(spans, last_open)| {
+            let mut from = epoch();
+            let n = spans.len();
+            spans
+                .into_iter()
+                .enumerate()
+                .map(|(i, (m, gap, len))| {
+                    let start = from + Days::new(gap);
+                    let end = start + Days::new(len);
+                    from = end;
+                    ResidencyInterval {
+                        municipality: code(m),
+                        from: start,
+                        to: if i + 1 == n && last_open {
+                            None
+                        } else {
+                            Some(end)
+                        },
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .prop_shuffle()
+}
+
+fn records() -> impl Strategy<Value = Vec<RecordFacts>> {
+    prop::collection::vec((0usize..5, 0usize..3, prop::bool::weighted(0.2)), 0..40).prop_map(|v| {
+        v.into_iter()
+            .map(|(m, c, erroneous)| RecordFacts {
+                responsible: code(m),
+                category: Category::ALL[c],
+                erroneous,
+            })
+            .collect()
+    })
+}
+
+fn query() -> impl Strategy<Value = (usize, NaiveDate)> {
+    (0usize..5, 0u64..20_000).prop_map(|(m, d)| (m, epoch() + Days::new(d)))
+}
+
+proptest! {
+    #[test]
+    fn generated_histories_are_accepted(intervals in history()) {
+        prop_assert!(ResidencyHistory::new(intervals).is_ok());
+    }
+
+    #[test]
+    fn certifiable_is_within_visible(intervals in history(), recs in records(), (m, d) in query()) {
+        let h = ResidencyHistory::new(intervals).expect("valid");
+        let access = RecordAccess::new(&h, code(m), d);
+        for r in &recs {
+            let a = access.evaluate(r);
+            prop_assert!(!a.certifiable || a.visible, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn portal_never_shows_an_erroneous_record(recs in records()) {
+        for r in &recs {
+            prop_assert_eq!(on_portal(r), !r.erroneous);
+        }
+    }
+
+    #[test]
+    fn a_current_resident_shows_every_record(intervals in history(), recs in records(), (m, d) in query()) {
+        let h = ResidencyHistory::new(intervals).expect("valid");
+        let access = RecordAccess::new(&h, code(m), d);
+        if access.status() == ResidenceStatus::Current {
+            prop_assert!(recs.iter().all(|r| access.is_visible(r)));
+        }
+    }
+
+    #[test]
+    fn a_stranger_sees_nothing(intervals in history(), recs in records(), (m, d) in query()) {
+        let h = ResidencyHistory::new(intervals).expect("valid");
+        let access = RecordAccess::new(&h, code(m), d);
+        if access.status() == ResidenceStatus::Never {
+            prop_assert!(recs.iter().all(|r| !access.is_visible(r)));
+        }
+    }
+
+    #[test]
+    fn answers_do_not_depend_on_order(
+        intervals in history(),
+        recs in records(),
+        (m, d) in query(),
+        seed in any::<u64>(),
+    ) {
+        let h1 = ResidencyHistory::new(intervals.clone()).expect("valid");
+        let mut reversed = intervals;
+        reversed.reverse();
+        let h2 = ResidencyHistory::new(reversed).expect("valid");
+        prop_assert_eq!(&h1, &h2);
+        let a1 = RecordAccess::new(&h1, code(m), d);
+        let a2 = RecordAccess::new(&h2, code(m), d);
+        let mut shuffled: Vec<(usize, RecordFacts)> = recs.iter().copied().enumerate().collect();
+        shuffled.rotate_left(usize::try_from(seed % (recs.len().max(1) as u64)).unwrap_or(0));
+        for (i, r) in shuffled {
+            prop_assert_eq!(a2.evaluate(&r), a1.evaluate(&recs[i]));
+        }
+    }
+
+    #[test]
+    fn overlapping_intervals_are_refused(intervals in history(), extra_days in 1u64..4000) {
+        prop_assume!(!intervals.is_empty());
+        let mut v = intervals.clone();
+        let first = v[0];
+        // Starts inside an existing interval: always overlaps it.
+        v.push(ResidencyInterval {
+            municipality: code(4),
+            from: first.from,
+            to: Some(first.from + Days::new(extra_days)),
+        });
+        prop_assert_eq!(
+            ResidencyHistory::new(v).map_err(|e| e.code()),
+            Err("overlapping_residency")
+        );
+    }
+
+    #[test]
+    fn parsers_never_panic(s in any::<String>()) {
+        let _ = MunicipalityCode::parse(&s);
+        let _ = MedicalInstitutionCode::parse(&s);
+        let _ = Gtin::parse(&s);
+        let _ = Gs1ElementString::parse(&s);
+        let _ = BankCode::parse(&s);
+        let _ = BranchCode::parse(&s);
+        let _ = AccountNumber::parse(&s);
+        let _ = AccountNumber::parse_padded(&s);
+        let _ = AccountHolderName::parse(&s);
+        let _ = PassportNumber::parse(&s);
+        let _ = Nationality::parse(&s);
+        let _ = RomanName::parse(&s);
+        let _ = EmailAddress::parse(&s);
+        let _ = parse_date(&s);
+        let _ = parse_timestamp(&s);
+        let _ = Category::parse(&s);
+        let _ = Role::parse(&s);
+        let _ = OrganisationType::parse(&s);
+    }
+
+    #[test]
+    fn gs1_parser_never_panics_on_label_like_input(
+        s in "(\\(?[0-9]{2}\\)?[0-9A-Za-z\u{1d}\\-]{0,20}){0,5}"
+    ) {
+        let _ = Gs1ElementString::parse(&s);
+    }
+
+    #[test]
+    fn exactly_one_check_digit_per_municipality_body(pref in 1u32..=47, body in 0u32..1000) {
+        let valid = (0..10)
+            .filter(|d| MunicipalityCode::parse(&format!("{pref:02}{body:03}{d}")).is_ok())
+            .count();
+        prop_assert_eq!(valid, 1);
+    }
+
+    #[test]
+    fn holder_names_are_stable_once_normalised(s in "[ｦ-ﾟア-ヶa-zA-Z0-9 ().,/ー-]{1,30}") {
+        if let Ok(n) = AccountHolderName::parse(&s) {
+            prop_assert_eq!(AccountHolderName::parse(n.as_str()), Ok(n.clone()));
+        }
+    }
+
+    #[test]
+    fn wareki_preserves_date_order(a in 0u64..60_000, b in 0u64..60_000) {
+        let base = NaiveDate::from_ymd_opt(1873, 1, 1).expect("date");
+        let (da, db) = (base + Days::new(a), base + Days::new(b));
+        let (wa, wb) = (WarekiDate::from_date(da).expect("in range"), WarekiDate::from_date(db).expect("in range"));
+        prop_assert!(wa.year >= 1 && wb.year >= 1);
+        prop_assert_eq!(da.cmp(&db), wa.cmp(&wb));
+    }
+}
