@@ -19,8 +19,9 @@ use sesshu_core::{
     certificate::{select_form, TravelDetailsInput},
     delivery::{needs_delivery, DeliveryFacts},
     identifiers::{
-        AccountHolderName, AccountNumber, BankCode, BranchCode, Gs1ElementString, Gtin,
-        HolderNameRules, MedicalInstitutionCode, MunicipalityCode, ZenginMaster,
+        AccountHolderName, AccountNumber, BankCode, BranchCode, EmailAddress, Gs1ElementString,
+        Gtin, HolderNameRules, MedicalInstitutionCode, MunicipalityCode, Nationality,
+        PassportNumber, RomanName, ZenginMaster,
     },
     organisation::{OrganisationCode, OrganisationType, Role},
     questionnaire::{modified_items, AnswerValue, Answers},
@@ -113,6 +114,10 @@ fn identifiers(given: &Value) -> Result<Value, Fail> {
         "account_holder_name" => normalized(AccountHolderName::parse(value).rule()?.to_string()),
         "bank_code" => normalized(BankCode::parse(value).rule()?.to_string()),
         "branch_code" => normalized(BranchCode::parse(value).rule()?.to_string()),
+        "passport_number" => normalized(PassportNumber::parse(value).rule()?.to_string()),
+        "nationality" => normalized(Nationality::parse(value).rule()?.to_string()),
+        "name_roman" | "roman_name" => normalized(RomanName::parse(value).rule()?.to_string()),
+        "email" => normalized(EmailAddress::parse(value).rule()?.to_string()),
         "gs1" => {
             let e = Gs1ElementString::parse(value).rule()?;
             json!({
