@@ -4,22 +4,29 @@
 use thiserror::Error as ThisError;
 
 use crate::{
+    access_log::AccessLogError,
     accounts::{ExtractionError, InactivityError, PasswordPolicyError},
     bank_account::BankAccountError,
     calendar::CalendarError,
     certificate::CertificateError,
     identifiers::IdentifierError,
     organisation::OrganisationError,
+    persons::PersonError,
     questionnaire::QuestionnaireError,
     records::RecordError,
     residency::ResidencyError,
+    service::ServiceError,
+    store::StoreError,
 };
 
 /// Any error the core returns. [`Error::code`] is the stable machine code
 /// (the codes the scenarios use); `Display` is the human message.
-#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[derive(Debug, ThisError)]
 #[non_exhaustive]
 pub enum Error {
+    /// An access-log value was refused.
+    #[error(transparent)]
+    AccessLog(#[from] AccessLogError),
     /// A code, number or name failed validation.
     #[error(transparent)]
     Identifier(#[from] IdentifierError),
@@ -29,6 +36,9 @@ pub enum Error {
     /// An organisation type or role was refused.
     #[error(transparent)]
     Organisation(#[from] OrganisationError),
+    /// A person's attributes were refused.
+    #[error(transparent)]
+    Person(#[from] PersonError),
     /// A residency history was refused.
     #[error(transparent)]
     Residency(#[from] ResidencyError),
@@ -50,6 +60,12 @@ pub enum Error {
     /// A password policy is not self-consistent.
     #[error(transparent)]
     PasswordPolicy(#[from] PasswordPolicyError),
+    /// The storage engine failed or a write conflicted.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A service refused the operation (not found, not authorised, bad input).
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     /// An inactivity-suspension input was refused.
     #[error(transparent)]
     Inactivity(#[from] InactivityError),
@@ -59,9 +75,11 @@ impl Error {
     /// The stable machine code, e.g. `invalid_municipality_code`.
     pub fn code(&self) -> &'static str {
         match self {
+            Error::AccessLog(e) => e.code(),
             Error::Identifier(e) => e.code(),
             Error::Calendar(e) => e.code(),
             Error::Organisation(e) => e.code(),
+            Error::Person(e) => e.code(),
             Error::Residency(e) => e.code(),
             Error::Record(e) => e.code(),
             Error::Certificate(e) => e.code(),
@@ -70,6 +88,8 @@ impl Error {
             Error::Extraction(e) => e.code(),
             Error::PasswordPolicy(e) => e.code(),
             Error::Inactivity(e) => e.code(),
+            Error::Store(e) => e.code(),
+            Error::Service(e) => e.code(),
         }
     }
 }

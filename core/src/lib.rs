@@ -11,14 +11,19 @@
 //! | [`identifiers`] | codes and numbers: 全国地方公共団体コード, 医療機関コード, GTIN, GS1, 全銀 bank data, passports (§2) |
 //! | [`calendar`] | Japan dates, JST timestamps and 和暦 (§2) |
 //! | [`organisation`] | organisation types and the roles they may grant (§1) |
+//! | [`persons`] | persons subject to vaccination (接種対象者) |
 //! | [`residency`] | residency history (住民記録の異動) and where a person lives on a date (§3) |
 //! | [`records`] | vaccination records and who may see, certify and view them (§3) |
 //! | [`certificate`] | 予防接種済証 form selection (§6) |
 //! | [`delivery`] | records to deliver to a health-management system (§4) |
 //! | [`questionnaire`] | 予診票 answers the medical institution changed (§5) |
 //! | [`bank_account`] | medical institutions' bank-account applications (§10) |
+//! | [`access_log`] | the tamper-evident access log (アクセスログ) (§13) |
+//! | [`store`] | the storage traits and the atomic [`store::ChangeSet`] |
+//! | [`service`] | the operations bindings forward to, over a store |
 //! | [`accounts`] | first-administrator extraction, password policy, inactivity suspension (§14) |
 
+pub mod access_log;
 pub mod accounts;
 pub mod bank_account;
 pub mod calendar;
@@ -28,9 +33,12 @@ mod error;
 pub mod identifiers;
 mod macros;
 pub mod organisation;
+pub mod persons;
 pub mod questionnaire;
 pub mod records;
 pub mod residency;
+pub mod service;
+pub mod store;
 mod text;
 
 pub use error::Error;

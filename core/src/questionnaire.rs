@@ -10,6 +10,12 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum QuestionnaireError {
+    /// Stored answers that are not in the storage format.
+    #[error("stored answers cannot be read: {reason}")]
+    InvalidStoredAnswers {
+        /// Why.
+        reason: String,
+    },
     /// A number that is not a finite decimal.
     #[error("answer {item:?}: {value:?} is not a decimal number")]
     InvalidNumber {
@@ -25,6 +31,7 @@ impl QuestionnaireError {
     pub fn code(&self) -> &'static str {
         match self {
             QuestionnaireError::InvalidNumber { .. } => "invalid_answer",
+            QuestionnaireError::InvalidStoredAnswers { .. } => "invalid_stored_answers",
         }
     }
 }
@@ -33,17 +40,23 @@ impl QuestionnaireError {
 ///
 /// Equality is the rule's: numbers compare by value (`36.5 == 36.50`), and
 /// multi-choice answers compare as sets (order and repeats do not matter).
-#[derive(Debug, Clone)]
+/// The serde form (`{"n":"36.5"}`, `{"t":"なし"}`, …) is the storage format.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum AnswerValue {
     /// Yes/no.
+    #[serde(rename = "b")]
     Bool(bool),
     /// A measured or counted value, exact (体温 36.5).
+    #[serde(rename = "n")]
     Number(Decimal),
     /// Free text or a single choice.
+    #[serde(rename = "t")]
     Text(String),
     /// A multi-choice answer.
+    #[serde(rename = "c")]
     Choices(Vec<AnswerValue>),
     /// A structured answer (sub-items).
+    #[serde(rename = "g")]
     Group(BTreeMap<String, AnswerValue>),
 }
 
@@ -97,6 +110,18 @@ pub fn modified_items(subject: &Answers, institution: &Answers) -> Vec<String> {
         .collect()
 }
 
+/// The storage form of a set of answers (JSON text).
+pub fn answers_to_storage(answers: &Answers) -> String {
+    serde_json::to_string(answers).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Reads the storage form back.
+pub fn answers_from_storage(text: &str) -> Result<Answers, QuestionnaireError> {
+    serde_json::from_str(text).map_err(|e| QuestionnaireError::InvalidStoredAnswers {
+        reason: e.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +147,12 @@ mod tests {
         let subject: Answers = [("fever".into(), t("no")), ("note".into(), t("なし"))].into();
         let institution: Answers = [("fever".into(), t("yes"))].into();
         assert_eq!(modified_items(&subject, &institution), ["fever", "note"]);
+        let mut all = subject.clone();
+        all.insert("t".into(), AnswerValue::Number(Decimal::new(365, 1)));
+        all.insert(
+            "c".into(),
+            AnswerValue::Choices(vec![t("egg"), AnswerValue::Bool(true)]),
+        );
+        assert_eq!(answers_from_storage(&answers_to_storage(&all)), Ok(all));
     }
 }

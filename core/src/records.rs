@@ -4,7 +4,9 @@
 use chrono::NaiveDate;
 use thiserror::Error;
 
-use crate::identifiers::MunicipalityCode;
+use crate::identifiers::{
+    ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, VaccineCode,
+};
 use crate::macros::named_enum;
 use crate::residency::{ResidenceStatus, ResidencyHistory};
 
@@ -18,6 +20,18 @@ pub enum RecordError {
         /// The value as given.
         value: String,
     },
+    /// A dose number outside 1–99.
+    #[error("dose number {value} is not 1–99")]
+    InvalidDoseNumber {
+        /// The value as given.
+        value: i64,
+    },
+    /// A lot number that is not 1–20 printable ASCII characters.
+    #[error("invalid lot number {value:?}: 1–20 printable ASCII characters")]
+    InvalidLot {
+        /// The value as given.
+        value: String,
+    },
 }
 
 impl RecordError {
@@ -25,6 +39,8 @@ impl RecordError {
     pub fn code(&self) -> &'static str {
         match self {
             RecordError::InvalidCategory { .. } => "invalid_category",
+            RecordError::InvalidDoseNumber { .. } => "invalid_dose_number",
+            RecordError::InvalidLot { .. } => "invalid_lot",
         }
     }
 }
@@ -139,4 +155,59 @@ impl RecordAccess {
 /// Shown to the person on the portal: all their records except erroneous ones.
 pub fn on_portal(record: &RecordFacts) -> bool {
     !record.erroneous
+}
+
+/// 接種回数: which dose of the series, 1–99.
+pub fn dose_number(value: i64) -> Result<u8, RecordError> {
+    u8::try_from(value)
+        .ok()
+        .filter(|n| (1..=99).contains(n))
+        .ok_or(RecordError::InvalidDoseNumber { value })
+}
+
+/// ロット番号: NFKC, trimmed, 1–20 printable ASCII characters.
+pub fn lot_number(value: &str) -> Result<String, RecordError> {
+    let s = crate::text::nfkc_trimmed(value);
+    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(RecordError::InvalidLot {
+            value: value.to_owned(),
+        });
+    }
+    Ok(s)
+}
+
+/// A vaccination record (予防接種記録).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaccinationRecord {
+    /// The record's id.
+    pub id: RecordId,
+    /// The person vaccinated (予防接種管理番号).
+    pub person: ManagementId,
+    /// The municipality responsible: where the person lived that day.
+    pub responsible: MunicipalityCode,
+    /// 定期 / 臨時 / 任意.
+    pub category: Category,
+    /// ワクチン.
+    pub vaccine: VaccineCode,
+    /// 接種回数 (see [`dose_number`]).
+    pub dose_number: u8,
+    /// 接種日.
+    pub date: NaiveDate,
+    /// ロット番号 (see [`lot_number`]).
+    pub lot: Option<String>,
+    /// 接種医療機関.
+    pub institution: Option<MedicalInstitutionCode>,
+    /// Marked erroneous (間違い接種等).
+    pub erroneous: bool,
+}
+
+impl VaccinationRecord {
+    /// The facts the access rule reads.
+    pub fn facts(&self) -> RecordFacts {
+        RecordFacts {
+            responsible: self.responsible,
+            category: self.category,
+            erroneous: self.erroneous,
+        }
+    }
 }

@@ -8,6 +8,7 @@
 mod bank;
 mod email;
 mod gtin;
+mod ids;
 mod medical_institution;
 mod municipality;
 mod travel;
@@ -18,6 +19,7 @@ pub use bank::{
 };
 pub use email::EmailAddress;
 pub use gtin::{Gs1ElementString, Gtin};
+pub use ids::{ManagementId, RecordId, SubjectNumber, VaccineCode};
 pub use medical_institution::{MedicalInstitutionCode, ScoreTable};
 pub use municipality::MunicipalityCode;
 pub use travel::{Nationality, PassportNumber, RomanName};
@@ -121,6 +123,16 @@ pub enum IdentifierError {
         /// What is wrong with it, naming the character.
         reason: String,
     },
+    /// An opaque key (management id, subject number, record id, vaccine code).
+    #[error("invalid {kind} {value:?}: {reason}")]
+    InvalidKey {
+        /// Which key: `management_id`, `subject_number`, `record_id`, `vaccine`.
+        kind: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// E-mail address that is not of the form local@domain.
     #[error("invalid e-mail address {value:?}: {reason}")]
     InvalidEmail {
@@ -151,6 +163,13 @@ impl IdentifierError {
             IdentifierError::InvalidNationality { .. } => "invalid_nationality",
             IdentifierError::InvalidRomanName { .. } => "invalid_roman_name",
             IdentifierError::InvalidEmail { .. } => "invalid_email",
+            IdentifierError::InvalidKey { kind, .. } => match *kind {
+                "management_id" => "invalid_management_id",
+                "subject_number" => "invalid_subject_number",
+                "record_id" => "invalid_record_id",
+                "vaccine" => "invalid_vaccine",
+                _ => "invalid_key",
+            },
         }
     }
 }

@@ -1,0 +1,165 @@
+//! The operations vendors call (and every binding forwards to): persons,
+//! records, staff queries, the portal list, delivery to health-management
+//! systems, CSV export and the access log — persisted through a [`Store`].
+//!
+//! Each operation reads what it needs, lets the rules decide, and commits
+//! one [`ChangeSet`](crate::store::ChangeSet) that carries its access-log
+//! entries, so a read is never served without being logged.
+
+mod delivery;
+mod export;
+mod log;
+mod people;
+mod questionnaires;
+mod records;
+
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::calendar::Clock;
+use crate::identifiers::MunicipalityCode;
+use crate::organisation::{OrganisationCode, OrganisationType};
+use crate::store::Store;
+
+pub use delivery::{DeliveredRecord, DeliveryPull};
+pub use export::{CsvEncoding, ExportOptions};
+pub use log::VerifyReport;
+pub use people::PutOutcome;
+pub use questionnaires::QuestionnaireView;
+pub use records::{PortalRecord, RecordPage, RecordQuery, RecordRow};
+
+/// Why a service refused an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// The thing does not exist (or is not visible to the actor).
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// What.
+        entity: &'static str,
+        /// Which.
+        id: String,
+    },
+    /// The actor may not do this.
+    #[error("{actor} may not {action}")]
+    NotAuthorized {
+        /// Who.
+        actor: String,
+        /// What.
+        action: String,
+    },
+    /// A record's responsible municipality is not where the person lived that day.
+    #[error("record {record}: the person lived in {lived_in} on {date}, not {responsible}")]
+    ResponsibleMismatch {
+        /// The record.
+        record: String,
+        /// The date of vaccination.
+        date: chrono::NaiveDate,
+        /// The municipality of residence that day.
+        lived_in: MunicipalityCode,
+        /// The municipality the record names.
+        responsible: MunicipalityCode,
+    },
+    /// A character that the requested encoding cannot represent.
+    #[error("row {row}, column {column}: {character:?} cannot be written in Shift_JIS")]
+    Unencodable {
+        /// 1-based data row.
+        row: usize,
+        /// Column name.
+        column: &'static str,
+        /// The character.
+        character: char,
+    },
+    /// The same id twice in one call.
+    #[error("{entity} {id} appears more than once")]
+    Duplicate {
+        /// What.
+        entity: &'static str,
+        /// Which.
+        id: String,
+    },
+}
+
+impl ServiceError {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::NotFound { .. } => "not_found",
+            ServiceError::NotAuthorized { .. } => "not_authorized",
+            ServiceError::ResponsibleMismatch { .. } => "responsible_mismatch",
+            ServiceError::Unencodable { .. } => "unencodable_character",
+            ServiceError::Duplicate { .. } => "duplicate",
+        }
+    }
+}
+
+/// Who performs an operation: a user (or a system's token) of an organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// User id, or the name of the system's access token.
+    pub user_id: String,
+    /// The organisation's code.
+    pub organisation: OrganisationCode,
+    /// The organisation's type.
+    pub org_type: OrganisationType,
+}
+
+impl Actor {
+    /// Staff (or the system) of a municipality.
+    pub fn municipality(user_id: &str, code: MunicipalityCode) -> Self {
+        Actor {
+            user_id: user_id.to_owned(),
+            organisation: code.into(),
+            org_type: OrganisationType::Municipality,
+        }
+    }
+
+    /// The municipality the actor acts for; `not_authorized` for other organisations.
+    pub fn acting_municipality(&self, action: &str) -> Result<MunicipalityCode, ServiceError> {
+        match self.org_type {
+            OrganisationType::Municipality => {
+                MunicipalityCode::parse(self.organisation.as_str()).map_err(|_| self.refuse(action))
+            }
+            _ => Err(self.refuse(action)),
+        }
+    }
+
+    /// A `not_authorized` refusal for `action`.
+    pub fn refuse(&self, action: &str) -> ServiceError {
+        ServiceError::NotAuthorized {
+            actor: format!("{} ({} {})", self.user_id, self.org_type, self.organisation),
+            action: action.to_owned(),
+        }
+    }
+}
+
+/// The sesshu services over one store and one clock.
+#[derive(Clone)]
+pub struct Sesshu {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Sesshu {
+    /// Services over `store`, telling time by `clock`.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Sesshu { store, clock }
+    }
+
+    /// The store (for batch tools and tests).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Now, to the microsecond (what every engine stores exactly).
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DurationRound::duration_trunc(self.clock.now(), chrono::TimeDelta::microseconds(1))
+            .unwrap_or_else(|_| self.clock.now())
+    }
+}

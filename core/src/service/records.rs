@@ -1,0 +1,350 @@
+//! Vaccination records: writing, the staff query (H-3-2) and the portal
+//! list (H-3-3).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use crate::access_log::{AccessAction, AccessLogDraft};
+use crate::identifiers::{ManagementId, RecordId, SubjectNumber, VaccineCode};
+use crate::organisation::OrganisationType;
+use crate::persons::Person;
+use crate::records::{on_portal, RecordAccess, VaccinationRecord};
+use crate::store::{ChangeSet, Expected, PersonFilter, StoredRecord, Write};
+use crate::Error;
+
+use super::{Actor, PutOutcome, ServiceError, Sesshu};
+
+/// A staff search (H-3-2). Every field narrows; none set lists every
+/// person the municipality may see.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordQuery {
+    /// 予防接種対象者番号.
+    pub subject_number: Option<SubjectNumber>,
+    /// Beginning of the kana name (normalised like the stored name).
+    pub kana_prefix: Option<String>,
+    /// 生年月日.
+    pub birth_date: Option<NaiveDate>,
+    /// Vaccine.
+    pub vaccine: Option<VaccineCode>,
+    /// Vaccinated on or after.
+    pub vaccinated_from: Option<NaiveDate>,
+    /// Vaccinated on or before.
+    pub vaccinated_to: Option<NaiveDate>,
+}
+
+impl RecordQuery {
+    fn keeps(&self, r: &VaccinationRecord) -> bool {
+        self.vaccine.as_ref().is_none_or(|v| *v == r.vaccine)
+            && self.vaccinated_from.is_none_or(|d| r.date >= d)
+            && self.vaccinated_to.is_none_or(|d| r.date <= d)
+    }
+}
+
+/// One row of a staff answer: a record the municipality may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    /// The person.
+    pub person: Person,
+    /// The record.
+    pub record: StoredRecord,
+    /// Whether the municipality may certify it.
+    pub certifiable: bool,
+}
+
+/// A page of a staff answer, with the key to the next page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordPage {
+    /// Rows, by person then record id.
+    pub rows: Vec<RecordRow>,
+    /// Pass as `after` for the next page; `None` at the end.
+    pub next: Option<ManagementId>,
+}
+
+/// A record as the portal shows it to its person, details included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalRecord {
+    /// The record.
+    pub record: VaccinationRecord,
+}
+
+fn read_log(
+    actor: &Actor,
+    at: chrono::DateTime<chrono::Utc>,
+    action: AccessAction,
+    person: &ManagementId,
+    ids: Vec<RecordId>,
+) -> AccessLogDraft {
+    AccessLogDraft {
+        at,
+        actor: actor.user_id.clone(),
+        organisation: actor.organisation.to_string(),
+        action,
+        subject: Some(person.clone()),
+        record_ids: ids,
+    }
+}
+
+impl Sesshu {
+    /// Records one vaccination record (idempotent).
+    pub fn put_record(
+        &self,
+        actor: &Actor,
+        record: VaccinationRecord,
+    ) -> Result<PutOutcome, Error> {
+        let outcomes = self.put_records(actor, vec![record])?;
+        Ok(outcomes.first().copied().unwrap_or(PutOutcome::Unchanged))
+    }
+
+    /// Records many vaccination records in one atomic commit. Each record's
+    /// person must exist, and its responsible municipality must be where the
+    /// person lived that day (when the history says). A municipality writes
+    /// the records it is responsible for; a medical institution those it gave.
+    /// Unchanged records are not written (idempotent imports).
+    pub fn put_records(
+        &self,
+        actor: &Actor,
+        records: Vec<VaccinationRecord>,
+    ) -> Result<Vec<PutOutcome>, Error> {
+        let ids: Vec<RecordId> = records.iter().map(|r| r.id.clone()).collect();
+        let mut seen = HashSet::new();
+        if let Some(dup) = ids.iter().find(|id| !seen.insert(*id)) {
+            return Err(ServiceError::Duplicate {
+                entity: "record",
+                id: dup.to_string(),
+            }
+            .into());
+        }
+        let mut person_ids: Vec<ManagementId> = records.iter().map(|r| r.person.clone()).collect();
+        person_ids.sort();
+        person_ids.dedup();
+        let persons: HashMap<ManagementId, Person> = self
+            .store
+            .persons_by_ids(&person_ids)?
+            .into_iter()
+            .map(|p| (p.person.management_id.clone(), p.person))
+            .collect();
+        let existing: HashMap<RecordId, StoredRecord> = self
+            .store
+            .records_by_ids(&ids)?
+            .into_iter()
+            .map(|r| (r.record.id.clone(), r))
+            .collect();
+        let now = self.now();
+        let mut changes = ChangeSet::default();
+        let mut outcomes = Vec::with_capacity(records.len());
+        for record in records {
+            let allowed = match actor.org_type {
+                OrganisationType::Municipality => {
+                    actor.organisation.as_str() == record.responsible.as_str()
+                }
+                OrganisationType::MedicalInstitution => record
+                    .institution
+                    .is_some_and(|i| i.as_str() == actor.organisation.as_str()),
+                _ => false,
+            };
+            if !allowed {
+                return Err(actor.refuse(&format!("write record {}", record.id)).into());
+            }
+            let person = persons
+                .get(&record.person)
+                .ok_or_else(|| ServiceError::NotFound {
+                    entity: "person",
+                    id: record.person.to_string(),
+                })?;
+            if let Some(lived_in) = person.residency.municipality_on(record.date) {
+                if lived_in != record.responsible {
+                    return Err(ServiceError::ResponsibleMismatch {
+                        record: record.id.to_string(),
+                        date: record.date,
+                        lived_in,
+                        responsible: record.responsible,
+                    }
+                    .into());
+                }
+            }
+            let old = existing.get(&record.id);
+            let outcome = match old {
+                Some(o) if o.record == record => PutOutcome::Unchanged,
+                Some(_) => PutOutcome::Updated,
+                None => PutOutcome::Created,
+            };
+            outcomes.push(outcome);
+            if outcome == PutOutcome::Unchanged {
+                continue;
+            }
+            changes.log.push(read_log(
+                actor,
+                now,
+                AccessAction::WriteRecord,
+                &record.person,
+                vec![record.id.clone()],
+            ));
+            changes.writes.push(Write::PutRecord {
+                expected: Expected::of(old.map(|o| o.version)),
+                record,
+                updated_at: now,
+            });
+        }
+        if !changes.is_empty() {
+            self.store.commit(changes)?;
+        }
+        Ok(outcomes)
+    }
+
+    /// The records of one person the actor's municipality may see (detail
+    /// view), with whether each is certifiable. Logged.
+    pub fn person_records(
+        &self,
+        actor: &Actor,
+        person: &ManagementId,
+    ) -> Result<Vec<RecordRow>, Error> {
+        let m = actor.acting_municipality("read records")?;
+        let not_found = || ServiceError::NotFound {
+            entity: "person",
+            id: person.to_string(),
+        };
+        let stored = self.store.person(person)?.ok_or_else(not_found)?;
+        let today = self.clock.today_jst();
+        let access = RecordAccess::new(&stored.person.residency, m, today);
+        let rows: Vec<RecordRow> = self
+            .store
+            .records_of(person)?
+            .into_iter()
+            .filter(|r| access.is_visible(&r.record.facts()))
+            .map(|r| RecordRow {
+                certifiable: access.is_certifiable(&r.record.facts()),
+                person: stored.person.clone(),
+                record: r,
+            })
+            .collect();
+        if rows.is_empty() && access.status() == crate::residency::ResidenceStatus::Never {
+            return Err(not_found().into());
+        }
+        let ids = rows.iter().map(|r| r.record.record.id.clone()).collect();
+        self.store.commit(ChangeSet {
+            writes: Vec::new(),
+            log: vec![read_log(
+                actor,
+                self.now(),
+                AccessAction::ReadRecords,
+                person,
+                ids,
+            )],
+        })?;
+        Ok(rows)
+    }
+
+    /// One page of the staff search: persons related to the actor's
+    /// municipality matching `query`, each with the records the
+    /// municipality may see (and the query keeps). Logged, one entry per
+    /// person shown.
+    pub fn query_records(
+        &self,
+        actor: &Actor,
+        query: &RecordQuery,
+        after: Option<&ManagementId>,
+        persons_per_page: usize,
+    ) -> Result<RecordPage, Error> {
+        self.query_page(
+            actor,
+            query,
+            after,
+            persons_per_page,
+            AccessAction::ReadRecords,
+        )
+    }
+
+    pub(super) fn query_page(
+        &self,
+        actor: &Actor,
+        query: &RecordQuery,
+        after: Option<&ManagementId>,
+        persons_per_page: usize,
+        action: AccessAction,
+    ) -> Result<RecordPage, Error> {
+        let m = actor.acting_municipality("read records")?;
+        let limit = persons_per_page.clamp(1, 10_000);
+        let filter = PersonFilter {
+            municipality: Some(m),
+            subject_number: query.subject_number.clone(),
+            kana_prefix: query.kana_prefix.clone(),
+            birth_date: query.birth_date,
+            vaccine: query.vaccine.clone(),
+            vaccinated_from: query.vaccinated_from,
+            vaccinated_to: query.vaccinated_to,
+        };
+        let persons = self.store.find_persons(&filter, after, limit)?;
+        let next = (persons.len() == limit)
+            .then(|| persons.last().map(|p| p.person.management_id.clone()))
+            .flatten();
+        let today = self.clock.today_jst();
+        let now = self.now();
+        let mut page = RecordPage {
+            rows: Vec::new(),
+            next,
+        };
+        let mut log = Vec::new();
+        for p in persons {
+            let access = RecordAccess::new(&p.person.residency, m, today);
+            let rows: Vec<RecordRow> = self
+                .store
+                .records_of(&p.person.management_id)?
+                .into_iter()
+                .filter(|r| query.keeps(&r.record) && access.is_visible(&r.record.facts()))
+                .map(|r| RecordRow {
+                    certifiable: access.is_certifiable(&r.record.facts()),
+                    person: p.person.clone(),
+                    record: r,
+                })
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let ids = rows.iter().map(|r| r.record.record.id.clone()).collect();
+            log.push(read_log(actor, now, action, &p.person.management_id, ids));
+            page.rows.extend(rows);
+        }
+        if !log.is_empty() {
+            self.store.commit(ChangeSet {
+                writes: Vec::new(),
+                log,
+            })?;
+        }
+        Ok(page)
+    }
+
+    /// The portal list (マイナポータル, `H_033-001_IF`): the person behind a
+    /// PMH key sees all their own records except erroneous ones, with
+    /// details. Logged as the portal's read.
+    pub fn portal_records(&self, pmh_key: &str) -> Result<Vec<PortalRecord>, Error> {
+        let stored = self
+            .store
+            .person_by_pmh(pmh_key)?
+            .ok_or_else(|| ServiceError::NotFound {
+                entity: "portal key",
+                id: "(withheld)".into(),
+            })?;
+        let id = stored.person.management_id;
+        let records: Vec<PortalRecord> = self
+            .store
+            .records_of(&id)?
+            .into_iter()
+            .filter(|r| on_portal(&r.record.facts()))
+            .map(|r| PortalRecord { record: r.record })
+            .collect();
+        let ids = records.iter().map(|r| r.record.id.clone()).collect();
+        self.store.commit(ChangeSet {
+            writes: Vec::new(),
+            log: vec![AccessLogDraft {
+                at: self.now(),
+                actor: "portal".into(),
+                organisation: "portal".into(),
+                action: AccessAction::ReadPortal,
+                subject: Some(id),
+                record_ids: ids,
+            }],
+        })?;
+        Ok(records)
+    }
+}

@@ -1,0 +1,784 @@
+//! The storage conformance suite: one set of test functions that every
+//! adapter runs unchanged (`sesshu_core::store_conformance_tests!`).
+//!
+//! Each function takes a fresh, empty store and panics on a failed check
+//! (this module is test code, compiled only with the `testing` feature).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::{Arc, Barrier};
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+use crate::access_log::{AccessAction, AccessLogDraft, ChainVerifier};
+use crate::calendar::FixedClock;
+use crate::identifiers::{
+    ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, SubjectNumber, VaccineCode,
+};
+use crate::persons::{Person, Sex};
+use crate::questionnaire::{AnswerValue, Answers};
+use crate::records::{Category, VaccinationRecord};
+use crate::residency::{ResidencyHistory, ResidencyInterval};
+use crate::service::{Actor, PutOutcome, RecordQuery, Sesshu};
+
+use super::{ChangeSet, Expected, LogFilter, PersonFilter, Store, StoreError, Write};
+
+/// Generates one `#[test]` per conformance check for an adapter.
+/// `$make` is an expression giving a fresh, empty `Arc<dyn Store>` each time.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::store_conformance_tests!(@tests $make;
+            round_trip_with_japanese_text,
+            lookups_by_subject_pmh_and_ids,
+            atomic_change_sets,
+            version_conflicts,
+            idempotent_reruns,
+            large_commit,
+            delivery_is_at_least_once,
+            access_log_chain_and_search,
+            person_search_filters_and_paging,
+            staff_query_follows_visibility,
+            questionnaire_round_trip,
+            concurrent_commits_exactly_one_wins,
+        );
+    };
+    (@tests $make:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let store: ::std::sync::Arc<dyn $crate::store::Store> = $make;
+                $crate::store::conformance::$name(store);
+            }
+        )+
+    };
+}
+
+pub fn code(s: &str) -> MunicipalityCode {
+    MunicipalityCode::parse(s).unwrap()
+}
+
+pub fn date(s: &str) -> NaiveDate {
+    crate::calendar::parse_date(s).unwrap()
+}
+
+pub fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_740_000_000 + secs, 123_456_000)
+        .unwrap()
+}
+
+pub const SAPPORO: &str = "011002";
+pub const CHIYODA: &str = "131016";
+pub const YOKOHAMA: &str = "141003";
+
+/// A person who lived in Sapporo, then Chiyoda from 2020-04-01.
+pub fn person(id: &str, name: &str, kana: &str) -> Person {
+    Person {
+        management_id: ManagementId::parse(id).unwrap(),
+        subject_number: SubjectNumber::parse(&format!("S{id}")).unwrap(),
+        name: name.into(),
+        name_kana: kana.into(),
+        birth_date: date("1990-05-01"),
+        sex: Sex::Female,
+        pmh_key: Some(format!("pmh-{id}")),
+        residency: ResidencyHistory::new(vec![
+            ResidencyInterval {
+                municipality: code(SAPPORO),
+                from: date("1990-05-01"),
+                to: Some(date("2020-04-01")),
+            },
+            ResidencyInterval {
+                municipality: code(CHIYODA),
+                from: date("2020-04-01"),
+                to: None,
+            },
+        ])
+        .unwrap(),
+    }
+}
+
+pub fn record(id: &str, person: &str, responsible: &str, on: &str) -> VaccinationRecord {
+    VaccinationRecord {
+        id: RecordId::parse(id).unwrap(),
+        person: ManagementId::parse(person).unwrap(),
+        responsible: code(responsible),
+        category: Category::Routine,
+        vaccine: VaccineCode::parse("MR").unwrap(),
+        dose_number: 1,
+        date: date(on),
+        lot: Some("AB12C".into()),
+        institution: Some(MedicalInstitutionCode::parse("1311234502").unwrap()),
+        erroneous: false,
+    }
+}
+
+fn put_person(p: Person, t: i64) -> Write {
+    Write::PutPerson {
+        person: p,
+        updated_at: at(t),
+        expected: Expected::Absent,
+    }
+}
+
+fn put_record(r: VaccinationRecord, t: i64) -> Write {
+    Write::PutRecord {
+        record: r,
+        updated_at: at(t),
+        expected: Expected::Absent,
+    }
+}
+
+fn log(actor: &str, action: AccessAction, subject: &str, t: i64) -> AccessLogDraft {
+    AccessLogDraft {
+        at: at(t),
+        actor: actor.into(),
+        organisation: CHIYODA.into(),
+        action,
+        subject: Some(ManagementId::parse(subject).unwrap()),
+        record_ids: vec![RecordId::parse("r1").unwrap()],
+    }
+}
+
+fn services(store: Arc<dyn Store>, t: i64) -> Sesshu {
+    Sesshu::new(store, Arc::new(FixedClock(at(t))))
+}
+
+fn staff(m: &str) -> Actor {
+    Actor::municipality(&format!("staff-{m}"), code(m))
+}
+
+fn id(s: &str) -> ManagementId {
+    ManagementId::parse(s).unwrap()
+}
+
+fn rid(s: &str) -> RecordId {
+    RecordId::parse(s).unwrap()
+}
+
+pub fn round_trip_with_japanese_text(store: Arc<dyn Store>) {
+    let p = person("P1", "髙橋 𠮷子（㈱サンプル）", "タカハシ ヨシコ");
+    let r = record("r1", "P1", CHIYODA, "2024-10-01");
+    let receipt = store
+        .commit(ChangeSet {
+            writes: vec![put_person(p.clone(), 0), put_record(r.clone(), 1)],
+            log: vec![log("u1", AccessAction::WritePerson, "P1", 0)],
+        })
+        .unwrap();
+    assert_eq!(receipt.versions, vec![1, 1]);
+    assert_eq!(receipt.log_seqs, vec![1]);
+    let got = store.person(&p.management_id).unwrap().unwrap();
+    assert_eq!(got.person, p);
+    assert_eq!(got.version, 1);
+    assert_eq!(got.updated_at, at(0));
+    let recs = store.records_of(&p.management_id).unwrap();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].record, r);
+    assert_eq!(recs[0].updated_at, at(1));
+    assert_eq!(recs[0].delivered_at, None);
+    assert_eq!(store.record(&r.id).unwrap().unwrap().record, r);
+    assert!(store.person(&id("nobody")).unwrap().is_none());
+}
+
+pub fn lookups_by_subject_pmh_and_ids(store: Arc<dyn Store>) {
+    let a = person("A1", "山田 花子", "ヤマダ ハナコ");
+    let b = person("B1", "佐藤 一郎", "サトウ イチロウ");
+    store
+        .commit(ChangeSet {
+            writes: vec![
+                put_person(b.clone(), 0),
+                put_person(a.clone(), 0),
+                put_record(record("r2", "A1", CHIYODA, "2024-01-01"), 0),
+                put_record(record("r1", "A1", SAPPORO, "2010-01-01"), 0),
+            ],
+            log: vec![],
+        })
+        .unwrap();
+    assert_eq!(
+        store
+            .person_by_subject(&a.subject_number)
+            .unwrap()
+            .unwrap()
+            .person,
+        a
+    );
+    assert_eq!(store.person_by_pmh("pmh-B1").unwrap().unwrap().person, b);
+    assert!(store.person_by_pmh("pmh-zz").unwrap().is_none());
+    let both = store
+        .persons_by_ids(&[id("B1"), id("A1"), id("zz")])
+        .unwrap();
+    let ids: Vec<&str> = both
+        .iter()
+        .map(|p| p.person.management_id.as_str())
+        .collect();
+    assert_eq!(ids, ["A1", "B1"]);
+    let recs = store
+        .records_by_ids(&[rid("r2"), rid("r1"), rid("r9")])
+        .unwrap();
+    let ids: Vec<&str> = recs.iter().map(|r| r.record.id.as_str()).collect();
+    assert_eq!(ids, ["r1", "r2"]);
+    let ids: Vec<String> = store
+        .records_of(&id("A1"))
+        .unwrap()
+        .iter()
+        .map(|r| r.record.id.to_string())
+        .collect();
+    assert_eq!(ids, ["r1", "r2"]);
+}
+
+pub fn atomic_change_sets(store: Arc<dyn Store>) {
+    let err = store
+        .commit(ChangeSet {
+            writes: vec![
+                put_person(person("A1", "山田 花子", "ヤマダ ハナコ"), 0),
+                put_record(record("r1", "A1", CHIYODA, "2024-01-01"), 0),
+                Write::PutPerson {
+                    person: person("B1", "佐藤 一郎", "サトウ イチロウ"),
+                    updated_at: at(0),
+                    expected: Expected::Version(3),
+                },
+            ],
+            log: vec![log("u1", AccessAction::WritePerson, "A1", 0)],
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "conflict", "{err}");
+    assert!(
+        store.person(&id("A1")).unwrap().is_none(),
+        "half a change set was written"
+    );
+    assert!(store.record(&rid("r1")).unwrap().is_none());
+    assert_eq!(
+        store.log_head().unwrap(),
+        None,
+        "the log moved on a failed commit"
+    );
+    assert!(store.log_entries(1, 10).unwrap().is_empty());
+}
+
+pub fn version_conflicts(store: Arc<dyn Store>) {
+    let p = person("A1", "山田 花子", "ヤマダ ハナコ");
+    store
+        .commit(ChangeSet {
+            writes: vec![put_person(p.clone(), 0)],
+            log: vec![],
+        })
+        .unwrap();
+    let again = store.commit(ChangeSet {
+        writes: vec![put_person(p.clone(), 1)],
+        log: vec![],
+    });
+    assert!(matches!(again, Err(StoreError::Conflict { .. })));
+    let mut changed = p.clone();
+    changed.name = "山田 花".into();
+    let update = |expected| ChangeSet {
+        writes: vec![Write::PutPerson {
+            person: changed.clone(),
+            updated_at: at(2),
+            expected,
+        }],
+        log: vec![],
+    };
+    assert_eq!(
+        store.commit(update(Expected::Version(1))).unwrap().versions,
+        vec![2]
+    );
+    let stale = store.commit(update(Expected::Version(1)));
+    assert_eq!(stale.map_err(|e| e.code()).err(), Some("conflict"));
+    let got = store.person(&p.management_id).unwrap().unwrap();
+    assert_eq!((got.version, got.person.name.as_str()), (2, "山田 花"));
+}
+
+pub fn idempotent_reruns(store: Arc<dyn Store>) {
+    let s = services(store.clone(), 0);
+    let chiyoda = staff(CHIYODA);
+    let persons = vec![
+        person("A1", "山田 花子", "ヤマダ ハナコ"),
+        person("B1", "佐藤 一郎", "サトウ イチロウ"),
+    ];
+    let records = vec![
+        record("r1", "A1", CHIYODA, "2024-01-01"),
+        record("r2", "B1", CHIYODA, "2024-02-01"),
+    ];
+    assert_eq!(
+        s.put_persons(&chiyoda, persons.clone()).unwrap(),
+        [PutOutcome::Created; 2]
+    );
+    assert_eq!(
+        s.put_records(&chiyoda, records.clone()).unwrap(),
+        [PutOutcome::Created; 2]
+    );
+    let head = store.log_head().unwrap();
+    let later = services(store.clone(), 100);
+    assert_eq!(
+        later.put_persons(&chiyoda, persons).unwrap(),
+        [PutOutcome::Unchanged; 2]
+    );
+    assert_eq!(
+        later.put_records(&chiyoda, records).unwrap(),
+        [PutOutcome::Unchanged; 2]
+    );
+    assert_eq!(
+        store.log_head().unwrap(),
+        head,
+        "an unchanged re-run wrote to the log"
+    );
+    let r = store.record(&rid("r1")).unwrap().unwrap();
+    assert_eq!((r.version, r.updated_at), (1, at(0)));
+}
+
+pub fn large_commit(store: Arc<dyn Store>) {
+    const N: usize = 100_000;
+    let mut writes = vec![put_person(person("A1", "山田 花子", "ヤマダ ハナコ"), 0)];
+    writes.extend(
+        (0..N).map(|i| put_record(record(&format!("r{i:06}"), "A1", CHIYODA, "2024-01-01"), 0)),
+    );
+    let receipt = store
+        .commit(ChangeSet {
+            writes,
+            log: vec![],
+        })
+        .unwrap();
+    assert_eq!(receipt.versions.len(), N + 1);
+    assert_eq!(store.records_of(&id("A1")).unwrap().len(), N);
+    assert_eq!(
+        store
+            .undelivered(code(CHIYODA), None, N + 10)
+            .unwrap()
+            .len(),
+        N
+    );
+}
+
+pub fn delivery_is_at_least_once(store: Arc<dyn Store>) {
+    let chiyoda = staff(CHIYODA);
+    let s = services(store.clone(), 0);
+    s.put_persons(&chiyoda, vec![person("A1", "山田 花子", "ヤマダ ハナコ")])
+        .unwrap();
+    s.put_records(
+        &chiyoda,
+        vec![
+            record("r1", "A1", CHIYODA, "2024-01-01"),
+            record("r2", "A1", CHIYODA, "2024-02-01"),
+        ],
+    )
+    .unwrap();
+    let sapporo = staff(SAPPORO);
+    services(store.clone(), 0)
+        .put_records(&sapporo, vec![record("r0", "A1", SAPPORO, "2010-01-01")])
+        .unwrap();
+
+    let first = services(store.clone(), 10)
+        .pull_delivery(&chiyoda, 100)
+        .unwrap();
+    let ids: Vec<&str> = first.records.iter().map(|r| r.record.id.as_str()).collect();
+    assert_eq!(ids, ["r1", "r2"], "Chiyoda receives only its own records");
+    assert!(!first.redelivery);
+    assert_eq!(first.records[0].subject_number.as_str(), "SA1");
+
+    // A crash before acknowledging: the same batch comes again.
+    let again = services(store.clone(), 20)
+        .pull_delivery(&chiyoda, 100)
+        .unwrap();
+    assert_eq!(again.batch_id, first.batch_id);
+    assert!(again.redelivery);
+    assert_eq!(again.records.len(), 2);
+
+    // r2 changes after the pull and before the acknowledgement.
+    let mut r2 = record("r2", "A1", CHIYODA, "2024-02-01");
+    r2.lot = Some("NEW-LOT".into());
+    services(store.clone(), 30)
+        .put_record(&chiyoda, r2)
+        .unwrap();
+
+    let s40 = services(store.clone(), 40);
+    assert!(s40.ack_delivery(&chiyoda, &first.batch_id).unwrap());
+    assert!(
+        !s40.ack_delivery(&chiyoda, &first.batch_id).unwrap(),
+        "a repeated ack changed something"
+    );
+    let next = s40.pull_delivery(&chiyoda, 100).unwrap();
+    let ids: Vec<&str> = next.records.iter().map(|r| r.record.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["r2"],
+        "the change after the pull must be delivered again"
+    );
+    assert_ne!(next.batch_id, first.batch_id);
+    assert!(s40.ack_delivery(&chiyoda, &next.batch_id).unwrap());
+    assert!(s40.pull_delivery(&chiyoda, 100).unwrap().records.is_empty());
+    assert_eq!(
+        s40.ack_delivery(&chiyoda, "nope")
+            .map_err(|e| e.code())
+            .err(),
+        Some("not_found")
+    );
+    // Another municipality cannot acknowledge Chiyoda's batch.
+    assert_eq!(
+        s40.ack_delivery(&sapporo, &first.batch_id)
+            .map_err(|e| e.code())
+            .err(),
+        Some("not_found")
+    );
+}
+
+pub fn access_log_chain_and_search(store: Arc<dyn Store>) {
+    let drafts = vec![
+        log("u1", AccessAction::ReadRecords, "A1", 0),
+        log("u2", AccessAction::ReadRecords, "B1", 10),
+        log("u1", AccessAction::ExportRecords, "A1", 20),
+    ];
+    store
+        .commit(ChangeSet {
+            writes: vec![],
+            log: drafts[..2].to_vec(),
+        })
+        .unwrap();
+    let receipt = store
+        .commit(ChangeSet {
+            writes: vec![],
+            log: drafts[2..].to_vec(),
+        })
+        .unwrap();
+    assert_eq!(receipt.log_seqs, vec![3]);
+    let entries = store.log_entries(1, 100).unwrap();
+    assert_eq!(entries.len(), 3);
+    let mut v = ChainVerifier::default();
+    for (e, d) in entries.iter().zip(&drafts) {
+        assert_eq!(&e.draft, d);
+        v.check(e).unwrap();
+    }
+    assert_eq!(store.log_head().unwrap(), Some((3, entries[2].hash)));
+    let by_subject = store
+        .log_search(
+            &LogFilter {
+                subject: Some(id("A1")),
+                ..LogFilter::default()
+            },
+            100,
+        )
+        .unwrap();
+    assert_eq!(by_subject.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 3]);
+    let by_actor = store
+        .log_search(
+            &LogFilter {
+                actor: Some("u2".into()),
+                ..LogFilter::default()
+            },
+            100,
+        )
+        .unwrap();
+    assert_eq!(by_actor.iter().map(|e| e.seq).collect::<Vec<_>>(), [2]);
+    let period = store
+        .log_search(
+            &LogFilter {
+                from: Some(at(5)),
+                to: Some(at(20)),
+                ..LogFilter::default()
+            },
+            100,
+        )
+        .unwrap();
+    assert_eq!(period.iter().map(|e| e.seq).collect::<Vec<_>>(), [2]);
+    let paged = store
+        .log_search(
+            &LogFilter {
+                after_seq: Some(1),
+                ..LogFilter::default()
+            },
+            1,
+        )
+        .unwrap();
+    assert_eq!(paged.iter().map(|e| e.seq).collect::<Vec<_>>(), [2]);
+    assert_eq!(store.log_entries(2, 1).unwrap()[0].seq, 2);
+
+    let report = services(store, 30).verify_log().unwrap();
+    assert_eq!((report.verified, report.first_break), (3, None));
+}
+
+pub fn person_search_filters_and_paging(store: Arc<dyn Store>) {
+    let mut writes = Vec::new();
+    for i in 0..25 {
+        let kana = if i % 2 == 0 {
+            "ヤマダ タロウ"
+        } else {
+            "サトウ ジロウ"
+        };
+        let mut p = person(&format!("P{i:02}"), "テスト", kana);
+        if i == 7 {
+            p.birth_date = date("2001-02-03");
+        }
+        if i >= 20 {
+            // Lived only in Yokohama.
+            p.residency = ResidencyHistory::new(vec![ResidencyInterval {
+                municipality: code(YOKOHAMA),
+                from: date("2000-01-01"),
+                to: None,
+            }])
+            .unwrap();
+        }
+        writes.push(put_person(p, 0));
+        let mut r = record(
+            &format!("r{i:02}"),
+            &format!("P{i:02}"),
+            CHIYODA,
+            "2024-01-01",
+        );
+        if i == 3 {
+            r.vaccine = VaccineCode::parse("HPV").unwrap();
+            r.date = date("2023-06-01");
+        }
+        writes.push(put_record(r, 0));
+    }
+    store
+        .commit(ChangeSet {
+            writes,
+            log: vec![],
+        })
+        .unwrap();
+    let find = |f: &PersonFilter, after: Option<&ManagementId>, limit| {
+        store
+            .find_persons(f, after, limit)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.person.management_id.to_string())
+            .collect::<Vec<_>>()
+    };
+    let chiyoda = PersonFilter {
+        municipality: Some(code(CHIYODA)),
+        ..PersonFilter::default()
+    };
+    let page1 = find(&chiyoda, None, 15);
+    assert_eq!(page1.len(), 15);
+    assert_eq!(page1[0], "P00");
+    let page2 = find(&chiyoda, Some(&id(&page1[14])), 15);
+    assert_eq!(page2, ["P15", "P16", "P17", "P18", "P19"]);
+    let kana = PersonFilter {
+        kana_prefix: Some("ヤマダ".into()),
+        ..chiyoda.clone()
+    };
+    assert_eq!(find(&kana, None, 100).len(), 10);
+    let birth = PersonFilter {
+        birth_date: Some(date("2001-02-03")),
+        ..PersonFilter::default()
+    };
+    assert_eq!(find(&birth, None, 100), ["P07"]);
+    let subject = PersonFilter {
+        subject_number: Some(SubjectNumber::parse("SP12").unwrap()),
+        ..PersonFilter::default()
+    };
+    assert_eq!(find(&subject, None, 100), ["P12"]);
+    let vaccine = PersonFilter {
+        vaccine: Some(VaccineCode::parse("HPV").unwrap()),
+        ..PersonFilter::default()
+    };
+    assert_eq!(find(&vaccine, None, 100), ["P03"]);
+    let range = PersonFilter {
+        vaccinated_from: Some(date("2023-01-01")),
+        vaccinated_to: Some(date("2023-12-31")),
+        ..PersonFilter::default()
+    };
+    assert_eq!(find(&range, None, 100), ["P03"]);
+    let yokohama = PersonFilter {
+        municipality: Some(code(YOKOHAMA)),
+        ..PersonFilter::default()
+    };
+    assert_eq!(
+        find(&yokohama, None, 100),
+        ["P20", "P21", "P22", "P23", "P24"]
+    );
+}
+
+pub fn staff_query_follows_visibility(store: Arc<dyn Store>) {
+    let s = services(store.clone(), 0);
+    s.put_persons(
+        &staff(CHIYODA),
+        vec![person("A1", "山田 花子", "ヤマダ ハナコ")],
+    )
+    .unwrap();
+    s.put_records(
+        &staff(SAPPORO),
+        vec![record("old", "A1", SAPPORO, "2010-01-01")],
+    )
+    .unwrap();
+    s.put_records(
+        &staff(CHIYODA),
+        vec![record("new", "A1", CHIYODA, "2024-01-01")],
+    )
+    .unwrap();
+
+    // Chiyoda (current) sees both, certifies its own; Sapporo (former) sees its own.
+    let rows = s.person_records(&staff(CHIYODA), &id("A1")).unwrap();
+    let seen: Vec<(&str, bool)> = rows
+        .iter()
+        .map(|r| (r.record.record.id.as_str(), r.certifiable))
+        .collect();
+    assert_eq!(seen, [("new", true), ("old", false)]);
+    let rows = s.person_records(&staff(SAPPORO), &id("A1")).unwrap();
+    let seen: Vec<(&str, bool)> = rows
+        .iter()
+        .map(|r| (r.record.record.id.as_str(), r.certifiable))
+        .collect();
+    assert_eq!(seen, [("old", true)]);
+    assert_eq!(
+        s.person_records(&staff(YOKOHAMA), &id("A1"))
+            .map_err(|e| e.code())
+            .err(),
+        Some("not_found")
+    );
+    let page = s
+        .query_records(&staff(SAPPORO), &RecordQuery::default(), None, 10)
+        .unwrap();
+    assert_eq!(page.rows.len(), 1);
+    // A responsible municipality that does not match the residency is refused.
+    let wrong = s.put_records(
+        &staff(CHIYODA),
+        vec![record("x", "A1", CHIYODA, "2010-01-01")],
+    );
+    assert_eq!(
+        wrong.map_err(|e| e.code()).err(),
+        Some("responsible_mismatch")
+    );
+    // Another municipality cannot write Chiyoda's records.
+    let foreign = s.put_records(
+        &staff(YOKOHAMA),
+        vec![record("y", "A1", CHIYODA, "2024-01-01")],
+    );
+    assert_eq!(foreign.map_err(|e| e.code()).err(), Some("not_authorized"));
+    // The portal shows everything but erroneous records; every read was logged.
+    let mut bad = record("new", "A1", CHIYODA, "2024-01-01");
+    bad.erroneous = true;
+    s.put_record(&staff(CHIYODA), bad).unwrap();
+    let portal = s.portal_records("pmh-A1").unwrap();
+    assert_eq!(
+        portal
+            .iter()
+            .map(|r| r.record.id.as_str())
+            .collect::<Vec<_>>(),
+        ["old"]
+    );
+    let reads = store
+        .log_search(
+            &LogFilter {
+                subject: Some(id("A1")),
+                ..LogFilter::default()
+            },
+            100,
+        )
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.draft.action,
+                AccessAction::ReadRecords | AccessAction::ReadPortal
+            )
+        })
+        .count();
+    assert_eq!(reads, 4);
+}
+
+pub fn questionnaire_round_trip(store: Arc<dyn Store>) {
+    let s = services(store.clone(), 0);
+    s.put_persons(
+        &staff(CHIYODA),
+        vec![person("A1", "山田 花子", "ヤマダ ハナコ")],
+    )
+    .unwrap();
+    s.put_records(
+        &staff(CHIYODA),
+        vec![record("r1", "A1", CHIYODA, "2024-01-01")],
+    )
+    .unwrap();
+    let t = |v: &str| AnswerValue::Text(v.into());
+    let subject: Answers = [
+        ("fever".to_owned(), t("no")),
+        ("note".to_owned(), t("なし")),
+    ]
+    .into();
+    let institution: Answers = [
+        ("fever".to_owned(), t("yes")),
+        (
+            "temperature".to_owned(),
+            AnswerValue::Number(rust_decimal::Decimal::new(365, 1)),
+        ),
+    ]
+    .into();
+    let clinic = Actor {
+        user_id: "doctor-1".into(),
+        organisation: crate::organisation::OrganisationCode::parse("1311234502").unwrap(),
+        org_type: crate::organisation::OrganisationType::MedicalInstitution,
+    };
+    assert_eq!(
+        s.put_questionnaire(&clinic, &rid("r1"), subject.clone(), institution.clone())
+            .unwrap(),
+        PutOutcome::Created
+    );
+    assert_eq!(
+        s.put_questionnaire(&clinic, &rid("r1"), subject.clone(), institution.clone())
+            .unwrap(),
+        PutOutcome::Unchanged
+    );
+    let view = s.questionnaire(&staff(CHIYODA), &rid("r1")).unwrap();
+    assert_eq!(view.modified, ["fever", "note", "temperature"]);
+    assert_eq!(view.institution, institution);
+    assert_eq!(
+        s.questionnaire(&staff(YOKOHAMA), &rid("r1"))
+            .map_err(|e| e.code())
+            .err(),
+        Some("not_found")
+    );
+}
+
+/// Several threads commit against the same row version at the same moment:
+/// exactly one wins each race. 8 threads × 200 races.
+pub fn concurrent_commits_exactly_one_wins(store: Arc<dyn Store>) {
+    concurrent_races(store, 8, 200);
+}
+
+pub fn concurrent_races(store: Arc<dyn Store>, threads: usize, races: usize) {
+    store
+        .commit(ChangeSet {
+            writes: vec![
+                put_person(person("A1", "山田 花子", "ヤマダ ハナコ"), 0),
+                put_record(record("race", "A1", CHIYODA, "2024-01-01"), 0),
+            ],
+            log: vec![],
+        })
+        .unwrap();
+    for round in 0..races {
+        let version = store.record(&rid("race")).unwrap().unwrap().version;
+        let barrier = Barrier::new(threads);
+        let wins: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let store = store.clone();
+                    let barrier = &barrier;
+                    scope.spawn(move || {
+                        let mut r = record("race", "A1", CHIYODA, "2024-01-01");
+                        r.lot = Some(format!("R{round}T{t}"));
+                        barrier.wait();
+                        match store.commit(ChangeSet {
+                            writes: vec![Write::PutRecord {
+                                record: r,
+                                updated_at: at(round as i64),
+                                expected: Expected::Version(version),
+                            }],
+                            log: vec![log(&format!("t{t}"), AccessAction::WriteRecord, "A1", 0)],
+                        }) {
+                            Ok(_) => 1,
+                            Err(StoreError::Conflict { .. }) => 0,
+                            Err(e) => panic!("round {round}: {e}"),
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(wins, 1, "round {round}: {wins} commits won");
+        assert_eq!(
+            store.record(&rid("race")).unwrap().unwrap().version,
+            version + 1
+        );
+    }
+    assert_eq!(store.log_head().unwrap().map(|h| h.0), Some(races as i64));
+    let report = services(store, 0).verify_log().unwrap();
+    assert_eq!(report.first_break, None);
+}

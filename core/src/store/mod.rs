@@ -1,0 +1,364 @@
+//! Storage: the traits every adapter implements, and the [`ChangeSet`] a
+//! service commits.
+//!
+//! The core owns no database. A service reads what it needs through
+//! [`Store`], the pure rules decide, and the decision is a [`ChangeSet`]:
+//! writes, each with the version it expects, plus the access-log entries of
+//! the operation. The adapter commits it atomically in one database
+//! transaction, chaining the log entries, or refuses it whole with
+//! [`StoreError::Conflict`]. There are no transaction handles across the
+//! boundary, so the core stays synchronous and engine-agnostic.
+
+#[cfg(feature = "testing")]
+pub mod conformance;
+pub mod rows;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use thiserror::Error;
+
+use crate::access_log::{AccessLogDraft, AccessLogEntry, Digest32};
+use crate::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber, VaccineCode};
+use crate::persons::Person;
+use crate::questionnaire::Answers;
+use crate::records::VaccinationRecord;
+
+/// A storage failure.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A write expected a version that is no longer current (or expected
+    /// the row to be absent and it exists). Nothing of the change set was
+    /// written; read again and decide again.
+    #[error("conflict on {entity} {id}: expected {expected}, found {found}")]
+    Conflict {
+        /// The kind of row.
+        entity: &'static str,
+        /// Its key.
+        id: String,
+        /// What the writer expected.
+        expected: Expected,
+        /// What the store holds (`None`: absent).
+        found: FoundVersion,
+    },
+    /// Stored data that the core cannot read (a manual edit, a bad migration).
+    #[error("stored {entity} {id} cannot be read: {reason}")]
+    Corrupt {
+        /// The kind of row.
+        entity: &'static str,
+        /// Its key.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// The database engine failed (connection, disk, SQL).
+    #[error("storage backend: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Conflict { .. } => "conflict",
+            StoreError::Corrupt { .. } => "corrupt_data",
+            StoreError::Backend(_) => "storage_backend",
+        }
+    }
+
+    /// Wraps an engine error.
+    pub fn backend(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Backend(Box::new(e))
+    }
+}
+
+/// What a write expects of the row it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Expected {
+    /// The row must not exist yet.
+    Absent,
+    /// The row must be at this version.
+    Version(i64),
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Absent => f.write_str("absent"),
+            Expected::Version(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+/// The version a conflicting row was found at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FoundVersion(pub Option<i64>);
+
+impl std::fmt::Display for FoundVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("absent"),
+            Some(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+impl Expected {
+    /// The version a row has after a write that expected `self`.
+    pub fn next(self) -> i64 {
+        match self {
+            Expected::Absent => 1,
+            Expected::Version(v) => v + 1,
+        }
+    }
+
+    /// Whether a row at `found` (`None`: absent) satisfies the expectation.
+    pub fn matches(self, found: Option<i64>) -> bool {
+        match self {
+            Expected::Absent => found.is_none(),
+            Expected::Version(v) => found == Some(v),
+        }
+    }
+
+    /// The expectation for replacing a row read at `version`.
+    pub fn of(version: Option<i64>) -> Self {
+        version.map_or(Expected::Absent, Expected::Version)
+    }
+}
+
+/// A person as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPerson {
+    /// The person.
+    pub person: Person,
+    /// Row version, from 1.
+    pub version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A vaccination record as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The record.
+    pub record: VaccinationRecord,
+    /// Row version, from 1.
+    pub version: i64,
+    /// Last change of the record's content.
+    pub updated_at: DateTime<Utc>,
+    /// The `updated_at` of the content last acknowledged by the responsible
+    /// municipality's system, if ever.
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// Questionnaire answers for one vaccination, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredQuestionnaire {
+    /// The record the questionnaire belongs to.
+    pub record: RecordId,
+    /// 予診票回答（接種対象者）.
+    pub subject: Answers,
+    /// 予診票回答（医療機関）.
+    pub institution: Answers,
+    /// Row version, from 1.
+    pub version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One record in a delivery batch, with the content version delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryItem {
+    /// The record.
+    pub record: RecordId,
+    /// The record's `updated_at` when the batch was made.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A batch of records pulled by a municipality's system (H-3-1): delivered
+/// at least once, counted as delivered only when acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryBatch {
+    /// The batch id (`<municipality>-<n>`).
+    pub id: String,
+    /// The receiving municipality.
+    pub municipality: MunicipalityCode,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// The records, in id order.
+    pub items: Vec<DeliveryItem>,
+    /// When the receiver acknowledged it.
+    pub acked_at: Option<DateTime<Utc>>,
+    /// Row version, from 1.
+    pub version: i64,
+}
+
+/// One write of a change set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// Insert or replace a person (attributes and residency history).
+    PutPerson {
+        /// The new content.
+        person: Person,
+        /// The change time.
+        updated_at: DateTime<Utc>,
+        /// What the writer read.
+        expected: Expected,
+    },
+    /// Insert or replace a vaccination record.
+    PutRecord {
+        /// The new content.
+        record: VaccinationRecord,
+        /// The change time.
+        updated_at: DateTime<Utc>,
+        /// What the writer read.
+        expected: Expected,
+    },
+    /// Insert or replace the questionnaire answers of a record.
+    PutQuestionnaire {
+        /// The record.
+        record: RecordId,
+        /// Subject's answers.
+        subject: Answers,
+        /// Institution's answers.
+        institution: Answers,
+        /// The change time.
+        updated_at: DateTime<Utc>,
+        /// What the writer read.
+        expected: Expected,
+    },
+    /// Create a delivery batch (its id must be new).
+    CreateBatch {
+        /// The batch (its `version` and `acked_at` are ignored).
+        batch: DeliveryBatch,
+    },
+    /// Acknowledge a batch: mark it acknowledged and each record delivered
+    /// at the content version the batch carried.
+    AckBatch {
+        /// The batch id.
+        id: String,
+        /// When.
+        acked_at: DateTime<Utc>,
+        /// The batch version read.
+        expected: Expected,
+    },
+}
+
+/// Everything one operation writes, committed all or nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChangeSet {
+    /// The writes, applied in order.
+    pub writes: Vec<Write>,
+    /// Access-log entries, chained in order after the log's head.
+    pub log: Vec<AccessLogDraft>,
+}
+
+impl ChangeSet {
+    /// Whether there is nothing to commit.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.log.is_empty()
+    }
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommitReceipt {
+    /// The version each write left its row at, in write order.
+    pub versions: Vec<i64>,
+    /// The sequence numbers given to the log entries.
+    pub log_seqs: Vec<i64>,
+}
+
+/// Which persons a staff search may return (narrowing only: the service
+/// applies the visibility rule to every candidate).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonFilter {
+    /// Persons with any residency interval in this municipality.
+    pub municipality: Option<MunicipalityCode>,
+    /// Exact subject number.
+    pub subject_number: Option<SubjectNumber>,
+    /// Kana name starting with this (normalised) prefix.
+    pub kana_prefix: Option<String>,
+    /// Exact birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Has a record of this vaccine.
+    pub vaccine: Option<VaccineCode>,
+    /// Has a record on or after this date.
+    pub vaccinated_from: Option<NaiveDate>,
+    /// Has a record on or before this date.
+    pub vaccinated_to: Option<NaiveDate>,
+}
+
+/// Which access-log entries to find.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Entries about this person.
+    pub subject: Option<ManagementId>,
+    /// Entries by this actor.
+    pub actor: Option<String>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub to: Option<DateTime<Utc>>,
+    /// Entries after this sequence number (keyset paging).
+    pub after_seq: Option<i64>,
+}
+
+/// A storage engine. Implementations are `Send + Sync` and used as
+/// `Arc<dyn Store>`; every method is synchronous.
+pub trait Store: Send + Sync {
+    /// A person by management id.
+    fn person(&self, id: &ManagementId) -> Result<Option<StoredPerson>, StoreError>;
+    /// A person by subject number.
+    fn person_by_subject(
+        &self,
+        subject: &SubjectNumber,
+    ) -> Result<Option<StoredPerson>, StoreError>;
+    /// A person by portal key (PMH).
+    fn person_by_pmh(&self, pmh_key: &str) -> Result<Option<StoredPerson>, StoreError>;
+    /// Persons matching `filter`, in management-id order, after `after`.
+    fn find_persons(
+        &self,
+        filter: &PersonFilter,
+        after: Option<&ManagementId>,
+        limit: usize,
+    ) -> Result<Vec<StoredPerson>, StoreError>;
+    /// A record by id.
+    fn record(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError>;
+    /// Persons by management id (those that exist), in id order.
+    fn persons_by_ids(&self, ids: &[ManagementId]) -> Result<Vec<StoredPerson>, StoreError>;
+    /// Records by id (those that exist), in id order.
+    fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError>;
+    /// A person's records, in id order.
+    fn records_of(&self, person: &ManagementId) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Records `municipality` is responsible for that were never delivered
+    /// or changed since, in id order, after `after`.
+    fn undelivered(
+        &self,
+        municipality: MunicipalityCode,
+        after: Option<&RecordId>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The questionnaire answers of a record.
+    fn questionnaire(&self, record: &RecordId) -> Result<Option<StoredQuestionnaire>, StoreError>;
+    /// A delivery batch by id.
+    fn batch(&self, id: &str) -> Result<Option<DeliveryBatch>, StoreError>;
+    /// The municipality's unacknowledged batch, if any.
+    fn open_batch(
+        &self,
+        municipality: MunicipalityCode,
+    ) -> Result<Option<DeliveryBatch>, StoreError>;
+    /// How many batches the municipality has had (for the next batch id).
+    fn batch_count(&self, municipality: MunicipalityCode) -> Result<i64, StoreError>;
+    /// The log's last entry: `(seq, hash)`, `None` when empty.
+    fn log_head(&self) -> Result<Option<(i64, Digest32)>, StoreError>;
+    /// Log entries from `from_seq` (inclusive), in order.
+    fn log_entries(&self, from_seq: i64, limit: usize) -> Result<Vec<AccessLogEntry>, StoreError>;
+    /// Log entries matching `filter`, in order.
+    fn log_search(
+        &self,
+        filter: &LogFilter,
+        limit: usize,
+    ) -> Result<Vec<AccessLogEntry>, StoreError>;
+    /// Commits a change set atomically, or nothing.
+    fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError>;
+}

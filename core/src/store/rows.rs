@@ -1,0 +1,326 @@
+//! Rows as engines hold them (text and plain values), and their checked
+//! conversion into the core's types. Every adapter reads through these, so
+//! a row an engine cannot trust is reported the same way everywhere
+//! ([`StoreError::Corrupt`]).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::access_log::{from_hex, AccessAction, AccessLogDraft, AccessLogEntry};
+use crate::identifiers::{
+    ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, SubjectNumber, VaccineCode,
+};
+use crate::persons::{Person, Sex};
+use crate::records::{Category, VaccinationRecord};
+use crate::residency::{ResidencyHistory, ResidencyInterval};
+
+use super::{DeliveryBatch, DeliveryItem, StoreError, StoredPerson, StoredRecord};
+
+fn corrupt<'a>(entity: &'static str, id: &'a str) -> impl Fn(String) -> StoreError + 'a {
+    move |reason| StoreError::Corrupt {
+        entity,
+        id: id.to_owned(),
+        reason,
+    }
+}
+
+/// A residency interval as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntervalRow {
+    /// Municipality code.
+    pub municipality: String,
+    /// First day.
+    pub from: NaiveDate,
+    /// First day no longer resident.
+    pub to: Option<NaiveDate>,
+}
+
+/// A person as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRow {
+    /// 予防接種管理番号.
+    pub management_id: String,
+    /// 予防接種対象者番号.
+    pub subject_number: String,
+    /// 氏名.
+    pub name: String,
+    /// カナ氏名.
+    pub name_kana: String,
+    /// 生年月日.
+    pub birth_date: NaiveDate,
+    /// 性別 (stable name).
+    pub sex: String,
+    /// PMH key.
+    pub pmh_key: Option<String>,
+    /// Residency intervals.
+    pub residency: Vec<IntervalRow>,
+    /// Row version.
+    pub version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PersonRow {
+    /// The stored form of a person.
+    pub fn from_person(p: &Person, version: i64, updated_at: DateTime<Utc>) -> Self {
+        PersonRow {
+            management_id: p.management_id.to_string(),
+            subject_number: p.subject_number.to_string(),
+            name: p.name.clone(),
+            name_kana: p.name_kana.clone(),
+            birth_date: p.birth_date,
+            sex: p.sex.as_str().to_owned(),
+            pmh_key: p.pmh_key.clone(),
+            residency: p
+                .residency
+                .intervals()
+                .iter()
+                .map(|i| IntervalRow {
+                    municipality: i.municipality.to_string(),
+                    from: i.from,
+                    to: i.to,
+                })
+                .collect(),
+            version,
+            updated_at,
+        }
+    }
+
+    /// Checks and converts a stored person.
+    pub fn into_stored(self) -> Result<StoredPerson, StoreError> {
+        let bad = corrupt("person", &self.management_id);
+        let intervals = self
+            .residency
+            .iter()
+            .map(|i| {
+                Ok(ResidencyInterval {
+                    municipality: MunicipalityCode::parse(&i.municipality)
+                        .map_err(|e| bad(e.to_string()))?,
+                    from: i.from,
+                    to: i.to,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let person = Person {
+            management_id: ManagementId::parse(&self.management_id)
+                .map_err(|e| bad(e.to_string()))?,
+            subject_number: SubjectNumber::parse(&self.subject_number)
+                .map_err(|e| bad(e.to_string()))?,
+            name: self.name,
+            name_kana: self.name_kana,
+            birth_date: self.birth_date,
+            sex: Sex::parse(&self.sex).map_err(|e| bad(e.to_string()))?,
+            pmh_key: self.pmh_key,
+            residency: ResidencyHistory::new(intervals).map_err(|e| bad(e.to_string()))?,
+        };
+        Ok(StoredPerson {
+            person,
+            version: self.version,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// A vaccination record as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    /// Record id.
+    pub id: String,
+    /// The person.
+    pub management_id: String,
+    /// Responsible municipality.
+    pub responsible: String,
+    /// Category (stable name).
+    pub category: String,
+    /// Vaccine code.
+    pub vaccine: String,
+    /// Dose number.
+    pub dose_number: i64,
+    /// Vaccination date.
+    pub date: NaiveDate,
+    /// Lot number.
+    pub lot: Option<String>,
+    /// Institution code.
+    pub institution: Option<String>,
+    /// Erroneous flag.
+    pub erroneous: bool,
+    /// Row version.
+    pub version: i64,
+    /// Last change of content.
+    pub updated_at: DateTime<Utc>,
+    /// Acknowledged content time.
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl RecordRow {
+    /// The stored form of a record (`delivered_at` is the store's own).
+    pub fn from_record(r: &VaccinationRecord, version: i64, updated_at: DateTime<Utc>) -> Self {
+        RecordRow {
+            id: r.id.to_string(),
+            management_id: r.person.to_string(),
+            responsible: r.responsible.to_string(),
+            category: r.category.as_str().to_owned(),
+            vaccine: r.vaccine.to_string(),
+            dose_number: i64::from(r.dose_number),
+            date: r.date,
+            lot: r.lot.clone(),
+            institution: r.institution.map(|i| i.to_string()),
+            erroneous: r.erroneous,
+            version,
+            updated_at,
+            delivered_at: None,
+        }
+    }
+
+    /// Checks and converts a stored record.
+    pub fn into_stored(self) -> Result<StoredRecord, StoreError> {
+        let bad = corrupt("record", &self.id);
+        let record = VaccinationRecord {
+            id: RecordId::parse(&self.id).map_err(|e| bad(e.to_string()))?,
+            person: ManagementId::parse(&self.management_id).map_err(|e| bad(e.to_string()))?,
+            responsible: MunicipalityCode::parse(&self.responsible)
+                .map_err(|e| bad(e.to_string()))?,
+            category: Category::parse(&self.category).map_err(|e| bad(e.to_string()))?,
+            vaccine: VaccineCode::parse(&self.vaccine).map_err(|e| bad(e.to_string()))?,
+            dose_number: crate::records::dose_number(self.dose_number)
+                .map_err(|e| bad(e.to_string()))?,
+            date: self.date,
+            lot: self.lot,
+            institution: self
+                .institution
+                .as_deref()
+                .map(MedicalInstitutionCode::parse)
+                .transpose()
+                .map_err(|e| bad(e.to_string()))?,
+            erroneous: self.erroneous,
+        };
+        Ok(StoredRecord {
+            record,
+            version: self.version,
+            updated_at: self.updated_at,
+            delivered_at: self.delivered_at,
+        })
+    }
+}
+
+/// An access-log entry as stored (record ids comma-joined, hashes in hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRow {
+    /// Sequence number.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// Organisation.
+    pub organisation: String,
+    /// Action (stable name).
+    pub action: String,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Record ids joined with `,`.
+    pub record_ids: String,
+    /// Previous hash, hex.
+    pub prev_hash: String,
+    /// Hash, hex.
+    pub hash: String,
+}
+
+impl LogRow {
+    /// The stored form of an entry.
+    pub fn from_entry(e: &AccessLogEntry) -> Self {
+        LogRow {
+            seq: e.seq,
+            at: e.draft.at,
+            actor: e.draft.actor.clone(),
+            organisation: e.draft.organisation.clone(),
+            action: e.draft.action.as_str().to_owned(),
+            subject: e.draft.subject.as_ref().map(ToString::to_string),
+            record_ids: e
+                .draft
+                .record_ids
+                .iter()
+                .map(RecordId::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+            prev_hash: crate::access_log::to_hex(&e.prev_hash),
+            hash: crate::access_log::to_hex(&e.hash),
+        }
+    }
+
+    /// Checks and converts a stored entry. A tampered entry still converts
+    /// when its fields are well-formed: the chain check finds it.
+    pub fn into_entry(self) -> Result<AccessLogEntry, StoreError> {
+        let seq = self.seq.to_string();
+        let bad = corrupt("access log entry", &seq);
+        let record_ids = if self.record_ids.is_empty() {
+            Vec::new()
+        } else {
+            self.record_ids
+                .split(',')
+                .map(RecordId::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e| bad(e.to_string()))?
+        };
+        Ok(AccessLogEntry {
+            seq: self.seq,
+            draft: AccessLogDraft {
+                at: self.at,
+                actor: self.actor,
+                organisation: self.organisation,
+                action: AccessAction::parse(&self.action).map_err(|e| bad(e.to_string()))?,
+                subject: self
+                    .subject
+                    .as_deref()
+                    .map(ManagementId::parse)
+                    .transpose()
+                    .map_err(|e| bad(e.to_string()))?,
+                record_ids,
+            },
+            prev_hash: from_hex(&self.prev_hash).ok_or_else(|| bad("bad previous hash".into()))?,
+            hash: from_hex(&self.hash).ok_or_else(|| bad("bad hash".into()))?,
+        })
+    }
+}
+
+/// A delivery batch as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRow {
+    /// Batch id.
+    pub id: String,
+    /// Municipality code.
+    pub municipality: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Acknowledged.
+    pub acked_at: Option<DateTime<Utc>>,
+    /// Row version.
+    pub version: i64,
+    /// Items: record id and content time.
+    pub items: Vec<(String, DateTime<Utc>)>,
+}
+
+impl BatchRow {
+    /// Checks and converts a stored batch.
+    pub fn into_batch(self) -> Result<DeliveryBatch, StoreError> {
+        let id = self.id.clone();
+        let bad = corrupt("delivery batch", &id);
+        Ok(DeliveryBatch {
+            municipality: MunicipalityCode::parse(&self.municipality)
+                .map_err(|e| bad(e.to_string()))?,
+            items: self
+                .items
+                .into_iter()
+                .map(|(id, updated_at)| {
+                    Ok(DeliveryItem {
+                        record: RecordId::parse(&id).map_err(|e| bad(e.to_string()))?,
+                        updated_at,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?,
+            id: self.id,
+            created_at: self.created_at,
+            acked_at: self.acked_at,
+            version: self.version,
+        })
+    }
+}

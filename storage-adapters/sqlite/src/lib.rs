@@ -1,0 +1,133 @@
+//! # sesshu-sqlite — the embedded default store
+//!
+//! One SQLite file in WAL mode: a single writer connection (commits are
+//! serialised with `BEGIN IMMEDIATE`) and a small pool of reader
+//! connections, so reads never wait for a commit. Every
+//! [`ChangeSet`](sesshu_core::store::ChangeSet) is one transaction.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use sesshu_core::store::Store;
+//! let store: Arc<dyn Store> = Arc::new(sesshu_sqlite::SqliteStore::open("sesshu.db")?);
+//! # Ok::<(), sesshu_core::store::StoreError>(())
+//! ```
+
+mod codec;
+mod migrations;
+mod read;
+mod write;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OpenFlags};
+use sesshu_core::store::StoreError;
+
+pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
+
+/// A sesshu store in one SQLite database.
+pub struct SqliteStore {
+    uri: String,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::backend(e)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave a connection half-way
+    // through a transaction: rusqlite rolls back on drop.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+const FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_WRITE
+    .union(OpenFlags::SQLITE_OPEN_CREATE)
+    .union(OpenFlags::SQLITE_OPEN_URI)
+    .union(OpenFlags::SQLITE_OPEN_NO_MUTEX);
+
+fn connect(uri: &str) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(uri, FLAGS).map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(backend)?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -65536;",
+    )
+    .map_err(backend)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, in WAL mode, and
+    /// brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let uri = format!("file:{}", path.as_ref().display());
+        let writer = connect(&uri)?;
+        writer
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        Self::with_writer(uri, writer)
+    }
+
+    /// A private in-memory database (tests, demos). Readers share it through
+    /// SQLite's shared cache.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let uri = format!(
+            "file:sesshu-mem-{}-{}?mode=memory&cache=shared",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let writer = connect(&uri)?;
+        Self::with_writer(uri, writer)
+    }
+
+    fn with_writer(uri: String, mut writer: Connection) -> Result<Self, StoreError> {
+        migrations::migrate(&mut writer, SCHEMA_VERSION)?;
+        Ok(SqliteStore {
+            uri,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Runs `f` on a reader connection from the pool.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = match lock(&self.readers).pop() {
+            Some(c) => c,
+            None => connect(&self.uri)?,
+        };
+        let out = f(&conn);
+        let mut pool = lock(&self.readers);
+        if pool.len() < 8 {
+            pool.push(conn);
+        }
+        out
+    }
+
+    /// Runs `f` on the writer connection (maintenance and tests).
+    pub fn with_connection<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        f(&mut lock(&self.writer))
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.with_connection(|c| migrations::current_version(c))
+    }
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("uri", &self.uri)
+            .finish()
+    }
+}

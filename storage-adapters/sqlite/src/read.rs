@@ -1,0 +1,461 @@
+//! Reads, and the `Store` implementation.
+
+use rusqlite::{params_from_iter, types::Value, Connection, OptionalExtension, Row};
+use sesshu_core::access_log::{from_hex, AccessLogEntry, Digest32};
+use sesshu_core::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber};
+use sesshu_core::questionnaire::answers_from_storage;
+use sesshu_core::store::rows::{BatchRow, IntervalRow, LogRow, PersonRow, RecordRow};
+use sesshu_core::store::{
+    ChangeSet, CommitReceipt, DeliveryBatch, LogFilter, PersonFilter, Store, StoreError,
+    StoredPerson, StoredQuestionnaire, StoredRecord,
+};
+
+use crate::codec::{Day, Instant};
+use crate::{backend, SqliteStore};
+
+const PERSON_COLUMNS: &str =
+    "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
+const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, delivered_at";
+const LOG_COLUMNS: &str =
+    "seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash";
+
+fn person_row(r: &Row<'_>) -> rusqlite::Result<PersonRow> {
+    Ok(PersonRow {
+        management_id: r.get(0)?,
+        subject_number: r.get(1)?,
+        name: r.get(2)?,
+        name_kana: r.get(3)?,
+        birth_date: r.get::<_, Day>(4)?.0,
+        sex: r.get(5)?,
+        pmh_key: r.get(6)?,
+        residency: Vec::new(),
+        version: r.get(7)?,
+        updated_at: r.get::<_, Instant>(8)?.0,
+    })
+}
+
+pub(crate) fn record_row(r: &Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok(RecordRow {
+        id: r.get(0)?,
+        management_id: r.get(1)?,
+        responsible: r.get(2)?,
+        category: r.get(3)?,
+        vaccine: r.get(4)?,
+        dose_number: r.get(5)?,
+        date: r.get::<_, Day>(6)?.0,
+        lot: r.get(7)?,
+        institution: r.get(8)?,
+        erroneous: r.get(9)?,
+        version: r.get(10)?,
+        updated_at: r.get::<_, Instant>(11)?.0,
+        delivered_at: r.get::<_, Option<Instant>>(12)?.map(|i| i.0),
+    })
+}
+
+fn log_row(r: &Row<'_>) -> rusqlite::Result<LogRow> {
+    Ok(LogRow {
+        seq: r.get(0)?,
+        at: r.get::<_, Instant>(1)?.0,
+        actor: r.get(2)?,
+        organisation: r.get(3)?,
+        action: r.get(4)?,
+        subject: r.get(5)?,
+        record_ids: r.get(6)?,
+        prev_hash: r.get(7)?,
+        hash: r.get(8)?,
+    })
+}
+
+/// Persons from a query returning `PERSON_COLUMNS`, with their residency.
+fn persons(
+    conn: &Connection,
+    sql: &str,
+    params: Vec<Value>,
+) -> Result<Vec<StoredPerson>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let mut rows: Vec<PersonRow> = stmt
+        .query_map(params_from_iter(params), person_row)
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    let mut res = conn
+        .prepare_cached(
+            "SELECT municipality, from_date, to_date FROM residency WHERE management_id = ?1 ORDER BY from_date",
+        )
+        .map_err(backend)?;
+    for p in &mut rows {
+        p.residency = res
+            .query_map([&p.management_id], |r| {
+                Ok(IntervalRow {
+                    municipality: r.get(0)?,
+                    from: r.get::<_, Day>(1)?.0,
+                    to: r.get::<_, Option<Day>>(2)?.map(|d| d.0),
+                })
+            })
+            .map_err(backend)?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+    }
+    rows.into_iter().map(PersonRow::into_stored).collect()
+}
+
+pub(crate) fn records(
+    conn: &Connection,
+    sql: &str,
+    params: Vec<Value>,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let rows = stmt
+        .query_map(params_from_iter(params), record_row)
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    rows.into_iter().map(RecordRow::into_stored).collect()
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(",")
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+pub(crate) fn batch(conn: &Connection, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
+    let head = conn
+        .query_row(
+            "SELECT id, municipality, created_at, acked_at, version FROM delivery_batches WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(BatchRow {
+                    id: r.get(0)?,
+                    municipality: r.get(1)?,
+                    created_at: r.get::<_, Instant>(2)?.0,
+                    acked_at: r.get::<_, Option<Instant>>(3)?.map(|i| i.0),
+                    version: r.get(4)?,
+                    items: Vec::new(),
+                })
+            },
+        )
+        .optional()
+        .map_err(backend)?;
+    let Some(mut head) = head else {
+        return Ok(None);
+    };
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT record_id, updated_at FROM delivery_items WHERE batch_id = ?1 ORDER BY record_id",
+        )
+        .map_err(backend)?;
+    head.items = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get::<_, Instant>(1)?.0)))
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    head.into_batch().map(Some)
+}
+
+pub(crate) fn log_head(conn: &Connection) -> Result<Option<(i64, Digest32)>, StoreError> {
+    let head: Option<(i64, String)> = conn
+        .query_row("SELECT seq, hash FROM log_head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
+        .map_err(backend)?;
+    head.map(|(seq, hash)| {
+        from_hex(&hash)
+            .map(|h| (seq, h))
+            .ok_or(StoreError::Corrupt {
+                entity: "access log head",
+                id: seq.to_string(),
+                reason: "bad hash".into(),
+            })
+    })
+    .transpose()
+}
+
+fn log_query(
+    conn: &Connection,
+    sql: &str,
+    params: Vec<Value>,
+) -> Result<Vec<AccessLogEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let rows = stmt
+        .query_map(params_from_iter(params), log_row)
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    rows.into_iter().map(LogRow::into_entry).collect()
+}
+
+fn limit(n: usize) -> Value {
+    Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+impl Store for SqliteStore {
+    fn person(&self, id: &ManagementId) -> Result<Option<StoredPerson>, StoreError> {
+        self.read(|c| {
+            let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id = ?1");
+            Ok(persons(c, &sql, vec![text(id.as_str())])?.pop())
+        })
+    }
+
+    fn person_by_subject(
+        &self,
+        subject: &SubjectNumber,
+    ) -> Result<Option<StoredPerson>, StoreError> {
+        self.read(|c| {
+            let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.subject_number = ?1");
+            Ok(persons(c, &sql, vec![text(subject.as_str())])?.pop())
+        })
+    }
+
+    fn person_by_pmh(&self, pmh_key: &str) -> Result<Option<StoredPerson>, StoreError> {
+        self.read(|c| {
+            let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.pmh_key = ?1");
+            Ok(persons(c, &sql, vec![text(pmh_key)])?.pop())
+        })
+    }
+
+    fn persons_by_ids(&self, ids: &[ManagementId]) -> Result<Vec<StoredPerson>, StoreError> {
+        self.read(|c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id IN ({}) ORDER BY p.management_id",
+                    placeholders(chunk.len())
+                );
+                out.extend(persons(c, &sql, chunk.iter().map(|i| text(i.as_str())).collect())?);
+            }
+            out.sort_by(|a, b| a.person.management_id.cmp(&b.person.management_id));
+            Ok(out)
+        })
+    }
+
+    fn find_persons(
+        &self,
+        filter: &PersonFilter,
+        after: Option<&ManagementId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredPerson>, StoreError> {
+        let mut sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE 1 = 1");
+        let mut params = Vec::new();
+        if let Some(m) = filter.municipality {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM residency r WHERE r.management_id = p.management_id AND r.municipality = ?)");
+            params.push(text(m.as_str()));
+        }
+        if let Some(s) = &filter.subject_number {
+            sql.push_str(" AND p.subject_number = ?");
+            params.push(text(s.as_str()));
+        }
+        if let Some(k) = &filter.kana_prefix {
+            sql.push_str(" AND substr(p.name_kana, 1, length(?)) = ?");
+            params.push(text(k));
+            params.push(text(k));
+        }
+        if let Some(d) = filter.birth_date {
+            sql.push_str(" AND p.birth_date = ?");
+            params.push(text(&d.format("%Y-%m-%d").to_string()));
+        }
+        if filter.vaccine.is_some()
+            || filter.vaccinated_from.is_some()
+            || filter.vaccinated_to.is_some()
+        {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM records x WHERE x.management_id = p.management_id",
+            );
+            if let Some(v) = &filter.vaccine {
+                sql.push_str(" AND x.vaccine = ?");
+                params.push(text(v.as_str()));
+            }
+            if let Some(d) = filter.vaccinated_from {
+                sql.push_str(" AND x.vaccination_date >= ?");
+                params.push(text(&d.format("%Y-%m-%d").to_string()));
+            }
+            if let Some(d) = filter.vaccinated_to {
+                sql.push_str(" AND x.vaccination_date <= ?");
+                params.push(text(&d.format("%Y-%m-%d").to_string()));
+            }
+            sql.push(')');
+        }
+        if let Some(a) = after {
+            sql.push_str(" AND p.management_id > ?");
+            params.push(text(a.as_str()));
+        }
+        sql.push_str(" ORDER BY p.management_id LIMIT ?");
+        params.push(limit(limit_n));
+        self.read(|c| persons(c, &sql, params))
+    }
+
+    fn record(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError> {
+        self.read(|c| {
+            let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = ?1");
+            Ok(records(c, &sql, vec![text(id.as_str())])?.pop())
+        })
+    }
+
+    fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read(|c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM records WHERE id IN ({})",
+                    placeholders(chunk.len())
+                );
+                out.extend(records(
+                    c,
+                    &sql,
+                    chunk.iter().map(|i| text(i.as_str())).collect(),
+                )?);
+            }
+            out.sort_by(|a, b| a.record.id.cmp(&b.record.id));
+            Ok(out)
+        })
+    }
+
+    fn records_of(&self, person: &ManagementId) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {RECORD_COLUMNS} FROM records WHERE management_id = ?1 ORDER BY id"
+            );
+            records(c, &sql, vec![text(person.as_str())])
+        })
+    }
+
+    fn undelivered(
+        &self,
+        municipality: MunicipalityCode,
+        after: Option<&RecordId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {RECORD_COLUMNS} FROM records
+                 WHERE responsible = ?1 AND (delivered_at IS NULL OR updated_at > delivered_at) AND id > ?2
+                 ORDER BY id LIMIT ?3"
+            );
+            records(
+                c,
+                &sql,
+                vec![
+                    text(municipality.as_str()),
+                    text(after.map_or("", |a| a.as_str())),
+                    limit(limit_n),
+                ],
+            )
+        })
+    }
+
+    fn questionnaire(&self, record: &RecordId) -> Result<Option<StoredQuestionnaire>, StoreError> {
+        self.read(|c| {
+            let row: Option<(String, String, i64, Instant)> = c
+                .query_row(
+                    "SELECT subject, institution, version, updated_at FROM questionnaires WHERE record_id = ?1",
+                    [record.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            row.map(|(s, i, version, at)| {
+                let bad = |e: sesshu_core::questionnaire::QuestionnaireError| StoreError::Corrupt {
+                    entity: "questionnaire",
+                    id: record.to_string(),
+                    reason: e.to_string(),
+                };
+                Ok(StoredQuestionnaire {
+                    record: record.clone(),
+                    subject: answers_from_storage(&s).map_err(bad)?,
+                    institution: answers_from_storage(&i).map_err(bad)?,
+                    version,
+                    updated_at: at.0,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn batch(&self, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
+        self.read(|c| batch(c, id))
+    }
+
+    fn open_batch(
+        &self,
+        municipality: MunicipalityCode,
+    ) -> Result<Option<DeliveryBatch>, StoreError> {
+        self.read(|c| {
+            let id: Option<String> = c
+                .query_row(
+                    "SELECT id FROM delivery_batches WHERE municipality = ?1 AND acked_at IS NULL ORDER BY created_at, id LIMIT 1",
+                    [municipality.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            id.map(|id| batch(c, &id)).transpose().map(Option::flatten)
+        })
+    }
+
+    fn batch_count(&self, municipality: MunicipalityCode) -> Result<i64, StoreError> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT count(*) FROM delivery_batches WHERE municipality = ?1",
+                [municipality.as_str()],
+                |r| r.get(0),
+            )
+            .map_err(backend)
+        })
+    }
+
+    fn log_head(&self) -> Result<Option<(i64, Digest32)>, StoreError> {
+        self.read(log_head)
+    }
+
+    fn log_entries(
+        &self,
+        from_seq: i64,
+        limit_n: usize,
+    ) -> Result<Vec<AccessLogEntry>, StoreError> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {LOG_COLUMNS} FROM access_log WHERE seq >= ?1 ORDER BY seq LIMIT ?2"
+            );
+            log_query(c, &sql, vec![Value::Integer(from_seq), limit(limit_n)])
+        })
+    }
+
+    fn log_search(
+        &self,
+        filter: &LogFilter,
+        limit_n: usize,
+    ) -> Result<Vec<AccessLogEntry>, StoreError> {
+        let mut sql = format!("SELECT {LOG_COLUMNS} FROM access_log WHERE seq > ?");
+        let mut params = vec![Value::Integer(filter.after_seq.unwrap_or(0))];
+        if let Some(s) = &filter.subject {
+            sql.push_str(" AND subject = ?");
+            params.push(text(s.as_str()));
+        }
+        if let Some(a) = &filter.actor {
+            sql.push_str(" AND actor = ?");
+            params.push(text(a));
+        }
+        if let Some(from) = filter.from {
+            sql.push_str(" AND at >= ?");
+            params.push(text(
+                &from.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            ));
+        }
+        if let Some(to) = filter.to {
+            sql.push_str(" AND at < ?");
+            params.push(text(
+                &to.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            ));
+        }
+        sql.push_str(" ORDER BY seq LIMIT ?");
+        params.push(limit(limit_n));
+        self.read(|c| log_query(c, &sql, params))
+    }
+
+    fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
+        self.with_connection(|c| crate::write::commit(c, changes))
+    }
+}

@@ -1,0 +1,285 @@
+//! Commits: one `BEGIN IMMEDIATE` transaction per change set, version
+//! checks first, the access log chained last.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use sesshu_core::access_log::{chain, to_hex, GENESIS};
+use sesshu_core::questionnaire::answers_to_storage;
+use sesshu_core::store::rows::{LogRow, PersonRow, RecordRow};
+use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, FoundVersion, StoreError, Write};
+
+use crate::backend;
+use crate::codec::{Day, Instant};
+
+fn check(
+    tx: &Transaction<'_>,
+    entity: &'static str,
+    sql: &str,
+    id: &str,
+    expected: Expected,
+) -> Result<i64, StoreError> {
+    let found: Option<i64> = tx
+        .prepare_cached(sql)
+        .map_err(backend)?
+        .query_row([id], |r| r.get(0))
+        .optional()
+        .map_err(backend)?;
+    if !expected.matches(found) {
+        return Err(StoreError::Conflict {
+            entity,
+            id: id.to_owned(),
+            expected,
+            found: FoundVersion(found),
+        });
+    }
+    Ok(expected.next())
+}
+
+fn put_person(
+    tx: &Transaction<'_>,
+    row: &PersonRow,
+    expected: Expected,
+) -> Result<i64, StoreError> {
+    let version = check(
+        tx,
+        "person",
+        "SELECT version FROM persons WHERE management_id = ?1",
+        &row.management_id,
+        expected,
+    )?;
+    tx.prepare_cached(
+        "INSERT INTO persons (management_id, subject_number, name, name_kana, birth_date, sex, pmh_key, version, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (management_id) DO UPDATE SET
+           subject_number = excluded.subject_number, name = excluded.name, name_kana = excluded.name_kana,
+           birth_date = excluded.birth_date, sex = excluded.sex, pmh_key = excluded.pmh_key,
+           version = excluded.version, updated_at = excluded.updated_at",
+    )
+    .map_err(backend)?
+    .execute((
+        &row.management_id,
+        &row.subject_number,
+        &row.name,
+        &row.name_kana,
+        Day(row.birth_date),
+        &row.sex,
+        &row.pmh_key,
+        version,
+        Instant(row.updated_at),
+    ))
+    .map_err(backend)?;
+    tx.prepare_cached("DELETE FROM residency WHERE management_id = ?1")
+        .map_err(backend)?
+        .execute([&row.management_id])
+        .map_err(backend)?;
+    let mut ins = tx
+        .prepare_cached(
+            "INSERT INTO residency (management_id, from_date, to_date, municipality) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(backend)?;
+    for i in &row.residency {
+        ins.execute((
+            &row.management_id,
+            Day(i.from),
+            i.to.map(Day),
+            &i.municipality,
+        ))
+        .map_err(backend)?;
+    }
+    Ok(version)
+}
+
+fn put_record(
+    tx: &Transaction<'_>,
+    row: &RecordRow,
+    expected: Expected,
+) -> Result<i64, StoreError> {
+    let version = check(
+        tx,
+        "record",
+        "SELECT version FROM records WHERE id = ?1",
+        &row.id,
+        expected,
+    )?;
+    tx.prepare_cached(
+        "INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number, vaccination_date,
+                              lot, institution, erroneous, version, updated_at, delivered_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)
+         ON CONFLICT (id) DO UPDATE SET
+           management_id = excluded.management_id, responsible = excluded.responsible,
+           category = excluded.category, vaccine = excluded.vaccine, dose_number = excluded.dose_number,
+           vaccination_date = excluded.vaccination_date, lot = excluded.lot,
+           institution = excluded.institution, erroneous = excluded.erroneous,
+           version = excluded.version, updated_at = excluded.updated_at",
+    )
+    .map_err(backend)?
+    .execute((
+        &row.id,
+        &row.management_id,
+        &row.responsible,
+        &row.category,
+        &row.vaccine,
+        row.dose_number,
+        Day(row.date),
+        &row.lot,
+        &row.institution,
+        row.erroneous,
+        version,
+        Instant(row.updated_at),
+    ))
+    .map_err(backend)?;
+    Ok(version)
+}
+
+fn apply(tx: &Transaction<'_>, write: Write) -> Result<i64, StoreError> {
+    match write {
+        Write::PutPerson {
+            person,
+            updated_at,
+            expected,
+        } => put_person(
+            tx,
+            &PersonRow::from_person(&person, 0, updated_at),
+            expected,
+        ),
+        Write::PutRecord {
+            record,
+            updated_at,
+            expected,
+        } => put_record(
+            tx,
+            &RecordRow::from_record(&record, 0, updated_at),
+            expected,
+        ),
+        Write::PutQuestionnaire {
+            record,
+            subject,
+            institution,
+            updated_at,
+            expected,
+        } => {
+            let version = check(
+                tx,
+                "questionnaire",
+                "SELECT version FROM questionnaires WHERE record_id = ?1",
+                record.as_str(),
+                expected,
+            )?;
+            tx.prepare_cached(
+                "INSERT INTO questionnaires (record_id, subject, institution, version, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (record_id) DO UPDATE SET subject = excluded.subject,
+                   institution = excluded.institution, version = excluded.version, updated_at = excluded.updated_at",
+            )
+            .map_err(backend)?
+            .execute((
+                record.as_str(),
+                answers_to_storage(&subject),
+                answers_to_storage(&institution),
+                version,
+                Instant(updated_at),
+            ))
+            .map_err(backend)?;
+            Ok(version)
+        }
+        Write::CreateBatch { batch } => {
+            check(
+                tx,
+                "delivery batch",
+                "SELECT version FROM delivery_batches WHERE id = ?1",
+                &batch.id,
+                Expected::Absent,
+            )?;
+            tx.execute(
+                "INSERT INTO delivery_batches (id, municipality, created_at, acked_at, version) VALUES (?1, ?2, ?3, NULL, 1)",
+                (&batch.id, batch.municipality.as_str(), Instant(batch.created_at)),
+            )
+            .map_err(backend)?;
+            let mut ins = tx
+                .prepare_cached("INSERT INTO delivery_items (batch_id, record_id, updated_at) VALUES (?1, ?2, ?3)")
+                .map_err(backend)?;
+            for item in &batch.items {
+                ins.execute((&batch.id, item.record.as_str(), Instant(item.updated_at)))
+                    .map_err(backend)?;
+            }
+            Ok(1)
+        }
+        Write::AckBatch {
+            id,
+            acked_at,
+            expected,
+        } => {
+            let version = check(
+                tx,
+                "delivery batch",
+                "SELECT version FROM delivery_batches WHERE id = ?1",
+                &id,
+                expected,
+            )?;
+            tx.execute(
+                "UPDATE delivery_batches SET acked_at = ?2, version = ?3 WHERE id = ?1",
+                (&id, Instant(acked_at), version),
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "UPDATE records SET delivered_at = i.updated_at
+                 FROM delivery_items i
+                 WHERE i.batch_id = ?1 AND records.id = i.record_id
+                   AND (records.delivered_at IS NULL OR records.delivered_at < i.updated_at)",
+                [&id],
+            )
+            .map_err(backend)?;
+            Ok(version)
+        }
+    }
+}
+
+/// Commits a change set in one immediate transaction.
+pub fn commit(conn: &mut Connection, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let mut receipt = CommitReceipt {
+        versions: Vec::with_capacity(changes.writes.len()),
+        log_seqs: Vec::with_capacity(changes.log.len()),
+    };
+    for write in changes.writes {
+        receipt.versions.push(apply(&tx, write)?);
+    }
+    if !changes.log.is_empty() {
+        let (mut seq, mut hash) = crate::read::log_head(&tx)?.unwrap_or((0, GENESIS));
+        let mut ins = tx
+            .prepare_cached(
+                "INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .map_err(backend)?;
+        for draft in changes.log {
+            let entry = chain(seq, &hash, draft);
+            let row = LogRow::from_entry(&entry);
+            ins.execute((
+                row.seq,
+                Instant(row.at),
+                &row.actor,
+                &row.organisation,
+                &row.action,
+                &row.subject,
+                &row.record_ids,
+                &row.prev_hash,
+                &row.hash,
+            ))
+            .map_err(backend)?;
+            seq = entry.seq;
+            hash = entry.hash;
+            receipt.log_seqs.push(seq);
+        }
+        drop(ins);
+        tx.execute(
+            "INSERT INTO log_head (id, seq, hash) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            (seq, to_hex(&hash)),
+        )
+        .map_err(backend)?;
+    }
+    tx.commit().map_err(backend)?;
+    Ok(receipt)
+}
