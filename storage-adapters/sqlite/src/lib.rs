@@ -24,7 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OpenFlags};
 use sesshu_core::store::StoreError;
 
-pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
+pub use migrations::{migrate, MIGRATIONS, SCHEMA_VERSION};
 
 /// A sesshu store in one SQLite database.
 pub struct SqliteStore {
