@@ -744,22 +744,35 @@ pub fn concurrent_races(store: Arc<dyn Store>, threads: usize, races: usize) {
         })
         .unwrap();
     for round in 0..races {
-        let version = store.record(&rid("race")).unwrap().unwrap().version;
+        // Even rounds race an update of one row; odd rounds race the insert
+        // of a new row. Either way exactly one commit may win.
+        let inserting = round % 2 == 1;
+        let target = if inserting {
+            format!("new{round}")
+        } else {
+            "race".to_owned()
+        };
+        let expected = if inserting {
+            Expected::Absent
+        } else {
+            Expected::Version(store.record(&rid("race")).unwrap().unwrap().version)
+        };
         let barrier = Barrier::new(threads);
         let wins: usize = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let store = store.clone();
                     let barrier = &barrier;
+                    let target = target.clone();
                     scope.spawn(move || {
-                        let mut r = record("race", "A1", CHIYODA, "2024-01-01");
+                        let mut r = record(&target, "A1", CHIYODA, "2024-01-01");
                         r.lot = Some(format!("R{round}T{t}"));
                         barrier.wait();
                         match store.commit(ChangeSet {
                             writes: vec![Write::PutRecord {
                                 record: r,
                                 updated_at: at(round as i64),
-                                expected: Expected::Version(version),
+                                expected,
                             }],
                             log: vec![log(&format!("t{t}"), AccessAction::WriteRecord, "A1", 0)],
                         }) {
@@ -773,10 +786,8 @@ pub fn concurrent_races(store: Arc<dyn Store>, threads: usize, races: usize) {
             handles.into_iter().map(|h| h.join().unwrap()).sum()
         });
         assert_eq!(wins, 1, "round {round}: {wins} commits won");
-        assert_eq!(
-            store.record(&rid("race")).unwrap().unwrap().version,
-            version + 1
-        );
+        let stored = store.record(&rid(&target)).unwrap().unwrap();
+        assert_eq!(stored.version, expected.next(), "round {round}");
     }
     assert_eq!(store.log_head().unwrap().map(|h| h.0), Some(races as i64));
     let report = services(store, 0).verify_log().unwrap();

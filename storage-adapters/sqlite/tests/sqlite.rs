@@ -56,7 +56,12 @@ fn entries(store: &SqliteStore, n: usize) {
             record_ids: vec![],
         })
         .collect();
-    store.commit(ChangeSet { writes: vec![], log: drafts }).unwrap();
+    store
+        .commit(ChangeSet {
+            writes: vec![],
+            log: drafts,
+        })
+        .unwrap();
 }
 
 #[test]
@@ -64,20 +69,43 @@ fn a_tampered_log_row_is_found() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path().join("log.db")).unwrap());
     entries(&store, 5);
-    let services = Sesshu::new(store.clone(), Arc::new(FixedClock(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap())));
+    let services = Sesshu::new(
+        store.clone(),
+        Arc::new(FixedClock(
+            chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        )),
+    );
     assert_eq!(services.verify_log().unwrap().first_break, None);
 
-    store.with_connection(|c| c.execute("UPDATE access_log SET actor = 'mallory' WHERE seq = 3", []).unwrap());
+    store.with_connection(|c| {
+        c.execute("UPDATE access_log SET actor = 'mallory' WHERE seq = 3", [])
+            .unwrap()
+    });
     let report = services.verify_log().unwrap();
     assert_eq!(report.first_break.map(|b| b.seq), Some(3));
     assert_eq!(report.verified, 2);
 
-    store.with_connection(|c| c.execute("UPDATE access_log SET actor = 'user2' WHERE seq = 3", []).unwrap());
+    store.with_connection(|c| {
+        c.execute("UPDATE access_log SET actor = 'user2' WHERE seq = 3", [])
+            .unwrap()
+    });
     assert_eq!(services.verify_log().unwrap().first_break, None);
-    store.with_connection(|c| c.execute("DELETE FROM access_log WHERE seq = 5", []).unwrap());
-    assert_eq!(services.verify_log().unwrap().first_break.map(|b| b.seq), Some(5));
-    store.with_connection(|c| c.execute("DELETE FROM access_log WHERE seq = 2", []).unwrap());
-    assert_eq!(services.verify_log().unwrap().first_break.map(|b| b.seq), Some(3));
+    store.with_connection(|c| {
+        c.execute("DELETE FROM access_log WHERE seq = 5", [])
+            .unwrap()
+    });
+    assert_eq!(
+        services.verify_log().unwrap().first_break.map(|b| b.seq),
+        Some(5)
+    );
+    store.with_connection(|c| {
+        c.execute("DELETE FROM access_log WHERE seq = 2", [])
+            .unwrap()
+    });
+    assert_eq!(
+        services.verify_log().unwrap().first_break.map(|b| b.seq),
+        Some(3)
+    );
 }
 
 #[test]

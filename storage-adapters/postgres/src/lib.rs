@@ -1,0 +1,99 @@
+//! # sesshu-postgres — the scale-out store
+//!
+//! PostgreSQL through a connection pool. Every
+//! [`ChangeSet`](sesshu_core::store::ChangeSet) is one transaction: version
+//! checks lock the rows they read (`SELECT … FOR UPDATE`), racing inserts
+//! meet the primary key, and appends to the access log lock its head row,
+//! so exactly one of two conflicting commits wins.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use sesshu_core::store::Store;
+//! let store: Arc<dyn Store> =
+//!     Arc::new(sesshu_postgres::PostgresStore::connect("postgres://postgres@127.0.0.1/sesshu")?);
+//! # Ok::<(), sesshu_core::store::StoreError>(())
+//! ```
+
+mod migrations;
+mod read;
+mod write;
+
+use postgres::NoTls;
+use r2d2_postgres::PostgresConnectionManager;
+use sesshu_core::store::{Expected, FoundVersion, StoreError};
+
+pub use migrations::{migrate, MIGRATIONS, SCHEMA_VERSION};
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// A sesshu store in a PostgreSQL database.
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+/// Maps an engine error: a unique violation, serialization failure or
+/// deadlock means another commit won a race — a [`StoreError::Conflict`].
+pub(crate) fn backend(e: postgres::Error) -> StoreError {
+    use postgres::error::SqlState;
+    match e.code() {
+        Some(c)
+            if *c == SqlState::UNIQUE_VIOLATION
+                || *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED =>
+        {
+            StoreError::Conflict {
+                entity: "row",
+                id: e
+                    .as_db_error()
+                    .and_then(|d| d.constraint().map(str::to_owned))
+                    .unwrap_or_default(),
+                expected: Expected::Absent,
+                found: FoundVersion(None),
+            }
+        }
+        _ => StoreError::backend(e),
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user@host:port/db` or key=value
+    /// form), with a pool of up to 16 connections, and brings the schema up
+    /// to date.
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_pool_size(url, 16)
+    }
+
+    /// As [`connect`](Self::connect), with the pool size given.
+    pub fn connect_with_pool_size(url: &str, size: u32) -> Result<Self, StoreError> {
+        let config: postgres::Config = url.parse().map_err(StoreError::backend)?;
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(size.max(1))
+            .connection_timeout(std::time::Duration::from_secs(30))
+            .build(manager)
+            .map_err(StoreError::backend)?;
+        let store = PostgresStore { pool };
+        store.with_client(|c| migrate(c, SCHEMA_VERSION))?;
+        Ok(store)
+    }
+
+    /// Runs `f` on a pooled client (maintenance and tests).
+    pub fn with_client<T>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.pool.get().map_err(StoreError::backend)?;
+        f(&mut conn)
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.with_client(migrations::current_version)
+    }
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,66 @@
+//! Numbered, append-only migrations (PostgreSQL dialect), embedded and
+//! applied in one transaction each under an advisory lock, with the schema
+//! version recorded.
+
+use postgres::Client;
+use sesshu_core::store::StoreError;
+
+use crate::backend;
+
+/// The migrations, in order: `(version, name, SQL)`. Append only.
+pub const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+
+/// The version a fully migrated database is at.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// An arbitrary constant: the advisory lock that serialises migrations.
+const MIGRATION_LOCK: i64 = 0x5e55_4875;
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version bigint PRIMARY KEY,
+    name text NOT NULL
+)";
+
+/// The recorded schema version (0 for an empty database).
+pub fn current_version(client: &mut Client) -> Result<i64, StoreError> {
+    client.batch_execute(CREATE_TABLE).map_err(backend)?;
+    let row = client
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .map_err(backend)?;
+    Ok(row.get(0))
+}
+
+/// Applies every migration above the current version up to `target`.
+pub fn migrate(client: &mut Client, target: i64) -> Result<(), StoreError> {
+    for (version, name, sql) in MIGRATIONS {
+        if *version > target {
+            break;
+        }
+        let mut tx = client.transaction().map_err(backend)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(backend)?;
+        tx.batch_execute(CREATE_TABLE).map_err(backend)?;
+        let applied: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
+                &[version],
+            )
+            .map_err(backend)?
+            .get(0);
+        if applied {
+            continue;
+        }
+        tx.batch_execute(sql).map_err(backend)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+            &[version, name],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+    }
+    Ok(())
+}

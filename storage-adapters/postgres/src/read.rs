@@ -1,0 +1,438 @@
+//! Reads, and the `Store` implementation.
+
+use postgres::types::ToSql;
+use postgres::{GenericClient, Row};
+use sesshu_core::access_log::{from_hex, AccessLogEntry, Digest32};
+use sesshu_core::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber};
+use sesshu_core::questionnaire::answers_from_storage;
+use sesshu_core::store::rows::{BatchRow, IntervalRow, LogRow, PersonRow, RecordRow};
+use sesshu_core::store::{
+    ChangeSet, CommitReceipt, DeliveryBatch, LogFilter, PersonFilter, Store, StoreError,
+    StoredPerson, StoredQuestionnaire, StoredRecord,
+};
+
+use crate::{backend, PostgresStore};
+
+const PERSON_COLUMNS: &str = "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
+const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, delivered_at";
+const LOG_COLUMNS: &str =
+    "seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash";
+
+type Params<'a> = Vec<Box<dyn ToSql + Sync + 'a>>;
+
+fn refs<'a>(p: &'a Params<'_>) -> Vec<&'a (dyn ToSql + Sync)> {
+    p.iter().map(|b| &**b as &(dyn ToSql + Sync)).collect()
+}
+
+fn person_row(r: &Row) -> PersonRow {
+    PersonRow {
+        management_id: r.get(0),
+        subject_number: r.get(1),
+        name: r.get(2),
+        name_kana: r.get(3),
+        birth_date: r.get(4),
+        sex: r.get(5),
+        pmh_key: r.get(6),
+        residency: Vec::new(),
+        version: r.get(7),
+        updated_at: r.get(8),
+    }
+}
+
+fn record_row(r: &Row) -> RecordRow {
+    RecordRow {
+        id: r.get(0),
+        management_id: r.get(1),
+        responsible: r.get(2),
+        category: r.get(3),
+        vaccine: r.get(4),
+        dose_number: r.get(5),
+        date: r.get(6),
+        lot: r.get(7),
+        institution: r.get(8),
+        erroneous: r.get(9),
+        version: r.get(10),
+        updated_at: r.get(11),
+        delivered_at: r.get(12),
+    }
+}
+
+fn log_row(r: &Row) -> LogRow {
+    LogRow {
+        seq: r.get(0),
+        at: r.get(1),
+        actor: r.get(2),
+        organisation: r.get(3),
+        action: r.get(4),
+        subject: r.get(5),
+        record_ids: r.get(6),
+        prev_hash: r.get(7),
+        hash: r.get(8),
+    }
+}
+
+fn persons(
+    c: &mut impl GenericClient,
+    sql: &str,
+    params: &Params<'_>,
+) -> Result<Vec<StoredPerson>, StoreError> {
+    let mut rows: Vec<PersonRow> = c
+        .query(sql, &refs(params))
+        .map_err(backend)?
+        .iter()
+        .map(person_row)
+        .collect();
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = rows.iter().map(|p| p.management_id.as_str()).collect();
+    let intervals = c
+        .query(
+            "SELECT management_id, municipality, from_date, to_date FROM residency
+             WHERE management_id = ANY($1) ORDER BY management_id, from_date",
+            &[&ids],
+        )
+        .map_err(backend)?;
+    let mut by_person: std::collections::HashMap<String, Vec<IntervalRow>> =
+        std::collections::HashMap::new();
+    for r in &intervals {
+        by_person.entry(r.get(0)).or_default().push(IntervalRow {
+            municipality: r.get(1),
+            from: r.get(2),
+            to: r.get(3),
+        });
+    }
+    for p in &mut rows {
+        p.residency = by_person.remove(&p.management_id).unwrap_or_default();
+    }
+    rows.into_iter().map(PersonRow::into_stored).collect()
+}
+
+pub(crate) fn records(
+    c: &mut impl GenericClient,
+    sql: &str,
+    params: &Params<'_>,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    c.query(sql, &refs(params))
+        .map_err(backend)?
+        .iter()
+        .map(|r| record_row(r).into_stored())
+        .collect()
+}
+
+fn batch(c: &mut impl GenericClient, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
+    let Some(head) = c
+        .query_opt(
+            "SELECT id, municipality, created_at, acked_at, version FROM delivery_batches WHERE id = $1",
+            &[&id],
+        )
+        .map_err(backend)?
+    else {
+        return Ok(None);
+    };
+    let items = c
+        .query(
+            "SELECT record_id, updated_at FROM delivery_items WHERE batch_id = $1 ORDER BY record_id",
+            &[&id],
+        )
+        .map_err(backend)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    BatchRow {
+        id: head.get(0),
+        municipality: head.get(1),
+        created_at: head.get(2),
+        acked_at: head.get(3),
+        version: head.get(4),
+        items,
+    }
+    .into_batch()
+    .map(Some)
+}
+
+pub(crate) fn log_head(
+    c: &mut impl GenericClient,
+    lock: bool,
+) -> Result<(i64, Digest32), StoreError> {
+    let sql = if lock {
+        "SELECT seq, hash FROM log_head WHERE id = 1 FOR UPDATE"
+    } else {
+        "SELECT seq, hash FROM log_head WHERE id = 1"
+    };
+    let row = c.query_one(sql, &[]).map_err(backend)?;
+    let seq: i64 = row.get(0);
+    let hash: String = row.get(1);
+    from_hex(&hash)
+        .map(|h| (seq, h))
+        .ok_or(StoreError::Corrupt {
+            entity: "access log head",
+            id: seq.to_string(),
+            reason: "bad hash".into(),
+        })
+}
+
+fn log_query(
+    c: &mut impl GenericClient,
+    sql: &str,
+    params: &Params<'_>,
+) -> Result<Vec<AccessLogEntry>, StoreError> {
+    c.query(sql, &refs(params))
+        .map_err(backend)?
+        .iter()
+        .map(|r| log_row(r).into_entry())
+        .collect()
+}
+
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl PostgresStore {
+    fn client(
+        &self,
+    ) -> Result<
+        r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>,
+        StoreError,
+    > {
+        self.pool.get().map_err(StoreError::backend)
+    }
+}
+
+impl Store for PostgresStore {
+    fn person(&self, id: &ManagementId) -> Result<Option<StoredPerson>, StoreError> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id = $1");
+        Ok(persons(&mut *self.client()?, &sql, &vec![Box::new(id.as_str())])?.pop())
+    }
+
+    fn person_by_subject(
+        &self,
+        subject: &SubjectNumber,
+    ) -> Result<Option<StoredPerson>, StoreError> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.subject_number = $1");
+        Ok(persons(
+            &mut *self.client()?,
+            &sql,
+            &vec![Box::new(subject.as_str())],
+        )?
+        .pop())
+    }
+
+    fn person_by_pmh(&self, pmh_key: &str) -> Result<Option<StoredPerson>, StoreError> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.pmh_key = $1");
+        Ok(persons(&mut *self.client()?, &sql, &vec![Box::new(pmh_key)])?.pop())
+    }
+
+    fn persons_by_ids(&self, ids: &[ManagementId]) -> Result<Vec<StoredPerson>, StoreError> {
+        let ids: Vec<&str> = ids.iter().map(ManagementId::as_str).collect();
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id = ANY($1) ORDER BY p.management_id");
+        persons(&mut *self.client()?, &sql, &vec![Box::new(ids)])
+    }
+
+    fn find_persons(
+        &self,
+        filter: &PersonFilter,
+        after: Option<&ManagementId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredPerson>, StoreError> {
+        let mut sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE true");
+        let mut params: Params<'_> = Vec::new();
+        let next = |params: &Params<'_>| format!("${}", params.len());
+        if let Some(m) = filter.municipality {
+            params.push(Box::new(m.as_str().to_owned()));
+            sql.push_str(&format!(" AND EXISTS (SELECT 1 FROM residency r WHERE r.management_id = p.management_id AND r.municipality = {})", next(&params)));
+        }
+        if let Some(s) = &filter.subject_number {
+            params.push(Box::new(s.as_str().to_owned()));
+            sql.push_str(&format!(" AND p.subject_number = {}", next(&params)));
+        }
+        if let Some(k) = &filter.kana_prefix {
+            params.push(Box::new(k.clone()));
+            sql.push_str(&format!(" AND starts_with(p.name_kana, {})", next(&params)));
+        }
+        if let Some(d) = filter.birth_date {
+            params.push(Box::new(d));
+            sql.push_str(&format!(" AND p.birth_date = {}", next(&params)));
+        }
+        if filter.vaccine.is_some()
+            || filter.vaccinated_from.is_some()
+            || filter.vaccinated_to.is_some()
+        {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM records x WHERE x.management_id = p.management_id",
+            );
+            if let Some(v) = &filter.vaccine {
+                params.push(Box::new(v.as_str().to_owned()));
+                sql.push_str(&format!(" AND x.vaccine = {}", next(&params)));
+            }
+            if let Some(d) = filter.vaccinated_from {
+                params.push(Box::new(d));
+                sql.push_str(&format!(" AND x.vaccination_date >= {}", next(&params)));
+            }
+            if let Some(d) = filter.vaccinated_to {
+                params.push(Box::new(d));
+                sql.push_str(&format!(" AND x.vaccination_date <= {}", next(&params)));
+            }
+            sql.push(')');
+        }
+        if let Some(a) = after {
+            params.push(Box::new(a.as_str().to_owned()));
+            sql.push_str(&format!(" AND p.management_id > {}", next(&params)));
+        }
+        params.push(Box::new(limit(limit_n)));
+        sql.push_str(&format!(
+            " ORDER BY p.management_id LIMIT {}",
+            next(&params)
+        ));
+        persons(&mut *self.client()?, &sql, &params)
+    }
+
+    fn record(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = $1");
+        Ok(records(&mut *self.client()?, &sql, &vec![Box::new(id.as_str())])?.pop())
+    }
+
+    fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError> {
+        let ids: Vec<&str> = ids.iter().map(RecordId::as_str).collect();
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = ANY($1) ORDER BY id");
+        records(&mut *self.client()?, &sql, &vec![Box::new(ids)])
+    }
+
+    fn records_of(&self, person: &ManagementId) -> Result<Vec<StoredRecord>, StoreError> {
+        let sql =
+            format!("SELECT {RECORD_COLUMNS} FROM records WHERE management_id = $1 ORDER BY id");
+        records(&mut *self.client()?, &sql, &vec![Box::new(person.as_str())])
+    }
+
+    fn undelivered(
+        &self,
+        municipality: MunicipalityCode,
+        after: Option<&RecordId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM records
+             WHERE responsible = $1 AND (delivered_at IS NULL OR updated_at > delivered_at) AND id > $2
+             ORDER BY id LIMIT $3"
+        );
+        records(
+            &mut *self.client()?,
+            &sql,
+            &vec![
+                Box::new(municipality.as_str().to_owned()),
+                Box::new(after.map_or(String::new(), ToString::to_string)),
+                Box::new(limit(limit_n)),
+            ],
+        )
+    }
+
+    fn questionnaire(&self, record: &RecordId) -> Result<Option<StoredQuestionnaire>, StoreError> {
+        let row = self
+            .client()?
+            .query_opt(
+                "SELECT subject, institution, version, updated_at FROM questionnaires WHERE record_id = $1",
+                &[&record.as_str()],
+            )
+            .map_err(backend)?;
+        row.map(|r| {
+            let bad = |e: sesshu_core::questionnaire::QuestionnaireError| StoreError::Corrupt {
+                entity: "questionnaire",
+                id: record.to_string(),
+                reason: e.to_string(),
+            };
+            Ok(StoredQuestionnaire {
+                record: record.clone(),
+                subject: answers_from_storage(r.get(0)).map_err(bad)?,
+                institution: answers_from_storage(r.get(1)).map_err(bad)?,
+                version: r.get(2),
+                updated_at: r.get(3),
+            })
+        })
+        .transpose()
+    }
+
+    fn batch(&self, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
+        batch(&mut *self.client()?, id)
+    }
+
+    fn open_batch(
+        &self,
+        municipality: MunicipalityCode,
+    ) -> Result<Option<DeliveryBatch>, StoreError> {
+        let mut c = self.client()?;
+        let id: Option<String> = c
+            .query_opt(
+                "SELECT id FROM delivery_batches WHERE municipality = $1 AND acked_at IS NULL ORDER BY created_at, id LIMIT 1",
+                &[&municipality.as_str()],
+            )
+            .map_err(backend)?
+            .map(|r| r.get(0));
+        match id {
+            Some(id) => batch(&mut *c, &id),
+            None => Ok(None),
+        }
+    }
+
+    fn batch_count(&self, municipality: MunicipalityCode) -> Result<i64, StoreError> {
+        Ok(self
+            .client()?
+            .query_one(
+                "SELECT count(*) FROM delivery_batches WHERE municipality = $1",
+                &[&municipality.as_str()],
+            )
+            .map_err(backend)?
+            .get(0))
+    }
+
+    fn log_head(&self) -> Result<Option<(i64, Digest32)>, StoreError> {
+        let (seq, hash) = log_head(&mut *self.client()?, false)?;
+        Ok((seq > 0).then_some((seq, hash)))
+    }
+
+    fn log_entries(
+        &self,
+        from_seq: i64,
+        limit_n: usize,
+    ) -> Result<Vec<AccessLogEntry>, StoreError> {
+        let sql =
+            format!("SELECT {LOG_COLUMNS} FROM access_log WHERE seq >= $1 ORDER BY seq LIMIT $2");
+        log_query(
+            &mut *self.client()?,
+            &sql,
+            &vec![Box::new(from_seq), Box::new(limit(limit_n))],
+        )
+    }
+
+    fn log_search(
+        &self,
+        filter: &LogFilter,
+        limit_n: usize,
+    ) -> Result<Vec<AccessLogEntry>, StoreError> {
+        let mut sql = format!("SELECT {LOG_COLUMNS} FROM access_log WHERE seq > $1");
+        let mut params: Params<'_> = vec![Box::new(filter.after_seq.unwrap_or(0))];
+        let next = |params: &Params<'_>| format!("${}", params.len());
+        if let Some(s) = &filter.subject {
+            params.push(Box::new(s.as_str().to_owned()));
+            sql.push_str(&format!(" AND subject = {}", next(&params)));
+        }
+        if let Some(a) = &filter.actor {
+            params.push(Box::new(a.clone()));
+            sql.push_str(&format!(" AND actor = {}", next(&params)));
+        }
+        if let Some(from) = filter.from {
+            params.push(Box::new(from));
+            sql.push_str(&format!(" AND at >= {}", next(&params)));
+        }
+        if let Some(to) = filter.to {
+            params.push(Box::new(to));
+            sql.push_str(&format!(" AND at < {}", next(&params)));
+        }
+        params.push(Box::new(limit(limit_n)));
+        sql.push_str(&format!(" ORDER BY seq LIMIT {}", next(&params)));
+        log_query(&mut *self.client()?, &sql, &params)
+    }
+
+    fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
+        crate::write::commit(&mut *self.client()?, changes)
+    }
+}

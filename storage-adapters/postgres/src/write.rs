@@ -1,0 +1,421 @@
+//! Commits: one transaction per change set; version checks lock the rows
+//! they read, and the access log's head row is locked for appends.
+
+use postgres::{Client, Statement, Transaction};
+use sesshu_core::access_log::{chain, to_hex};
+use sesshu_core::questionnaire::answers_to_storage;
+use sesshu_core::store::rows::{LogRow, PersonRow, RecordRow};
+use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, FoundVersion, StoreError, Write};
+
+use crate::backend;
+
+/// Statements prepared once per commit and reused for every write.
+struct Prepared {
+    person_version: Statement,
+    insert_person: Statement,
+    update_person: Statement,
+    delete_residency: Statement,
+    insert_residency: Statement,
+    record_version: Statement,
+    insert_records: Statement,
+    update_records: Statement,
+}
+
+impl Prepared {
+    fn new(tx: &mut Transaction<'_>) -> Result<Self, StoreError> {
+        let mut p = |sql: &str| tx.prepare(sql).map_err(backend);
+        Ok(Prepared {
+            person_version: p("SELECT version FROM persons WHERE management_id = $1")?,
+            insert_person: p(
+                "INSERT INTO persons (management_id, subject_number, name, name_kana, birth_date, sex, pmh_key, version, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
+            )?,
+            update_person: p(
+                "UPDATE persons SET subject_number = $2, name = $3, name_kana = $4, birth_date = $5, sex = $6,
+                   pmh_key = $7, updated_at = $8, version = version + 1
+                 WHERE management_id = $1 AND version = $9",
+            )?,
+            delete_residency: p("DELETE FROM residency WHERE management_id = $1")?,
+            insert_residency: p(
+                "INSERT INTO residency (management_id, from_date, to_date, municipality) VALUES ($1, $2, $3, $4)",
+            )?,
+            record_version: p("SELECT version FROM records WHERE id = $1")?,
+            insert_records: p(
+                "INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number, vaccination_date,
+                                      lot, institution, erroneous, version, updated_at, delivered_at)
+                 SELECT id, m, resp, cat, vac, dose, d, lot, inst, err, 1, upd, NULL
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::date[],
+                             $8::text[], $9::text[], $10::bool[], $11::timestamptz[])
+                      AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, upd)",
+            )?,
+            update_records: p(
+                "UPDATE records SET management_id = u.m, responsible = u.resp, category = u.cat, vaccine = u.vac,
+                   dose_number = u.dose, vaccination_date = u.d, lot = u.lot, institution = u.inst,
+                   erroneous = u.err, updated_at = u.upd, version = records.version + 1
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::date[],
+                             $8::text[], $9::text[], $10::bool[], $11::timestamptz[], $12::int8[])
+                      AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, upd, expected)
+                 WHERE records.id = u.id AND records.version = u.expected",
+            )?,
+        })
+    }
+}
+
+/// The conflict for a row whose write matched nothing.
+fn conflict(
+    tx: &mut Transaction<'_>,
+    entity: &'static str,
+    stmt: &Statement,
+    id: &str,
+    expected: Expected,
+) -> StoreError {
+    let found = tx
+        .query_opt(stmt, &[&id])
+        .ok()
+        .flatten()
+        .map(|r| r.get::<_, i64>(0));
+    StoreError::Conflict {
+        entity,
+        id: id.to_owned(),
+        expected,
+        found: FoundVersion(found),
+    }
+}
+
+fn check(
+    tx: &mut Transaction<'_>,
+    entity: &'static str,
+    stmt: &Statement,
+    id: &str,
+    expected: Expected,
+) -> Result<i64, StoreError> {
+    let found: Option<i64> = tx
+        .query_opt(stmt, &[&id])
+        .map_err(backend)?
+        .map(|r| r.get(0));
+    if !expected.matches(found) {
+        return Err(StoreError::Conflict {
+            entity,
+            id: id.to_owned(),
+            expected,
+            found: FoundVersion(found),
+        });
+    }
+    Ok(expected.next())
+}
+
+fn check_sql(
+    tx: &mut Transaction<'_>,
+    entity: &'static str,
+    sql: &str,
+    id: &str,
+    expected: Expected,
+) -> Result<i64, StoreError> {
+    let stmt = tx.prepare(sql).map_err(backend)?;
+    check(tx, entity, &stmt, id, expected)
+}
+
+/// Writes records in bulk: inserts (expected absent) in one statement,
+/// updates (expected version) in another; any row that does not match its
+/// expectation makes the whole change set a conflict.
+fn put_records(
+    tx: &mut Transaction<'_>,
+    p: &Prepared,
+    rows: &[(RecordRow, Expected)],
+) -> Result<(), StoreError> {
+    for absent in [true, false] {
+        let group: Vec<&(RecordRow, Expected)> = rows
+            .iter()
+            .filter(|(_, e)| (*e == Expected::Absent) == absent)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let col = |f: fn(&RecordRow) -> String| group.iter().map(|(r, _)| f(r)).collect::<Vec<_>>();
+        let ids = col(|r| r.id.clone());
+        let people = col(|r| r.management_id.clone());
+        let responsible = col(|r| r.responsible.clone());
+        let category = col(|r| r.category.clone());
+        let vaccine = col(|r| r.vaccine.clone());
+        let dose: Vec<i64> = group.iter().map(|(r, _)| r.dose_number).collect();
+        let date: Vec<chrono::NaiveDate> = group.iter().map(|(r, _)| r.date).collect();
+        let lot: Vec<Option<&str>> = group.iter().map(|(r, _)| r.lot.as_deref()).collect();
+        let inst: Vec<Option<&str>> = group
+            .iter()
+            .map(|(r, _)| r.institution.as_deref())
+            .collect();
+        let err: Vec<bool> = group.iter().map(|(r, _)| r.erroneous).collect();
+        let upd: Vec<chrono::DateTime<chrono::Utc>> =
+            group.iter().map(|(r, _)| r.updated_at).collect();
+        let expected: Vec<i64> = group
+            .iter()
+            .map(|(_, e)| match e {
+                Expected::Version(v) => *v,
+                Expected::Absent => 0,
+            })
+            .collect();
+        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
+            &ids,
+            &people,
+            &responsible,
+            &category,
+            &vaccine,
+            &dose,
+            &date,
+            &lot,
+            &inst,
+            &err,
+            &upd,
+        ];
+        let stmt = if absent {
+            &p.insert_records
+        } else {
+            params.push(&expected);
+            &p.update_records
+        };
+        let written = tx.execute(stmt, &params).map_err(backend)?;
+        if usize::try_from(written).unwrap_or(0) != group.len() {
+            // Name the first row that did not match.
+            for (row, e) in &group {
+                let found: Option<i64> = tx
+                    .query_opt(&p.record_version, &[&row.id])
+                    .map_err(backend)?
+                    .map(|r| r.get(0));
+                if found != Some(e.next()) {
+                    return Err(StoreError::Conflict {
+                        entity: "record",
+                        id: row.id.clone(),
+                        expected: *e,
+                        found: FoundVersion(found),
+                    });
+                }
+            }
+            return Err(conflict(
+                tx,
+                "record",
+                &p.record_version,
+                &group[0].0.id,
+                group[0].1,
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn apply(tx: &mut Transaction<'_>, p: &Prepared, write: Write) -> Result<i64, StoreError> {
+    match write {
+        Write::PutPerson {
+            person,
+            updated_at,
+            expected,
+        } => {
+            let row = PersonRow::from_person(&person, 0, updated_at);
+            let id = &row.management_id;
+            let common: [&(dyn postgres::types::ToSql + Sync); 8] = [
+                id,
+                &row.subject_number,
+                &row.name,
+                &row.name_kana,
+                &row.birth_date,
+                &row.sex,
+                &row.pmh_key,
+                &row.updated_at,
+            ];
+            let written = match expected {
+                // A racing insert of the same key meets the primary key: a conflict.
+                Expected::Absent => tx.execute(&p.insert_person, &common).map_err(backend)?,
+                Expected::Version(v) => {
+                    let mut params = common.to_vec();
+                    params.push(&v);
+                    tx.execute(&p.update_person, &params).map_err(backend)?
+                }
+            };
+            if written != 1 {
+                return Err(conflict(tx, "person", &p.person_version, id, expected));
+            }
+            tx.execute(&p.delete_residency, &[id]).map_err(backend)?;
+            for i in &row.residency {
+                tx.execute(&p.insert_residency, &[id, &i.from, &i.to, &i.municipality])
+                    .map_err(backend)?;
+            }
+            Ok(expected.next())
+        }
+        Write::PutRecord {
+            record,
+            updated_at,
+            expected,
+        } => {
+            put_records(
+                tx,
+                p,
+                &[(RecordRow::from_record(&record, 0, updated_at), expected)],
+            )?;
+            Ok(expected.next())
+        }
+        Write::PutQuestionnaire {
+            record,
+            subject,
+            institution,
+            updated_at,
+            expected,
+        } => {
+            let version = check_sql(
+                tx,
+                "questionnaire",
+                "SELECT version FROM questionnaires WHERE record_id = $1 FOR UPDATE",
+                record.as_str(),
+                expected,
+            )?;
+            tx.execute(
+                "INSERT INTO questionnaires (record_id, subject, institution, version, updated_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (record_id) DO UPDATE SET subject = excluded.subject,
+                   institution = excluded.institution, version = excluded.version, updated_at = excluded.updated_at",
+                &[
+                    &record.as_str(),
+                    &answers_to_storage(&subject),
+                    &answers_to_storage(&institution),
+                    &version,
+                    &updated_at,
+                ],
+            )
+            .map_err(backend)?;
+            Ok(version)
+        }
+        Write::CreateBatch { batch } => {
+            check_sql(
+                tx,
+                "delivery batch",
+                "SELECT version FROM delivery_batches WHERE id = $1 FOR UPDATE",
+                &batch.id,
+                Expected::Absent,
+            )?;
+            tx.execute(
+                "INSERT INTO delivery_batches (id, municipality, created_at, acked_at, version) VALUES ($1, $2, $3, NULL, 1)",
+                &[&batch.id, &batch.municipality.as_str(), &batch.created_at],
+            )
+            .map_err(backend)?;
+            let ids: Vec<&str> = batch.items.iter().map(|i| i.record.as_str()).collect();
+            let times: Vec<chrono::DateTime<chrono::Utc>> =
+                batch.items.iter().map(|i| i.updated_at).collect();
+            tx.execute(
+                "INSERT INTO delivery_items (batch_id, record_id, updated_at)
+                 SELECT $1, r, t FROM unnest($2::text[], $3::timestamptz[]) AS u(r, t)",
+                &[&batch.id, &ids, &times],
+            )
+            .map_err(backend)?;
+            Ok(1)
+        }
+        Write::AckBatch {
+            id,
+            acked_at,
+            expected,
+        } => {
+            let version = check_sql(
+                tx,
+                "delivery batch",
+                "SELECT version FROM delivery_batches WHERE id = $1 FOR UPDATE",
+                &id,
+                expected,
+            )?;
+            tx.execute(
+                "UPDATE delivery_batches SET acked_at = $2, version = $3 WHERE id = $1",
+                &[&id, &acked_at, &version],
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "UPDATE records SET delivered_at = i.updated_at
+                 FROM delivery_items i
+                 WHERE i.batch_id = $1 AND records.id = i.record_id
+                   AND (records.delivered_at IS NULL OR records.delivered_at < i.updated_at)",
+                &[&id],
+            )
+            .map_err(backend)?;
+            Ok(version)
+        }
+    }
+}
+
+/// Commits a change set in one transaction.
+pub fn commit(client: &mut Client, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
+    let mut tx = client.transaction().map_err(backend)?;
+    let prepared = Prepared::new(&mut tx)?;
+    let mut receipt = CommitReceipt {
+        versions: Vec::with_capacity(changes.writes.len()),
+        log_seqs: Vec::with_capacity(changes.log.len()),
+    };
+    let mut pending: Vec<(RecordRow, Expected)> = Vec::new();
+    let flush = |tx: &mut Transaction<'_>, pending: &mut Vec<(RecordRow, Expected)>| {
+        let out = put_records(tx, &prepared, pending);
+        pending.clear();
+        out
+    };
+    for write in changes.writes {
+        match write {
+            // Runs of record writes with distinct ids go in bulk, 5,000 at a time.
+            Write::PutRecord {
+                record,
+                updated_at,
+                expected,
+            } if pending.len() < 5_000
+                && !pending.iter().any(|(r, _)| r.id == record.id.as_str()) =>
+            {
+                pending.push((RecordRow::from_record(&record, 0, updated_at), expected));
+                receipt.versions.push(expected.next());
+            }
+            other => {
+                flush(&mut tx, &mut pending)?;
+                if let Write::PutRecord {
+                    record,
+                    updated_at,
+                    expected,
+                } = other
+                {
+                    pending.push((RecordRow::from_record(&record, 0, updated_at), expected));
+                    receipt.versions.push(expected.next());
+                } else {
+                    receipt.versions.push(apply(&mut tx, &prepared, other)?);
+                }
+            }
+        }
+    }
+    flush(&mut tx, &mut pending)?;
+    if !changes.log.is_empty() {
+        let (mut seq, mut hash) = crate::read::log_head(&mut tx, true)?;
+        let insert = tx
+            .prepare(
+                "INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .map_err(backend)?;
+        for draft in changes.log {
+            let entry = chain(seq, &hash, draft);
+            let row = LogRow::from_entry(&entry);
+            tx.execute(
+                &insert,
+                &[
+                    &row.seq,
+                    &row.at,
+                    &row.actor,
+                    &row.organisation,
+                    &row.action,
+                    &row.subject,
+                    &row.record_ids,
+                    &row.prev_hash,
+                    &row.hash,
+                ],
+            )
+            .map_err(backend)?;
+            seq = entry.seq;
+            hash = entry.hash;
+            receipt.log_seqs.push(seq);
+        }
+        tx.execute(
+            "UPDATE log_head SET seq = $1, hash = $2 WHERE id = 1",
+            &[&seq, &to_hex(&hash)],
+        )
+        .map_err(backend)?;
+    }
+    tx.commit().map_err(backend)?;
+    Ok(receipt)
+}

@@ -1,0 +1,109 @@
+//! PostgreSQL-specific checks: migrations and tamper evidence.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::sync::Arc;
+
+use sesshu_core::access_log::{AccessAction, AccessLogDraft};
+use sesshu_core::calendar::FixedClock;
+use sesshu_core::service::Sesshu;
+use sesshu_core::store::{ChangeSet, Store};
+use sesshu_postgres::{migrate, PostgresStore, MIGRATIONS, SCHEMA_VERSION};
+
+/// Tables, columns, indexes and constraints as the catalog describes them.
+fn schema(url: &str) -> Vec<String> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let mut out: Vec<String> = c
+        .query(
+            "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(collation_name, '')
+             FROM information_schema.columns WHERE table_schema = 'public'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    out.extend(
+        c.query(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0)),
+    );
+    out.extend(
+        c.query(
+            "SELECT conrelid::regclass || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+             WHERE connamespace = 'public'::regnamespace",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0)),
+    );
+    out.sort();
+    out
+}
+
+#[test]
+fn a_migrated_database_equals_a_fresh_one() {
+    let stepwise = support::fresh_database();
+    for (version, _, _) in MIGRATIONS {
+        let mut c = postgres::Client::connect(&stepwise, postgres::NoTls).unwrap();
+        migrate(&mut c, *version).unwrap();
+    }
+    let reopened = PostgresStore::connect(&stepwise).unwrap();
+    assert_eq!(reopened.schema_version().unwrap(), SCHEMA_VERSION);
+    let fresh = support::fresh_database();
+    let store = PostgresStore::connect(&fresh).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let a = schema(&stepwise);
+    assert!(a.iter().any(|l| l.starts_with("records.id ")));
+    assert_eq!(a, schema(&fresh));
+    // Connecting again applies nothing.
+    drop(store);
+    PostgresStore::connect(&fresh).unwrap();
+    assert_eq!(schema(&fresh), a);
+}
+
+#[test]
+fn a_tampered_log_row_is_found() {
+    let url = support::fresh_database();
+    let store = Arc::new(PostgresStore::connect(&url).unwrap());
+    let drafts = (0..5)
+        .map(|i| AccessLogDraft {
+            at: chrono::DateTime::from_timestamp(1_700_000_000 + i, 0).unwrap(),
+            actor: format!("user{i}"),
+            organisation: "131016".into(),
+            action: AccessAction::ReadRecords,
+            subject: None,
+            record_ids: vec![],
+        })
+        .collect();
+    store
+        .commit(ChangeSet {
+            writes: vec![],
+            log: drafts,
+        })
+        .unwrap();
+    let services = Sesshu::new(
+        store.clone(),
+        Arc::new(FixedClock(
+            chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        )),
+    );
+    assert_eq!(services.verify_log().unwrap().first_break, None);
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.execute(
+        "UPDATE access_log SET at = at + interval '1 second' WHERE seq = 4",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        services.verify_log().unwrap().first_break.map(|b| b.seq),
+        Some(4)
+    );
+}
