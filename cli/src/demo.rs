@@ -3,16 +3,23 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use sesshu_core::{
     accounts::{extract_first_administrators, ExtractionInput, OrganisationRow},
-    calendar::WarekiDate,
+    calendar::{start_of_day_jst, FixedClock, WarekiDate},
     certificate::{select_form, TravelDetailsInput},
-    identifiers::{MedicalInstitutionCode, MunicipalityCode},
-    records::{on_portal, Category, RecordAccess, RecordFacts},
+    identifiers::{
+        ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, SubjectNumber,
+        VaccineCode,
+    },
+    persons::{Person as DomainPerson, Sex},
+    records::{on_portal, Category, RecordAccess, RecordFacts, VaccinationRecord},
     residency::{ResidenceStatus, ResidencyHistory, ResidencyInterval},
+    service::{Actor, ExportOptions, PutOutcome, RecordQuery, Sesshu},
 };
+use sesshu_sqlite::SqliteStore;
 
 /// Options of `sesshu demo`.
 #[derive(Debug, Clone, clap::Args)]
@@ -26,6 +33,10 @@ pub struct DemoArgs {
     /// The business date the rules are evaluated on (YYYY-MM-DD).
     #[arg(long, default_value = "2025-04-01")]
     pub date: String,
+    /// Where to write the demo's SQLite database (replaced if it exists);
+    /// `none` runs the rules only.
+    #[arg(long = "out", default_value = "sesshu-demo.db")]
+    pub out: String,
 }
 
 /// The municipalities of the demo: real local government codes.
@@ -70,6 +81,8 @@ impl SplitMix64 {
 struct Person {
     history: ResidencyHistory,
     records: Vec<RecordFacts>,
+    birth: NaiveDate,
+    given_on: Vec<NaiveDate>,
 }
 
 fn generate(rng: &mut SplitMix64, codes: &[MunicipalityCode], as_of: NaiveDate) -> Option<Person> {
@@ -99,6 +112,7 @@ fn generate(rng: &mut SplitMix64, codes: &[MunicipalityCode], as_of: NaiveDate) 
     let history = ResidencyHistory::new(intervals).ok()?;
 
     let mut records = Vec::new();
+    let mut dates = Vec::new();
     for _ in 0..2 + rng.below(7) {
         let given_on = rng.date_between(birth, as_of);
         let Some(responsible) = history.municipality_on(given_on) else {
@@ -114,8 +128,14 @@ fn generate(rng: &mut SplitMix64, codes: &[MunicipalityCode], as_of: NaiveDate) 
             category,
             erroneous: rng.chance(2),
         });
+        dates.push(given_on);
     }
-    Some(Person { history, records })
+    Some(Person {
+        history,
+        records,
+        birth,
+        given_on: dates,
+    })
 }
 
 #[derive(Default)]
@@ -238,6 +258,202 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), String> {
         result.rejected.len(),
         rejected
     ))?;
+    if args.out != "none" {
+        w(out, String::new())?;
+        stored_flows(args, as_of, &people, out)?;
+    }
+    Ok(())
+}
+
+const SURNAMES: [(&str, &str); 6] = [
+    ("山田", "ヤマダ"),
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("髙橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("渡辺", "ワタナベ"),
+];
+const GIVEN: [(&str, &str); 6] = [
+    ("花子", "ハナコ"),
+    ("太郎", "タロウ"),
+    ("陽菜", "ヒナ"),
+    ("蓮", "レン"),
+    ("結衣", "ユイ"),
+    ("大翔", "ヒロト"),
+];
+const VACCINES: [&str; 7] = ["MR", "DPT-IPV", "HPV", "COVID19", "INFLUENZA", "HIB", "PCV"];
+
+/// The synthetic people as the stores hold them.
+fn to_domain(people: &[Person]) -> Result<(Vec<DomainPerson>, Vec<VaccinationRecord>), String> {
+    let e = |e: sesshu_core::identifiers::IdentifierError| e.to_string();
+    let mut persons = Vec::with_capacity(people.len());
+    let mut records = Vec::new();
+    for (i, p) in people.iter().enumerate() {
+        let id = ManagementId::parse(&format!("D{i:07}")).map_err(e)?;
+        let (sur, sur_kana) = SURNAMES[i % SURNAMES.len()];
+        let (given, given_kana) = GIVEN[(i / SURNAMES.len()) % GIVEN.len()];
+        persons.push(DomainPerson {
+            management_id: id.clone(),
+            subject_number: SubjectNumber::parse(&format!("S{i:07}")).map_err(e)?,
+            name: format!("{sur} {given}"),
+            name_kana: format!("{sur_kana} {given_kana}"),
+            birth_date: p.birth,
+            sex: if i % 2 == 0 { Sex::Female } else { Sex::Male },
+            pmh_key: Some(format!("pmh-{i:07}")),
+            residency: p.history.clone(),
+        });
+        for (j, (facts, date)) in p.records.iter().zip(&p.given_on).enumerate() {
+            records.push(VaccinationRecord {
+                id: RecordId::parse(&format!("D{i:07}-{j:02}")).map_err(e)?,
+                person: id.clone(),
+                responsible: facts.responsible,
+                category: facts.category,
+                vaccine: VaccineCode::parse(VACCINES[(i + j) % VACCINES.len()]).map_err(e)?,
+                dose_number: u8::try_from(j % 4 + 1).unwrap_or(1),
+                date: *date,
+                lot: Some(format!("LOT{:04}", (i * 7 + j) % 10_000)),
+                institution: None,
+                erroneous: facts.erroneous,
+            });
+        }
+    }
+    Ok((persons, records))
+}
+
+/// Writes the town into a fresh SQLite database and runs the stored flows:
+/// imports, a staff query, a CSV download, a delivery, the portal, the log.
+fn stored_flows(
+    args: &DemoArgs,
+    as_of: NaiveDate,
+    people: &[Person],
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let w = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
+    let path = std::path::Path::new(&args.out);
+    for suffix in ["", "-wal", "-shm"] {
+        let p = format!("{}{suffix}", path.display());
+        if std::path::Path::new(&p).exists() {
+            std::fs::remove_file(&p).map_err(|e| format!("{p}: {e}"))?;
+        }
+    }
+    let store = Arc::new(SqliteStore::open(path).map_err(|e| e.to_string())?);
+    // The demo's clock: noon JST on the business date.
+    let now = start_of_day_jst(as_of) + chrono::TimeDelta::hours(12);
+    let services = Sesshu::new(store, Arc::new(FixedClock(now)));
+    let started = std::time::Instant::now();
+    let (persons, records) = to_domain(people)?;
+    let err = |e: sesshu_core::Error| format!("{e} ({})", e.code());
+
+    // Each municipality's system imports the people who lived there, then the
+    // records it is responsible for.
+    let mut by_m: BTreeMap<MunicipalityCode, Vec<DomainPerson>> = BTreeMap::new();
+    for p in persons {
+        if let Some(first) = p.residency.intervals().first() {
+            by_m.entry(first.municipality).or_default().push(p);
+        }
+    }
+    let mut person_count = 0;
+    for (m, group) in by_m {
+        let report = services
+            .import_persons(&Actor::municipality("demo-import", m), group)
+            .map_err(err)?;
+        person_count += report.count(PutOutcome::Created);
+    }
+    let mut records_by_m: BTreeMap<MunicipalityCode, Vec<VaccinationRecord>> = BTreeMap::new();
+    for r in records {
+        records_by_m.entry(r.responsible).or_default().push(r);
+    }
+    let mut record_count = 0;
+    for (m, group) in records_by_m {
+        let report = services
+            .import_records(&Actor::municipality("demo-import", m), group)
+            .map_err(err)?;
+        record_count += report.count(PutOutcome::Created);
+    }
+    let imported = started.elapsed();
+    w(out, format!(
+        "stored flows (SQLite, {}): imported {person_count} persons and {record_count} records in {:.2?}",
+        path.display(),
+        imported
+    ))?;
+
+    let chiyoda = MunicipalityCode::parse("131016").map_err(|e| e.to_string())?;
+    let staff = Actor::municipality("demo-staff", chiyoda);
+    let query = RecordQuery {
+        kana_prefix: Some("ヤマダ".into()),
+        ..RecordQuery::default()
+    };
+    let page = services
+        .query_records(&staff, &query, None, 50)
+        .map_err(err)?;
+    w(
+        out,
+        format!(
+            "  staff query 131016, kana ヤマダ…: {} records on the first page of 50 persons",
+            page.rows.len()
+        ),
+    )?;
+
+    let csv_path = path.with_extension("131016.csv");
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(&csv_path).map_err(|e| e.to_string())?);
+    let exported = services
+        .export_records_csv(
+            &staff,
+            &RecordQuery::default(),
+            ExportOptions::default(),
+            &mut file,
+        )
+        .map_err(err)?;
+    file.flush().map_err(|e| e.to_string())?;
+    w(
+        out,
+        format!(
+            "  CSV download (UTF-8 with BOM): {exported} records → {}",
+            csv_path.display()
+        ),
+    )?;
+
+    let pull = services.pull_delivery(&staff, 100_000).map_err(err)?;
+    let again = services.pull_delivery(&staff, 100_000).map_err(err)?;
+    let acked = services.ack_delivery(&staff, &pull.batch_id).map_err(err)?;
+    let after = services.pull_delivery(&staff, 100_000).map_err(err)?;
+    w(out, format!(
+        "  delivery to 131016's system: batch {} of {} records; pulled again before the ack: {} ({}); acknowledged: {acked}; next pull: {} records",
+        pull.batch_id,
+        pull.records.len(),
+        again.records.len(),
+        if again.redelivery { "redelivery" } else { "new" },
+        after.records.len()
+    ))?;
+
+    let portal = services.portal_records("pmh-0000000").map_err(err)?;
+    w(
+        out,
+        format!("  portal (pmh-0000000): {} records shown", portal.len()),
+    )?;
+
+    let report = services.verify_log().map_err(err)?;
+    w(
+        out,
+        format!(
+            "  access log: {} entries, chain {}",
+            report.verified,
+            if report.first_break.is_none() {
+                "intact"
+            } else {
+                "BROKEN"
+            }
+        ),
+    )?;
+    w(
+        out,
+        format!(
+            "  database: {} (open it with `sesshu --db {} --municipality 131016 records list`)",
+            path.display(),
+            path.display()
+        ),
+    )?;
     Ok(())
 }
 

@@ -1,5 +1,9 @@
-//! The `sesshu` operator command as a library: the scenario runner and the
-//! demo, so that tests can drive them without a subprocess.
+//! The `sesshu` operator command as a library: the scenario runner, the
+//! demo, imports and the store commands, so that tests can drive them
+//! without a subprocess.
 
+pub mod commands;
 pub mod demo;
+pub mod import;
 pub mod scenarios;
+pub mod store;

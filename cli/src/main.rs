@@ -2,13 +2,32 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use sesshu_cli::commands::{self, OutputEncoding, QueryArgs};
+use sesshu_cli::import::{self, InputEncoding};
+use sesshu_cli::store::{self as stores, SystemClock};
+use sesshu_core::calendar::parse_timestamp;
+use sesshu_core::identifiers::MunicipalityCode;
+use sesshu_core::service::{Actor, Sesshu};
 
 /// The rules of municipal vaccination administration (予防接種事務), for operators.
 #[derive(Parser)]
 #[command(name = "sesshu", version, about)]
 struct Cli {
+    /// The store: a SQLite file, or a PostgreSQL URL (postgres://…).
+    #[arg(long, global = true, env = "SESSHU_DB", default_value = "sesshu.db")]
+    db: String,
+    /// The municipality (全国地方公共団体コード) the operator acts for.
+    #[arg(long, global = true, env = "SESSHU_MUNICIPALITY")]
+    municipality: Option<String>,
+    /// The operator's user id, written to the access log.
+    #[arg(long, global = true, env = "SESSHU_USER", default_value = "operator")]
+    user: String,
+    /// Pin "now" (RFC 3339) for a reproducible run; default: the system clock.
+    #[arg(long, global = true)]
+    now: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -20,8 +39,47 @@ enum Command {
         #[command(subcommand)]
         command: ScenariosCommand,
     },
-    /// Builds a synthetic population and prints what the rules decide.
+    /// Builds a synthetic town in a SQLite database, runs the flows on it and
+    /// prints what the rules decided.
     Demo(sesshu_cli::demo::DemoArgs),
+    /// Creates the store (or brings its schema up to date).
+    Init,
+    /// Imports a CSV file from a municipality's system.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: ImportKind,
+        /// The CSV file.
+        file: PathBuf,
+        /// The file's encoding.
+        #[arg(long, value_enum, default_value_t)]
+        encoding: InputEncoding,
+    },
+    /// Vaccination records the municipality may see (H-3-2).
+    Records {
+        #[command(subcommand)]
+        command: RecordsCommand,
+    },
+    /// Delivery to the municipality's health-management system (H-3-1).
+    Deliver {
+        #[command(subcommand)]
+        command: DeliverCommand,
+    },
+    /// The access log (H-12).
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ImportKind {
+    /// management_id,subject_number,name,name_kana,birth_date,sex,pmh_key
+    Persons,
+    /// management_id,municipality,from,to
+    Residency,
+    /// id,management_id,responsible,category,vaccine,dose_number,date,lot,institution,erroneous
+    Records,
 }
 
 #[derive(Subcommand)]
@@ -35,29 +93,240 @@ enum ScenariosCommand {
     },
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// Lists matching records (tab-separated).
+    List {
+        #[command(flatten)]
+        query: QueryArgs,
+        /// At most this many records.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Downloads matching records as CSV.
+    Export {
+        #[command(flatten)]
+        query: QueryArgs,
+        /// UTF-8 with BOM (default) or Shift_JIS.
+        #[arg(long, value_enum, default_value_t)]
+        encoding: OutputEncoding,
+        /// For Shift_JIS: write this character for one it cannot hold
+        /// (default: refuse, naming row and column).
+        #[arg(long)]
+        replace: Option<char>,
+        /// The file to write (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeliverCommand {
+    /// Pulls the next batch (the unacknowledged one again, if any) as JSON.
+    Pull {
+        /// At most this many records.
+        #[arg(long, default_value_t = 10_000)]
+        limit: usize,
+    },
+    /// Acknowledges a batch.
+    Ack {
+        /// The batch id from `deliver pull`.
+        batch: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Searches the log (disclosure requests).
+    Search {
+        /// 予防接種管理番号 of the person.
+        #[arg(long)]
+        subject: Option<String>,
+        /// User id of the actor.
+        #[arg(long)]
+        actor: Option<String>,
+        /// From (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Until, exclusive (RFC 3339).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Walks the hash chain and names the first entry that does not match.
+    Verify,
+}
+
+fn services(cli: &Cli) -> Result<Sesshu, String> {
+    let fixed = cli
+        .now
+        .as_deref()
+        .map(parse_timestamp)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let store = stores::open(&cli.db).map_err(|e| format!("cannot open {}: {e}", cli.db))?;
+    Ok(Sesshu::new(store, Arc::new(SystemClock { fixed })))
+}
+
+fn actor(cli: &Cli) -> Result<Actor, String> {
+    let code = cli.municipality.as_deref().ok_or(
+        "--municipality CODE (or SESSHU_MUNICIPALITY) is required: the municipality you act for",
+    )?;
+    let m = MunicipalityCode::parse(code).map_err(|e| e.to_string())?;
+    Ok(Actor::municipality(&cli.user, m))
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, String> {
+    let mut stdout = std::io::stdout().lock();
+    match &cli.command {
         Command::Scenarios {
             command: ScenariosCommand::Run { paths },
         } => {
-            let report = sesshu_cli::scenarios::run_paths(&paths);
+            let report = sesshu_cli::scenarios::run_paths(paths);
             for failure in &report.failures {
                 println!("{failure}");
             }
             println!("{}", report.summary());
-            if report.failed() == 0 {
+            Ok(if report.failed() == 0 {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
+            })
+        }
+        Command::Demo(args) => {
+            sesshu_cli::demo::run(args, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init => {
+            services(cli)?;
+            println!("{}: ready", cli.db);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            kind,
+            file,
+            encoding,
+        } => {
+            let s = services(cli)?;
+            let a = actor(cli)?;
+            let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let text = import::decode(&bytes, *encoding)?;
+            let summary = match kind {
+                ImportKind::Persons => import::persons(&s, &a, &text)?,
+                ImportKind::Residency => import::residency(&s, &a, &text)?,
+                ImportKind::Records => import::records(&s, &a, &text)?,
+            };
+            for e in &summary.errors {
+                eprintln!("{}: {e}", file.display());
+            }
+            println!("{}: {summary}", file.display());
+            Ok(if summary.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Command::Records { command } => {
+            let s = services(cli)?;
+            let a = actor(cli)?;
+            match command {
+                RecordsCommand::List { query, limit } => {
+                    let n = commands::list(&s, &a, query, *limit, &mut stdout)?;
+                    eprintln!("{n} records");
+                }
+                RecordsCommand::Export {
+                    query,
+                    encoding,
+                    replace,
+                    out,
+                } => {
+                    let n = commands::export(
+                        &s,
+                        &a,
+                        query,
+                        encoding.options(*replace),
+                        out.as_deref(),
+                    )?;
+                    eprintln!("{n} records exported");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Deliver { command } => {
+            let s = services(cli)?;
+            let a = actor(cli)?;
+            match command {
+                DeliverCommand::Pull { limit } => {
+                    commands::pull(&s, &a, *limit, &mut stdout)?;
+                }
+                DeliverCommand::Ack { batch } => {
+                    let done = s
+                        .ack_delivery(&a, batch)
+                        .map_err(|e| format!("{e} ({})", e.code()))?;
+                    println!(
+                        "{batch}: {}",
+                        if done {
+                            "acknowledged"
+                        } else {
+                            "already acknowledged"
+                        }
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log { command } => {
+            let s = services(cli)?;
+            match command {
+                LogCommand::Search {
+                    subject,
+                    actor: user,
+                    from,
+                    to,
+                } => {
+                    let a = actor(cli)?;
+                    let n = commands::log_search(
+                        &s,
+                        &a,
+                        subject.as_deref(),
+                        user.as_deref(),
+                        from.as_deref(),
+                        to.as_deref(),
+                        &mut stdout,
+                    )?;
+                    eprintln!("{n} entries");
+                    Ok(ExitCode::SUCCESS)
+                }
+                LogCommand::Verify => {
+                    let report = s.verify_log().map_err(|e| format!("{e} ({})", e.code()))?;
+                    match report.first_break {
+                        None => {
+                            println!(
+                                "access log: {} entries verified, the chain is intact",
+                                report.verified
+                            );
+                            Ok(ExitCode::SUCCESS)
+                        }
+                        Some(b) => {
+                            println!(
+                                "access log: TAMPERED — {b} ({} entries before it verified)",
+                                report.verified
+                            );
+                            Ok(ExitCode::FAILURE)
+                        }
+                    }
+                }
             }
         }
-        Command::Demo(args) => match sesshu_cli::demo::run(&args, &mut std::io::stdout().lock()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("sesshu demo: {e}");
-                ExitCode::FAILURE
-            }
-        },
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("sesshu: {message}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -12,6 +12,7 @@ fn demo(seed: u64, residents: usize) -> String {
             seed,
             residents,
             date: "2025-04-01".into(),
+            out: "none".into(),
         },
         &mut out,
     )
@@ -48,8 +49,37 @@ fn a_bad_date_is_an_error_not_a_panic() {
             seed: 1,
             residents: 10,
             date: "2025-13-01".into(),
+            out: "none".into(),
         },
         &mut out,
     );
     assert!(err.is_err());
+}
+
+#[test]
+fn the_demo_writes_a_database_and_runs_the_stored_flows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db");
+    let mut out = Vec::new();
+    run(
+        &DemoArgs {
+            seed: 3,
+            residents: 500,
+            date: "2025-04-01".into(),
+            out: db.display().to_string(),
+        },
+        &mut out,
+    )
+    .expect("demo runs");
+    let report = String::from_utf8(out).expect("UTF-8 report");
+    assert!(db.exists());
+    assert!(dir.path().join("demo.131016.csv").exists());
+    for needle in [
+        "imported 500 persons",
+        "redelivery",
+        "next pull: 0 records",
+        "chain intact",
+    ] {
+        assert!(report.contains(needle), "missing {needle:?} in:\n{report}");
+    }
 }

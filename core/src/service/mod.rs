@@ -25,7 +25,7 @@ use crate::store::Store;
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptions};
 pub use log::VerifyReport;
-pub use people::PutOutcome;
+pub use people::{ImportReport, PutOutcome};
 pub use questionnaires::QuestionnaireView;
 pub use records::{PortalRecord, RecordPage, RecordQuery, RecordRow};
 

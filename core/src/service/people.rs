@@ -19,31 +19,108 @@ pub enum PutOutcome {
     Unchanged,
 }
 
+/// What an import did, row by row.
+#[derive(Debug)]
+pub struct ImportReport {
+    /// For each input item, in order: what was written, or why it was refused.
+    pub outcomes: Vec<Result<PutOutcome, Error>>,
+}
+
+impl ImportReport {
+    /// How many items had this outcome.
+    pub fn count(&self, outcome: PutOutcome) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(x) if *x == outcome))
+            .count()
+    }
+
+    /// The refused items: (index, error).
+    pub fn refused(&self) -> impl Iterator<Item = (usize, &Error)> {
+        self.outcomes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| o.as_ref().err().map(|e| (i, e)))
+    }
+}
+
+/// Refuses the second of two items with the same key.
+pub(super) fn mark_duplicates<K: std::hash::Hash + Eq + std::fmt::Display>(
+    keys: &[K],
+    entity: &'static str,
+) -> Vec<Option<Error>> {
+    let mut seen = std::collections::HashSet::new();
+    keys.iter()
+        .map(|k| {
+            (!seen.insert(k)).then(|| {
+                ServiceError::Duplicate {
+                    entity,
+                    id: k.to_string(),
+                }
+                .into()
+            })
+        })
+        .collect()
+}
+
+/// Turns a plan into the all-or-nothing answer of a `put_*` call.
+pub(super) fn all_or_nothing(
+    store: &dyn crate::store::Store,
+    changes: ChangeSet,
+    outcomes: Vec<Result<PutOutcome, Error>>,
+) -> Result<Vec<PutOutcome>, Error> {
+    let outcomes = outcomes.into_iter().collect::<Result<Vec<_>, _>>()?;
+    if !changes.is_empty() {
+        store.commit(changes)?;
+    }
+    Ok(outcomes)
+}
+
 impl Sesshu {
     /// Records a person (attributes and residency). Idempotent: putting the
-    /// same person again writes nothing. The actor's municipality must
-    /// appear in the person's residency history (before or after the change).
+    /// same person again writes nothing.
     pub fn put_person(&self, actor: &Actor, person: Person) -> Result<PutOutcome, Error> {
         let outcomes = self.put_persons(actor, vec![person])?;
         Ok(outcomes.first().copied().unwrap_or(PutOutcome::Unchanged))
     }
 
-    /// Records many persons in one atomic commit (imports).
+    /// Records many persons in one atomic commit: all of them, or none
+    /// (the first refusal is the error).
     pub fn put_persons(
         &self,
         actor: &Actor,
         persons: Vec<Person>,
     ) -> Result<Vec<PutOutcome>, Error> {
+        let (changes, outcomes) = self.plan_persons(actor, persons)?;
+        all_or_nothing(&*self.store, changes, outcomes)
+    }
+
+    /// Imports persons: the acceptable ones land in one commit, each refused
+    /// one is reported (nothing lost, nothing half-written).
+    pub fn import_persons(
+        &self,
+        actor: &Actor,
+        persons: Vec<Person>,
+    ) -> Result<ImportReport, Error> {
+        let (changes, outcomes) = self.plan_persons(actor, persons)?;
+        if !changes.is_empty() {
+            self.store.commit(changes)?;
+        }
+        Ok(ImportReport { outcomes })
+    }
+
+    /// Decides what writing `persons` means. The actor's municipality must
+    /// appear in the person's residency history (before or after the
+    /// change); a new person with no history yet may be created, to be given
+    /// one by a residency import.
+    fn plan_persons(
+        &self,
+        actor: &Actor,
+        persons: Vec<Person>,
+    ) -> Result<(ChangeSet, Vec<Result<PutOutcome, Error>>), Error> {
         let m = actor.acting_municipality("write persons")?;
         let ids: Vec<ManagementId> = persons.iter().map(|p| p.management_id.clone()).collect();
-        let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = ids.iter().find(|id| !seen.insert(*id)) {
-            return Err(ServiceError::Duplicate {
-                entity: "person",
-                id: dup.to_string(),
-            }
-            .into());
-        }
+        let duplicates = mark_duplicates(&ids, "person");
         let existing: std::collections::HashMap<ManagementId, StoredPerson> = self
             .store
             .persons_by_ids(&ids)?
@@ -53,24 +130,33 @@ impl Sesshu {
         let now = self.now();
         let mut changes = ChangeSet::default();
         let mut outcomes = Vec::with_capacity(persons.len());
-        for person in persons {
+        for (person, duplicate) in persons.into_iter().zip(duplicates) {
+            if let Some(e) = duplicate {
+                outcomes.push(Err(e));
+                continue;
+            }
             let old = existing.get(&person.management_id);
             let touches_m =
                 |p: &Person| p.residency.intervals().iter().any(|i| i.municipality == m);
-            if !touches_m(&person) && !old.is_some_and(|o| touches_m(&o.person)) {
-                return Err(actor
+            let new_without_history = old.is_none() && person.residency.intervals().is_empty();
+            if !touches_m(&person)
+                && !old.is_some_and(|o| touches_m(&o.person))
+                && !new_without_history
+            {
+                outcomes.push(Err(actor
                     .refuse(&format!(
                         "write person {} (never resident)",
                         person.management_id
                     ))
-                    .into());
+                    .into()));
+                continue;
             }
             let outcome = match old {
                 Some(o) if o.person == person => PutOutcome::Unchanged,
                 Some(_) => PutOutcome::Updated,
                 None => PutOutcome::Created,
             };
-            outcomes.push(outcome);
+            outcomes.push(Ok(outcome));
             if outcome == PutOutcome::Unchanged {
                 continue;
             }
@@ -88,9 +174,6 @@ impl Sesshu {
                 updated_at: now,
             });
         }
-        if !changes.is_empty() {
-            self.store.commit(changes)?;
-        }
-        Ok(outcomes)
+        Ok((changes, outcomes))
     }
 }

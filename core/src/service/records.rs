@@ -1,7 +1,7 @@
 //! Vaccination records: writing, the staff query (H-3-2) and the portal
 //! list (H-3-3).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
@@ -13,7 +13,8 @@ use crate::records::{on_portal, RecordAccess, VaccinationRecord};
 use crate::store::{ChangeSet, Expected, PersonFilter, StoredRecord, Write};
 use crate::Error;
 
-use super::{Actor, PutOutcome, ServiceError, Sesshu};
+use super::people::{all_or_nothing, mark_duplicates};
+use super::{Actor, ImportReport, PutOutcome, ServiceError, Sesshu};
 
 /// A staff search (H-3-2). Every field narrows; none set lists every
 /// person the municipality may see.
@@ -96,25 +97,43 @@ impl Sesshu {
         Ok(outcomes.first().copied().unwrap_or(PutOutcome::Unchanged))
     }
 
-    /// Records many vaccination records in one atomic commit. Each record's
-    /// person must exist, and its responsible municipality must be where the
-    /// person lived that day (when the history says). A municipality writes
-    /// the records it is responsible for; a medical institution those it gave.
-    /// Unchanged records are not written (idempotent imports).
+    /// Records many vaccination records in one atomic commit: all of them,
+    /// or none (the first refusal is the error).
     pub fn put_records(
         &self,
         actor: &Actor,
         records: Vec<VaccinationRecord>,
     ) -> Result<Vec<PutOutcome>, Error> {
-        let ids: Vec<RecordId> = records.iter().map(|r| r.id.clone()).collect();
-        let mut seen = HashSet::new();
-        if let Some(dup) = ids.iter().find(|id| !seen.insert(*id)) {
-            return Err(ServiceError::Duplicate {
-                entity: "record",
-                id: dup.to_string(),
-            }
-            .into());
+        let (changes, outcomes) = self.plan_records(actor, records)?;
+        all_or_nothing(&*self.store, changes, outcomes)
+    }
+
+    /// Imports records: the acceptable ones land in one commit, each refused
+    /// one is reported.
+    pub fn import_records(
+        &self,
+        actor: &Actor,
+        records: Vec<VaccinationRecord>,
+    ) -> Result<ImportReport, Error> {
+        let (changes, outcomes) = self.plan_records(actor, records)?;
+        if !changes.is_empty() {
+            self.store.commit(changes)?;
         }
+        Ok(ImportReport { outcomes })
+    }
+
+    /// Decides what writing `records` means. Each record's person must
+    /// exist, and its responsible municipality must be where the person
+    /// lived that day (when the history says). A municipality writes the
+    /// records it is responsible for; a medical institution those it gave.
+    /// Unchanged records are not written (idempotent imports).
+    fn plan_records(
+        &self,
+        actor: &Actor,
+        records: Vec<VaccinationRecord>,
+    ) -> Result<(ChangeSet, Vec<Result<PutOutcome, Error>>), Error> {
+        let ids: Vec<RecordId> = records.iter().map(|r| r.id.clone()).collect();
+        let duplicates = mark_duplicates(&ids, "record");
         let mut person_ids: Vec<ManagementId> = records.iter().map(|r| r.person.clone()).collect();
         person_ids.sort();
         person_ids.dedup();
@@ -133,35 +152,14 @@ impl Sesshu {
         let now = self.now();
         let mut changes = ChangeSet::default();
         let mut outcomes = Vec::with_capacity(records.len());
-        for record in records {
-            let allowed = match actor.org_type {
-                OrganisationType::Municipality => {
-                    actor.organisation.as_str() == record.responsible.as_str()
-                }
-                OrganisationType::MedicalInstitution => record
-                    .institution
-                    .is_some_and(|i| i.as_str() == actor.organisation.as_str()),
-                _ => false,
-            };
-            if !allowed {
-                return Err(actor.refuse(&format!("write record {}", record.id)).into());
+        for (record, duplicate) in records.into_iter().zip(duplicates) {
+            if let Some(e) = duplicate {
+                outcomes.push(Err(e));
+                continue;
             }
-            let person = persons
-                .get(&record.person)
-                .ok_or_else(|| ServiceError::NotFound {
-                    entity: "person",
-                    id: record.person.to_string(),
-                })?;
-            if let Some(lived_in) = person.residency.municipality_on(record.date) {
-                if lived_in != record.responsible {
-                    return Err(ServiceError::ResponsibleMismatch {
-                        record: record.id.to_string(),
-                        date: record.date,
-                        lived_in,
-                        responsible: record.responsible,
-                    }
-                    .into());
-                }
+            if let Err(e) = self.check_record(actor, &record, &persons) {
+                outcomes.push(Err(e));
+                continue;
             }
             let old = existing.get(&record.id);
             let outcome = match old {
@@ -169,7 +167,7 @@ impl Sesshu {
                 Some(_) => PutOutcome::Updated,
                 None => PutOutcome::Created,
             };
-            outcomes.push(outcome);
+            outcomes.push(Ok(outcome));
             if outcome == PutOutcome::Unchanged {
                 continue;
             }
@@ -186,10 +184,45 @@ impl Sesshu {
                 updated_at: now,
             });
         }
-        if !changes.is_empty() {
-            self.store.commit(changes)?;
+        Ok((changes, outcomes))
+    }
+
+    fn check_record(
+        &self,
+        actor: &Actor,
+        record: &VaccinationRecord,
+        persons: &HashMap<ManagementId, Person>,
+    ) -> Result<(), Error> {
+        let allowed = match actor.org_type {
+            OrganisationType::Municipality => {
+                actor.organisation.as_str() == record.responsible.as_str()
+            }
+            OrganisationType::MedicalInstitution => record
+                .institution
+                .is_some_and(|i| i.as_str() == actor.organisation.as_str()),
+            _ => false,
+        };
+        if !allowed {
+            return Err(actor.refuse(&format!("write record {}", record.id)).into());
         }
-        Ok(outcomes)
+        let person = persons
+            .get(&record.person)
+            .ok_or_else(|| ServiceError::NotFound {
+                entity: "person",
+                id: record.person.to_string(),
+            })?;
+        if let Some(lived_in) = person.residency.municipality_on(record.date) {
+            if lived_in != record.responsible {
+                return Err(ServiceError::ResponsibleMismatch {
+                    record: record.id.to_string(),
+                    date: record.date,
+                    lived_in,
+                    responsible: record.responsible,
+                }
+                .into());
+            }
+        }
+        Ok(())
     }
 
     /// The records of one person the actor's municipality may see (detail

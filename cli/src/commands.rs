@@ -1,0 +1,276 @@
+//! The operator's commands over a store: records, delivery, access log.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::json;
+use sesshu_core::calendar::{parse_date, parse_timestamp};
+use sesshu_core::identifiers::{ManagementId, SubjectNumber, VaccineCode};
+use sesshu_core::persons::normalise_kana;
+use sesshu_core::service::{Actor, CsvEncoding, ExportOptions, RecordQuery, Sesshu};
+use sesshu_core::store::LogFilter;
+
+/// A command's failure: a message for the operator (with the stable code
+/// when the core refused).
+pub type Failure = String;
+
+fn core(e: impl Into<sesshu_core::Error>) -> Failure {
+    let e = e.into();
+    format!("{} ({})", e, e.code())
+}
+
+/// The search options shared by `records list` and `records export`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct QueryArgs {
+    /// 予防接種対象者番号.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Beginning of the kana name.
+    #[arg(long)]
+    pub kana: Option<String>,
+    /// Birth date (YYYY-MM-DD).
+    #[arg(long)]
+    pub birth_date: Option<String>,
+    /// Vaccine code.
+    #[arg(long)]
+    pub vaccine: Option<String>,
+    /// Vaccinated on or after (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Vaccinated on or before (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+impl QueryArgs {
+    /// The query, each option checked by the core.
+    pub fn query(&self) -> Result<RecordQuery, Failure> {
+        Ok(RecordQuery {
+            subject_number: self
+                .subject
+                .as_deref()
+                .map(SubjectNumber::parse)
+                .transpose()
+                .map_err(core)?,
+            kana_prefix: self
+                .kana
+                .as_deref()
+                .map(normalise_kana)
+                .transpose()
+                .map_err(core)?,
+            birth_date: self
+                .birth_date
+                .as_deref()
+                .map(parse_date)
+                .transpose()
+                .map_err(core)?,
+            vaccine: self
+                .vaccine
+                .as_deref()
+                .map(VaccineCode::parse)
+                .transpose()
+                .map_err(core)?,
+            vaccinated_from: self
+                .from
+                .as_deref()
+                .map(parse_date)
+                .transpose()
+                .map_err(core)?,
+            vaccinated_to: self
+                .to
+                .as_deref()
+                .map(parse_date)
+                .transpose()
+                .map_err(core)?,
+        })
+    }
+}
+
+/// `records list`: prints the records the municipality may see, one per line.
+pub fn list(
+    services: &Sesshu,
+    actor: &Actor,
+    args: &QueryArgs,
+    limit: usize,
+    out: &mut dyn Write,
+) -> Result<usize, Failure> {
+    let query = args.query()?;
+    let mut after: Option<ManagementId> = None;
+    let mut shown = 0;
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| e.to_string());
+    w(out, "subject\tmanagement_id\tname\trecord\tdate\tvaccine\tdose\tcategory\tresponsible\tcertifiable\terroneous".into())?;
+    'pages: loop {
+        let page = services
+            .query_records(actor, &query, after.as_ref(), 200)
+            .map_err(core)?;
+        for row in &page.rows {
+            if shown == limit {
+                break 'pages;
+            }
+            let (p, r) = (&row.person, &row.record.record);
+            w(
+                out,
+                format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    p.subject_number,
+                    p.management_id,
+                    p.name,
+                    r.id,
+                    r.date,
+                    r.vaccine,
+                    r.dose_number,
+                    r.category,
+                    r.responsible,
+                    row.certifiable,
+                    r.erroneous
+                ),
+            )?;
+            shown += 1;
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    Ok(shown)
+}
+
+/// `records export`: writes the CSV to `path` (through a temporary file, so
+/// a failed export leaves nothing half-written), or to stdout.
+pub fn export(
+    services: &Sesshu,
+    actor: &Actor,
+    args: &QueryArgs,
+    options: ExportOptions,
+    path: Option<&Path>,
+) -> Result<usize, Failure> {
+    let query = args.query()?;
+    match path {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            services
+                .export_records_csv(actor, &query, options, &mut stdout)
+                .map_err(core)
+        }
+        Some(path) => {
+            let tmp = path.with_extension("partial");
+            let result = (|| {
+                let mut file = std::io::BufWriter::new(
+                    std::fs::File::create(&tmp).map_err(|e| e.to_string())?,
+                );
+                let n = services
+                    .export_records_csv(actor, &query, options, &mut file)
+                    .map_err(core)?;
+                file.flush().map_err(|e| e.to_string())?;
+                std::fs::rename(&tmp, path).map_err(|e| e.to_string())?;
+                Ok(n)
+            })();
+            if result.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            result
+        }
+    }
+}
+
+/// The encoding option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputEncoding {
+    /// UTF-8 with a BOM.
+    #[default]
+    Utf8,
+    /// Shift_JIS (Windows-31J).
+    ShiftJis,
+}
+
+impl OutputEncoding {
+    /// As the core's option.
+    pub fn options(self, replacement: Option<char>) -> ExportOptions {
+        ExportOptions {
+            encoding: match self {
+                OutputEncoding::Utf8 => CsvEncoding::Utf8Bom,
+                OutputEncoding::ShiftJis => CsvEncoding::ShiftJis,
+            },
+            replacement,
+        }
+    }
+}
+
+/// `deliver pull`: the batch as one JSON document.
+pub fn pull(
+    services: &Sesshu,
+    actor: &Actor,
+    limit: usize,
+    out: &mut dyn Write,
+) -> Result<usize, Failure> {
+    let pull = services.pull_delivery(actor, limit).map_err(core)?;
+    let records: Vec<_> = pull
+        .records
+        .iter()
+        .map(|d| {
+            let r = &d.record;
+            json!({
+                "subject_number": d.subject_number.as_str(),
+                "management_id": d.management_id.as_str(),
+                "record": {
+                    "id": r.id.as_str(),
+                    "responsible": r.responsible.as_str(),
+                    "category": r.category.as_str(),
+                    "vaccine": r.vaccine.as_str(),
+                    "dose_number": r.dose_number,
+                    "date": r.date.to_string(),
+                    "lot": r.lot,
+                    "institution": r.institution.map(|i| i.to_string()),
+                    "erroneous": r.erroneous,
+                }
+            })
+        })
+        .collect();
+    let doc = json!({
+        "batch_id": (!pull.batch_id.is_empty()).then_some(pull.batch_id),
+        "redelivery": pull.redelivery,
+        "records": records,
+    });
+    writeln!(out, "{doc}").map_err(|e| e.to_string())?;
+    Ok(pull.records.len())
+}
+
+/// `log search`: matching entries, one per line.
+pub fn log_search(
+    services: &Sesshu,
+    actor: &Actor,
+    subject: Option<&str>,
+    user: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<usize, Failure> {
+    let filter = LogFilter {
+        subject: subject.map(ManagementId::parse).transpose().map_err(core)?,
+        actor: user.map(str::to_owned),
+        from: from.map(parse_timestamp).transpose().map_err(core)?,
+        to: to.map(parse_timestamp).transpose().map_err(core)?,
+        after_seq: None,
+    };
+    let entries = services.search_log(actor, &filter, 100_000).map_err(core)?;
+    for e in &entries {
+        let d = &e.draft;
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            e.seq,
+            d.at.to_rfc3339(),
+            d.actor,
+            d.organisation,
+            d.action,
+            d.subject.as_ref().map_or("", |s| s.as_str()),
+            d.record_ids
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(entries.len())
+}
