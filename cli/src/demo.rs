@@ -85,7 +85,12 @@ struct Person {
     given_on: Vec<NaiveDate>,
 }
 
-fn generate(rng: &mut SplitMix64, codes: &[MunicipalityCode], as_of: NaiveDate) -> Option<Person> {
+fn generate(
+    rng: &mut SplitMix64,
+    codes: &[MunicipalityCode],
+    as_of: NaiveDate,
+    records_per_person: Option<u64>,
+) -> Option<Person> {
     let earliest = NaiveDate::from_ymd_opt(1950, 1, 1)?;
     let birth = rng.date_between(earliest, as_of - Days::new(30));
     let horizon = as_of + Days::new(180);
@@ -113,7 +118,8 @@ fn generate(rng: &mut SplitMix64, codes: &[MunicipalityCode], as_of: NaiveDate) 
 
     let mut records = Vec::new();
     let mut dates = Vec::new();
-    for _ in 0..2 + rng.below(7) {
+    let count = records_per_person.unwrap_or_else(|| 2 + rng.below(7));
+    for _ in 0..count {
         let given_on = rng.date_between(birth, as_of);
         let Some(responsible) = history.municipality_on(given_on) else {
             continue;
@@ -156,7 +162,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut rng = SplitMix64(args.seed);
     let people: Vec<Person> = (0..args.residents)
-        .filter_map(|_| generate(&mut rng, &codes, as_of))
+        .filter_map(|_| generate(&mut rng, &codes, as_of, None))
         .collect();
 
     let w = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
@@ -283,12 +289,16 @@ const GIVEN: [(&str, &str); 6] = [
 ];
 const VACCINES: [&str; 7] = ["MR", "DPT-IPV", "HPV", "COVID19", "INFLUENZA", "HIB", "PCV"];
 
-/// The synthetic people as the stores hold them.
-fn to_domain(people: &[Person]) -> Result<(Vec<DomainPerson>, Vec<VaccinationRecord>), String> {
+/// The synthetic people as the stores hold them; ids start at `first`.
+fn to_domain(
+    people: &[Person],
+    first: usize,
+) -> Result<(Vec<DomainPerson>, Vec<VaccinationRecord>), String> {
     let e = |e: sesshu_core::identifiers::IdentifierError| e.to_string();
     let mut persons = Vec::with_capacity(people.len());
     let mut records = Vec::new();
     for (i, p) in people.iter().enumerate() {
+        let i = first + i;
         let id = ManagementId::parse(&format!("D{i:07}")).map_err(e)?;
         let (sur, sur_kana) = SURNAMES[i % SURNAMES.len()];
         let (given, given_kana) = GIVEN[(i / SURNAMES.len()) % GIVEN.len()];
@@ -320,6 +330,100 @@ fn to_domain(people: &[Person]) -> Result<(Vec<DomainPerson>, Vec<VaccinationRec
     Ok((persons, records))
 }
 
+/// Imports synthetic people as each municipality's system would: persons by
+/// the municipality they first lived in, records by the one responsible.
+/// Returns (persons created, records created).
+fn import_town(
+    services: &Sesshu,
+    people: &[Person],
+    first_id: usize,
+) -> Result<(usize, usize), String> {
+    let err = |e: sesshu_core::Error| format!("{e} ({})", e.code());
+    let (persons, records) = to_domain(people, first_id)?;
+    let mut by_m: BTreeMap<MunicipalityCode, Vec<DomainPerson>> = BTreeMap::new();
+    for p in persons {
+        if let Some(first) = p.residency.intervals().first() {
+            by_m.entry(first.municipality).or_default().push(p);
+        }
+    }
+    let mut person_count = 0;
+    for (m, group) in by_m {
+        let report = services
+            .import_persons(&Actor::municipality("demo-import", m), group)
+            .map_err(err)?;
+        person_count += report.count(PutOutcome::Created);
+    }
+    let mut records_by_m: BTreeMap<MunicipalityCode, Vec<VaccinationRecord>> = BTreeMap::new();
+    for r in records {
+        records_by_m.entry(r.responsible).or_default().push(r);
+    }
+    let mut record_count = 0;
+    for (m, group) in records_by_m {
+        for chunk in group.chunks(20_000) {
+            let report = services
+                .import_records(&Actor::municipality("demo-import", m), chunk.to_vec())
+                .map_err(err)?;
+            record_count += report.count(PutOutcome::Created);
+        }
+    }
+    Ok((person_count, record_count))
+}
+
+/// Options of `sesshu generate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateArgs {
+    /// Seed of the synthetic population.
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Number of persons.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub persons: usize,
+    /// Vaccination records per person.
+    #[arg(long, default_value_t = 10)]
+    pub records_per_person: u64,
+    /// The business date (YYYY-MM-DD).
+    #[arg(long, default_value = "2025-04-01")]
+    pub date: String,
+}
+
+/// `sesshu generate`: fills a store with a deterministic synthetic
+/// population through the import services, 10,000 persons at a time, and
+/// reports the import rate.
+pub fn generate_into(
+    services: &Sesshu,
+    args: &GenerateArgs,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let as_of = sesshu_core::calendar::parse_date(&args.date).map_err(|e| e.to_string())?;
+    let codes: Vec<MunicipalityCode> = MUNICIPALITIES
+        .iter()
+        .map(|(c, _)| MunicipalityCode::parse(c))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let mut rng = SplitMix64(args.seed);
+    let started = std::time::Instant::now();
+    let (mut persons, mut records) = (0, 0);
+    let mut next_id = 0;
+    while next_id < args.persons {
+        let n = (args.persons - next_id).min(10_000);
+        let people: Vec<Person> = (0..n)
+            .filter_map(|_| generate(&mut rng, &codes, as_of, Some(args.records_per_person)))
+            .collect();
+        let (p, r) = import_town(services, &people, next_id)?;
+        persons += p;
+        records += r;
+        next_id += n;
+        let secs = started.elapsed().as_secs_f64();
+        writeln!(
+            out,
+            "{persons} persons, {records} records ({:.0} records/s)",
+            records as f64 / secs.max(1e-9)
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// Writes the town into a fresh SQLite database and runs the stored flows:
 /// imports, a staff query, a CSV download, a delivery, the portal, the log.
 fn stored_flows(
@@ -341,35 +445,8 @@ fn stored_flows(
     let now = start_of_day_jst(as_of) + chrono::TimeDelta::hours(12);
     let services = Sesshu::new(store, Arc::new(FixedClock(now)));
     let started = std::time::Instant::now();
-    let (persons, records) = to_domain(people)?;
     let err = |e: sesshu_core::Error| format!("{e} ({})", e.code());
-
-    // Each municipality's system imports the people who lived there, then the
-    // records it is responsible for.
-    let mut by_m: BTreeMap<MunicipalityCode, Vec<DomainPerson>> = BTreeMap::new();
-    for p in persons {
-        if let Some(first) = p.residency.intervals().first() {
-            by_m.entry(first.municipality).or_default().push(p);
-        }
-    }
-    let mut person_count = 0;
-    for (m, group) in by_m {
-        let report = services
-            .import_persons(&Actor::municipality("demo-import", m), group)
-            .map_err(err)?;
-        person_count += report.count(PutOutcome::Created);
-    }
-    let mut records_by_m: BTreeMap<MunicipalityCode, Vec<VaccinationRecord>> = BTreeMap::new();
-    for r in records {
-        records_by_m.entry(r.responsible).or_default().push(r);
-    }
-    let mut record_count = 0;
-    for (m, group) in records_by_m {
-        let report = services
-            .import_records(&Actor::municipality("demo-import", m), group)
-            .map_err(err)?;
-        record_count += report.count(PutOutcome::Created);
-    }
+    let (person_count, record_count) = import_town(&services, people, 0)?;
     let imported = started.elapsed();
     w(out, format!(
         "stored flows (SQLite, {}): imported {person_count} persons and {record_count} records in {:.2?}",

@@ -44,6 +44,9 @@ enum Command {
     Demo(sesshu_cli::demo::DemoArgs),
     /// Creates the store (or brings its schema up to date).
     Init,
+    /// Fills the store with a deterministic synthetic population (for
+    /// benchmarks), through the import services.
+    Generate(sesshu_cli::demo::GenerateArgs),
     /// Imports a CSV file from a municipality's system.
     Import {
         /// What the file holds.
@@ -194,6 +197,11 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         }
         Command::Demo(args) => {
             sesshu_cli::demo::run(args, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate(args) => {
+            let s = services(cli)?;
+            sesshu_cli::demo::generate_into(&s, args, &mut stdout)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Init => {

@@ -92,37 +92,42 @@ pub struct AccessLogEntry {
     pub hash: Digest32,
 }
 
-fn put(h: &mut Sha256, field: &[u8]) {
-    h.update((field.len() as u64).to_be_bytes());
-    h.update(field);
+fn put(out: &mut Vec<u8>, field: &[u8]) {
+    out.extend_from_slice(&(field.len() as u64).to_be_bytes());
+    out.extend_from_slice(field);
 }
 
-/// The hash of an entry: SHA-256 over its length-prefixed fields (seq, time
-/// to the microsecond, actor, organisation, action, subject, record ids) and
-/// the previous hash.
-pub fn entry_hash(seq: i64, draft: &AccessLogDraft, prev_hash: &Digest32) -> Digest32 {
-    let mut h = Sha256::new();
-    put(&mut h, &seq.to_be_bytes());
+/// The bytes an entry's hash covers: its length-prefixed fields (seq, time
+/// to the microsecond, actor, organisation, action, subject, record ids)
+/// and the previous hash.
+pub fn entry_bytes(seq: i64, draft: &AccessLogDraft, prev_hash: &Digest32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(160 + 16 * draft.record_ids.len());
+    put(&mut out, &seq.to_be_bytes());
     put(
-        &mut h,
+        &mut out,
         draft
             .at
             .to_rfc3339_opts(SecondsFormat::Micros, true)
             .as_bytes(),
     );
-    put(&mut h, draft.actor.as_bytes());
-    put(&mut h, draft.organisation.as_bytes());
-    put(&mut h, draft.action.as_str().as_bytes());
+    put(&mut out, draft.actor.as_bytes());
+    put(&mut out, draft.organisation.as_bytes());
+    put(&mut out, draft.action.as_str().as_bytes());
     put(
-        &mut h,
+        &mut out,
         draft.subject.as_ref().map_or("", |s| s.as_str()).as_bytes(),
     );
-    h.update((draft.record_ids.len() as u64).to_be_bytes());
+    out.extend_from_slice(&(draft.record_ids.len() as u64).to_be_bytes());
     for id in &draft.record_ids {
-        put(&mut h, id.as_str().as_bytes());
+        put(&mut out, id.as_str().as_bytes());
     }
-    h.update(prev_hash);
-    h.finalize().into()
+    out.extend_from_slice(prev_hash);
+    out
+}
+
+/// The hash of an entry: SHA-256 of [`entry_bytes`].
+pub fn entry_hash(seq: i64, draft: &AccessLogDraft, prev_hash: &Digest32) -> Digest32 {
+    Sha256::digest(entry_bytes(seq, draft, prev_hash)).into()
 }
 
 /// Chains a draft after the entry `(prev_seq, prev_hash)`.

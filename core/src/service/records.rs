@@ -152,6 +152,9 @@ impl Sesshu {
         let now = self.now();
         let mut changes = ChangeSet::default();
         let mut outcomes = Vec::with_capacity(records.len());
+        // One access-log entry per person written, naming their records.
+        let mut written: std::collections::BTreeMap<ManagementId, Vec<RecordId>> =
+            std::collections::BTreeMap::new();
         for (record, duplicate) in records.into_iter().zip(duplicates) {
             if let Some(e) = duplicate {
                 outcomes.push(Err(e));
@@ -171,19 +174,20 @@ impl Sesshu {
             if outcome == PutOutcome::Unchanged {
                 continue;
             }
-            changes.log.push(read_log(
-                actor,
-                now,
-                AccessAction::WriteRecord,
-                &record.person,
-                vec![record.id.clone()],
-            ));
+            written
+                .entry(record.person.clone())
+                .or_default()
+                .push(record.id.clone());
             changes.writes.push(Write::PutRecord {
                 expected: Expected::of(old.map(|o| o.version)),
                 record,
                 updated_at: now,
             });
         }
+        changes.log = written
+            .into_iter()
+            .map(|(person, ids)| read_log(actor, now, AccessAction::WriteRecord, &person, ids))
+            .collect();
         Ok((changes, outcomes))
     }
 

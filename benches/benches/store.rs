@@ -1,0 +1,416 @@
+//! Storage benchmarks (issue 3): one person's visible records against the
+//! same query hand-written in SQL, delivery throughput, import throughput
+//! and access-log verification against `sha256sum` over the same bytes.
+//!
+//! Data sets (`sesshu generate` makes them; see docs/benchmarks.md):
+//! - `SESSHU_BENCH_SQLITE=path.db` — default: 20,000 persons generated into
+//!   a temporary file;
+//! - `SESSHU_BENCH_POSTGRES=url` — a PostgreSQL database filled the same
+//!   way; without it the PostgreSQL group is not run (and says so).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::hint::black_box;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use sesshu_cli::demo::{generate_into, GenerateArgs};
+use sesshu_core::access_log::entry_bytes;
+use sesshu_core::calendar::{parse_timestamp, FixedClock};
+use sesshu_core::identifiers::{ManagementId, MunicipalityCode};
+use sesshu_core::records::RecordAccess;
+use sesshu_core::service::{Actor, Sesshu};
+use sesshu_core::store::Store;
+
+const CHIYODA: &str = "131016";
+
+fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock(parse_timestamp("2025-04-01T03:00:00Z").unwrap()))
+}
+
+fn chiyoda() -> MunicipalityCode {
+    MunicipalityCode::parse(CHIYODA).unwrap()
+}
+
+/// The SQLite data set: the named file, or a small generated one.
+fn sqlite_store() -> (
+    Arc<sesshu_sqlite::SqliteStore>,
+    usize,
+    Option<tempfile::TempDir>,
+) {
+    if let Ok(path) = std::env::var("SESSHU_BENCH_SQLITE") {
+        let store = Arc::new(sesshu_sqlite::SqliteStore::open(&path).unwrap());
+        let persons: i64 = store.with_connection(|c| {
+            c.query_row("SELECT count(*) FROM persons", [], |r| r.get(0))
+                .unwrap()
+        });
+        return (store, persons as usize, None);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(sesshu_sqlite::SqliteStore::open(dir.path().join("bench.db")).unwrap());
+    let services = Sesshu::new(store.clone(), clock());
+    let args = GenerateArgs {
+        seed: 2025,
+        persons: 20_000,
+        records_per_person: 10,
+        date: "2025-04-01".into(),
+    };
+    generate_into(&services, &args, &mut std::io::sink()).unwrap();
+    (store, 20_000, Some(dir))
+}
+
+/// Deterministic person ids spread over the data set.
+fn sample_ids(persons: usize, n: usize) -> Vec<ManagementId> {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ManagementId::parse(&format!("D{:07}", x % persons as u64)).unwrap()
+        })
+        .collect()
+}
+
+/// The read path of a staff detail view: the person, their records, the rule.
+fn visible_through_store(store: &dyn Store, id: &ManagementId) -> usize {
+    let person = store.person(id).unwrap().unwrap();
+    let access = RecordAccess::new(
+        &person.person.residency,
+        chiyoda(),
+        parse_timestamp("2025-04-01T03:00:00Z")
+            .unwrap()
+            .date_naive(),
+    );
+    store
+        .records_of(id)
+        .unwrap()
+        .into_iter()
+        .filter(|r| access.is_visible(&r.record.facts()))
+        .count()
+}
+
+/// The same answer, hand-written in SQL: residency status and visibility in
+/// one statement, every column read into owned values like the store does.
+const HAND_SQL_SQLITE: &str = "
+WITH st AS (
+  SELECT CASE
+    WHEN EXISTS (SELECT 1 FROM residency WHERE management_id = ?1 AND municipality = ?2
+                 AND from_date <= ?3 AND (to_date IS NULL OR to_date > ?3)) THEN 2
+    WHEN EXISTS (SELECT 1 FROM residency WHERE management_id = ?1 AND municipality = ?2
+                 AND from_date < ?3) THEN 1
+    ELSE 0 END AS s)
+SELECT r.id, r.management_id, r.responsible, r.category, r.vaccine, r.dose_number, r.vaccination_date,
+       r.lot, r.institution, r.erroneous, r.version, r.updated_at, r.delivered_at
+FROM records r, st
+WHERE r.management_id = ?1 AND (st.s = 2 OR (st.s = 1 AND r.responsible = ?2))
+ORDER BY r.id";
+
+fn sqlite_group(c: &mut Criterion) {
+    let (store, persons, _keep) = sqlite_store();
+    let ids = sample_ids(persons, 4096);
+    let mut g = c.benchmark_group(format!("sqlite_{persons}_persons"));
+    g.throughput(Throughput::Elements(1));
+
+    let mut i = 0;
+    g.bench_function("visible_records/store_and_rule", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            black_box(visible_through_store(&*store, &ids[i]))
+        })
+    });
+    let raw = rusqlite::Connection::open(store_path(&store)).unwrap();
+    let mut stmt = raw.prepare(HAND_SQL_SQLITE).unwrap();
+    let mut i = 0;
+    g.bench_function("visible_records/hand_written_sql", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            let rows = stmt
+                .query_map((ids[i].as_str(), CHIYODA, "2025-04-01"), |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, Option<String>>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                        r.get::<_, bool>(9)?,
+                        r.get::<_, i64>(10)?,
+                        r.get::<_, String>(11)?,
+                        r.get::<_, Option<String>>(12)?,
+                    ))
+                })
+                .unwrap()
+                .count();
+            black_box(rows)
+        })
+    });
+    let services = Sesshu::new(store.clone(), clock());
+    let staff = Actor::municipality("bench", chiyoda());
+    let mut i = 0;
+    g.bench_function("visible_records/service_with_access_log", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            black_box(
+                services
+                    .person_records(&staff, &ids[i])
+                    .map(|r| r.len())
+                    .unwrap_or(0),
+            )
+        })
+    });
+    g.finish();
+    delivery(c, "sqlite", store.clone(), &|| {
+        store.with_connection(|c| {
+            c.execute_batch(
+                "UPDATE records SET delivered_at = NULL WHERE responsible = '131016' AND delivered_at IS NOT NULL;
+                 DELETE FROM delivery_items WHERE batch_id LIKE '131016-%';
+                 DELETE FROM delivery_batches WHERE municipality = '131016';",
+            )
+            .unwrap()
+        })
+    });
+    log_verification(c, "sqlite", store);
+}
+
+fn store_path(store: &sesshu_sqlite::SqliteStore) -> String {
+    store.with_connection(|c| c.path().unwrap_or_default().to_owned())
+}
+
+/// Pulls and acknowledges every undelivered record of Chiyoda in batches of
+/// 10,000: records per second through the whole at-least-once protocol.
+fn delivery(c: &mut Criterion, engine: &str, store: Arc<dyn Store + 'static>, reset: &dyn Fn()) {
+    reset();
+    let services = Sesshu::new(store.clone(), clock());
+    let staff = Actor::municipality("bench", chiyoda());
+    let total = store
+        .undelivered(chiyoda(), None, usize::MAX >> 1)
+        .unwrap()
+        .len();
+    let mut g = c.benchmark_group(format!("{engine}_delivery"));
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.throughput(Throughput::Elements(total as u64));
+    g.bench_function(format!("pull_and_ack_all_{total}_records_of_131016"), |b| {
+        b.iter_batched(
+            reset,
+            |()| {
+                let mut n = 0;
+                loop {
+                    let pull = services.pull_delivery(&staff, 10_000).unwrap();
+                    if pull.records.is_empty() {
+                        break;
+                    }
+                    n += pull.records.len();
+                    services.ack_delivery(&staff, &pull.batch_id).unwrap();
+                }
+                assert_eq!(n, total);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+/// Walks the whole chain, against `sha256sum` over the same bytes.
+fn log_verification(c: &mut Criterion, engine: &str, store: Arc<dyn Store>) {
+    let services = Sesshu::new(store.clone(), clock());
+    // The bytes the chain hashes, once, for sha256sum.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.bin");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let (mut from, mut entries, mut bytes) = (1, 0u64, 0u64);
+    loop {
+        let page = store.log_entries(from, 50_000).unwrap();
+        for e in &page {
+            let b = entry_bytes(e.seq, &e.draft, &e.prev_hash);
+            bytes += b.len() as u64;
+            file.write_all(&b).unwrap();
+        }
+        entries += page.len() as u64;
+        match page.last() {
+            Some(last) if page.len() == 50_000 => from = last.seq + 1,
+            _ => break,
+        }
+    }
+    file.flush().unwrap();
+    drop(file);
+    let mut g = c.benchmark_group(format!(
+        "{engine}_access_log_{entries}_entries_{bytes}_bytes"
+    ));
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("verify_log", |b| {
+        b.iter(|| assert_eq!(services.verify_log().unwrap().first_break, None))
+    });
+    g.bench_function("sha256sum_same_bytes", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let ok = std::process::Command::new("sha256sum")
+                    .arg(&path)
+                    .output()
+                    .unwrap()
+                    .status
+                    .success();
+                assert!(ok);
+            }
+            start.elapsed()
+        })
+    });
+    g.finish();
+}
+
+/// Imports 10,000 records (with their access-log entries) into a store that
+/// holds their 1,000 persons.
+fn import_group(c: &mut Criterion) {
+    let mut g = c.benchmark_group("import");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("sqlite/10000_records", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let store =
+                    Arc::new(sesshu_sqlite::SqliteStore::open(dir.path().join("i.db")).unwrap());
+                (dir, import_fixture(store))
+            },
+            |(_dir, (services, batches))| import_all(&services, batches),
+            BatchSize::PerIteration,
+        )
+    });
+    if let Ok(url) = std::env::var("SESSHU_BENCH_POSTGRES_SCRATCH") {
+        g.bench_function("postgres/10000_records", |b| {
+            b.iter_batched(
+                || {
+                    let store = Arc::new(sesshu_postgres::PostgresStore::connect(&url).unwrap());
+                    store
+                        .with_client(|c| {
+                            c.batch_execute("TRUNCATE persons, residency, records, access_log; UPDATE log_head SET seq = 0, hash = repeat('0', 64)")
+                                .map_err(sesshu_core::store::StoreError::backend)
+                        })
+                        .unwrap();
+                    import_fixture(store)
+                },
+                |(services, batches)| import_all(&services, batches),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+type Batches = Vec<(
+    MunicipalityCode,
+    Vec<sesshu_core::records::VaccinationRecord>,
+)>;
+
+/// Persons loaded; their 10,000 records returned, grouped by responsible municipality.
+fn import_fixture(store: Arc<dyn Store>) -> (Sesshu, Batches) {
+    let services = Sesshu::new(store.clone(), clock());
+    let args = GenerateArgs {
+        seed: 7,
+        persons: 1_000,
+        records_per_person: 10,
+        date: "2025-04-01".into(),
+    };
+    generate_into(&services, &args, &mut std::io::sink()).unwrap();
+    // Take the generated records out again, to be imported anew as changed records.
+    let mut by_m: std::collections::BTreeMap<MunicipalityCode, Vec<_>> = Default::default();
+    for i in 0..1_000 {
+        for r in store
+            .records_of(&ManagementId::parse(&format!("D{i:07}")).unwrap())
+            .unwrap()
+        {
+            let mut rec = r.record;
+            rec.lot = Some("NEWLOT".into());
+            by_m.entry(rec.responsible).or_default().push(rec);
+        }
+    }
+    (services, by_m.into_iter().collect())
+}
+
+fn import_all(services: &Sesshu, batches: Batches) {
+    for (m, records) in batches {
+        let report = services
+            .import_records(&Actor::municipality("bench", m), records)
+            .unwrap();
+        assert_eq!(report.refused().count(), 0);
+    }
+}
+
+fn postgres_group(c: &mut Criterion) {
+    let Ok(url) = std::env::var("SESSHU_BENCH_POSTGRES") else {
+        eprintln!("SESSHU_BENCH_POSTGRES is not set: PostgreSQL benchmarks not run");
+        return;
+    };
+    let store = Arc::new(sesshu_postgres::PostgresStore::connect(&url).unwrap());
+    let persons: i64 = store
+        .with_client(|c| {
+            Ok(c.query_one("SELECT count(*) FROM persons", &[])
+                .unwrap()
+                .get(0))
+        })
+        .unwrap();
+    let ids = sample_ids(persons as usize, 4096);
+    let mut g = c.benchmark_group(format!("postgres_{persons}_persons"));
+    g.throughput(Throughput::Elements(1));
+    let mut i = 0;
+    g.bench_function("visible_records/store_and_rule", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            black_box(visible_through_store(&*store, &ids[i]))
+        })
+    });
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let stmt = raw
+        .prepare(
+            "WITH st AS (
+               SELECT CASE
+                 WHEN EXISTS (SELECT 1 FROM residency WHERE management_id = $1 AND municipality = $2
+                              AND from_date <= $3 AND (to_date IS NULL OR to_date > $3)) THEN 2
+                 WHEN EXISTS (SELECT 1 FROM residency WHERE management_id = $1 AND municipality = $2
+                              AND from_date < $3) THEN 1
+                 ELSE 0 END AS s)
+             SELECT r.id, r.management_id, r.responsible, r.category, r.vaccine, r.dose_number, r.vaccination_date,
+                    r.lot, r.institution, r.erroneous, r.version, r.updated_at, r.delivered_at
+             FROM records r, st
+             WHERE r.management_id = $1 AND (st.s = 2 OR (st.s = 1 AND r.responsible = $2))
+             ORDER BY r.id",
+        )
+        .unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 4, 1).unwrap();
+    let mut i = 0;
+    g.bench_function("visible_records/hand_written_sql", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            let rows = raw
+                .query(&stmt, &[&ids[i].as_str(), &CHIYODA, &day])
+                .unwrap();
+            let owned: Vec<(String, Option<String>, i64)> = rows
+                .iter()
+                .map(|r| (r.get(0), r.get(7), r.get(10)))
+                .collect();
+            black_box(owned.len())
+        })
+    });
+    g.finish();
+    let reset_url = url.clone();
+    delivery(c, "postgres", store.clone(), &move || {
+        let mut c = postgres::Client::connect(&reset_url, postgres::NoTls).unwrap();
+        c.batch_execute(
+            "UPDATE records SET delivered_at = NULL WHERE responsible = '131016' AND delivered_at IS NOT NULL;
+             DELETE FROM delivery_items WHERE batch_id LIKE '131016-%';
+             DELETE FROM delivery_batches WHERE municipality = '131016';",
+        )
+        .unwrap();
+    });
+    log_verification(c, "postgres", store);
+}
+
+criterion_group!(benches, sqlite_group, import_group, postgres_group);
+criterion_main!(benches);
