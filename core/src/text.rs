@@ -3,12 +3,20 @@
 use unicode_normalization::UnicodeNormalization;
 
 /// NFKC-normalises `input` (full-width digits and letters become half-width).
+/// ASCII is its own NFKC form, so it is copied as is (the common case:
+/// codes read back from a store).
 pub(crate) fn nfkc(input: &str) -> String {
+    if input.is_ascii() {
+        return input.to_owned();
+    }
     input.nfkc().collect()
 }
 
 /// NFKC-normalises and trims surrounding white space.
 pub(crate) fn nfkc_trimmed(input: &str) -> String {
+    if input.is_ascii() {
+        return input.trim().to_owned();
+    }
     nfkc(input).trim().to_owned()
 }
 

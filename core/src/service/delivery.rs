@@ -45,8 +45,8 @@ impl Sesshu {
     pub fn pull_delivery(&self, actor: &Actor, limit: usize) -> Result<DeliveryPull, Error> {
         let m = actor.acting_municipality("pull deliveries")?;
         let now = self.now();
-        let (batch, redelivery, mut changes) = match self.store.open_batch(m)? {
-            Some(open) => (open, true, ChangeSet::default()),
+        let (batch, redelivery, mut changes, fresh) = match self.store.open_batch(m)? {
+            Some(open) => (open, true, ChangeSet::default(), None),
             None => {
                 let candidates: Vec<StoredRecord> = self
                     .store
@@ -90,21 +90,23 @@ impl Sesshu {
                     }],
                     log: Vec::new(),
                 };
-                (batch, false, changes)
+                (batch, false, changes, Some(candidates))
             }
         };
-        let ids: Vec<RecordId> = batch.items.iter().map(|i| i.record.clone()).collect();
-        let records = self.store.records_by_ids(&ids)?;
+        // A new batch was just read; a redelivery reads its records as they are now.
+        let records = match fresh {
+            Some(records) => records,
+            None => {
+                let ids: Vec<RecordId> = batch.items.iter().map(|i| i.record.clone()).collect();
+                self.store.records_by_ids(&ids)?
+            }
+        };
         let mut people: Vec<ManagementId> =
             records.iter().map(|r| r.record.person.clone()).collect();
         people.sort();
         people.dedup();
-        let subjects: HashMap<ManagementId, SubjectNumber> = self
-            .store
-            .persons_by_ids(&people)?
-            .into_iter()
-            .map(|p| (p.person.management_id, p.person.subject_number))
-            .collect();
+        let subjects: HashMap<ManagementId, SubjectNumber> =
+            self.store.subject_numbers(&people)?.into_iter().collect();
         let mut out = Vec::with_capacity(records.len());
         let mut by_person: HashMap<ManagementId, Vec<RecordId>> = HashMap::new();
         for r in records {

@@ -241,12 +241,13 @@ impl Sesshu {
             entity: "person",
             id: person.to_string(),
         };
-        let stored = self.store.person(person)?.ok_or_else(not_found)?;
+        let (stored, records) = self
+            .store
+            .person_with_records(person)?
+            .ok_or_else(not_found)?;
         let today = self.clock.today_jst();
         let access = RecordAccess::new(&stored.person.residency, m, today);
-        let rows: Vec<RecordRow> = self
-            .store
-            .records_of(person)?
+        let rows: Vec<RecordRow> = records
             .into_iter()
             .filter(|r| access.is_visible(&r.record.facts()))
             .map(|r| RecordRow {

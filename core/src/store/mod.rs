@@ -330,6 +330,28 @@ pub trait Store: Send + Sync {
     fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError>;
     /// A person's records, in id order.
     fn records_of(&self, person: &ManagementId) -> Result<Vec<StoredRecord>, StoreError>;
+    /// A person and their records, read together (one round trip where the
+    /// engine allows).
+    fn person_with_records(
+        &self,
+        id: &ManagementId,
+    ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
+        match self.person(id)? {
+            Some(p) => Ok(Some((p, self.records_of(id)?))),
+            None => Ok(None),
+        }
+    }
+    /// The subject numbers of persons (those that exist), in id order.
+    fn subject_numbers(
+        &self,
+        ids: &[ManagementId],
+    ) -> Result<Vec<(ManagementId, SubjectNumber)>, StoreError> {
+        Ok(self
+            .persons_by_ids(ids)?
+            .into_iter()
+            .map(|p| (p.person.management_id, p.person.subject_number))
+            .collect())
+    }
     /// Records `municipality` is responsible for that were never delivered
     /// or changed since, in id order, after `after`.
     fn undelivered(

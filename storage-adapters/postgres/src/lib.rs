@@ -15,16 +15,15 @@
 //! ```
 
 mod migrations;
+mod pool;
 mod read;
 mod write;
 
-use postgres::NoTls;
-use r2d2_postgres::PostgresConnectionManager;
 use sesshu_core::store::{Expected, FoundVersion, StoreError};
 
 pub use migrations::{migrate, MIGRATIONS, SCHEMA_VERSION};
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<pool::Manager>;
 
 /// A sesshu store in a PostgreSQL database.
 pub struct PostgresStore {
@@ -66,9 +65,12 @@ impl PostgresStore {
     /// As [`connect`](Self::connect), with the pool size given.
     pub fn connect_with_pool_size(url: &str, size: u32) -> Result<Self, StoreError> {
         let config: postgres::Config = url.parse().map_err(StoreError::backend)?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = pool::Manager::new(config);
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
+            // A broken connection surfaces as an error on use; checking every
+            // checkout would cost a round trip per call.
+            .test_on_check_out(false)
             .connection_timeout(std::time::Duration::from_secs(30))
             .build(manager)
             .map_err(StoreError::backend)?;
@@ -83,7 +85,7 @@ impl PostgresStore {
         f: impl FnOnce(&mut postgres::Client) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.pool.get().map_err(StoreError::backend)?;
-        f(&mut conn)
+        f(&mut conn.client)
     }
 
     /// The schema version the database is at.

@@ -1,7 +1,7 @@
 //! Reads, and the `Store` implementation.
 
 use postgres::types::ToSql;
-use postgres::{GenericClient, Row};
+use postgres::Row;
 use sesshu_core::access_log::{from_hex, AccessLogEntry, Digest32};
 use sesshu_core::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber};
 use sesshu_core::questionnaire::answers_from_storage;
@@ -11,6 +11,7 @@ use sesshu_core::store::{
     StoredPerson, StoredQuestionnaire, StoredRecord,
 };
 
+use crate::pool::CachedClient;
 use crate::{backend, PostgresStore};
 
 const PERSON_COLUMNS: &str = "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
@@ -72,13 +73,12 @@ fn log_row(r: &Row) -> LogRow {
 }
 
 fn persons(
-    c: &mut impl GenericClient,
+    c: &mut CachedClient,
     sql: &str,
     params: &Params<'_>,
 ) -> Result<Vec<StoredPerson>, StoreError> {
     let mut rows: Vec<PersonRow> = c
-        .query(sql, &refs(params))
-        .map_err(backend)?
+        .query(sql, &refs(params))?
         .iter()
         .map(person_row)
         .collect();
@@ -86,13 +86,11 @@ fn persons(
         return Ok(Vec::new());
     }
     let ids: Vec<&str> = rows.iter().map(|p| p.management_id.as_str()).collect();
-    let intervals = c
-        .query(
-            "SELECT management_id, municipality, from_date, to_date FROM residency
+    let intervals = c.query(
+        "SELECT management_id, municipality, from_date, to_date FROM residency
              WHERE management_id = ANY($1) ORDER BY management_id, from_date",
-            &[&ids],
-        )
-        .map_err(backend)?;
+        &[&ids],
+    )?;
     let mut by_person: std::collections::HashMap<String, Vec<IntervalRow>> =
         std::collections::HashMap::new();
     for r in &intervals {
@@ -109,24 +107,23 @@ fn persons(
 }
 
 pub(crate) fn records(
-    c: &mut impl GenericClient,
+    c: &mut CachedClient,
     sql: &str,
     params: &Params<'_>,
 ) -> Result<Vec<StoredRecord>, StoreError> {
-    c.query(sql, &refs(params))
-        .map_err(backend)?
+    c.query(sql, &refs(params))?
         .iter()
         .map(|r| record_row(r).into_stored())
         .collect()
 }
 
-fn batch(c: &mut impl GenericClient, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
+fn batch(c: &mut CachedClient, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
     let Some(head) = c
         .query_opt(
             "SELECT id, municipality, created_at, acked_at, version FROM delivery_batches WHERE id = $1",
             &[&id],
         )
-        .map_err(backend)?
+        ?
     else {
         return Ok(None);
     };
@@ -135,7 +132,7 @@ fn batch(c: &mut impl GenericClient, id: &str) -> Result<Option<DeliveryBatch>, 
             "SELECT record_id, updated_at FROM delivery_items WHERE batch_id = $1 ORDER BY record_id",
             &[&id],
         )
-        .map_err(backend)?
+        ?
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
@@ -152,7 +149,7 @@ fn batch(c: &mut impl GenericClient, id: &str) -> Result<Option<DeliveryBatch>, 
 }
 
 pub(crate) fn log_head(
-    c: &mut impl GenericClient,
+    c: &mut impl postgres::GenericClient,
     lock: bool,
 ) -> Result<(i64, Digest32), StoreError> {
     let sql = if lock {
@@ -173,12 +170,11 @@ pub(crate) fn log_head(
 }
 
 fn log_query(
-    c: &mut impl GenericClient,
+    c: &mut CachedClient,
     sql: &str,
     params: &Params<'_>,
 ) -> Result<Vec<AccessLogEntry>, StoreError> {
-    c.query(sql, &refs(params))
-        .map_err(backend)?
+    c.query(sql, &refs(params))?
         .iter()
         .map(|r| log_row(r).into_entry())
         .collect()
@@ -189,12 +185,7 @@ fn limit(n: usize) -> i64 {
 }
 
 impl PostgresStore {
-    fn client(
-        &self,
-    ) -> Result<
-        r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>,
-        StoreError,
-    > {
+    fn client(&self) -> Result<r2d2::PooledConnection<crate::pool::Manager>, StoreError> {
         self.pool.get().map_err(StoreError::backend)
     }
 }
@@ -298,6 +289,49 @@ impl Store for PostgresStore {
         records(&mut *self.client()?, &sql, &vec![Box::new(ids)])
     }
 
+    fn person_with_records(
+        &self,
+        id: &ManagementId,
+    ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
+        let mut c = self.client()?;
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id = $1");
+        let Some(person) = persons(&mut *c, &sql, &vec![Box::new(id.as_str())])?.pop() else {
+            return Ok(None);
+        };
+        let sql =
+            format!("SELECT {RECORD_COLUMNS} FROM records WHERE management_id = $1 ORDER BY id");
+        let records = records(&mut *c, &sql, &vec![Box::new(id.as_str())])?;
+        Ok(Some((person, records)))
+    }
+
+    fn subject_numbers(
+        &self,
+        ids: &[ManagementId],
+    ) -> Result<Vec<(ManagementId, SubjectNumber)>, StoreError> {
+        let ids: Vec<&str> = ids.iter().map(ManagementId::as_str).collect();
+        let rows = self
+            .client()?
+            .query(
+                "SELECT management_id, subject_number FROM persons WHERE management_id = ANY($1) ORDER BY management_id",
+                &[&ids],
+            )
+            ?;
+        rows.iter()
+            .map(|r| {
+                let (id, subject): (String, String) = (r.get(0), r.get(1));
+                let bad = |e: sesshu_core::identifiers::IdentifierError| StoreError::Corrupt {
+                    entity: "person",
+                    id: id.clone(),
+                    reason: e.to_string(),
+                };
+                Ok((
+                    ManagementId::parse(&id).map_err(bad)?,
+                    SubjectNumber::parse(&subject).map_err(bad)?,
+                ))
+            })
+            .collect()
+    }
+
     fn records_of(&self, person: &ManagementId) -> Result<Vec<StoredRecord>, StoreError> {
         let sql =
             format!("SELECT {RECORD_COLUMNS} FROM records WHERE management_id = $1 ORDER BY id");
@@ -333,7 +367,7 @@ impl Store for PostgresStore {
                 "SELECT subject, institution, version, updated_at FROM questionnaires WHERE record_id = $1",
                 &[&record.as_str()],
             )
-            .map_err(backend)?;
+            ?;
         row.map(|r| {
             let bad = |e: sesshu_core::questionnaire::QuestionnaireError| StoreError::Corrupt {
                 entity: "questionnaire",
@@ -365,7 +399,7 @@ impl Store for PostgresStore {
                 "SELECT id FROM delivery_batches WHERE municipality = $1 AND acked_at IS NULL ORDER BY created_at, id LIMIT 1",
                 &[&municipality.as_str()],
             )
-            .map_err(backend)?
+            ?
             .map(|r| r.get(0));
         match id {
             Some(id) => batch(&mut *c, &id),
@@ -379,13 +413,12 @@ impl Store for PostgresStore {
             .query_one(
                 "SELECT count(*) FROM delivery_batches WHERE municipality = $1",
                 &[&municipality.as_str()],
-            )
-            .map_err(backend)?
+            )?
             .get(0))
     }
 
     fn log_head(&self) -> Result<Option<(i64, Digest32)>, StoreError> {
-        let (seq, hash) = log_head(&mut *self.client()?, false)?;
+        let (seq, hash) = log_head(&mut self.client()?.client, false)?;
         Ok((seq > 0).then_some((seq, hash)))
     }
 
@@ -433,6 +466,6 @@ impl Store for PostgresStore {
     }
 
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
-        crate::write::commit(&mut *self.client()?, changes)
+        crate::write::commit(&mut self.client()?.client, changes)
     }
 }

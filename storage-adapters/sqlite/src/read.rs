@@ -16,6 +16,8 @@ use crate::{backend, SqliteStore};
 const PERSON_COLUMNS: &str =
     "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
 const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, delivered_at";
+const PERSON_BY_ID: &str = "SELECT p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at FROM persons p WHERE p.management_id = ?1";
+const RECORDS_OF: &str = "SELECT id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, delivered_at FROM records WHERE management_id = ?1 ORDER BY id";
 const LOG_COLUMNS: &str =
     "seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash";
 
@@ -194,10 +196,7 @@ fn limit(n: usize) -> Value {
 
 impl Store for SqliteStore {
     fn person(&self, id: &ManagementId) -> Result<Option<StoredPerson>, StoreError> {
-        self.read(|c| {
-            let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id = ?1");
-            Ok(persons(c, &sql, vec![text(id.as_str())])?.pop())
-        })
+        self.read(|c| Ok(persons(c, PERSON_BY_ID, vec![text(id.as_str())])?.pop()))
     }
 
     fn person_by_subject(
@@ -314,11 +313,56 @@ impl Store for SqliteStore {
     }
 
     fn records_of(&self, person: &ManagementId) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read(|c| records(c, RECORDS_OF, vec![text(person.as_str())]))
+    }
+
+    fn person_with_records(
+        &self,
+        id: &ManagementId,
+    ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
         self.read(|c| {
-            let sql = format!(
-                "SELECT {RECORD_COLUMNS} FROM records WHERE management_id = ?1 ORDER BY id"
-            );
-            records(c, &sql, vec![text(person.as_str())])
+            let Some(person) = persons(c, PERSON_BY_ID, vec![text(id.as_str())])?.pop() else {
+                return Ok(None);
+            };
+            Ok(Some((
+                person,
+                records(c, RECORDS_OF, vec![text(id.as_str())])?,
+            )))
+        })
+    }
+
+    fn subject_numbers(
+        &self,
+        ids: &[ManagementId],
+    ) -> Result<Vec<(ManagementId, SubjectNumber)>, StoreError> {
+        self.read(|c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "SELECT management_id, subject_number FROM persons WHERE management_id IN ({})",
+                    placeholders(chunk.len())
+                );
+                let mut stmt = c.prepare_cached(&sql).map_err(backend)?;
+                let rows = stmt
+                    .query_map(params_from_iter(chunk.iter().map(|i| i.as_str())), |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map_err(backend)?;
+                for row in rows {
+                    let (id, subject) = row.map_err(backend)?;
+                    let bad = |e: sesshu_core::identifiers::IdentifierError| StoreError::Corrupt {
+                        entity: "person",
+                        id: id.clone(),
+                        reason: e.to_string(),
+                    };
+                    out.push((
+                        ManagementId::parse(&id).map_err(bad)?,
+                        SubjectNumber::parse(&subject).map_err(bad)?,
+                    ));
+                }
+            }
+            out.sort();
+            Ok(out)
         })
     }
 

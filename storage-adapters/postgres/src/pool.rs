@@ -1,0 +1,90 @@
+//! The connection pool: clients that keep their prepared statements, so a
+//! read is one round trip (bind + execute), not two (prepare, then execute).
+
+use std::collections::HashMap;
+
+use postgres::{Client, NoTls, Row, Statement};
+use sesshu_core::store::StoreError;
+
+use crate::backend;
+
+/// A client and the statements it has prepared, by SQL text.
+pub struct CachedClient {
+    /// The connection.
+    pub client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl CachedClient {
+    /// The statement for `sql`, prepared once per connection.
+    pub fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).map_err(backend)?;
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    /// Runs a cached statement.
+    pub fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        let stmt = self.statement(sql)?;
+        self.client.query(&stmt, params).map_err(backend)
+    }
+
+    /// Runs a cached statement expecting at most one row.
+    pub fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Option<Row>, StoreError> {
+        let stmt = self.statement(sql)?;
+        self.client.query_opt(&stmt, params).map_err(backend)
+    }
+
+    /// Runs a cached statement expecting exactly one row.
+    pub fn query_one(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Row, StoreError> {
+        let stmt = self.statement(sql)?;
+        self.client.query_one(&stmt, params).map_err(backend)
+    }
+}
+
+/// Opens [`CachedClient`]s for r2d2.
+pub struct Manager {
+    config: postgres::Config,
+}
+
+impl Manager {
+    /// A manager connecting with `config`.
+    pub fn new(config: postgres::Config) -> Self {
+        Manager { config }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = CachedClient;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<CachedClient, postgres::Error> {
+        Ok(CachedClient {
+            client: self.config.connect(NoTls)?,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut CachedClient) -> Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut CachedClient) -> bool {
+        conn.client.is_closed()
+    }
+}
