@@ -295,12 +295,12 @@ impl Store for PostgresStore {
     ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
         let mut c = self.client()?;
         let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id = $1");
-        let Some(person) = persons(&mut *c, &sql, &vec![Box::new(id.as_str())])?.pop() else {
+        let Some(person) = persons(&mut c, &sql, &vec![Box::new(id.as_str())])?.pop() else {
             return Ok(None);
         };
         let sql =
             format!("SELECT {RECORD_COLUMNS} FROM records WHERE management_id = $1 ORDER BY id");
-        let records = records(&mut *c, &sql, &vec![Box::new(id.as_str())])?;
+        let records = records(&mut c, &sql, &vec![Box::new(id.as_str())])?;
         Ok(Some((person, records)))
     }
 
@@ -402,7 +402,7 @@ impl Store for PostgresStore {
             ?
             .map(|r| r.get(0));
         match id {
-            Some(id) => batch(&mut *c, &id),
+            Some(id) => batch(&mut c, &id),
             None => Ok(None),
         }
     }
