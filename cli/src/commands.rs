@@ -196,7 +196,8 @@ impl OutputEncoding {
     }
 }
 
-/// `deliver pull`: the batch as one JSON document.
+/// `deliver pull`: the batch as one JSON document, written record by record
+/// (a large batch is never built in memory twice).
 pub fn pull(
     services: &Sesshu,
     actor: &Actor,
@@ -204,34 +205,38 @@ pub fn pull(
     out: &mut dyn Write,
 ) -> Result<usize, Failure> {
     let pull = services.pull_delivery(actor, limit).map_err(core)?;
-    let records: Vec<_> = pull
-        .records
-        .iter()
-        .map(|d| {
-            let r = &d.record;
-            json!({
-                "subject_number": d.subject_number.as_str(),
-                "management_id": d.management_id.as_str(),
-                "record": {
-                    "id": r.id.as_str(),
-                    "responsible": r.responsible.as_str(),
-                    "category": r.category.as_str(),
-                    "vaccine": r.vaccine.as_str(),
-                    "dose_number": r.dose_number,
-                    "date": r.date.to_string(),
-                    "lot": r.lot,
-                    "institution": r.institution.map(|i| i.to_string()),
-                    "erroneous": r.erroneous,
-                }
-            })
-        })
-        .collect();
-    let doc = json!({
-        "batch_id": (!pull.batch_id.is_empty()).then_some(pull.batch_id),
-        "redelivery": pull.redelivery,
-        "records": records,
-    });
-    writeln!(out, "{doc}").map_err(|e| e.to_string())?;
+    let io = |e: std::io::Error| e.to_string();
+    let batch_id = (!pull.batch_id.is_empty()).then_some(pull.batch_id.as_str());
+    write!(
+        out,
+        "{{\"batch_id\":{},\"redelivery\":{},\"records\":[",
+        json!(batch_id),
+        pull.redelivery
+    )
+    .map_err(io)?;
+    for (i, d) in pull.records.iter().enumerate() {
+        let r = &d.record;
+        let item = json!({
+            "subject_number": d.subject_number.as_str(),
+            "management_id": d.management_id.as_str(),
+            "record": {
+                "id": r.id.as_str(),
+                "responsible": r.responsible.as_str(),
+                "category": r.category.as_str(),
+                "vaccine": r.vaccine.as_str(),
+                "dose_number": r.dose_number,
+                "date": r.date.to_string(),
+                "lot": r.lot,
+                "institution": r.institution.map(|i| i.to_string()),
+                "erroneous": r.erroneous,
+            }
+        });
+        if i > 0 {
+            out.write_all(b",").map_err(io)?;
+        }
+        serde_json::to_writer(&mut *out, &item).map_err(|e| e.to_string())?;
+    }
+    out.write_all(b"]}\n").map_err(io)?;
     Ok(pull.records.len())
 }
 
