@@ -142,6 +142,25 @@ pub fn chain(prev_seq: i64, prev_hash: &Digest32, draft: AccessLogDraft) -> Acce
     }
 }
 
+/// Chains drafts in order after the log's head (`None`: the log is empty).
+/// Returns the entries and the new head `(seq, hash)` to store with them.
+pub fn chain_all(
+    head: Option<(i64, Digest32)>,
+    drafts: Vec<AccessLogDraft>,
+) -> (Vec<AccessLogEntry>, (i64, Digest32)) {
+    let (mut seq, mut hash) = head.unwrap_or((0, GENESIS));
+    let entries = drafts
+        .into_iter()
+        .map(|draft| {
+            let entry = chain(seq, &hash, draft);
+            seq = entry.seq;
+            hash = entry.hash;
+            entry
+        })
+        .collect();
+    (entries, (seq, hash))
+}
+
 /// The first entry that does not match the chain, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("access log entry {seq} does not match: {reason}")]

@@ -2,7 +2,7 @@
 //! they read, and the access log's head row is locked for appends.
 
 use postgres::{Client, Statement, Transaction};
-use sesshu_core::access_log::{chain, to_hex};
+use sesshu_core::access_log::{chain_all, to_hex};
 use sesshu_core::questionnaire::answers_to_storage;
 use sesshu_core::store::rows::{LogRow, PersonRow, RecordRow};
 use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, FoundVersion, StoreError, Write};
@@ -381,16 +381,16 @@ pub fn commit(client: &mut Client, changes: ChangeSet) -> Result<CommitReceipt, 
     }
     flush(&mut tx, &mut pending)?;
     if !changes.log.is_empty() {
-        let (mut seq, mut hash) = crate::read::log_head(&mut tx, true)?;
+        let head = crate::read::log_head(&mut tx, true)?;
+        let (entries, (seq, hash)) = chain_all((head.0 > 0).then_some(head), changes.log);
         let insert = tx
             .prepare(
                 "INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .map_err(backend)?;
-        for draft in changes.log {
-            let entry = chain(seq, &hash, draft);
-            let row = LogRow::from_entry(&entry);
+        for entry in &entries {
+            let row = LogRow::from_entry(entry);
             tx.execute(
                 &insert,
                 &[
@@ -406,9 +406,7 @@ pub fn commit(client: &mut Client, changes: ChangeSet) -> Result<CommitReceipt, 
                 ],
             )
             .map_err(backend)?;
-            seq = entry.seq;
-            hash = entry.hash;
-            receipt.log_seqs.push(seq);
+            receipt.log_seqs.push(row.seq);
         }
         tx.execute(
             "UPDATE log_head SET seq = $1, hash = $2 WHERE id = 1",

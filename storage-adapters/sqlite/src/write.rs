@@ -2,7 +2,7 @@
 //! checks first, the access log chained last.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
-use sesshu_core::access_log::{chain, to_hex, GENESIS};
+use sesshu_core::access_log::{chain_all, to_hex};
 use sesshu_core::questionnaire::answers_to_storage;
 use sesshu_core::store::rows::{LogRow, PersonRow, RecordRow};
 use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, FoundVersion, StoreError, Write};
@@ -246,16 +246,15 @@ pub fn commit(conn: &mut Connection, changes: ChangeSet) -> Result<CommitReceipt
         receipt.versions.push(apply(&tx, write)?);
     }
     if !changes.log.is_empty() {
-        let (mut seq, mut hash) = crate::read::log_head(&tx)?.unwrap_or((0, GENESIS));
+        let (entries, (seq, hash)) = chain_all(crate::read::log_head(&tx)?, changes.log);
         let mut ins = tx
             .prepare_cached(
                 "INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .map_err(backend)?;
-        for draft in changes.log {
-            let entry = chain(seq, &hash, draft);
-            let row = LogRow::from_entry(&entry);
+        for entry in &entries {
+            let row = LogRow::from_entry(entry);
             ins.execute((
                 row.seq,
                 Instant(row.at),
@@ -268,9 +267,7 @@ pub fn commit(conn: &mut Connection, changes: ChangeSet) -> Result<CommitReceipt
                 &row.hash,
             ))
             .map_err(backend)?;
-            seq = entry.seq;
-            hash = entry.hash;
-            receipt.log_seqs.push(seq);
+            receipt.log_seqs.push(row.seq);
         }
         drop(ins);
         tx.execute(
