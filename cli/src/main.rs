@@ -2,12 +2,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use sesshu_cli::commands::{self, OutputEncoding, QueryArgs};
 use sesshu_cli::import::{self, InputEncoding};
-use sesshu_cli::store::{self as stores, SystemClock};
+use sesshu_cli::store as stores;
 use sesshu_core::calendar::parse_timestamp;
 use sesshu_core::identifiers::MunicipalityCode;
 use sesshu_core::service::{Actor, Sesshu};
@@ -167,7 +166,7 @@ fn services(cli: &Cli) -> Result<Sesshu, String> {
         .transpose()
         .map_err(|e| e.to_string())?;
     let store = stores::open(&cli.db).map_err(|e| format!("cannot open {}: {e}", cli.db))?;
-    Ok(Sesshu::new(store, Arc::new(SystemClock { fixed })))
+    Ok(Sesshu::new(store, stores::clock(fixed)))
 }
 
 fn actor(cli: &Cli) -> Result<Actor, String> {

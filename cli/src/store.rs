@@ -1,10 +1,9 @@
-//! Opening the store an operator names, and the wall clock (the one place
-//! sesshu reads it: the core takes time as a parameter).
+//! Opening the store an operator names, and the clock it runs on.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sesshu_core::calendar::Clock;
+use sesshu_core::calendar::{Clock, FixedClock, SystemClock};
 use sesshu_core::store::{Store, StoreError};
 
 /// Opens `db`: a `postgres://` / `postgresql://` URL or a `host=…`
@@ -23,14 +22,9 @@ pub fn is_postgres(db: &str) -> bool {
 }
 
 /// The system clock, or a fixed instant when the operator pins one (`--now`).
-#[derive(Debug, Clone, Copy)]
-pub struct SystemClock {
-    /// A fixed "now", for reproducible runs.
-    pub fixed: Option<DateTime<Utc>>,
-}
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.fixed.unwrap_or_else(Utc::now)
+pub fn clock(fixed: Option<DateTime<Utc>>) -> Arc<dyn Clock> {
+    match fixed {
+        Some(t) => Arc::new(FixedClock(t)),
+        None => Arc::new(SystemClock),
     }
 }

@@ -106,6 +106,19 @@ impl Clock for FixedClock {
     }
 }
 
+/// The system clock, for embedders (feature `system-clock`). The rules
+/// never call it; services read time only through the [`Clock`] they are given.
+#[cfg(feature = "system-clock")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SystemClock;
+
+#[cfg(feature = "system-clock")]
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
 /// A Japanese era (元号) of the modern calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Era {

@@ -1,0 +1,257 @@
+"""Type stubs for the native module (see ``sesshu``)."""
+
+import datetime
+import decimal
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
+
+__version__: str
+
+class SesshuError(Exception):
+    code: str
+
+class ValidationError(SesshuError): ...
+class RuleError(SesshuError): ...
+class NotFoundError(SesshuError): ...
+class NotAuthorizedError(SesshuError): ...
+class ConflictError(SesshuError): ...
+class StorageError(SesshuError): ...
+
+def parse_municipality_code(value: str) -> str: ...
+def parse_medical_institution_code(value: str) -> str: ...
+def parse_gtin(value: str) -> str: ...
+def parse_account_number(value: str) -> str: ...
+def parse_account_holder_name(value: str) -> str: ...
+def parse_bank_code(value: str) -> str: ...
+def parse_branch_code(value: str) -> str: ...
+def parse_passport_number(value: str) -> str: ...
+def parse_nationality(value: str) -> str: ...
+def parse_roman_name(value: str) -> str: ...
+def parse_email(value: str) -> str: ...
+
+class Gs1:
+    gtin: str
+    expiry: Optional[datetime.date]
+    lot: Optional[str]
+    serial: Optional[str]
+
+def parse_gs1(value: str) -> Gs1: ...
+def wareki(date: datetime.date) -> str: ...
+
+class ResidencyInterval:
+    municipality: str
+    start: datetime.date
+    end: Optional[datetime.date]
+    def __init__(self, municipality: str, start: datetime.date, end: Optional[datetime.date] = None) -> None: ...
+
+class ResidencyHistory:
+    def __init__(self, intervals: Sequence[ResidencyInterval]) -> None: ...
+    def status(self, municipality_code: str, date: datetime.date) -> str: ...
+    def municipality_on(self, date: datetime.date) -> Optional[str]: ...
+    def intervals(self) -> List[ResidencyInterval]: ...
+
+class RecordFacts:
+    responsible: str
+    category: str
+    erroneous: bool
+    def __init__(self, responsible: str, category: str, erroneous: bool = False) -> None: ...
+
+class Access:
+    visible: bool
+    certifiable: bool
+    portal: bool
+
+class RecordAccess:
+    def __init__(self, history: ResidencyHistory, municipality_code: str, date: datetime.date) -> None: ...
+    def evaluate(self, record: RecordFacts) -> Access: ...
+
+class TravelDetails:
+    passport_number: str
+    nationality: str
+    name_roman: str
+    def __init__(self, passport_number: str, nationality: str, name_roman: str) -> None: ...
+
+class FormSelection:
+    form: int
+    travel: Optional[TravelDetails]
+
+def select_form(category: str, requested_form: Optional[int] = None, travel: Optional[TravelDetails] = None) -> FormSelection: ...
+def check_role(org_type: str, role: str) -> None: ...
+
+class OrganisationRow:
+    code: str
+    issuance: str
+    delegation: Optional[str]
+    union: Optional[str]
+    email: Optional[str]
+    admin_name: Optional[str]
+    def __init__(self, code: str, issuance: str, delegation: Optional[str] = None, union: Optional[str] = None,
+                 email: Optional[str] = None, admin_name: Optional[str] = None) -> None: ...
+
+class AdministratorRow:
+    org_code: str
+    org_type: str
+    issuance: str
+    email: Optional[str]
+    admin_name: Optional[str]
+    def __init__(self, org_code: str, org_type: str, issuance: str, email: Optional[str] = None,
+                 admin_name: Optional[str] = None) -> None: ...
+
+class FirstAdministrator:
+    org_code: str
+    org_type: str
+    email: str
+    admin_name: str
+
+class RejectedRow:
+    code: str
+    org_type: str
+    error: str
+    message: str
+
+def extract_first_administrators(
+    already_issued: Sequence[str],
+    medical_institutions: Sequence[OrganisationRow],
+    municipalities: Sequence[OrganisationRow],
+    unions: Sequence[OrganisationRow],
+    administrators: Sequence[AdministratorRow],
+) -> Tuple[List[FirstAdministrator], List[RejectedRow]]: ...
+
+class PasswordPolicy:
+    def __init__(self, min_length: int = 12, max_length: int = 128, require_lowercase: bool = True,
+                 require_uppercase: bool = True, require_digit: bool = True, require_symbol: bool = False,
+                 forbid_user_id: bool = True, forbid_email: bool = True, reject_common: bool = True,
+                 history_size: int = 5) -> None: ...
+    def check(self, user_id: str, email: str, password: str, history: Sequence[str] = ...) -> List[str]: ...
+
+class InactivitySchedule:
+    notice_date: datetime.date
+    threshold: datetime.datetime
+    def __init__(self, execution_date: datetime.date) -> None: ...
+    def is_candidate(self, status: str, issued_at: datetime.datetime,
+                     last_login_at: Optional[datetime.datetime] = None) -> bool: ...
+
+def needs_delivery(municipality_code: str, responsible: str, updated_at: datetime.datetime,
+                   delivered_at: Optional[datetime.datetime] = None) -> bool: ...
+def modified_items(subject: Mapping[str, Any], institution: Mapping[str, Any]) -> List[str]: ...
+
+class BankAccountDraft:
+    account_class: str
+    bank: str
+    branch: str
+    deposit_type: str
+    number: str
+    holder: str
+    def __init__(self, account_class: str, bank: str, branch: str, deposit_type: str, number: str, holder: str) -> None: ...
+
+class Application:
+    id: str
+    institution: str
+    usage: str
+    status: str
+    account: BankAccountDraft
+
+class ActiveAccount:
+    institution: str
+    usage: str
+    account: BankAccountDraft
+
+class Notification:
+    to: str
+    event: str
+    application: str
+    reason: Optional[int]
+
+class BankAccountBook:
+    def __init__(self, zengin: Sequence[Tuple[str, str]]) -> None: ...
+    def add_institution(self, code: str, federation: str) -> None: ...
+    def set_active(self, institution: str, usage: str, account: BankAccountDraft, zengin: Sequence[Tuple[str, str]]) -> None: ...
+    def apply(self, actor: str, institution: str, application_id: str, usage: str, account: BankAccountDraft) -> None: ...
+    def approve(self, actor: str, application_id: str) -> None: ...
+    def reject(self, actor: str, application_id: str, reason: Optional[int] = None, note: Optional[str] = None) -> None: ...
+    def delete(self, actor: str, application_id: str) -> None: ...
+    def applications(self) -> List[Application]: ...
+    def active(self) -> List[ActiveAccount]: ...
+    def notifications(self) -> List[Notification]: ...
+
+class Person:
+    management_id: str
+    subject_number: str
+    name: str
+    name_kana: str
+    birth_date: datetime.date
+    sex: str
+    pmh_key: Optional[str]
+    residency: List[ResidencyInterval]
+    def __init__(self, management_id: str, subject_number: str, name: str, name_kana: str, birth_date: datetime.date,
+                 sex: str, pmh_key: Optional[str] = None, residency: Sequence[ResidencyInterval] = ...) -> None: ...
+
+class Record:
+    id: str
+    management_id: str
+    responsible: str
+    category: str
+    vaccine: str
+    dose_number: int
+    date: datetime.date
+    lot: Optional[str]
+    institution: Optional[str]
+    erroneous: bool
+    def __init__(self, id: str, management_id: str, responsible: str, category: str, vaccine: str, dose_number: int,
+                 date: datetime.date, lot: Optional[str] = None, institution: Optional[str] = None,
+                 erroneous: bool = False) -> None: ...
+
+class RecordRow:
+    person: Person
+    record: Record
+    certifiable: bool
+    version: int
+    updated_at: datetime.datetime
+    delivered_at: Optional[datetime.datetime]
+
+class DeliveredRecord:
+    subject_number: str
+    management_id: str
+    record: Record
+
+class DeliveryPull:
+    batch_id: Optional[str]
+    redelivery: bool
+    records: List[DeliveredRecord]
+
+class LogEntry:
+    seq: int
+    at: datetime.datetime
+    actor: str
+    organisation: str
+    action: str
+    subject: Optional[str]
+    record_ids: List[str]
+
+class VerifyReport:
+    verified: int
+    first_break: Optional[int]
+    reason: Optional[str]
+
+class Sesshu:
+    @staticmethod
+    def open_sqlite(path: str, now: Optional[datetime.datetime] = None) -> "Sesshu": ...
+    @staticmethod
+    def open_postgres(url: str, now: Optional[datetime.datetime] = None) -> "Sesshu": ...
+    def put_persons(self, municipality: str, user: str, persons: Sequence[Person]) -> List[str]: ...
+    def put_records(self, municipality: str, user: str, records: Sequence[Record]) -> List[str]: ...
+    def person_records(self, municipality: str, user: str, management_id: str) -> List[RecordRow]: ...
+    def query_records(self, municipality: str, user: str, *, subject_number: Optional[str] = None,
+                      kana_prefix: Optional[str] = None, birth_date: Optional[datetime.date] = None,
+                      vaccine: Optional[str] = None, vaccinated_from: Optional[datetime.date] = None,
+                      vaccinated_to: Optional[datetime.date] = None, after: Optional[str] = None,
+                      persons_per_page: int = 100) -> Tuple[List[RecordRow], Optional[str]]: ...
+    def export_records_csv(self, municipality: str, user: str, *, encoding: str = "utf8",
+                           replacement: Optional[str] = None, subject_number: Optional[str] = None,
+                           kana_prefix: Optional[str] = None, vaccine: Optional[str] = None) -> bytes: ...
+    def portal_records(self, pmh_key: str) -> List[Record]: ...
+    def pull_delivery(self, municipality: str, user: str, limit: int = 10000) -> DeliveryPull: ...
+    def ack_delivery(self, municipality: str, user: str, batch_id: str) -> bool: ...
+    def search_log(self, municipality: str, user: str, *, subject: Optional[str] = None, actor: Optional[str] = None,
+                   start: Optional[datetime.datetime] = None, end: Optional[datetime.datetime] = None,
+                   limit: int = 1000) -> List[LogEntry]: ...
+    def verify_log(self) -> VerifyReport: ...

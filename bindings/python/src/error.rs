@@ -1,0 +1,107 @@
+//! The one place core errors become Python exceptions: a `SesshuError`
+//! base carrying `.code`, and one subclass per area.
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use sesshu_core::Error;
+
+create_exception!(
+    sesshu,
+    SesshuError,
+    PyException,
+    "Base of every sesshu error; `.code` is the stable machine code."
+);
+create_exception!(
+    sesshu,
+    ValidationError,
+    SesshuError,
+    "An input was refused: a code, date, name or value that is not valid."
+);
+create_exception!(
+    sesshu,
+    RuleError,
+    SesshuError,
+    "A rule refused the request (form not allowed, role not allowed, …)."
+);
+create_exception!(
+    sesshu,
+    NotFoundError,
+    SesshuError,
+    "The thing does not exist, or is not visible to the actor."
+);
+create_exception!(
+    sesshu,
+    NotAuthorizedError,
+    SesshuError,
+    "The actor may not do this."
+);
+create_exception!(
+    sesshu,
+    ConflictError,
+    SesshuError,
+    "Another change won; read again and decide again."
+);
+create_exception!(
+    sesshu,
+    StorageError,
+    SesshuError,
+    "The storage engine failed."
+);
+
+/// Which Python class an error code maps to.
+fn class_of(e: &Error) -> fn(String) -> PyErr {
+    use sesshu_core::store::StoreError;
+    match e {
+        Error::Store(StoreError::Conflict { .. }) => ConflictError::new_err,
+        Error::Store(_) => StorageError::new_err,
+        Error::Service(s) => match s.code() {
+            "not_found" => NotFoundError::new_err,
+            "not_authorized" => NotAuthorizedError::new_err,
+            _ => RuleError::new_err,
+        },
+        Error::BankAccount(b) if b.code() == "not_authorized" => NotAuthorizedError::new_err,
+        Error::BankAccount(b)
+            if b.code().starts_with("unknown_application") || b.code() == "unknown_institution" =>
+        {
+            NotFoundError::new_err
+        }
+        Error::Certificate(_) | Error::Organisation(_) | Error::BankAccount(_) => {
+            RuleError::new_err
+        }
+        _ => ValidationError::new_err,
+    }
+}
+
+/// A core error as a Python exception with `.code`.
+pub fn to_py(e: impl Into<Error>) -> PyErr {
+    let e: Error = e.into();
+    let err = class_of(&e)(e.to_string());
+    Python::attach(|py| {
+        // Setting an attribute on a fresh exception instance cannot fail.
+        let _ = err.value(py).setattr("code", e.code());
+    });
+    err
+}
+
+/// An error raised by the binding itself (a Python value of the wrong kind).
+pub fn invalid(code: &'static str, message: String) -> PyErr {
+    let err = ValidationError::new_err(message);
+    Python::attach(|py| {
+        let _ = err.value(py).setattr("code", code);
+    });
+    err
+}
+
+/// Registers the exception classes.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("SesshuError", py.get_type::<SesshuError>())?;
+    m.add("ValidationError", py.get_type::<ValidationError>())?;
+    m.add("RuleError", py.get_type::<RuleError>())?;
+    m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("NotAuthorizedError", py.get_type::<NotAuthorizedError>())?;
+    m.add("ConflictError", py.get_type::<ConflictError>())?;
+    m.add("StorageError", py.get_type::<StorageError>())?;
+    Ok(())
+}

@@ -1,0 +1,240 @@
+"""Every shared scenario, through the Python API a vendor would call."""
+
+import datetime as dt
+import json
+
+import pytest
+
+import sesshu
+from conftest import scenarios_dir
+
+
+def d(s):
+    return dt.date.fromisoformat(s)
+
+
+def ts(s):
+    return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+def identifiers(g):
+    kind, value = g["kind"], g["value"]
+    if kind == "gs1":
+        e = sesshu.parse_gs1(value)
+        return {"gtin": e.gtin, "expiry": e.expiry.isoformat() if e.expiry else None, "lot": e.lot, "serial": e.serial}
+    parse = {
+        "municipality_code": sesshu.parse_municipality_code,
+        "medical_institution_code": sesshu.parse_medical_institution_code,
+        "gtin": sesshu.parse_gtin,
+        "account_number": sesshu.parse_account_number,
+        "account_holder_name": sesshu.parse_account_holder_name,
+        "bank_code": sesshu.parse_bank_code,
+        "branch_code": sesshu.parse_branch_code,
+        "passport_number": sesshu.parse_passport_number,
+        "nationality": sesshu.parse_nationality,
+        "name_roman": sesshu.parse_roman_name,
+        "roman_name": sesshu.parse_roman_name,
+        "email": sesshu.parse_email,
+    }[kind]
+    return {"normalized": parse(value)}
+
+
+def wareki(g):
+    try:
+        date = d(g["date"])
+    except ValueError:
+        return {"error": "invalid_date"}
+    return {"text": sesshu.wareki(date)}
+
+
+def record_access(g):
+    m = sesshu.parse_municipality_code(g["municipality"])
+    history = sesshu.ResidencyHistory(
+        [sesshu.ResidencyInterval(i["municipality"], d(i["from"]), d(i["to"]) if i.get("to") else None) for i in g["residency"]]
+    )
+    access = sesshu.RecordAccess(history, m, d(g["date"]))
+    out = {"visible": [], "certifiable": [], "portal": []}
+    for r in g["records"]:
+        a = access.evaluate(sesshu.RecordFacts(r["municipality"], r["category"], r["erroneous"]))
+        for key in out:
+            if getattr(a, key):
+                out[key].append(r["id"])
+    return out
+
+
+def certificate_form(g):
+    t = g.get("travel")
+    travel = sesshu.TravelDetails(t.get("passport_number") or "", t.get("nationality") or "", t.get("name_roman") or "") if t else None
+    s = sesshu.select_form(g["category"], g.get("requested_form"), travel)
+    return {
+        "form": s.form,
+        "travel": None
+        if s.travel is None
+        else {"passport_number": s.travel.passport_number, "nationality": s.travel.nationality, "name_roman": s.travel.name_roman},
+    }
+
+
+def role_assignment(g):
+    sesshu.check_role(g["org_type"], g["role"])
+    return {"ok": True}
+
+
+def account_extraction(g):
+    def rows(key):
+        return [
+            sesshu.OrganisationRow(r["code"], r["issuance"], r.get("delegation"), r.get("union"), r.get("email"), r.get("admin_name"))
+            for r in g.get(key, [])
+        ]
+
+    admins = [
+        sesshu.AdministratorRow(r["org_code"], r["org_type"], r["issuance"], r.get("email"), r.get("admin_name"))
+        for r in g.get("administrators", [])
+    ]
+    issue, rejected = sesshu.extract_first_administrators(
+        g.get("already_issued", []), rows("medical_institutions"), rows("municipalities"), rows("unions"), admins
+    )
+    return {"issue": [a.org_code for a in issue], "rejected": [{"code": r.code, "error": r.error} for r in rejected]}
+
+
+def password_policy(g):
+    policy = sesshu.PasswordPolicy(**g["policy"])
+    v = policy.check(g.get("user_id", ""), g.get("email", ""), g["password"], g.get("history", []))
+    return {"ok": not v, "violations": v}
+
+
+def inactivity_suspension(g):
+    s = sesshu.InactivitySchedule(d(g["execution_date"]))
+    candidates = [
+        a["user_id"]
+        for a in g["accounts"]
+        if s.is_candidate(a["status"], ts(a["issued_at"]), ts(a["last_login_at"]) if a.get("last_login_at") else None)
+    ]
+    return {"notice_date": s.notice_date.isoformat(), "threshold": s.threshold.isoformat(), "candidates": candidates}
+
+
+def record_link_diff(g):
+    return {
+        "deliver": [
+            r["id"]
+            for r in g["records"]
+            if sesshu.needs_delivery(
+                g["municipality"], r["municipality"], ts(r["updated_at"]), ts(r["delivered_at"]) if r.get("delivered_at") else None
+            )
+        ]
+    }
+
+
+def questionnaire_diff(g):
+    return {"modified": sesshu.modified_items(g["subject"], g["institution"])}
+
+
+def bank_account_application(g):
+    zengin = [(z["bank"], z["branch"]) for z in g.get("zengin", [])]
+    book = sesshu.BankAccountBook(zengin)
+    for i in g.get("institutions", []):
+        book.add_institution(i["code"], i["federation"])
+
+    def draft(a):
+        return sesshu.BankAccountDraft(a["class"], a["bank"], a["branch"], a["deposit_type"], a["number"], a["holder"])
+
+    for inst, usages in (g.get("active") or {}).items():
+        for usage, account in usages.items():
+            book.set_active(inst, usage, draft(account), zengin)
+    results = []
+    for step in g["steps"]:
+        try:
+            action = step["action"]
+            if action == "apply":
+                book.apply(step["by"], step.get("institution", step["by"]), step["id"], step["usage"], draft(step["account"]))
+            elif action == "approve":
+                book.approve(step["by"], step["id"])
+            elif action == "reject":
+                book.reject(step["by"], step["id"], step.get("reason"), step.get("note"))
+            elif action == "delete":
+                book.delete(step["by"], step["id"])
+            else:
+                raise ValueError(action)
+            results.append("ok")
+        except sesshu.SesshuError as e:
+            results.append({"error": e.code})
+    active = {}
+    for a in book.active():
+        x = a.account
+        active.setdefault(a.institution, {})[a.usage] = {
+            "class": x.account_class, "bank": x.bank, "branch": x.branch,
+            "deposit_type": x.deposit_type, "number": x.number, "holder": x.holder,
+        }
+    notifications = []
+    for n in book.notifications():
+        item = {"to": n.to, "event": n.event, "application": n.application}
+        if n.reason is not None:
+            item["reason"] = n.reason
+        notifications.append(item)
+    return {
+        "results": results,
+        "status": {a.id: a.status for a in book.applications()},
+        "active": active,
+        "notifications": notifications,
+    }
+
+
+RULES = {
+    "identifiers": identifiers,
+    "wareki": wareki,
+    "record_access": record_access,
+    "certificate_form": certificate_form,
+    "role_assignment": role_assignment,
+    "account_extraction": account_extraction,
+    "password_policy": password_policy,
+    "inactivity_suspension": inactivity_suspension,
+    "record_link_diff": record_link_diff,
+    "questionnaire_diff": questionnaire_diff,
+    "bank_account_application": bank_account_application,
+}
+ORDERED = {"bank_account_application": {"results", "notifications"}}
+
+
+def canonical(v, ordered, keep=False):
+    if isinstance(v, list):
+        items = [canonical(i, ordered) for i in v]
+        return items if keep else sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+    if isinstance(v, dict):
+        return {k: canonical(x, ordered, k in ordered) for k, x in v.items()}
+    if isinstance(v, str) and "T" in v:
+        try:
+            t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+            if t.tzinfo is not None:
+                return t.astimezone(dt.timezone.utc).isoformat()
+        except ValueError:
+            pass
+    return v
+
+
+def cases():
+    for path in sorted(scenarios_dir().glob("**/*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for i, case in enumerate(doc["cases"]):
+            yield pytest.param(doc["rule"], case, id=f"{path.stem}::{case.get('name', i)}")
+
+
+@pytest.mark.parametrize("rule,case", list(cases()))
+def test_scenario(rule, case):
+    assert rule in RULES, f"unknown rule {rule}"
+    try:
+        actual = RULES[rule](case["given"])
+    except sesshu.SesshuError as e:
+        assert isinstance(e.code, str) and e.code
+        actual = {"error": e.code}
+    expected = case["expect"]
+    ordered = ORDERED.get(rule, set())
+    if "error" in expected or "error" in actual:
+        assert actual.get("error") == expected.get("error"), actual
+        return
+    for key, value in expected.items():
+        assert key in actual, key
+        keep = key in ordered
+        assert canonical(actual[key], ordered, keep) == canonical(value, ordered, keep), key
+
+
+def test_the_shared_scenarios_are_there():
+    assert len(list(cases())) >= 100

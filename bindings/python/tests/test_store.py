@@ -1,0 +1,86 @@
+"""A vendor's round trip on a SQLite store: persons with a residency
+history, records, what a municipality may see, CSV, delivery, the log."""
+
+import datetime as dt
+
+import pytest
+
+import sesshu
+
+NOW = dt.datetime(2025, 4, 1, 3, 0, tzinfo=dt.timezone.utc)
+CHIYODA, SAPPORO = "131016", "011002"
+
+
+def person(pid, name="山田 花子", kana="やまだ はなこ"):
+    return sesshu.Person(
+        pid, "S" + pid, name, kana, dt.date(1990, 5, 1), "female", "pmh-" + pid,
+        [
+            sesshu.ResidencyInterval(SAPPORO, dt.date(1990, 5, 1), dt.date(2020, 4, 1)),
+            sesshu.ResidencyInterval(CHIYODA, dt.date(2020, 4, 1)),
+        ],
+    )
+
+
+def record(rid, pid, m, day, **kw):
+    return sesshu.Record(rid, pid, m, "routine", "MR", 1, day, **kw)
+
+
+def test_round_trip(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    assert s.put_persons(CHIYODA, "clerk", [person("P1"), person("P2", "髙橋 𠮷子", "タカハシ ヨシコ")]) == ["created", "created"]
+    assert s.put_persons(CHIYODA, "clerk", [person("P1")]) == ["unchanged"]
+    s.put_records(SAPPORO, "clerk", [record("old", "P1", SAPPORO, dt.date(2010, 1, 1))])
+    s.put_records(CHIYODA, "clerk", [record("new", "P1", CHIYODA, dt.date(2024, 1, 1), lot="AB12C"), record("r2", "P2", CHIYODA, dt.date(2024, 2, 1))])
+
+    rows = s.person_records(CHIYODA, "clerk", "P1")
+    assert [(r.record.id, r.certifiable) for r in rows] == [("new", True), ("old", False)]
+    assert rows[0].person.name_kana == "ヤマダ ハナコ"
+    assert rows[0].updated_at == NOW
+    assert [r.record.id for r in s.person_records(SAPPORO, "clerk", "P1")] == ["old"]
+    with pytest.raises(sesshu.NotFoundError) as e:
+        s.person_records("141003", "clerk", "P1")
+    assert e.value.code == "not_found"
+
+    page, nxt = s.query_records(CHIYODA, "clerk", kana_prefix="タカハシ")
+    assert [r.record.id for r in page] == ["r2"] and nxt is None
+
+    csv = s.export_records_csv(CHIYODA, "clerk")
+    assert csv.startswith(b"\xef\xbb\xbf") and "𠮷".encode() in csv
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.export_records_csv(CHIYODA, "clerk", encoding="shift_jis")
+    assert e.value.code == "unencodable_character"
+    sjis = s.export_records_csv(CHIYODA, "clerk", encoding="shift_jis", replacement="?")
+    assert "髙橋 ?子" in sjis.decode("cp932")
+
+    pull = s.pull_delivery(CHIYODA, "system")
+    assert sorted(r.record.id for r in pull.records) == ["new", "r2"]
+    again = s.pull_delivery(CHIYODA, "system")
+    assert again.batch_id == pull.batch_id and again.redelivery
+    assert s.ack_delivery(CHIYODA, "system", pull.batch_id) is True
+    assert s.ack_delivery(CHIYODA, "system", pull.batch_id) is False
+    assert s.pull_delivery(CHIYODA, "system").batch_id is None
+
+    assert [r.id for r in s.portal_records("pmh-P1")] == ["new", "old"]
+    log = s.search_log(CHIYODA, "auditor", subject="P1")
+    assert {"read_records", "deliver_records", "read_portal"} <= {e.action for e in log}
+    report = s.verify_log()
+    assert report.first_break is None and report.verified > 0
+
+
+def test_bad_input_is_a_typed_error_with_nothing_written(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    with pytest.raises(sesshu.ValidationError) as e:
+        s.put_persons(CHIYODA, "clerk", [person("P1"), person("bad id!")])
+    assert e.value.code == "invalid_management_id"
+    with pytest.raises(sesshu.ValidationError) as e:
+        s.put_persons("131017", "clerk", [person("P1")])
+    assert e.value.code == "invalid_municipality_code"
+    assert s.put_persons(CHIYODA, "clerk", [person("P1")]) == ["created"]
+    with pytest.raises(sesshu.RuleError) as e:
+        s.put_records(CHIYODA, "clerk", [record("x", "P1", CHIYODA, dt.date(2010, 1, 1))])
+    assert e.value.code == "responsible_mismatch"
+    with pytest.raises(sesshu.NotAuthorizedError):
+        s.put_records("141003", "clerk", [record("y", "P1", CHIYODA, dt.date(2024, 1, 1))])
+    assert s.person_records(CHIYODA, "clerk", "P1") == []
+    with pytest.raises(sesshu.ValidationError):
+        sesshu.wareki(dt.date(1872, 12, 31))
