@@ -30,6 +30,22 @@ fn record_access(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // Single calls, to compare with the same calls from the bindings.
+    let mut single = c.benchmark_group("single");
+    single.bench_function("parse_municipality_code", |b| {
+        b.iter(|| sesshu_core::identifiers::MunicipalityCode::parse(black_box("131016")))
+    });
+    let access = RecordAccess::new(&history, municipality(1), as_of());
+    let facts = sesshu_core::records::RecordFacts {
+        responsible: municipality(1),
+        category: sesshu_core::records::Category::Routine,
+        erroneous: false,
+    };
+    single.bench_function("record_access_evaluate", |b| {
+        b.iter(|| access.evaluate(black_box(&facts)))
+    });
+    single.finish();
 }
 
 criterion_group!(benches, record_access);
