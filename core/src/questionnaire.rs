@@ -110,6 +110,54 @@ pub fn modified_items(subject: &Answers, institution: &Answers) -> Vec<String> {
         .collect()
 }
 
+impl AnswerValue {
+    /// An answer from plain JSON (`true`, `36.5`, `"なし"`, `["egg"]`,
+    /// `{…}`), as forms and APIs carry them; `null` is no answer (`None`).
+    pub fn from_json(
+        item: &str,
+        v: &serde_json::Value,
+    ) -> Result<Option<Self>, QuestionnaireError> {
+        use serde_json::Value as J;
+        Ok(Some(match v {
+            J::Null => return Ok(None),
+            J::Bool(b) => AnswerValue::Bool(*b),
+            J::Number(n) => {
+                let text = n.to_string();
+                let d = text
+                    .parse::<Decimal>()
+                    .or_else(|_| Decimal::from_scientific(&text))
+                    .map_err(|_| QuestionnaireError::InvalidNumber {
+                        item: item.to_owned(),
+                        value: text.clone(),
+                    })?;
+                AnswerValue::Number(d)
+            }
+            J::String(s) => AnswerValue::Text(s.clone()),
+            J::Array(items) => {
+                let mut choices = Vec::with_capacity(items.len());
+                for i in items {
+                    choices.extend(Self::from_json(item, i)?);
+                }
+                AnswerValue::Choices(choices)
+            }
+            J::Object(map) => AnswerValue::Group(answers_from_json(map)?),
+        }))
+    }
+}
+
+/// A set of answers from a JSON object (null answers left out).
+pub fn answers_from_json(
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Answers, QuestionnaireError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        if let Some(a) = AnswerValue::from_json(k, v)? {
+            out.insert(k.clone(), a);
+        }
+    }
+    Ok(out)
+}
+
 /// The storage form of a set of answers (JSON text).
 pub fn answers_to_storage(answers: &Answers) -> String {
     serde_json::to_string(answers).unwrap_or_else(|_| "{}".to_owned())

@@ -1,10 +1,6 @@
 //! One adapter per rule: `given` → the core's types and calls → JSON.
 //! Adapters only translate; every decision is the core's.
 
-use std::collections::BTreeMap;
-use std::str::FromStr;
-
-use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use sesshu_core::{
     accounts::{
@@ -24,7 +20,7 @@ use sesshu_core::{
         PassportNumber, RomanName, ZenginMaster,
     },
     organisation::{OrganisationCode, OrganisationType, Role},
-    questionnaire::{modified_items, AnswerValue, Answers},
+    questionnaire::{answers_from_json, modified_items},
     records::{on_portal, Category, RecordAccess, RecordFacts},
     residency::{ResidencyHistory, ResidencyInterval},
 };
@@ -285,40 +281,6 @@ fn record_link_diff(given: &Value) -> Result<Value, Fail> {
     Ok(json!({ "deliver": deliver }))
 }
 
-/// A JSON answer as the core's [`AnswerValue`]; `None` for null (no answer).
-fn answer(v: &Value) -> Result<Option<AnswerValue>, Fail> {
-    Ok(Some(match v {
-        Value::Null => return Ok(None),
-        Value::Bool(b) => AnswerValue::Bool(*b),
-        Value::Number(n) => {
-            let text = n.to_string();
-            let d = Decimal::from_str(&text)
-                .or_else(|_| Decimal::from_scientific(&text))
-                .map_err(|_| Fail::Read(format!("answer {text} is not a decimal")))?;
-            AnswerValue::Number(d)
-        }
-        Value::String(s) => AnswerValue::Text(s.clone()),
-        Value::Array(items) => {
-            let mut choices = Vec::new();
-            for i in items {
-                choices.extend(answer(i)?);
-            }
-            AnswerValue::Choices(choices)
-        }
-        Value::Object(map) => AnswerValue::Group(answers(map)?),
-    }))
-}
-
-fn answers(map: &Map<String, Value>) -> Result<Answers, Fail> {
-    let mut out = BTreeMap::new();
-    for (k, v) in map {
-        if let Some(a) = answer(v)? {
-            out.insert(k.clone(), a);
-        }
-    }
-    Ok(out)
-}
-
 fn questionnaire_diff(given: &Value) -> Result<Value, Fail> {
     let g = Fields::of(given, "given")?;
     let side = |key| {
@@ -326,8 +288,8 @@ fn questionnaire_diff(given: &Value) -> Result<Value, Fail> {
             .as_object()
             .ok_or_else(|| Fail::Read(format!("given.{key}: expected an object")))
     };
-    let subject = answers(side("subject")?)?;
-    let institution = answers(side("institution")?)?;
+    let subject = answers_from_json(side("subject")?).rule()?;
+    let institution = answers_from_json(side("institution")?).rule()?;
     Ok(json!({ "modified": modified_items(&subject, &institution) }))
 }
 

@@ -1,0 +1,70 @@
+// A vendor's round trip on a SQLite store: persons, records, what a
+// municipality may see, CSV, delivery, the access log — all as Promises.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const s = require('../index.js')
+const NOW = new Date('2025-04-01T03:00:00Z')
+const CHIYODA = '131016'
+const SAPPORO = '011002'
+
+const person = (id, name = '山田 花子', kana = 'やまだ はなこ') => ({
+  managementId: id, subjectNumber: 'S' + id, name, nameKana: kana, birthDate: '1990-05-01', sex: 'female', pmhKey: 'pmh-' + id,
+  residency: [{ municipality: SAPPORO, from: '1990-05-01', to: '2020-04-01' }, { municipality: CHIYODA, from: '2020-04-01' }]
+})
+const record = (id, pid, m, date, extra = {}) => ({ id, managementId: pid, responsible: m, category: 'routine', vaccine: 'MR', doseNumber: 1, date, ...extra })
+
+test('round trip', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
+  assert.deepEqual(await db.putPersons(CHIYODA, 'clerk', [person('P1'), person('P2', '髙橋 𠮷子', 'タカハシ ヨシコ')]), ['created', 'created'])
+  assert.deepEqual(await db.putPersons(CHIYODA, 'clerk', [person('P1')]), ['unchanged'])
+  await db.putRecords(SAPPORO, 'clerk', [record('old', 'P1', SAPPORO, '2010-01-01')])
+  await db.putRecords(CHIYODA, 'clerk', [record('new', 'P1', CHIYODA, '2024-01-01', { lot: 'AB12C' }), record('r2', 'P2', CHIYODA, '2024-02-01')])
+
+  const rows = await db.personRecords(CHIYODA, 'clerk', 'P1')
+  assert.deepEqual(rows.map((r) => [r.record.id, r.certifiable]), [['new', true], ['old', false]])
+  assert.equal(rows[0].person.nameKana, 'ヤマダ ハナコ')
+  assert.equal(rows[0].updatedAt.getTime(), NOW.getTime())
+  await assert.rejects(db.personRecords('141003', 'clerk', 'P1'), (e) => e.code === 'not_found')
+
+  const page = await db.queryRecords(CHIYODA, 'clerk', { kanaPrefix: 'タカハシ' })
+  assert.deepEqual(page.rows.map((r) => r.record.id), ['r2'])
+
+  const csv = await db.exportRecordsCsv(CHIYODA, 'clerk')
+  assert.ok(Buffer.isBuffer(csv) && csv[0] === 0xef && csv.toString('utf8').includes('𠮷'))
+  await assert.rejects(db.exportRecordsCsv(CHIYODA, 'clerk', { encoding: 'shift_jis' }), (e) => e.code === 'unencodable_character')
+  const sjis = await db.exportRecordsCsv(CHIYODA, 'clerk', { encoding: 'shift_jis', replacement: '?' })
+  assert.ok(new TextDecoder('shift_jis').decode(sjis).includes('髙橋 ?子'))
+
+  const pull = await db.pullDelivery(CHIYODA, 'system')
+  assert.deepEqual(pull.records.map((r) => r.record.id).sort(), ['new', 'r2'])
+  const again = await db.pullDelivery(CHIYODA, 'system')
+  assert.equal(again.batchId, pull.batchId)
+  assert.equal(again.redelivery, true)
+  assert.equal(await db.ackDelivery(CHIYODA, 'system', pull.batchId), true)
+  assert.equal(await db.ackDelivery(CHIYODA, 'system', pull.batchId), false)
+  assert.equal((await db.pullDelivery(CHIYODA, 'system')).batchId, undefined)
+
+  assert.deepEqual((await db.portalRecords('pmh-P1')).map((r) => r.id), ['new', 'old'])
+  const log = await db.searchLog(CHIYODA, 'auditor', 'P1')
+  for (const action of ['read_records', 'deliver_records', 'read_portal']) assert.ok(log.some((e) => e.action === action), action)
+  const report = await db.verifyLog()
+  assert.equal(report.firstBreak, undefined)
+  assert.ok(Number(report.verified) > 0)
+})
+
+test('bad input is a typed error, and nothing is written', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
+  assert.throws(() => db.putPersons(CHIYODA, 'clerk', [person('P1'), person('bad id!')]), (e) => e.code === 'invalid_management_id')
+  assert.throws(() => db.putPersons('131017', 'clerk', [person('P1')]), (e) => e.code === 'invalid_municipality_code')
+  assert.deepEqual(await db.putPersons(CHIYODA, 'clerk', [person('P1')]), ['created'])
+  await assert.rejects(db.putRecords(CHIYODA, 'clerk', [record('x', 'P1', CHIYODA, '2010-01-01')]), (e) => e.code === 'responsible_mismatch')
+  await assert.rejects(db.putRecords('141003', 'clerk', [record('y', 'P1', CHIYODA, '2024-01-01')]), (e) => e.code === 'not_authorized')
+  assert.deepEqual(await db.personRecords(CHIYODA, 'clerk', 'P1'), [])
+  assert.throws(() => s.wareki('1872-12-31'), (e) => e.code === 'date_out_of_range')
+})
