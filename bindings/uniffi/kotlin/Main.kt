@@ -1,0 +1,218 @@
+// Every shared scenario, and a store round trip, through the Kotlin API
+// an app would call (the generated uniffi bindings, on the JVM).
+import com.google.gson.JsonArray
+import com.google.gson.JsonElement
+import com.google.gson.JsonNull
+import com.google.gson.JsonObject
+import com.google.gson.JsonParser
+import java.io.File
+import java.time.Instant
+import java.time.OffsetDateTime
+import uniffi.sesshu_uniffi.*
+
+fun JsonObject.str(k: String): String = get(k).asString
+fun JsonObject.opt(k: String): String? = get(k)?.takeUnless { it.isJsonNull }?.asString
+fun JsonObject.arr(k: String): JsonArray = get(k)?.takeUnless { it.isJsonNull }?.asJsonArray ?: JsonArray()
+fun ts(s: String): Instant = OffsetDateTime.parse(s.replace("Z", "+00:00")).toInstant()
+
+fun list(vararg items: Any?): List<Any?> = items.toList()
+
+/** A rule's answer as plain values (maps, lists, strings, numbers, booleans, null). */
+fun evaluate(rule: String, g: JsonObject): Any? = when (rule) {
+    "identifiers" -> {
+        val v = g.str("value")
+        when (g.str("kind")) {
+            "gs1" -> parseGs1(v).let { mapOf("gtin" to it.gtin, "expiry" to it.expiry, "lot" to it.lot, "serial" to it.serial) }
+            "municipality_code" -> mapOf("normalized" to parseMunicipalityCode(v))
+            "medical_institution_code" -> mapOf("normalized" to parseMedicalInstitutionCode(v))
+            "gtin" -> mapOf("normalized" to parseGtin(v))
+            "account_number" -> mapOf("normalized" to parseAccountNumber(v))
+            "account_holder_name" -> mapOf("normalized" to parseAccountHolderName(v))
+            "bank_code" -> mapOf("normalized" to parseBankCode(v))
+            "branch_code" -> mapOf("normalized" to parseBranchCode(v))
+            "passport_number" -> mapOf("normalized" to parsePassportNumber(v))
+            "nationality" -> mapOf("normalized" to parseNationality(v))
+            "name_roman", "roman_name" -> mapOf("normalized" to parseRomanName(v))
+            "email" -> mapOf("normalized" to parseEmail(v))
+            else -> throw IllegalArgumentException("unknown kind")
+        }
+    }
+    "wareki" -> mapOf("text" to wareki(g.str("date")))
+    "record_access" -> {
+        val m = parseMunicipalityCode(g.str("municipality"))
+        val residency = g.arr("residency").map { it.asJsonObject.let { i -> ResidencyInterval(i.str("municipality"), i.str("from"), i.opt("to")) } }
+        val recs = g.arr("records").map { it.asJsonObject }
+        val answers = recordAccess(residency, m, g.str("date"), recs.map { RecordFacts(it.str("municipality"), it.str("category"), it.get("erroneous").asBoolean) })
+        val out = linkedMapOf("visible" to mutableListOf<String>(), "certifiable" to mutableListOf(), "portal" to mutableListOf())
+        answers.forEachIndexed { i, a ->
+            val id = recs[i].str("id")
+            if (a.visible) out["visible"]!!.add(id)
+            if (a.certifiable) out["certifiable"]!!.add(id)
+            if (a.portal) out["portal"]!!.add(id)
+        }
+        out
+    }
+    "certificate_form" -> {
+        val t = g.get("travel")?.takeUnless { it.isJsonNull }?.asJsonObject
+        val travel = t?.let { TravelDetails(it.opt("passport_number") ?: "", it.opt("nationality") ?: "", it.opt("name_roman") ?: "") }
+        val rf = g.get("requested_form")?.takeUnless { it.isJsonNull }?.asLong
+        val s = selectForm(g.str("category"), rf, travel)
+        mapOf("form" to s.form.toLong(), "travel" to s.travel?.let { mapOf("passport_number" to it.passportNumber, "nationality" to it.nationality, "name_roman" to it.nameRoman) })
+    }
+    "role_assignment" -> { checkRole(g.str("org_type"), g.str("role")); mapOf("ok" to true) }
+    "account_extraction" -> {
+        fun rows(k: String) = g.arr(k).map { it.asJsonObject.let { r -> OrganisationRow(r.str("code"), r.str("issuance"), r.opt("delegation"), r.opt("union"), r.opt("email"), r.opt("admin_name")) } }
+        val out = extractFirstAdministrators(ExtractionInput(
+            g.arr("already_issued").map { it.asString }, rows("medical_institutions"), rows("municipalities"), rows("unions"),
+            g.arr("administrators").map { it.asJsonObject.let { a -> AdministratorRow(a.str("org_code"), a.str("org_type"), a.str("issuance"), a.opt("email"), a.opt("admin_name")) } }))
+        mapOf("issue" to out.issue.map { it.orgCode }, "rejected" to out.rejected.map { mapOf("code" to it.code, "error" to it.error) })
+    }
+    "password_policy" -> {
+        val p = g.getAsJsonObject("policy")
+        fun b(k: String) = p.get(k)?.takeUnless { it.isJsonNull }?.asBoolean
+        fun u(k: String) = p.get(k)?.takeUnless { it.isJsonNull }?.asLong?.toUInt()
+        val policy = PasswordPolicy(u("min_length"), u("max_length"), b("require_lowercase"), b("require_uppercase"), b("require_digit"),
+            b("require_symbol"), b("forbid_user_id"), b("forbid_email"), b("reject_common"), u("history_size"))
+        val v = checkPassword(policy, g.opt("user_id") ?: "", g.opt("email") ?: "", g.str("password"), g.arr("history").map { it.asString })
+        mapOf("ok" to v.isEmpty(), "violations" to v)
+    }
+    "inactivity_suspension" -> {
+        val e = g.str("execution_date")
+        val plan = inactivitySchedule(e)
+        val c = g.arr("accounts").map { it.asJsonObject }.filter {
+            isInactivityCandidate(e, it.str("status"), ts(it.str("issued_at")), it.opt("last_login_at")?.let(::ts))
+        }.map { it.str("user_id") }
+        mapOf("notice_date" to plan.noticeDate, "threshold" to plan.threshold.toString(), "candidates" to c)
+    }
+    "record_link_diff" -> mapOf("deliver" to g.arr("records").map { it.asJsonObject }.filter {
+        needsDelivery(g.str("municipality"), it.str("municipality"), ts(it.str("updated_at")), it.opt("delivered_at")?.let(::ts))
+    }.map { it.str("id") })
+    "questionnaire_diff" -> mapOf("modified" to modifiedItems(g.get("subject").toString(), g.get("institution").toString()))
+    "bank_account_application" -> {
+        val book = BankAccountBook(g.arr("zengin").map { it.asJsonObject.let { z -> ZenginEntry(z.str("bank"), z.str("branch")) } })
+        g.arr("institutions").forEach { it.asJsonObject.let { i -> book.addInstitution(i.str("code"), i.str("federation")) } }
+        fun draft(a: JsonObject) = BankAccountDraft(a.str("class"), a.str("bank"), a.str("branch"), a.str("deposit_type"), a.str("number"), a.str("holder"))
+        g.get("active")?.takeUnless { it.isJsonNull }?.asJsonObject?.entrySet()?.forEach { (inst, usages) ->
+            usages.asJsonObject.entrySet().forEach { (usage, account) -> book.setActive(inst, usage, draft(account.asJsonObject)) }
+        }
+        val results = g.arr("steps").map { it.asJsonObject }.map { s ->
+            try {
+                when (s.str("action")) {
+                    "apply" -> book.apply(s.str("by"), s.opt("institution") ?: s.str("by"), s.str("id"), s.str("usage"), draft(s.getAsJsonObject("account")))
+                    "approve" -> book.approve(s.str("by"), s.str("id"))
+                    "reject" -> book.reject(s.str("by"), s.str("id"), s.get("reason")?.takeUnless { it.isJsonNull }?.asLong, s.opt("note"))
+                    "delete" -> book.delete(s.str("by"), s.str("id"))
+                    else -> throw IllegalArgumentException("unknown action")
+                }
+                "ok"
+            } catch (e: SesshuException.Failed) { mapOf("error" to e.code) }
+        }
+        val active = linkedMapOf<String, MutableMap<String, Any?>>()
+        book.active().forEach { a ->
+            val x = a.account
+            active.getOrPut(a.institution) { linkedMapOf() }[a.usage] = mapOf("class" to x.accountClass, "bank" to x.bank, "branch" to x.branch,
+                "deposit_type" to x.depositType, "number" to x.number, "holder" to x.holder)
+        }
+        mapOf("results" to results, "status" to book.applications().associate { it.id to it.status }, "active" to active,
+            "notifications" to book.notifications().map { n ->
+                val m = linkedMapOf<String, Any?>("to" to n.to, "event" to n.event, "application" to n.application)
+                if (n.reason != null) m["reason"] = n.reason!!.toLong()
+                m
+            })
+    }
+    else -> throw IllegalArgumentException("unknown rule $rule")
+}
+
+/** JSON to plain values, numbers as Long when whole. */
+fun plain(e: JsonElement?): Any? = when {
+    e == null || e is JsonNull -> null
+    e.isJsonArray -> e.asJsonArray.map { plain(it) }
+    e.isJsonObject -> e.asJsonObject.entrySet().associate { it.key to plain(it.value) }
+    e.asJsonPrimitive.isBoolean -> e.asBoolean
+    e.asJsonPrimitive.isNumber -> e.asDouble.let { if (it == Math.floor(it)) it.toLong() else it }
+    else -> e.asString
+}
+
+fun canonical(v: Any?, ordered: Set<String>, keep: Boolean = false): Any? = when (v) {
+    is List<*> -> v.map { canonical(it, ordered) }.let { if (keep) it else it.sortedBy { x -> x.toString() } }
+    is Map<*, *> -> v.entries.associate { (k, x) -> k.toString() to canonical(x, ordered, k in ordered) }
+    is String -> if (Regex("^\\d{4}-\\d{2}-\\d{2}T").containsMatchIn(v)) runCatching { ts(v).toString() }.getOrDefault(v) else v
+    is Int -> v.toLong()
+    else -> v
+}
+
+fun scenarios(dir: File): Pair<Int, List<String>> {
+    var passed = 0
+    val failures = mutableListOf<String>()
+    dir.walkTopDown().filter { it.isFile && it.name.endsWith(".json") }.sorted().forEach { file ->
+        val doc = JsonParser.parseString(file.readText()).asJsonObject
+        val rule = doc.str("rule")
+        val ordered = if (rule == "bank_account_application") setOf("results", "notifications") else emptySet()
+        doc.getAsJsonArray("cases").forEach { c0 ->
+            val c = c0.asJsonObject
+            val name = "${file.name} :: ${c.opt("name")}"
+            val expected = plain(c.get("expect")) as Map<*, *>
+            val actual: Map<*, *> = try {
+                evaluate(rule, c.getAsJsonObject("given")) as Map<*, *>
+            } catch (e: SesshuException.Failed) {
+                mapOf("error" to e.code)
+            } catch (e: Exception) {
+                failures += "$name: cannot run: $e"; return@forEach
+            }
+            val ok = if ("error" in expected || "error" in actual) {
+                expected["error"] == actual["error"]
+            } else {
+                expected.all { (k, v) -> k in actual && canonical(actual[k], ordered, k in ordered) == canonical(v, ordered, k in ordered) }
+            }
+            if (ok) passed++ else failures += "$name: expected $expected, actual $actual"
+        }
+    }
+    return passed to failures
+}
+
+fun check(cond: Boolean, what: String) { if (!cond) throw AssertionError(what) }
+
+fun storeRoundTrip(dir: File) {
+    val now = Instant.parse("2025-04-01T03:00:00Z")
+    val db = Sesshu.openSqlite(File(dir, "kotlin.db").path, now)
+    fun person(id: String, name: String, kana: String) = Person(id, "S$id", name, kana, "1990-05-01", "female", "pmh-$id",
+        listOf(ResidencyInterval("011002", "1990-05-01", "2020-04-01"), ResidencyInterval("131016", "2020-04-01", null)))
+    fun record(id: String, pid: String, m: String, date: String) = Record(id, pid, m, "routine", "MR", 1u, date, null, null, false)
+    check(db.putPersons("131016", "clerk", listOf(person("P1", "山田 花子", "やまだ はなこ"), person("P2", "髙橋 𠮷子", "タカハシ ヨシコ"))) == listOf("created", "created"), "put persons")
+    db.putRecords("011002", "clerk", listOf(record("old", "P1", "011002", "2010-01-01")))
+    db.putRecords("131016", "clerk", listOf(record("new", "P1", "131016", "2024-01-01"), record("r2", "P2", "131016", "2024-02-01")))
+    val rows = db.personRecords("131016", "clerk", "P1")
+    check(rows.map { it.record.id to it.certifiable } == listOf("new" to true, "old" to false), "visibility: $rows")
+    check(rows[0].person.nameKana == "ヤマダ ハナコ", "kana")
+    check(rows[0].updatedAt == now, "updated at")
+    val notFound = runCatching { db.personRecords("141003", "clerk", "P1") }.exceptionOrNull()
+    check(notFound is SesshuException.Failed && notFound.code == "not_found", "not found: $notFound")
+    val opts = QueryOptions(null, null, null, null, null, null, null, null, null, null)
+    val csv = db.exportRecordsCsv("131016", "clerk", opts)
+    check(csv[0] == 0xEF.toByte() && String(csv, Charsets.UTF_8).contains("𠮷"), "csv")
+    val sjis = runCatching { db.exportRecordsCsv("131016", "clerk", opts.copy(encoding = "shift_jis")) }.exceptionOrNull()
+    check(sjis is SesshuException.Failed && sjis.code == "unencodable_character", "shift_jis: $sjis")
+    val pull = db.pullDelivery("131016", "system", 10000u)
+    check(pull.records.map { it.record.id }.sorted() == listOf("new", "r2"), "pull")
+    check(db.pullDelivery("131016", "system", 10000u).let { it.batchId == pull.batchId && it.redelivery }, "redelivery")
+    check(db.ackDelivery("131016", "system", pull.batchId!!), "ack")
+    check(!db.ackDelivery("131016", "system", pull.batchId!!), "ack twice")
+    check(db.portalRecords("pmh-P1").map { it.id } == listOf("new", "old"), "portal")
+    check(db.searchLog("131016", "auditor", "P1", null).any { it.action == "deliver_records" }, "log")
+    check(db.verifyLog().firstBreak == null, "verify")
+}
+
+fun main(args: Array<String>) {
+    val dir = File(args.getOrElse(0) { "../../../../shared/scenarios" })
+    val (passed, failures) = scenarios(dir)
+    failures.forEach { println("FAIL $it") }
+    var storePassed = 0
+    var storeFailed = 0
+    try {
+        storeRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed = 1
+    } catch (e: Throwable) {
+        println("FAIL store round trip: $e"); storeFailed = 1
+    }
+    println("kotlin: ${passed + storePassed} passed, ${failures.size + storeFailed} failed")
+    if (failures.isNotEmpty() || storeFailed > 0 || passed < 100) kotlin.system.exitProcess(1)
+}

@@ -1,0 +1,15 @@
+//! # sesshu for Kotlin and Swift (uniffi)
+//!
+//! One native library for both (tablet apps at vaccination sites). A thin
+//! layer: records and objects in, the core's types and calls, records out.
+//! Calendar dates are `"YYYY-MM-DD"` strings; instants are
+//! `java.time.Instant` / `Date` (`SystemTime`). Every refusal is a
+//! `SesshuException.Failed(code, reason)` whose `code` is the stable
+//! machine code. Calls are synchronous: apps call from background
+//! dispatchers.
+
+uniffi::setup_scaffolding!();
+
+mod error;
+mod rules;
+mod store;
