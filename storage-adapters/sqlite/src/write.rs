@@ -88,31 +88,36 @@ fn put_person(
     Ok(version)
 }
 
+/// The conflict for a write that matched no row (or met an existing one).
+fn conflict(
+    tx: &Transaction<'_>,
+    entity: &'static str,
+    sql: &str,
+    id: &str,
+    expected: Expected,
+) -> StoreError {
+    let found: Option<i64> = tx
+        .prepare_cached(sql)
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .ok()
+        .flatten();
+    StoreError::Conflict {
+        entity,
+        id: id.to_owned(),
+        expected,
+        found: FoundVersion(found),
+    }
+}
+
+/// Inserts a new record (the primary key refuses an existing one) or
+/// updates the record at the expected version: one statement either way.
 fn put_record(
     tx: &Transaction<'_>,
     row: &RecordRow,
     expected: Expected,
 ) -> Result<i64, StoreError> {
-    let version = check(
-        tx,
-        "record",
-        "SELECT version FROM records WHERE id = ?1",
-        &row.id,
-        expected,
-    )?;
-    tx.prepare_cached(
-        "INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number, vaccination_date,
-                              lot, institution, erroneous, version, updated_at, delivered_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)
-         ON CONFLICT (id) DO UPDATE SET
-           management_id = excluded.management_id, responsible = excluded.responsible,
-           category = excluded.category, vaccine = excluded.vaccine, dose_number = excluded.dose_number,
-           vaccination_date = excluded.vaccination_date, lot = excluded.lot,
-           institution = excluded.institution, erroneous = excluded.erroneous,
-           version = excluded.version, updated_at = excluded.updated_at",
-    )
-    .map_err(backend)?
-    .execute((
+    let version = expected.next();
+    let params = (
         &row.id,
         &row.management_id,
         &row.responsible,
@@ -125,8 +130,37 @@ fn put_record(
         row.erroneous,
         version,
         Instant(row.updated_at),
-    ))
-    .map_err(backend)?;
+    );
+    let written = match expected {
+        Expected::Absent => tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO records (id, management_id, responsible, category, vaccine, dose_number,
+                                      vaccination_date, lot, institution, erroneous, version, updated_at, delivered_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)",
+            )
+            .map_err(backend)?
+            .execute(params)
+            .map_err(backend)?,
+        Expected::Version(_) => tx
+            .prepare_cached(
+                "UPDATE records SET management_id = ?2, responsible = ?3, category = ?4, vaccine = ?5,
+                   dose_number = ?6, vaccination_date = ?7, lot = ?8, institution = ?9, erroneous = ?10,
+                   version = ?11, updated_at = ?12
+                 WHERE id = ?1 AND version = ?11 - 1",
+            )
+            .map_err(backend)?
+            .execute(params)
+            .map_err(backend)?,
+    };
+    if written != 1 {
+        return Err(conflict(
+            tx,
+            "record",
+            "SELECT version FROM records WHERE id = ?1",
+            &row.id,
+            expected,
+        ));
+    }
     Ok(version)
 }
 
