@@ -103,7 +103,7 @@ WITH st AS (
                  AND from_date < ?3) THEN 1
     ELSE 0 END AS s)
 SELECT r.id, r.management_id, r.responsible, r.category, r.vaccine, r.dose_number, r.vaccination_date,
-       r.lot, r.institution, r.erroneous, r.version, r.updated_at, r.delivered_at
+       r.lot, r.institution, r.erroneous, r.version, r.updated_at, r.seq
 FROM records r, st
 WHERE r.management_id = ?1 AND (st.s = 2 OR (st.s = 1 AND r.responsible = ?2))
 ORDER BY r.id";
@@ -144,7 +144,7 @@ fn sqlite_group(c: &mut Criterion) {
                         r.get::<_, bool>(9)?,
                         r.get::<_, i64>(10)?,
                         r.get::<_, String>(11)?,
-                        r.get::<_, Option<String>>(12)?,
+                        r.get::<_, i64>(12)?,
                     ))
                 })
                 .unwrap()
@@ -219,9 +219,7 @@ fn delivery(
 
 /// SQL that undoes the deliveries the benchmark made.
 const RESET_DELIVERIES: &str = "
-UPDATE records SET delivered_at = NULL
- WHERE id IN (SELECT record_id FROM delivery_items WHERE batch_id LIKE '131016-%');
-DELETE FROM delivery_items WHERE batch_id LIKE '131016-%';
+DELETE FROM delivery_cursors WHERE municipality = '131016';
 DELETE FROM delivery_batches WHERE municipality = '131016';";
 
 /// Walks the whole chain, against `sha256sum` over the same bytes.
@@ -385,7 +383,7 @@ fn postgres_group(c: &mut Criterion) {
                               AND from_date < $3) THEN 1
                  ELSE 0 END AS s)
              SELECT r.id, r.management_id, r.responsible, r.category, r.vaccine, r.dose_number, r.vaccination_date,
-                    r.lot, r.institution, r.erroneous, r.version, r.updated_at, r.delivered_at
+                    r.lot, r.institution, r.erroneous, r.version, r.updated_at, r.seq
              FROM records r, st
              WHERE r.management_id = $1 AND (st.s = 2 OR (st.s = 1 AND r.responsible = $2))
              ORDER BY r.id",

@@ -121,7 +121,6 @@ pub struct RecordRow {
     /// Row version (a string: versions may exceed 2^53).
     pub version: String,
     pub updated_at: DateTime<Utc>,
-    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
@@ -132,7 +131,6 @@ fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
             certifiable: r.certifiable,
             version: r.record.version.to_string(),
             updated_at: r.record.updated_at,
-            delivered_at: r.record.delivered_at,
         })
         .collect()
 }

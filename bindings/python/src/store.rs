@@ -184,7 +184,6 @@ pub struct RecordRow {
     pub certifiable: bool,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
-    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 fn row_out(r: &service::RecordRow) -> RecordRow {
@@ -194,7 +193,6 @@ fn row_out(r: &service::RecordRow) -> RecordRow {
         certifiable: r.certifiable,
         version: r.record.version,
         updated_at: r.record.updated_at,
-        delivered_at: r.record.delivered_at,
     }
 }
 

@@ -119,7 +119,6 @@ pub struct RecordRow {
     /// Row version (a string: versions may exceed 2^53).
     pub version: String,
     pub updated_at: SystemTime,
-    pub delivered_at: Option<SystemTime>,
 }
 
 fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
@@ -130,7 +129,6 @@ fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
             certifiable: r.certifiable,
             version: r.record.version.to_string(),
             updated_at: system_time(r.record.updated_at),
-            delivered_at: r.record.delivered_at.map(system_time),
         })
         .collect()
 }

@@ -2,14 +2,17 @@
 //! `H_031-001_IF`): pull a batch, acknowledge it. At least once: a batch
 //! that is not acknowledged is delivered again, and a record counts as
 //! delivered only at the content version the acknowledged batch carried.
+//!
+//! The stores realise [`crate::delivery::needs_delivery`] with the change
+//! sequence: a record needs delivery to its responsible municipality while
+//! its sequence number is above that municipality's acknowledged cursor.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::access_log::{AccessAction, AccessLogDraft};
-use crate::delivery::{needs_delivery, DeliveryFacts};
 use crate::identifiers::{ManagementId, RecordId, SubjectNumber};
 use crate::records::VaccinationRecord;
-use crate::store::{ChangeSet, DeliveryBatch, DeliveryItem, Expected, StoredRecord, Write};
+use crate::store::{ChangeSet, DeliveryBatch, Expected, StoredRecord, Write};
 use crate::Error;
 
 use super::{Actor, ServiceError, Sesshu};
@@ -40,47 +43,45 @@ pub struct DeliveryPull {
 impl Sesshu {
     /// Pulls the municipality's next batch (at most `limit` records): the
     /// open batch again if one was never acknowledged, otherwise a new batch
-    /// of the records it is responsible for that were never delivered or
-    /// changed since. An empty pull creates no batch.
+    /// of the records it is responsible for that changed after its delivery
+    /// cursor (never delivered, or changed since). An empty pull creates no
+    /// batch.
     pub fn pull_delivery(&self, actor: &Actor, limit: usize) -> Result<DeliveryPull, Error> {
         let m = actor.acting_municipality("pull deliveries")?;
         let now = self.now();
-        let (batch, redelivery, mut changes, fresh) = match self.store.open_batch(m)? {
-            Some(open) => (open, true, ChangeSet::default(), None),
+        let (batch, redelivery, records, mut changes) = match self.store.open_batch(m)? {
+            // A redelivery reads the batch's range as it is now.
+            Some(open) => {
+                let records = self.store.records_for_delivery(
+                    m,
+                    open.after_seq,
+                    Some(open.through_seq),
+                    usize::MAX,
+                )?;
+                (open, true, records, ChangeSet::default())
+            }
             None => {
-                let candidates: Vec<StoredRecord> = self
+                let cursor = self.store.delivered_through(m)?;
+                let records: Vec<StoredRecord> = self
                     .store
-                    .undelivered(m, None, limit.clamp(1, 100_000))?
+                    .records_for_delivery(m, cursor, None, limit.clamp(1, 100_000))?
                     .into_iter()
-                    .filter(|r| {
-                        needs_delivery(
-                            m,
-                            &DeliveryFacts {
-                                responsible: r.record.responsible,
-                                updated_at: r.updated_at,
-                                delivered_at: r.delivered_at,
-                            },
-                        )
-                    })
+                    .filter(|r| r.record.responsible == m && r.seq > cursor)
                     .collect();
-                if candidates.is_empty() {
+                let Some(last) = records.last() else {
                     return Ok(DeliveryPull {
                         batch_id: String::new(),
                         redelivery: false,
                         records: Vec::new(),
                     });
-                }
+                };
                 let batch = DeliveryBatch {
                     id: format!("{m}-{}", self.store.batch_count(m)? + 1),
                     municipality: m,
                     created_at: now,
-                    items: candidates
-                        .iter()
-                        .map(|r| DeliveryItem {
-                            record: r.record.id.clone(),
-                            updated_at: r.updated_at,
-                        })
-                        .collect(),
+                    after_seq: cursor,
+                    through_seq: last.seq,
+                    record_count: i64::try_from(records.len()).unwrap_or(i64::MAX),
                     acked_at: None,
                     version: 1,
                 };
@@ -90,15 +91,7 @@ impl Sesshu {
                     }],
                     log: Vec::new(),
                 };
-                (batch, false, changes, Some(candidates))
-            }
-        };
-        // A new batch was just read; a redelivery reads its records as they are now.
-        let records = match fresh {
-            Some(records) => records,
-            None => {
-                let ids: Vec<RecordId> = batch.items.iter().map(|i| i.record.clone()).collect();
-                self.store.records_by_ids(&ids)?
+                (batch, false, records, changes)
             }
         };
         let mut people: Vec<ManagementId> =
@@ -108,7 +101,7 @@ impl Sesshu {
         let subjects: HashMap<ManagementId, SubjectNumber> =
             self.store.subject_numbers(&people)?.into_iter().collect();
         let mut out = Vec::with_capacity(records.len());
-        let mut by_person: HashMap<ManagementId, Vec<RecordId>> = HashMap::new();
+        let mut by_person: BTreeMap<ManagementId, Vec<RecordId>> = BTreeMap::new();
         for r in records {
             let Some(subject) = subjects.get(&r.record.person) else {
                 continue;
@@ -123,18 +116,17 @@ impl Sesshu {
                 record: r.record,
             });
         }
-        let mut people: Vec<_> = by_person.into_iter().collect();
-        people.sort();
-        for (person, ids) in people {
-            changes.log.push(AccessLogDraft {
+        changes.log = by_person
+            .into_iter()
+            .map(|(person, ids)| AccessLogDraft {
                 at: now,
                 actor: actor.user_id.clone(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::DeliverRecords,
                 subject: Some(person),
                 record_ids: ids,
-            });
-        }
+            })
+            .collect();
         self.store.commit(changes)?;
         Ok(DeliveryPull {
             batch_id: batch.id,
@@ -172,7 +164,7 @@ impl Sesshu {
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::AcknowledgeDelivery,
                 subject: None,
-                record_ids: batch.items.into_iter().map(|i| i.record).collect(),
+                record_ids: Vec::new(),
             }],
         })?;
         Ok(true)

@@ -145,9 +145,11 @@ pub struct StoredRecord {
     pub version: i64,
     /// Last change of the record's content.
     pub updated_at: DateTime<Utc>,
-    /// The `updated_at` of the content last acknowledged by the responsible
-    /// municipality's system, if ever.
-    pub delivered_at: Option<DateTime<Utc>>,
+    /// 変更番号: the store-wide sequence number of the record's last content
+    /// change. Every change takes a number above all earlier ones, so a
+    /// municipality's delivery position is one number (see
+    /// [`DeliveryBatch`]).
+    pub seq: i64,
 }
 
 /// Questionnaire answers for one vaccination, as stored.
@@ -165,17 +167,13 @@ pub struct StoredQuestionnaire {
     pub updated_at: DateTime<Utc>,
 }
 
-/// One record in a delivery batch, with the content version delivered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryItem {
-    /// The record.
-    pub record: RecordId,
-    /// The record's `updated_at` when the batch was made.
-    pub updated_at: DateTime<Utc>,
-}
-
 /// A batch of records pulled by a municipality's system (H-3-1): delivered
 /// at least once, counted as delivered only when acknowledged.
+///
+/// A batch is a range of the change sequence: the municipality's records
+/// with `after_seq < seq <= through_seq`. A record changed after the pull
+/// leaves the range (its new number is higher) and is delivered, as it is
+/// then, in a later batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryBatch {
     /// The batch id (`<municipality>-<n>`).
@@ -184,8 +182,12 @@ pub struct DeliveryBatch {
     pub municipality: MunicipalityCode,
     /// When it was made.
     pub created_at: DateTime<Utc>,
-    /// The records, in id order.
-    pub items: Vec<DeliveryItem>,
+    /// The municipality's delivery cursor when the batch was made.
+    pub after_seq: i64,
+    /// The change sequence number of the batch's last record.
+    pub through_seq: i64,
+    /// How many records the batch held when it was made.
+    pub record_count: i64,
     /// When the receiver acknowledged it.
     pub acked_at: Option<DateTime<Utc>>,
     /// Row version, from 1.
@@ -204,7 +206,8 @@ pub enum Write {
         /// What the writer read.
         expected: Expected,
     },
-    /// Insert or replace a vaccination record.
+    /// Insert or replace a vaccination record; the store gives it the next
+    /// change sequence number.
     PutRecord {
         /// The new content.
         record: VaccinationRecord,
@@ -231,8 +234,9 @@ pub enum Write {
         /// The batch (its `version` and `acked_at` are ignored).
         batch: DeliveryBatch,
     },
-    /// Acknowledge a batch: mark it acknowledged and each record delivered
-    /// at the content version the batch carried.
+    /// Acknowledge a batch: mark it acknowledged and move the
+    /// municipality's delivery cursor to the batch's `through_seq` (never
+    /// backwards).
     AckBatch {
         /// The batch id.
         id: String,
@@ -352,12 +356,18 @@ pub trait Store: Send + Sync {
             .map(|p| (p.person.management_id, p.person.subject_number))
             .collect())
     }
-    /// Records `municipality` is responsible for that were never delivered
-    /// or changed since, in id order, after `after`.
-    fn undelivered(
+    /// The municipality's delivery cursor: the change sequence number up to
+    /// which its system acknowledged every record it is responsible for
+    /// (0 before the first acknowledgement).
+    fn delivered_through(&self, municipality: MunicipalityCode) -> Result<i64, StoreError>;
+    /// Records `municipality` is responsible for with `after_seq < seq`
+    /// (and `seq <= through_seq` when given), in sequence order, at most
+    /// `limit`.
+    fn records_for_delivery(
         &self,
         municipality: MunicipalityCode,
-        after: Option<&RecordId>,
+        after_seq: i64,
+        through_seq: Option<i64>,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError>;
     /// The questionnaire answers of a record.

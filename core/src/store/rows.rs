@@ -13,7 +13,7 @@ use crate::persons::{Person, Sex};
 use crate::records::{Category, VaccinationRecord};
 use crate::residency::{ResidencyHistory, ResidencyInterval};
 
-use super::{DeliveryBatch, DeliveryItem, StoreError, StoredPerson, StoredRecord};
+use super::{DeliveryBatch, StoreError, StoredPerson, StoredRecord};
 
 fn corrupt<'a>(entity: &'static str, id: &'a str) -> impl Fn(String) -> StoreError + 'a {
     move |reason| StoreError::Corrupt {
@@ -147,12 +147,12 @@ pub struct RecordRow {
     pub version: i64,
     /// Last change of content.
     pub updated_at: DateTime<Utc>,
-    /// Acknowledged content time.
-    pub delivered_at: Option<DateTime<Utc>>,
+    /// Change sequence number.
+    pub seq: i64,
 }
 
 impl RecordRow {
-    /// The stored form of a record (`delivered_at` is the store's own).
+    /// The stored form of a record (`seq` is the store's own).
     pub fn from_record(r: &VaccinationRecord, version: i64, updated_at: DateTime<Utc>) -> Self {
         RecordRow {
             id: r.id.to_string(),
@@ -167,7 +167,7 @@ impl RecordRow {
             erroneous: r.erroneous,
             version,
             updated_at,
-            delivered_at: None,
+            seq: 0,
         }
     }
 
@@ -197,7 +197,7 @@ impl RecordRow {
             record,
             version: self.version,
             updated_at: self.updated_at,
-            delivered_at: self.delivered_at,
+            seq: self.seq,
         })
     }
 }
@@ -291,34 +291,30 @@ pub struct BatchRow {
     pub municipality: String,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// The cursor when made.
+    pub after_seq: i64,
+    /// The last record's sequence number.
+    pub through_seq: i64,
+    /// Records when made.
+    pub record_count: i64,
     /// Acknowledged.
     pub acked_at: Option<DateTime<Utc>>,
     /// Row version.
     pub version: i64,
-    /// Items: record id and content time.
-    pub items: Vec<(String, DateTime<Utc>)>,
 }
 
 impl BatchRow {
     /// Checks and converts a stored batch.
     pub fn into_batch(self) -> Result<DeliveryBatch, StoreError> {
-        let id = self.id.clone();
-        let bad = corrupt("delivery batch", &id);
+        let municipality = MunicipalityCode::parse(&self.municipality)
+            .map_err(|e| corrupt("delivery batch", &self.id)(e.to_string()))?;
         Ok(DeliveryBatch {
-            municipality: MunicipalityCode::parse(&self.municipality)
-                .map_err(|e| bad(e.to_string()))?,
-            items: self
-                .items
-                .into_iter()
-                .map(|(id, updated_at)| {
-                    Ok(DeliveryItem {
-                        record: RecordId::parse(&id).map_err(|e| bad(e.to_string()))?,
-                        updated_at,
-                    })
-                })
-                .collect::<Result<_, StoreError>>()?,
+            municipality,
             id: self.id,
             created_at: self.created_at,
+            after_seq: self.after_seq,
+            through_seq: self.through_seq,
+            record_count: self.record_count,
             acked_at: self.acked_at,
             version: self.version,
         })

@@ -8,11 +8,17 @@ use sesshu_core::store::StoreError;
 use crate::backend;
 
 /// The migrations, in order: `(version, name, SQL)`. Append only.
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/0001_initial.sql")),
+    (
+        2,
+        "delivery_sequence",
+        include_str!("../migrations/0002_delivery_sequence.sql"),
+    ),
+];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// An arbitrary constant: the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x5e55_4875;

@@ -15,7 +15,7 @@ use crate::pool::CachedClient;
 use crate::{backend, PostgresStore};
 
 const PERSON_COLUMNS: &str = "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
-const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, delivered_at";
+const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, seq";
 const LOG_COLUMNS: &str =
     "seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash";
 
@@ -54,7 +54,7 @@ fn record_row(r: &Row) -> RecordRow {
         erroneous: r.get(9),
         version: r.get(10),
         updated_at: r.get(11),
-        delivered_at: r.get(12),
+        seq: r.get(12),
     }
 }
 
@@ -117,35 +117,32 @@ pub(crate) fn records(
         .collect()
 }
 
-fn batch(c: &mut CachedClient, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
-    let Some(head) = c
-        .query_opt(
-            "SELECT id, municipality, created_at, acked_at, version FROM delivery_batches WHERE id = $1",
-            &[&id],
-        )
-        ?
-    else {
-        return Ok(None);
-    };
-    let items = c
-        .query(
-            "SELECT record_id, updated_at FROM delivery_items WHERE batch_id = $1 ORDER BY record_id",
-            &[&id],
-        )
-        ?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    BatchRow {
-        id: head.get(0),
-        municipality: head.get(1),
-        created_at: head.get(2),
-        acked_at: head.get(3),
-        version: head.get(4),
-        items,
-    }
-    .into_batch()
-    .map(Some)
+const BATCH_COLUMNS: &str =
+    "id, municipality, created_at, after_seq, through_seq, record_count, acked_at, version";
+
+fn batch_where(
+    c: &mut CachedClient,
+    condition: &str,
+    key: &str,
+) -> Result<Option<DeliveryBatch>, StoreError> {
+    c.query_opt(
+        &format!("SELECT {BATCH_COLUMNS} FROM delivery_batches WHERE {condition}"),
+        &[&key],
+    )?
+    .map(|r| {
+        BatchRow {
+            id: r.get(0),
+            municipality: r.get(1),
+            created_at: r.get(2),
+            after_seq: r.get(3),
+            through_seq: r.get(4),
+            record_count: r.get(5),
+            acked_at: r.get(6),
+            version: r.get(7),
+        }
+        .into_batch()
+    })
+    .transpose()
 }
 
 pub(crate) fn log_head(
@@ -338,23 +335,35 @@ impl Store for PostgresStore {
         records(&mut *self.client()?, &sql, &vec![Box::new(person.as_str())])
     }
 
-    fn undelivered(
+    fn delivered_through(&self, municipality: MunicipalityCode) -> Result<i64, StoreError> {
+        Ok(self
+            .client()?
+            .query_opt(
+                "SELECT delivered_through FROM delivery_cursors WHERE municipality = $1",
+                &[&municipality.as_str()],
+            )?
+            .map_or(0, |r| r.get(0)))
+    }
+
+    fn records_for_delivery(
         &self,
         municipality: MunicipalityCode,
-        after: Option<&RecordId>,
+        after_seq: i64,
+        through_seq: Option<i64>,
         limit_n: usize,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM records
-             WHERE responsible = $1 AND (delivered_at IS NULL OR updated_at > delivered_at) AND id > $2
-             ORDER BY id LIMIT $3"
+             WHERE responsible = $1 AND seq > $2 AND seq <= $3
+             ORDER BY seq LIMIT $4"
         );
         records(
             &mut *self.client()?,
             &sql,
             &vec![
                 Box::new(municipality.as_str().to_owned()),
-                Box::new(after.map_or(String::new(), ToString::to_string)),
+                Box::new(after_seq),
+                Box::new(through_seq.unwrap_or(i64::MAX)),
                 Box::new(limit(limit_n)),
             ],
         )
@@ -386,25 +395,18 @@ impl Store for PostgresStore {
     }
 
     fn batch(&self, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
-        batch(&mut *self.client()?, id)
+        batch_where(&mut *self.client()?, "id = $1", id)
     }
 
     fn open_batch(
         &self,
         municipality: MunicipalityCode,
     ) -> Result<Option<DeliveryBatch>, StoreError> {
-        let mut c = self.client()?;
-        let id: Option<String> = c
-            .query_opt(
-                "SELECT id FROM delivery_batches WHERE municipality = $1 AND acked_at IS NULL ORDER BY created_at, id LIMIT 1",
-                &[&municipality.as_str()],
-            )
-            ?
-            .map(|r| r.get(0));
-        match id {
-            Some(id) => batch(&mut c, &id),
-            None => Ok(None),
-        }
+        batch_where(
+            &mut *self.client()?,
+            "municipality = $1 AND acked_at IS NULL ORDER BY created_at, id LIMIT 1",
+            municipality.as_str(),
+        )
     }
 
     fn batch_count(&self, municipality: MunicipalityCode) -> Result<i64, StoreError> {

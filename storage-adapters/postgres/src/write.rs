@@ -19,6 +19,7 @@ struct Prepared {
     record_version: Statement,
     insert_records: Statement,
     update_records: Statement,
+    take_seqs: Statement,
 }
 
 impl Prepared {
@@ -42,20 +43,25 @@ impl Prepared {
             record_version: p("SELECT version FROM records WHERE id = $1")?,
             insert_records: p(
                 "INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number, vaccination_date,
-                                      lot, institution, erroneous, version, updated_at, delivered_at)
-                 SELECT id, m, resp, cat, vac, dose, d, lot, inst, err, 1, upd, NULL
+                                      lot, institution, erroneous, version, updated_at, seq)
+                 SELECT id, m, resp, cat, vac, dose, d, lot, inst, err, 1, upd, seq
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::date[],
-                             $8::text[], $9::text[], $10::bool[], $11::timestamptz[])
-                      AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, upd)",
+                             $8::text[], $9::text[], $10::bool[], $11::timestamptz[], $12::int8[])
+                      AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, upd, seq)",
             )?,
             update_records: p(
                 "UPDATE records SET management_id = u.m, responsible = u.resp, category = u.cat, vaccine = u.vac,
                    dose_number = u.dose, vaccination_date = u.d, lot = u.lot, institution = u.inst,
-                   erroneous = u.err, updated_at = u.upd, version = records.version + 1
+                   erroneous = u.err, updated_at = u.upd, seq = u.seq, version = records.version + 1
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::date[],
-                             $8::text[], $9::text[], $10::bool[], $11::timestamptz[], $12::int8[])
-                      AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, upd, expected)
+                             $8::text[], $9::text[], $10::bool[], $11::timestamptz[], $12::int8[], $13::int8[])
+                      AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, upd, seq, expected)
                  WHERE records.id = u.id AND records.version = u.expected",
+            )?,
+            // The counter row stays locked until the commit, so sequence
+            // numbers become visible in order.
+            take_seqs: p(
+                "UPDATE counters SET value = value + $1 WHERE name = 'record_seq' RETURNING value",
             )?,
         })
     }
@@ -154,6 +160,12 @@ fn put_records(
                 Expected::Absent => 0,
             })
             .collect();
+        let count = i64::try_from(group.len()).unwrap_or(i64::MAX);
+        let last: i64 = tx
+            .query_one(&p.take_seqs, &[&count])
+            .map_err(backend)?
+            .get(0);
+        let seqs: Vec<i64> = (last - count + 1..=last).collect();
         let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
             &ids,
             &people,
@@ -166,6 +178,7 @@ fn put_records(
             &inst,
             &err,
             &upd,
+            &seqs,
         ];
         let stmt = if absent {
             &p.insert_records
@@ -291,17 +304,16 @@ fn apply(tx: &mut Transaction<'_>, p: &Prepared, write: Write) -> Result<i64, St
                 Expected::Absent,
             )?;
             tx.execute(
-                "INSERT INTO delivery_batches (id, municipality, created_at, acked_at, version) VALUES ($1, $2, $3, NULL, 1)",
-                &[&batch.id, &batch.municipality.as_str(), &batch.created_at],
-            )
-            .map_err(backend)?;
-            let ids: Vec<&str> = batch.items.iter().map(|i| i.record.as_str()).collect();
-            let times: Vec<chrono::DateTime<chrono::Utc>> =
-                batch.items.iter().map(|i| i.updated_at).collect();
-            tx.execute(
-                "INSERT INTO delivery_items (batch_id, record_id, updated_at)
-                 SELECT $1, r, t FROM unnest($2::text[], $3::timestamptz[]) AS u(r, t)",
-                &[&batch.id, &ids, &times],
+                "INSERT INTO delivery_batches (id, municipality, created_at, after_seq, through_seq, record_count, acked_at, version)
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, 1)",
+                &[
+                    &batch.id,
+                    &batch.municipality.as_str(),
+                    &batch.created_at,
+                    &batch.after_seq,
+                    &batch.through_seq,
+                    &batch.record_count,
+                ],
             )
             .map_err(backend)?;
             Ok(1)
@@ -324,10 +336,10 @@ fn apply(tx: &mut Transaction<'_>, p: &Prepared, write: Write) -> Result<i64, St
             )
             .map_err(backend)?;
             tx.execute(
-                "UPDATE records SET delivered_at = i.updated_at
-                 FROM delivery_items i
-                 WHERE i.batch_id = $1 AND records.id = i.record_id
-                   AND (records.delivered_at IS NULL OR records.delivered_at < i.updated_at)",
+                "INSERT INTO delivery_cursors (municipality, delivered_through)
+                 SELECT municipality, through_seq FROM delivery_batches WHERE id = $1
+                 ON CONFLICT (municipality) DO UPDATE
+                   SET delivered_through = greatest(delivery_cursors.delivered_through, excluded.delivered_through)",
                 &[&id],
             )
             .map_err(backend)?;

@@ -7,11 +7,17 @@ use sesshu_core::store::StoreError;
 use crate::backend;
 
 /// The migrations, in order: `(version, name, SQL)`. Append only.
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/0001_initial.sql")),
+    (
+        2,
+        "delivery_sequence",
+        include_str!("../migrations/0002_delivery_sequence.sql"),
+    ),
+];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The recorded schema version (0 for an empty database).
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {

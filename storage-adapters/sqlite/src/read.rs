@@ -15,9 +15,9 @@ use crate::{backend, SqliteStore};
 
 const PERSON_COLUMNS: &str =
     "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
-const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, delivered_at";
+const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, seq";
 const PERSON_BY_ID: &str = "SELECT p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at FROM persons p WHERE p.management_id = ?1";
-const RECORDS_OF: &str = "SELECT id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, delivered_at FROM records WHERE management_id = ?1 ORDER BY id";
+const RECORDS_OF: &str = "SELECT id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, seq FROM records WHERE management_id = ?1 ORDER BY id";
 const LOG_COLUMNS: &str =
     "seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash";
 
@@ -50,7 +50,7 @@ pub(crate) fn record_row(r: &Row<'_>) -> rusqlite::Result<RecordRow> {
         erroneous: r.get(9)?,
         version: r.get(10)?,
         updated_at: r.get::<_, Instant>(11)?.0,
-        delivered_at: r.get::<_, Option<Instant>>(12)?.map(|i| i.0),
+        seq: r.get(12)?,
     })
 }
 
@@ -123,38 +123,36 @@ fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
 
-pub(crate) fn batch(conn: &Connection, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
-    let head = conn
-        .query_row(
-            "SELECT id, municipality, created_at, acked_at, version FROM delivery_batches WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(BatchRow {
-                    id: r.get(0)?,
-                    municipality: r.get(1)?,
-                    created_at: r.get::<_, Instant>(2)?.0,
-                    acked_at: r.get::<_, Option<Instant>>(3)?.map(|i| i.0),
-                    version: r.get(4)?,
-                    items: Vec::new(),
-                })
-            },
-        )
-        .optional()
-        .map_err(backend)?;
-    let Some(mut head) = head else {
-        return Ok(None);
-    };
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT record_id, updated_at FROM delivery_items WHERE batch_id = ?1 ORDER BY record_id",
-        )
-        .map_err(backend)?;
-    head.items = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get::<_, Instant>(1)?.0)))
-        .map_err(backend)?
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
-    head.into_batch().map(Some)
+const BATCH_COLUMNS: &str =
+    "id, municipality, created_at, after_seq, through_seq, record_count, acked_at, version";
+
+fn batch_row(r: &Row<'_>) -> rusqlite::Result<BatchRow> {
+    Ok(BatchRow {
+        id: r.get(0)?,
+        municipality: r.get(1)?,
+        created_at: r.get::<_, Instant>(2)?.0,
+        after_seq: r.get(3)?,
+        through_seq: r.get(4)?,
+        record_count: r.get(5)?,
+        acked_at: r.get::<_, Option<Instant>>(6)?.map(|i| i.0),
+        version: r.get(7)?,
+    })
+}
+
+fn batch_where(
+    conn: &Connection,
+    condition: &str,
+    key: &str,
+) -> Result<Option<DeliveryBatch>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {BATCH_COLUMNS} FROM delivery_batches WHERE {condition}"
+    ))
+    .map_err(backend)?
+    .query_row([key], batch_row)
+    .optional()
+    .map_err(backend)?
+    .map(BatchRow::into_batch)
+    .transpose()
 }
 
 pub(crate) fn log_head(conn: &Connection) -> Result<Option<(i64, Digest32)>, StoreError> {
@@ -366,24 +364,38 @@ impl Store for SqliteStore {
         })
     }
 
-    fn undelivered(
+    fn delivered_through(&self, municipality: MunicipalityCode) -> Result<i64, StoreError> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT delivered_through FROM delivery_cursors WHERE municipality = ?1",
+            )
+            .map_err(backend)?
+            .query_row([municipality.as_str()], |r| r.get(0))
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(backend)
+        })
+    }
+
+    fn records_for_delivery(
         &self,
         municipality: MunicipalityCode,
-        after: Option<&RecordId>,
+        after_seq: i64,
+        through_seq: Option<i64>,
         limit_n: usize,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         self.read(|c| {
-            let sql = format!(
-                "SELECT {RECORD_COLUMNS} FROM records
-                 WHERE responsible = ?1 AND (delivered_at IS NULL OR updated_at > delivered_at) AND id > ?2
-                 ORDER BY id LIMIT ?3"
-            );
             records(
                 c,
-                &sql,
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM records
+                     WHERE responsible = ?1 AND seq > ?2 AND seq <= ?3
+                     ORDER BY seq LIMIT ?4"
+                ),
                 vec![
                     text(municipality.as_str()),
-                    text(after.map_or("", |a| a.as_str())),
+                    Value::Integer(after_seq),
+                    Value::Integer(through_seq.unwrap_or(i64::MAX)),
                     limit(limit_n),
                 ],
             )
@@ -419,7 +431,7 @@ impl Store for SqliteStore {
     }
 
     fn batch(&self, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
-        self.read(|c| batch(c, id))
+        self.read(|c| batch_where(c, "id = ?1", id))
     }
 
     fn open_batch(
@@ -427,15 +439,11 @@ impl Store for SqliteStore {
         municipality: MunicipalityCode,
     ) -> Result<Option<DeliveryBatch>, StoreError> {
         self.read(|c| {
-            let id: Option<String> = c
-                .query_row(
-                    "SELECT id FROM delivery_batches WHERE municipality = ?1 AND acked_at IS NULL ORDER BY created_at, id LIMIT 1",
-                    [municipality.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(backend)?;
-            id.map(|id| batch(c, &id)).transpose().map(Option::flatten)
+            batch_where(
+                c,
+                "municipality = ?1 AND acked_at IS NULL ORDER BY created_at, id LIMIT 1",
+                municipality.as_str(),
+            )
         })
     }
 

@@ -109,10 +109,54 @@ fn conflict(
     }
 }
 
-/// Inserts a new record (the primary key refuses an existing one) or
-/// updates the record at the expected version: one statement either way.
+/// The store-wide change sequence, read once per commit and written back
+/// at its end.
+#[derive(Default)]
+struct Sequence {
+    last: Option<i64>,
+    read: Option<i64>,
+}
+
+impl Sequence {
+    fn next(&mut self, tx: &Transaction<'_>) -> Result<i64, StoreError> {
+        let last = match self.last {
+            Some(n) => n,
+            None => {
+                let n = tx
+                    .prepare_cached("SELECT value FROM counters WHERE name = 'record_seq'")
+                    .map_err(backend)?
+                    .query_row([], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?
+                    .unwrap_or(0);
+                self.read = Some(n);
+                n
+            }
+        };
+        self.last = Some(last + 1);
+        Ok(last + 1)
+    }
+
+    fn save(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        if let (Some(last), true) = (self.last, self.last != self.read) {
+            tx.prepare_cached(
+                "INSERT INTO counters (name, value) VALUES ('record_seq', ?1)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            )
+            .map_err(backend)?
+            .execute([last])
+            .map_err(backend)?;
+        }
+        Ok(())
+    }
+}
+
+/// Inserts a new record (the id index refuses an existing one) or updates
+/// the record at the expected version: one statement either way, and the
+/// next change sequence number.
 fn put_record(
     tx: &Transaction<'_>,
+    seq: &mut Sequence,
     row: &RecordRow,
     expected: Expected,
 ) -> Result<i64, StoreError> {
@@ -130,13 +174,14 @@ fn put_record(
         row.erroneous,
         version,
         Instant(row.updated_at),
+        seq.next(tx)?,
     );
     let written = match expected {
         Expected::Absent => tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO records (id, management_id, responsible, category, vaccine, dose_number,
-                                      vaccination_date, lot, institution, erroneous, version, updated_at, delivered_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)",
+                                      vaccination_date, lot, institution, erroneous, version, updated_at, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )
             .map_err(backend)?
             .execute(params)
@@ -145,7 +190,7 @@ fn put_record(
             .prepare_cached(
                 "UPDATE records SET management_id = ?2, responsible = ?3, category = ?4, vaccine = ?5,
                    dose_number = ?6, vaccination_date = ?7, lot = ?8, institution = ?9, erroneous = ?10,
-                   version = ?11, updated_at = ?12
+                   version = ?11, updated_at = ?12, seq = ?13
                  WHERE id = ?1 AND version = ?11 - 1",
             )
             .map_err(backend)?
@@ -164,7 +209,7 @@ fn put_record(
     Ok(version)
 }
 
-fn apply(tx: &Transaction<'_>, write: Write) -> Result<i64, StoreError> {
+fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, StoreError> {
     match write {
         Write::PutPerson {
             person,
@@ -181,6 +226,7 @@ fn apply(tx: &Transaction<'_>, write: Write) -> Result<i64, StoreError> {
             expected,
         } => put_record(
             tx,
+            seq,
             &RecordRow::from_record(&record, 0, updated_at),
             expected,
         ),
@@ -223,18 +269,20 @@ fn apply(tx: &Transaction<'_>, write: Write) -> Result<i64, StoreError> {
                 &batch.id,
                 Expected::Absent,
             )?;
-            tx.execute(
-                "INSERT INTO delivery_batches (id, municipality, created_at, acked_at, version) VALUES (?1, ?2, ?3, NULL, 1)",
-                (&batch.id, batch.municipality.as_str(), Instant(batch.created_at)),
+            tx.prepare_cached(
+                "INSERT INTO delivery_batches (id, municipality, created_at, after_seq, through_seq, record_count, acked_at, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 1)",
             )
+            .map_err(backend)?
+            .execute((
+                &batch.id,
+                batch.municipality.as_str(),
+                Instant(batch.created_at),
+                batch.after_seq,
+                batch.through_seq,
+                batch.record_count,
+            ))
             .map_err(backend)?;
-            let mut ins = tx
-                .prepare_cached("INSERT INTO delivery_items (batch_id, record_id, updated_at) VALUES (?1, ?2, ?3)")
-                .map_err(backend)?;
-            for item in &batch.items {
-                ins.execute((&batch.id, item.record.as_str(), Instant(item.updated_at)))
-                    .map_err(backend)?;
-            }
             Ok(1)
         }
         Write::AckBatch {
@@ -249,18 +297,20 @@ fn apply(tx: &Transaction<'_>, write: Write) -> Result<i64, StoreError> {
                 &id,
                 expected,
             )?;
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE delivery_batches SET acked_at = ?2, version = ?3 WHERE id = ?1",
-                (&id, Instant(acked_at), version),
             )
+            .map_err(backend)?
+            .execute((&id, Instant(acked_at), version))
             .map_err(backend)?;
-            tx.execute(
-                "UPDATE records SET delivered_at = i.updated_at
-                 FROM delivery_items i
-                 WHERE i.batch_id = ?1 AND records.id = i.record_id
-                   AND (records.delivered_at IS NULL OR records.delivered_at < i.updated_at)",
-                [&id],
+            tx.prepare_cached(
+                "INSERT INTO delivery_cursors (municipality, delivered_through)
+                 SELECT municipality, through_seq FROM delivery_batches WHERE id = ?1
+                 ON CONFLICT (municipality) DO UPDATE
+                   SET delivered_through = max(delivered_through, excluded.delivered_through)",
             )
+            .map_err(backend)?
+            .execute([&id])
             .map_err(backend)?;
             Ok(version)
         }
@@ -276,9 +326,11 @@ pub fn commit(conn: &mut Connection, changes: ChangeSet) -> Result<CommitReceipt
         versions: Vec::with_capacity(changes.writes.len()),
         log_seqs: Vec::with_capacity(changes.log.len()),
     };
+    let mut seq = Sequence::default();
     for write in changes.writes {
-        receipt.versions.push(apply(&tx, write)?);
+        receipt.versions.push(apply(&tx, &mut seq, write)?);
     }
+    seq.save(&tx)?;
     if !changes.log.is_empty() {
         let (entries, (seq, hash)) = chain_all(crate::read::log_head(&tx)?, changes.log);
         let mut ins = tx

@@ -117,3 +117,61 @@ fn in_memory_stores_are_private_and_work() {
     assert_eq!(b.log_head().unwrap(), None);
     assert_eq!(a.log_entries(1, 10).unwrap().len(), 2);
 }
+
+/// Version 1 kept a delivered time per record and the items of each batch;
+/// version 2 numbers changes and keeps one cursor per municipality. What
+/// was delivered stays delivered, an open batch stays open with the same
+/// records, and nothing undelivered is lost.
+#[test]
+fn delivery_state_survives_the_sequence_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO persons VALUES ('A1', 'SA1', '山田 花子', 'ヤマダ ハナコ', '1990-01-01', 'female', NULL, 1, '2024-01-01T00:00:00.000000Z');
+             INSERT INTO residency VALUES ('A1', '2000-01-01', NULL, '131016');
+             -- r1 delivered; r2 delivered, then changed; r3 in the open batch; r4 new; s1 another municipality's.
+             INSERT INTO records VALUES ('r1', 'A1', '131016', 'routine', 'V1', 1, '2024-01-01', NULL, NULL, 0, 1, '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z');
+             INSERT INTO records VALUES ('r2', 'A1', '131016', 'routine', 'V1', 2, '2024-02-01', NULL, NULL, 0, 2, '2024-03-01T00:00:00.000000Z', '2024-02-01T00:00:00.000000Z');
+             INSERT INTO records VALUES ('r3', 'A1', '131016', 'routine', 'V1', 3, '2024-03-01', NULL, NULL, 0, 1, '2024-03-01T00:00:00.000000Z', NULL);
+             INSERT INTO records VALUES ('r4', 'A1', '131016', 'routine', 'V1', 4, '2024-04-01', NULL, NULL, 0, 1, '2024-04-01T00:00:00.000000Z', NULL);
+             INSERT INTO records VALUES ('s1', 'A1', '011002', 'routine', 'V1', 1, '2020-04-01', NULL, NULL, 0, 1, '2020-04-01T00:00:00.000000Z', NULL);
+             INSERT INTO delivery_batches VALUES ('131016-1', '131016', '2024-01-02T00:00:00.000000Z', '2024-01-03T00:00:00.000000Z', 2);
+             INSERT INTO delivery_items VALUES ('131016-1', 'r1', '2024-01-01T00:00:00.000000Z');
+             INSERT INTO delivery_batches VALUES ('131016-2', '131016', '2024-03-02T00:00:00.000000Z', NULL, 1);
+             INSERT INTO delivery_items VALUES ('131016-2', 'r3', '2024-03-01T00:00:00.000000Z');",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let chiyoda = sesshu_core::identifiers::MunicipalityCode::parse("131016").unwrap();
+    let cursor = store.delivered_through(chiyoda).unwrap();
+    let open = store.open_batch(chiyoda).unwrap().expect("the open batch");
+    assert_eq!(open.id, "131016-2");
+    assert_eq!(open.after_seq, cursor);
+    assert_eq!(open.record_count, 1);
+    let ids = |after, through| -> Vec<String> {
+        store
+            .records_for_delivery(chiyoda, after, through, 100)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.record.id.to_string())
+            .collect()
+    };
+    assert_eq!(ids(open.after_seq, Some(open.through_seq)), ["r3"]);
+    assert_eq!(ids(cursor, None), ["r3", "r2", "r4"]);
+    assert_eq!(ids(0, None).len(), 4, "r1 stays below the cursor");
+    assert_eq!(store.batch_count(chiyoda).unwrap(), 2);
+    let sapporo = sesshu_core::identifiers::MunicipalityCode::parse("011002").unwrap();
+    assert_eq!(store.delivered_through(sapporo).unwrap(), 0);
+    assert_eq!(
+        store
+            .records_for_delivery(sapporo, 0, None, 100)
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -206,7 +206,6 @@ class RecordRow:
     certifiable: bool
     version: int
     updated_at: datetime.datetime
-    delivered_at: Optional[datetime.datetime]
 
 class DeliveredRecord:
     subject_number: str
