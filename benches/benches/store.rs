@@ -20,6 +20,7 @@ use sesshu_cli::demo::{generate_into, GenerateArgs};
 use sesshu_core::access_log::entry_bytes;
 use sesshu_core::calendar::{parse_timestamp, FixedClock};
 use sesshu_core::identifiers::{ManagementId, MunicipalityCode};
+use sesshu_core::persons::Person;
 use sesshu_core::records::RecordAccess;
 use sesshu_core::service::{Actor, Sesshu};
 use sesshu_core::store::Store;
@@ -74,19 +75,16 @@ fn sample_ids(persons: usize, n: usize) -> Vec<ManagementId> {
         .collect()
 }
 
-/// The read path of a staff detail view: the person, their records, the rule.
+/// The read path of a staff detail view: the person, the records the rule
+/// needs, the rule.
 fn visible_through_store(store: &dyn Store, id: &ManagementId) -> usize {
-    let person = store.person(id).unwrap().unwrap();
-    let access = RecordAccess::new(
-        &person.person.residency,
-        chiyoda(),
-        parse_timestamp("2025-04-01T03:00:00Z")
-            .unwrap()
-            .date_naive(),
-    );
-    store
-        .records_of(id)
+    let today = parse_timestamp("2025-04-01T03:00:00Z")
         .unwrap()
+        .date_naive();
+    let scope = |p: &Person| RecordAccess::new(&p.residency, chiyoda(), today).scope();
+    let (person, records) = store.person_with_records(id, &scope).unwrap().unwrap();
+    let access = RecordAccess::new(&person.person.residency, chiyoda(), today);
+    records
         .into_iter()
         .filter(|r| access.is_visible(&r.record.facts()))
         .count()

@@ -218,7 +218,13 @@ impl ChainVerifier {
 
 /// Hex text of a digest.
 pub fn to_hex(d: &Digest32) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in d {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// A digest from 64 hex characters.

@@ -123,6 +123,17 @@ impl RecordAccess {
         self.status
     }
 
+    /// Which of the person's records a store must read for this rule:
+    /// all of them, only those the municipality is responsible for, or none.
+    pub fn scope(&self) -> crate::store::RecordScope {
+        use crate::store::RecordScope;
+        match self.status {
+            ResidenceStatus::Current => RecordScope::All,
+            ResidenceStatus::Former => RecordScope::ResponsibleOnly(self.municipality),
+            ResidenceStatus::Never => RecordScope::Nothing,
+        }
+    }
+
     /// Visible to the municipality's staff: every record of a current
     /// resident; a former resident's records the municipality is responsible
     /// for; nothing else. Erroneous records stay visible.

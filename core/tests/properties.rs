@@ -14,6 +14,7 @@ use sesshu_core::{
     organisation::{OrganisationType, Role},
     records::{on_portal, Category, RecordAccess, RecordFacts},
     residency::{ResidenceStatus, ResidencyHistory, ResidencyInterval},
+    store::RecordScope,
 };
 
 const CODES: [&str; 5] = ["011002", "131016", "131041", "131130", "141003"];
@@ -87,6 +88,20 @@ proptest! {
         for r in &recs {
             let a = access.evaluate(r);
             prop_assert!(!a.certifiable || a.visible, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn the_read_scope_never_hides_a_visible_record(intervals in history(), recs in records(), (m, d) in query()) {
+        let h = ResidencyHistory::new(intervals).expect("valid");
+        let access = RecordAccess::new(&h, code(m), d);
+        for r in &recs {
+            let in_scope = match access.scope() {
+                RecordScope::All => true,
+                RecordScope::ResponsibleOnly(only) => r.responsible == only,
+                RecordScope::Nothing => false,
+            };
+            prop_assert!(!access.is_visible(r) || in_scope, "{r:?}");
         }
     }
 

@@ -241,11 +241,12 @@ impl Sesshu {
             entity: "person",
             id: person.to_string(),
         };
+        let today = self.clock.today_jst();
+        let scope = |p: &Person| RecordAccess::new(&p.residency, m, today).scope();
         let (stored, records) = self
             .store
-            .person_with_records(person)?
+            .person_with_records(person, &scope)?
             .ok_or_else(not_found)?;
-        let today = self.clock.today_jst();
         let access = RecordAccess::new(&stored.person.residency, m, today);
         let rows: Vec<RecordRow> = records
             .into_iter()

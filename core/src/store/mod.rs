@@ -292,6 +292,17 @@ pub struct PersonFilter {
     pub vaccinated_to: Option<NaiveDate>,
 }
 
+/// Which of a person's records a read needs (narrowing only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordScope {
+    /// Every record.
+    All,
+    /// The records this municipality is responsible for.
+    ResponsibleOnly(MunicipalityCode),
+    /// None.
+    Nothing,
+}
+
 /// Which access-log entries to find.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogFilter {
@@ -334,16 +345,28 @@ pub trait Store: Send + Sync {
     fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError>;
     /// A person's records, in id order.
     fn records_of(&self, person: &ManagementId) -> Result<Vec<StoredRecord>, StoreError>;
-    /// A person and their records, read together (one round trip where the
-    /// engine allows).
+    /// A person and those of their records that `scope` asks for once the
+    /// person is read, read together (one connection, one round trip where
+    /// the engine allows). The scope only narrows: the caller still applies
+    /// its rule to every record returned.
     fn person_with_records(
         &self,
         id: &ManagementId,
+        scope: &dyn Fn(&Person) -> RecordScope,
     ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
-        match self.person(id)? {
-            Some(p) => Ok(Some((p, self.records_of(id)?))),
-            None => Ok(None),
-        }
+        let Some(p) = self.person(id)? else {
+            return Ok(None);
+        };
+        let records = match scope(&p.person) {
+            RecordScope::All => self.records_of(id)?,
+            RecordScope::ResponsibleOnly(m) => self
+                .records_of(id)?
+                .into_iter()
+                .filter(|r| r.record.responsible == m)
+                .collect(),
+            RecordScope::Nothing => Vec::new(),
+        };
+        Ok(Some((p, records)))
     }
     /// The subject numbers of persons (those that exist), in id order.
     fn subject_numbers(

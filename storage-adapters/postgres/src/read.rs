@@ -4,11 +4,12 @@ use postgres::types::ToSql;
 use postgres::Row;
 use sesshu_core::access_log::{from_hex, AccessLogEntry, Digest32};
 use sesshu_core::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber};
+use sesshu_core::persons::Person;
 use sesshu_core::questionnaire::answers_from_storage;
 use sesshu_core::store::rows::{BatchRow, IntervalRow, LogRow, PersonRow, RecordRow};
 use sesshu_core::store::{
-    ChangeSet, CommitReceipt, DeliveryBatch, LogFilter, PersonFilter, Store, StoreError,
-    StoredPerson, StoredQuestionnaire, StoredRecord,
+    ChangeSet, CommitReceipt, DeliveryBatch, LogFilter, PersonFilter, RecordScope, Store,
+    StoreError, StoredPerson, StoredQuestionnaire, StoredRecord,
 };
 
 use crate::pool::CachedClient;
@@ -289,15 +290,28 @@ impl Store for PostgresStore {
     fn person_with_records(
         &self,
         id: &ManagementId,
+        scope: &dyn Fn(&Person) -> RecordScope,
     ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
         let mut c = self.client()?;
         let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id = $1");
         let Some(person) = persons(&mut c, &sql, &vec![Box::new(id.as_str())])?.pop() else {
             return Ok(None);
         };
-        let sql =
-            format!("SELECT {RECORD_COLUMNS} FROM records WHERE management_id = $1 ORDER BY id");
-        let records = records(&mut c, &sql, &vec![Box::new(id.as_str())])?;
+        let records = match scope(&person.person) {
+            RecordScope::All => records(
+                &mut c,
+                &format!("SELECT {RECORD_COLUMNS} FROM records WHERE management_id = $1 ORDER BY id"),
+                &vec![Box::new(id.as_str())],
+            )?,
+            RecordScope::ResponsibleOnly(m) => records(
+                &mut c,
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM records WHERE management_id = $1 AND responsible = $2 ORDER BY id"
+                ),
+                &vec![Box::new(id.as_str()), Box::new(m.as_str().to_owned())],
+            )?,
+            RecordScope::Nothing => Vec::new(),
+        };
         Ok(Some((person, records)))
     }
 

@@ -56,7 +56,9 @@ fn connect(uri: &str) -> Result<Connection, StoreError> {
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -65536;",
+         PRAGMA cache_size = -65536;
+         PRAGMA mmap_size = 4294967296;
+         PRAGMA wal_autocheckpoint = 16384;",
     )
     .map_err(backend)?;
     Ok(conn)

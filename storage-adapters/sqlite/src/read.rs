@@ -3,11 +3,12 @@
 use rusqlite::{params_from_iter, types::Value, Connection, OptionalExtension, Row};
 use sesshu_core::access_log::{from_hex, AccessLogEntry, Digest32};
 use sesshu_core::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber};
+use sesshu_core::persons::Person;
 use sesshu_core::questionnaire::answers_from_storage;
 use sesshu_core::store::rows::{BatchRow, IntervalRow, LogRow, PersonRow, RecordRow};
 use sesshu_core::store::{
-    ChangeSet, CommitReceipt, DeliveryBatch, LogFilter, PersonFilter, Store, StoreError,
-    StoredPerson, StoredQuestionnaire, StoredRecord,
+    ChangeSet, CommitReceipt, DeliveryBatch, LogFilter, PersonFilter, RecordScope, Store,
+    StoreError, StoredPerson, StoredQuestionnaire, StoredRecord,
 };
 
 use crate::codec::{Day, Instant};
@@ -18,6 +19,7 @@ const PERSON_COLUMNS: &str =
 const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, seq";
 const PERSON_BY_ID: &str = "SELECT p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at FROM persons p WHERE p.management_id = ?1";
 const RECORDS_OF: &str = "SELECT id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, seq FROM records WHERE management_id = ?1 ORDER BY id";
+const RECORDS_OF_RESPONSIBLE: &str = "SELECT id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, seq FROM records WHERE management_id = ?1 AND responsible = ?2 ORDER BY id";
 const LOG_COLUMNS: &str =
     "seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash";
 
@@ -80,23 +82,31 @@ fn persons(
         .map_err(backend)?
         .collect::<Result<_, _>>()
         .map_err(backend)?;
-    let mut res = conn
-        .prepare_cached(
-            "SELECT municipality, from_date, to_date FROM residency WHERE management_id = ?1 ORDER BY from_date",
-        )
-        .map_err(backend)?;
-    for p in &mut rows {
-        p.residency = res
-            .query_map([&p.management_id], |r| {
-                Ok(IntervalRow {
-                    municipality: r.get(0)?,
-                    from: r.get::<_, Day>(1)?.0,
-                    to: r.get::<_, Option<Day>>(2)?.map(|d| d.0),
-                })
-            })
-            .map_err(backend)?
-            .collect::<Result<_, _>>()
+    // Residency of every person found, 500 persons per statement.
+    let at: std::collections::HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.management_id.clone(), i))
+        .collect();
+    let keys: Vec<String> = rows.iter().map(|p| p.management_id.clone()).collect();
+    for chunk in keys.chunks(500) {
+        let mut res = conn
+            .prepare_cached(&format!(
+                "SELECT management_id, municipality, from_date, to_date FROM residency
+                 WHERE management_id IN ({}) ORDER BY management_id, from_date",
+                placeholders(chunk.len())
+            ))
             .map_err(backend)?;
+        let mut found = res.query(params_from_iter(chunk)).map_err(backend)?;
+        while let Some(r) = found.next().map_err(backend)? {
+            let id: String = r.get(0).map_err(backend)?;
+            let Some(&i) = at.get(&id) else { continue };
+            rows[i].residency.push(IntervalRow {
+                municipality: r.get(1).map_err(backend)?,
+                from: r.get::<_, Day>(2).map_err(backend)?.0,
+                to: r.get::<_, Option<Day>>(3).map_err(backend)?.map(|d| d.0),
+            });
+        }
     }
     rows.into_iter().map(PersonRow::into_stored).collect()
 }
@@ -317,15 +327,22 @@ impl Store for SqliteStore {
     fn person_with_records(
         &self,
         id: &ManagementId,
+        scope: &dyn Fn(&Person) -> RecordScope,
     ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
         self.read(|c| {
             let Some(person) = persons(c, PERSON_BY_ID, vec![text(id.as_str())])?.pop() else {
                 return Ok(None);
             };
-            Ok(Some((
-                person,
-                records(c, RECORDS_OF, vec![text(id.as_str())])?,
-            )))
+            let records = match scope(&person.person) {
+                RecordScope::All => records(c, RECORDS_OF, vec![text(id.as_str())])?,
+                RecordScope::ResponsibleOnly(m) => records(
+                    c,
+                    RECORDS_OF_RESPONSIBLE,
+                    vec![text(id.as_str()), text(m.as_str())],
+                )?,
+                RecordScope::Nothing => Vec::new(),
+            };
+            Ok(Some((person, records)))
         })
     }
 
@@ -492,15 +509,11 @@ impl Store for SqliteStore {
         }
         if let Some(from) = filter.from {
             sql.push_str(" AND at >= ?");
-            params.push(text(
-                &from.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            ));
+            params.push(text(&crate::codec::instant_text(from)));
         }
         if let Some(to) = filter.to {
             sql.push_str(" AND at < ?");
-            params.push(text(
-                &to.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            ));
+            params.push(text(&crate::codec::instant_text(to)));
         }
         sql.push_str(" ORDER BY seq LIMIT ?");
         params.push(limit(limit_n));
