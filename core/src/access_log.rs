@@ -2,7 +2,7 @@
 //! personal data appends an entry; the log is append-only and
 //! tamper-evident through a SHA-256 hash chain.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::identifiers::{ManagementId, RecordId};
@@ -103,13 +103,7 @@ fn put(out: &mut Vec<u8>, field: &[u8]) {
 pub fn entry_bytes(seq: i64, draft: &AccessLogDraft, prev_hash: &Digest32) -> Vec<u8> {
     let mut out = Vec::with_capacity(160 + 16 * draft.record_ids.len());
     put(&mut out, &seq.to_be_bytes());
-    put(
-        &mut out,
-        draft
-            .at
-            .to_rfc3339_opts(SecondsFormat::Micros, true)
-            .as_bytes(),
-    );
+    put(&mut out, crate::calendar::utc_text(draft.at).as_bytes());
     put(&mut out, draft.actor.as_bytes());
     put(&mut out, draft.organisation.as_bytes());
     put(&mut out, draft.action.as_str().as_bytes());
@@ -229,12 +223,21 @@ pub fn to_hex(d: &Digest32) -> String {
 
 /// A digest from 64 hex characters.
 pub fn from_hex(s: &str) -> Option<Digest32> {
-    if s.len() != 64 {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let b = s.as_bytes();
+    if b.len() != 64 {
         return None;
     }
     let mut out = [0u8; 32];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
+        *o = nibble(pair[0])? << 4 | nibble(pair[1])?;
     }
     Some(out)
 }

@@ -4,7 +4,10 @@
 //! timestamps are instants, stored in UTC. The core never reads the wall
 //! clock: a [`Clock`] is passed in.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Offset, SecondsFormat, TimeZone,
+    Timelike, Utc,
+};
 use thiserror::Error;
 
 /// Why a date or timestamp was refused.
@@ -63,6 +66,57 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, CalendarError> {
         .map_err(|_| CalendarError::InvalidTimestamp {
             value: input.to_owned(),
         })
+}
+
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut v = value;
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend(buf[..width].iter().map(|&b| char::from(b)));
+}
+
+fn push_date(out: &mut String, d: NaiveDate) {
+    push_digits(out, d.year().unsigned_abs(), 4);
+    out.push('-');
+    push_digits(out, d.month(), 2);
+    out.push('-');
+    push_digits(out, d.day(), 2);
+}
+
+/// A date as `YYYY-MM-DD` (the stored and exchanged form).
+pub fn date_text(d: NaiveDate) -> String {
+    if !(0..=9999).contains(&d.year()) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let mut out = String::with_capacity(10);
+    push_date(&mut out, d);
+    out
+}
+
+/// An instant as fixed-width UTC text, `YYYY-MM-DDTHH:MM:SS.ffffffZ`
+/// (microseconds; text order is time order). The same text as chrono's
+/// RFC 3339 form with microseconds and `Z`, made without its formatter
+/// because stores and the access log write it for every row.
+pub fn utc_text(t: DateTime<Utc>) -> String {
+    let micros = t.nanosecond() / 1_000;
+    if !(0..=9999).contains(&t.year()) || micros >= 1_000_000 {
+        return t.to_rfc3339_opts(SecondsFormat::Micros, true);
+    }
+    let mut out = String::with_capacity(27);
+    push_date(&mut out, t.date_naive());
+    out.push('T');
+    push_digits(&mut out, t.hour(), 2);
+    out.push(':');
+    push_digits(&mut out, t.minute(), 2);
+    out.push(':');
+    push_digits(&mut out, t.second(), 2);
+    out.push('.');
+    push_digits(&mut out, micros, 6);
+    out.push('Z');
+    out
 }
 
 /// 00:00 JST at the start of a Japan date, as an instant.

@@ -6,7 +6,7 @@
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use sesshu_core::{
-    calendar::{parse_date, parse_timestamp, WarekiDate},
+    calendar::{date_text, parse_date, parse_timestamp, utc_text, WarekiDate},
     identifiers::{
         AccountHolderName, AccountNumber, BankCode, BranchCode, EmailAddress, Gs1ElementString,
         Gtin, MedicalInstitutionCode, MunicipalityCode, Nationality, PassportNumber, RomanName,
@@ -89,6 +89,13 @@ proptest! {
             let a = access.evaluate(r);
             prop_assert!(!a.certifiable || a.visible, "{r:?}");
         }
+    }
+
+    #[test]
+    fn fixed_width_time_text_is_chronos_rfc3339(secs in -62_135_596_800i64..253_402_300_799, nanos in 0u32..1_000_000_000) {
+        let t = chrono::DateTime::from_timestamp(secs, nanos).expect("in range");
+        prop_assert_eq!(utc_text(t), t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        prop_assert_eq!(date_text(t.date_naive()), t.date_naive().format("%Y-%m-%d").to_string());
     }
 
     #[test]

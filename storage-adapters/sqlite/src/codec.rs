@@ -3,7 +3,7 @@
 //! written and read on every row, so the fixed forms are done by hand;
 //! anything else falls back to chrono's parsers.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 /// An instant as fixed-width UTC text.
@@ -14,52 +14,14 @@ pub struct Instant(pub DateTime<Utc>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Day(pub NaiveDate);
 
-fn push_digits(out: &mut String, value: u32, width: usize) {
-    let mut buf = [b'0'; 10];
-    let mut v = value;
-    for slot in buf[..width].iter_mut().rev() {
-        *slot = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    out.extend(buf[..width].iter().map(|&b| char::from(b)));
-}
-
-fn push_date(out: &mut String, d: NaiveDate) {
-    push_digits(out, d.year().unsigned_abs(), 4);
-    out.push('-');
-    push_digits(out, d.month(), 2);
-    out.push('-');
-    push_digits(out, d.day(), 2);
-}
-
 /// The stored text of a date.
 pub fn day_text(d: NaiveDate) -> String {
-    if !(0..=9999).contains(&d.year()) {
-        return d.format("%Y-%m-%d").to_string();
-    }
-    let mut out = String::with_capacity(10);
-    push_date(&mut out, d);
-    out
+    sesshu_core::calendar::date_text(d)
 }
 
 /// The stored text of an instant.
 pub fn instant_text(t: DateTime<Utc>) -> String {
-    let micros = t.nanosecond() / 1_000;
-    if !(0..=9999).contains(&t.year()) || micros >= 1_000_000 {
-        return t.to_rfc3339_opts(SecondsFormat::Micros, true);
-    }
-    let mut out = String::with_capacity(27);
-    push_date(&mut out, t.date_naive());
-    out.push('T');
-    push_digits(&mut out, t.hour(), 2);
-    out.push(':');
-    push_digits(&mut out, t.minute(), 2);
-    out.push(':');
-    push_digits(&mut out, t.second(), 2);
-    out.push('.');
-    push_digits(&mut out, micros, 6);
-    out.push('Z');
-    out
+    sesshu_core::calendar::utc_text(t)
 }
 
 /// Digits at `range` of `b` as a number, if all are ASCII digits.
@@ -144,6 +106,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use chrono::SecondsFormat;
 
     #[test]
     fn the_fixed_forms_match_chrono() {
