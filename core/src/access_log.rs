@@ -52,6 +52,8 @@ named_enum! {
         ReadQuestionnaire = "read_questionnaire",
         /// The access log itself was searched (disclosure requests).
         ReadAccessLog = "read_access_log",
+        /// An operation was refused (not authorised).
+        Refused = "refused",
     }
     unknown: AccessLogError = |v| AccessLogError::InvalidAction { value: v.to_owned() };
 }

@@ -25,6 +25,7 @@
 
 pub mod access_log;
 pub mod accounts;
+pub mod authz;
 pub mod bank_account;
 pub mod calendar;
 pub mod certificate;
@@ -37,8 +38,10 @@ pub mod persons;
 pub mod questionnaire;
 pub mod records;
 pub mod residency;
+pub mod secrets;
 pub mod service;
 pub mod store;
 mod text;
+pub mod tokens;
 
 pub use error::Error;

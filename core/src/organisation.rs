@@ -28,6 +28,12 @@ pub enum OrganisationError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// Not one of the operations or relations of the authorisation table.
+    #[error("unknown operation {value:?}")]
+    InvalidOperation {
+        /// The value as given.
+        value: String,
+    },
     /// The role cannot be held in an organisation of this type.
     #[error("an organisation of type {org_type} cannot grant the role {role}")]
     RoleNotAllowed {
@@ -46,6 +52,7 @@ impl OrganisationError {
             OrganisationError::InvalidRole { .. } => "invalid_role",
             OrganisationError::InvalidOrgCode { .. } => "invalid_org_code",
             OrganisationError::RoleNotAllowed { .. } => "role_not_allowed",
+            OrganisationError::InvalidOperation { .. } => "invalid_operation",
         }
     }
 }

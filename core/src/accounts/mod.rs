@@ -2,14 +2,21 @@
 //! what a password must be, and when an unused account is suspended.
 
 mod extraction;
+mod hashing;
 mod inactivity;
+mod lockout;
 mod password;
+pub mod totp;
 
 pub use extraction::{
     extract_first_administrators, AdministratorRow, DelegationStatus, Extraction, ExtractionError,
     ExtractionInput, FirstAdministrator, IssuanceClass, OrganisationRow, RejectedRow,
 };
+pub use hashing::{
+    hash_password, verify_password, Argon2Params, HashedHistory, HashingError, PasswordHash,
+};
 pub use inactivity::{AccountActivity, AccountStatus, InactivityError, InactivitySchedule};
+pub use lockout::{FailureState, LockoutPolicy};
 pub use password::{
     is_common_password, PasswordContext, PasswordHistory, PasswordPolicy, PasswordPolicyError,
     PasswordViolation,

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::access_log::{AccessAction, AccessLogDraft};
+use crate::authz::{Operation, Relation};
 use crate::identifiers::{ManagementId, RecordId, SubjectNumber};
 use crate::records::VaccinationRecord;
 use crate::store::{ChangeSet, DeliveryBatch, Expected, StoredRecord, Write};
@@ -47,6 +48,7 @@ impl Sesshu {
     /// cursor (never delivered, or changed since). An empty pull creates no
     /// batch.
     pub fn pull_delivery(&self, actor: &Actor, limit: usize) -> Result<DeliveryPull, Error> {
+        self.guard(actor, Operation::ReceiveDeliveries, Relation::Own)?;
         let m = actor.acting_municipality("pull deliveries")?;
         let now = self.now();
         let (batch, redelivery, records, mut changes) = match self.store.open_batch(m)? {
@@ -139,6 +141,7 @@ impl Sesshu {
     /// version it carried. Acknowledging again changes nothing. Returns
     /// whether this call acknowledged it.
     pub fn ack_delivery(&self, actor: &Actor, batch_id: &str) -> Result<bool, Error> {
+        self.guard(actor, Operation::ReceiveDeliveries, Relation::Own)?;
         let m = actor.acting_municipality("acknowledge deliveries")?;
         let batch = self
             .store

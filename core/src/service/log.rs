@@ -1,6 +1,7 @@
 //! The access log (H-12): search for disclosure requests, and verification.
 
 use crate::access_log::{AccessAction, AccessLogDraft, AccessLogEntry, ChainBreak, ChainVerifier};
+use crate::authz::{Operation, Relation};
 use crate::records::RecordAccess;
 use crate::residency::ResidenceStatus;
 use crate::store::{ChangeSet, LogFilter};
@@ -28,6 +29,7 @@ impl Sesshu {
         filter: &LogFilter,
         limit: usize,
     ) -> Result<Vec<AccessLogEntry>, Error> {
+        self.guard(actor, Operation::SearchLog, Relation::Own)?;
         let m = actor.acting_municipality("search the access log")?;
         let today = self.clock.today_jst();
         let mut out = Vec::new();

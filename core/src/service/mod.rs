@@ -17,10 +17,12 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use crate::authz::{self, Operation, Relation};
 use crate::calendar::Clock;
 use crate::identifiers::MunicipalityCode;
-use crate::organisation::{OrganisationCode, OrganisationType};
+use crate::organisation::{OrganisationCode, OrganisationType, Role};
 use crate::store::Store;
+use crate::Error;
 
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptions};
@@ -94,7 +96,8 @@ impl ServiceError {
     }
 }
 
-/// Who performs an operation: a user (or a system's token) of an organisation.
+/// Who performs an operation: a user (or a system's token) of an
+/// organisation, with the roles it holds there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// User id, or the name of the system's access token.
@@ -103,15 +106,68 @@ pub struct Actor {
     pub organisation: OrganisationCode,
     /// The organisation's type.
     pub org_type: OrganisationType,
+    /// The roles held (a role counts only where the organisation type may
+    /// hold it).
+    pub roles: Vec<Role>,
 }
 
 impl Actor {
-    /// Staff (or the system) of a municipality.
-    pub fn municipality(user_id: &str, code: MunicipalityCode) -> Self {
+    /// An actor of an organisation with `roles`.
+    pub fn new(
+        user_id: &str,
+        org_type: OrganisationType,
+        organisation: OrganisationCode,
+        roles: Vec<Role>,
+    ) -> Self {
         Actor {
             user_id: user_id.to_owned(),
-            organisation: code.into(),
-            org_type: OrganisationType::Municipality,
+            organisation,
+            org_type,
+            roles,
+        }
+    }
+
+    /// Staff (or the system) of a municipality: the municipality role.
+    pub fn municipality(user_id: &str, code: MunicipalityCode) -> Self {
+        Actor::new(
+            user_id,
+            OrganisationType::Municipality,
+            code.into(),
+            vec![Role::Municipality],
+        )
+    }
+
+    /// Whether `target` is the actor's own organisation.
+    pub fn relation_to(&self, target: &str) -> Relation {
+        if target == self.organisation.as_str() {
+            Relation::Own
+        } else {
+            Relation::Other
+        }
+    }
+
+    /// Whether the actor may perform `op` on data of `target` (`None`: its
+    /// own): one of its roles, valid for its organisation type, is allowed
+    /// by the policy table ([`crate::authz`]). `not_authorized` when not.
+    pub fn authorize(
+        &self,
+        op: Operation,
+        target: Option<&OrganisationCode>,
+    ) -> Result<(), ServiceError> {
+        let relation = target.map_or(Relation::Own, |t| self.relation_to(t.as_str()));
+        self.authorize_as(op, relation)
+    }
+
+    /// [`authorize`](Self::authorize) for a relation already known.
+    pub fn authorize_as(&self, op: Operation, relation: Relation) -> Result<(), ServiceError> {
+        let allowed = self
+            .roles
+            .iter()
+            .any(|&r| self.org_type.may_hold(r) && authz::allows(op, r, relation));
+        if allowed {
+            Ok(())
+        } else {
+            Err(self.refuse(&format!("{op} ({relation} organisation)")))
         }
     }
 
@@ -155,6 +211,32 @@ impl Sesshu {
     /// The clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// Authorises `op` on data of an organisation in `relation` to the
+    /// actor; a refusal appends a `refused` access-log entry and is
+    /// returned as `not_authorized`.
+    pub(crate) fn guard(
+        &self,
+        actor: &Actor,
+        op: Operation,
+        relation: Relation,
+    ) -> Result<(), Error> {
+        let Err(refusal) = actor.authorize_as(op, relation) else {
+            return Ok(());
+        };
+        self.store.commit(crate::store::ChangeSet {
+            writes: Vec::new(),
+            log: vec![crate::access_log::AccessLogDraft {
+                at: self.now(),
+                actor: actor.user_id.clone(),
+                organisation: actor.organisation.to_string(),
+                action: crate::access_log::AccessAction::Refused,
+                subject: None,
+                record_ids: Vec::new(),
+            }],
+        })?;
+        Err(refusal.into())
     }
 
     /// Now, to the microsecond (what every engine stores exactly).

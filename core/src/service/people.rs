@@ -1,6 +1,7 @@
 //! Persons and their residency history.
 
 use crate::access_log::{AccessAction, AccessLogDraft};
+use crate::authz::{Operation, Relation};
 use crate::identifiers::ManagementId;
 use crate::persons::Person;
 use crate::store::{ChangeSet, Expected, StoredPerson, Write};
@@ -118,6 +119,7 @@ impl Sesshu {
         actor: &Actor,
         persons: Vec<Person>,
     ) -> Result<(ChangeSet, Vec<Result<PutOutcome, Error>>), Error> {
+        self.guard(actor, Operation::WritePersons, Relation::Own)?;
         let m = actor.acting_municipality("write persons")?;
         let ids: Vec<ManagementId> = persons.iter().map(|p| p.management_id.clone()).collect();
         let duplicates = mark_duplicates(&ids, "person");

@@ -2,8 +2,8 @@
 //! record; staff see the institution's answers and what it changed.
 
 use crate::access_log::{AccessAction, AccessLogDraft};
+use crate::authz::{Operation, Relation};
 use crate::identifiers::RecordId;
-use crate::organisation::OrganisationType;
 use crate::questionnaire::{modified_items, Answers};
 use crate::records::RecordAccess;
 use crate::store::{ChangeSet, Expected, Write};
@@ -43,18 +43,11 @@ impl Sesshu {
                 id: record.to_string(),
             })?;
         let r = &stored.record;
-        let allowed = match actor.org_type {
-            OrganisationType::Municipality => actor.organisation.as_str() == r.responsible.as_str(),
-            OrganisationType::MedicalInstitution => r
-                .institution
-                .is_some_and(|i| i.as_str() == actor.organisation.as_str()),
-            _ => false,
-        };
-        if !allowed {
-            return Err(actor
-                .refuse(&format!("write the questionnaire of record {record}"))
-                .into());
-        }
+        self.guard(
+            actor,
+            Operation::WriteQuestionnaires,
+            super::records::record_relation(actor, r),
+        )?;
         let old = self.store.questionnaire(record)?;
         let outcome = match &old {
             Some(q) if q.subject == subject && q.institution == institution => {
@@ -91,6 +84,7 @@ impl Sesshu {
         actor: &Actor,
         record: &RecordId,
     ) -> Result<QuestionnaireView, Error> {
+        self.guard(actor, Operation::ReadQuestionnaires, Relation::Own)?;
         let m = actor.acting_municipality("read questionnaires")?;
         let not_found = || ServiceError::NotFound {
             entity: "questionnaire",

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::access_log::{AccessAction, AccessLogDraft};
+use crate::authz::{Operation, Relation};
 use crate::identifiers::{ManagementId, RecordId, SubjectNumber, VaccineCode};
-use crate::organisation::OrganisationType;
 use crate::persons::Person;
 use crate::records::{on_portal, RecordAccess, VaccinationRecord};
 use crate::store::{ChangeSet, Expected, PersonFilter, StoredRecord, Write};
@@ -67,6 +67,20 @@ pub struct RecordPage {
 pub struct PortalRecord {
     /// The record.
     pub record: VaccinationRecord,
+}
+
+/// A record is the actor's own when the actor's organisation is responsible
+/// for it or gave the vaccination.
+pub(super) fn record_relation(actor: &Actor, record: &VaccinationRecord) -> Relation {
+    let own = actor.organisation.as_str() == record.responsible.as_str()
+        || record
+            .institution
+            .is_some_and(|i| i.as_str() == actor.organisation.as_str());
+    if own {
+        Relation::Own
+    } else {
+        Relation::Other
+    }
 }
 
 fn read_log(
@@ -197,18 +211,11 @@ impl Sesshu {
         record: &VaccinationRecord,
         persons: &HashMap<ManagementId, Person>,
     ) -> Result<(), Error> {
-        let allowed = match actor.org_type {
-            OrganisationType::Municipality => {
-                actor.organisation.as_str() == record.responsible.as_str()
-            }
-            OrganisationType::MedicalInstitution => record
-                .institution
-                .is_some_and(|i| i.as_str() == actor.organisation.as_str()),
-            _ => false,
-        };
-        if !allowed {
-            return Err(actor.refuse(&format!("write record {}", record.id)).into());
-        }
+        self.guard(
+            actor,
+            Operation::WriteRecords,
+            record_relation(actor, record),
+        )?;
         let person = persons
             .get(&record.person)
             .ok_or_else(|| ServiceError::NotFound {
@@ -236,6 +243,7 @@ impl Sesshu {
         actor: &Actor,
         person: &ManagementId,
     ) -> Result<Vec<RecordRow>, Error> {
+        self.guard(actor, Operation::ReadRecords, Relation::Own)?;
         let m = actor.acting_municipality("read records")?;
         let not_found = || ServiceError::NotFound {
             entity: "person",
@@ -302,6 +310,12 @@ impl Sesshu {
         persons_per_page: usize,
         action: AccessAction,
     ) -> Result<RecordPage, Error> {
+        let op = if action == AccessAction::ExportRecords {
+            Operation::ExportRecords
+        } else {
+            Operation::ReadRecords
+        };
+        self.guard(actor, op, Relation::Own)?;
         let m = actor.acting_municipality("read records")?;
         let limit = persons_per_page.clamp(1, 10_000);
         let filter = PersonFilter {

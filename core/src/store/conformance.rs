@@ -705,11 +705,12 @@ pub fn questionnaire_round_trip(store: Arc<dyn Store>) {
         ),
     ]
     .into();
-    let clinic = Actor {
-        user_id: "doctor-1".into(),
-        organisation: crate::organisation::OrganisationCode::parse("1311234502").unwrap(),
-        org_type: crate::organisation::OrganisationType::MedicalInstitution,
-    };
+    let clinic = Actor::new(
+        "doctor-1",
+        crate::organisation::OrganisationType::MedicalInstitution,
+        crate::organisation::OrganisationCode::parse("1311234502").unwrap(),
+        vec![crate::organisation::Role::Doctor],
+    );
     assert_eq!(
         s.put_questionnaire(&clinic, &rid("r1"), subject.clone(), institution.clone())
             .unwrap(),
