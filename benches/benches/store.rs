@@ -122,6 +122,9 @@ fn sqlite_group(c: &mut Criterion) {
         })
     });
     let raw = rusqlite::Connection::open(store_path(&store)).unwrap();
+    // The store's own connection settings, so both sides read alike.
+    raw.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 4294967296;")
+        .unwrap();
     let mut stmt = raw.prepare(HAND_SQL_SQLITE).unwrap();
     let mut i = 0;
     g.bench_function("visible_records/hand_written_sql", |b| {
@@ -284,6 +287,74 @@ fn import_group(c: &mut Criterion) {
                 (dir, import_fixture(store))
             },
             |(_dir, (services, batches))| import_all(&services, batches),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("sqlite/10000_new_records", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let store =
+                    Arc::new(sesshu_sqlite::SqliteStore::open(dir.path().join("i.db")).unwrap());
+                let fixture = import_fixture(store.clone());
+                store.with_connection(|c| c.execute_batch("DELETE FROM records").unwrap());
+                (dir, fixture)
+            },
+            |(_dir, (services, batches))| import_all(&services, batches),
+            BatchSize::PerIteration,
+        )
+    });
+    // The same 10,000 rows by one hand-written prepared INSERT in one
+    // transaction: no reads, no checks, no access log.
+    g.bench_function("sqlite/10000_new_records_hand_written_sql", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let store =
+                    Arc::new(sesshu_sqlite::SqliteStore::open(dir.path().join("i.db")).unwrap());
+                let (_, batches) = import_fixture(store.clone());
+                store.with_connection(|c| c.execute_batch("DELETE FROM records").unwrap());
+                let path = store_path(&store);
+                drop(store);
+                let conn = rusqlite::Connection::open(path).unwrap();
+                conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;")
+                    .unwrap();
+                (dir, conn, batches)
+            },
+            |(_dir, mut conn, batches)| {
+                let tx = conn.transaction().unwrap();
+                {
+                    let mut insert = tx
+                        .prepare(
+                            "INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number,
+                               vaccination_date, lot, institution, erroneous, version, updated_at, seq)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, '2025-04-01T03:00:00.000000Z', ?11)",
+                        )
+                        .unwrap();
+                    let mut seq = 0i64;
+                    for (_, records) in &batches {
+                        for r in records {
+                            seq += 1;
+                            insert
+                                .execute((
+                                    r.id.as_str(),
+                                    r.person.as_str(),
+                                    r.responsible.as_str(),
+                                    r.category.as_str(),
+                                    r.vaccine.as_str(),
+                                    i64::from(r.dose_number),
+                                    r.date.to_string(),
+                                    r.lot.as_deref(),
+                                    r.institution.map(|i| i.to_string()),
+                                    r.erroneous,
+                                    seq,
+                                ))
+                                .unwrap();
+                        }
+                    }
+                }
+                tx.commit().unwrap();
+            },
             BatchSize::PerIteration,
         )
     });

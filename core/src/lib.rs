@@ -34,6 +34,7 @@ mod error;
 pub mod identifiers;
 mod macros;
 pub mod organisation;
+pub mod outbox;
 pub mod persons;
 pub mod questionnaire;
 pub mod records;

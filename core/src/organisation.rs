@@ -168,6 +168,13 @@ impl OrganisationCode {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for OrganisationCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        OrganisationCode::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl std::fmt::Display for OrganisationCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

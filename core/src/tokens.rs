@@ -49,7 +49,7 @@ impl TokenError {
 }
 
 /// A stored token: never the token itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccessToken {
     /// The public id (the `<id>` of the token).
     pub id: String,

@@ -7,6 +7,7 @@ mod inactivity;
 mod lockout;
 mod password;
 pub mod totp;
+mod users;
 
 pub use extraction::{
     extract_first_administrators, AdministratorRow, DelegationStatus, Extraction, ExtractionError,
@@ -20,4 +21,7 @@ pub use lockout::{FailureState, LockoutPolicy};
 pub use password::{
     is_common_password, PasswordContext, PasswordHistory, PasswordPolicy, PasswordPolicyError,
     PasswordViolation,
+};
+pub use users::{
+    AccountConfig, Credentials, PendingEmail, TemporaryPassword, TotpEnrolment, User, UserId,
 };

@@ -41,6 +41,10 @@ macro_rules! store_conformance_tests {
             staff_query_follows_visibility,
             questionnaire_round_trip,
             concurrent_commits_exactly_one_wins,
+            organisations_and_users_round_trip,
+            inactive_users_are_found_by_last_activity,
+            access_tokens_round_trip,
+            outbox_dedupes_and_acknowledging_erases_secrets,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {
@@ -797,4 +801,242 @@ pub fn concurrent_races(store: Arc<dyn Store>, threads: usize, races: usize) {
     assert_eq!(store.log_head().unwrap().map(|h| h.0), Some(races as i64));
     let report = services(store, 0).verify_log().unwrap();
     assert_eq!(report.first_break, None);
+}
+
+fn org_code(s: &str) -> crate::organisation::OrganisationCode {
+    crate::organisation::OrganisationCode::parse(s).unwrap()
+}
+
+fn user(org: &str, n: u64, email: &str, issued: i64, last: Option<i64>) -> crate::accounts::User {
+    use crate::accounts::{AccountStatus, Credentials, User, UserId};
+    User {
+        id: UserId::new(&org_code(org), n),
+        org_type: crate::organisation::OrganisationType::Municipality,
+        organisation: org_code(org),
+        email: crate::identifiers::EmailAddress::parse(email).unwrap(),
+        name: "山田 太郎".into(),
+        role: crate::organisation::Role::Administrator,
+        state: AccountStatus::Active,
+        linked_accounts: vec![],
+        issued_at: at(issued),
+        last_sign_in: last.map(at),
+        credentials: Credentials {
+            password: Some(crate::accounts::PasswordHash::from_stored(
+                "$argon2id$v=19$m=64,t=1,p=1$AAAA$BBBB",
+            )),
+            ..Credentials::default()
+        },
+    }
+}
+
+fn put_user(u: crate::accounts::User, expected: Expected) -> Write {
+    Write::PutUser {
+        user: Box::new(u),
+        updated_at: at(0),
+        expected,
+    }
+}
+
+pub fn organisations_and_users_round_trip(store: Arc<dyn Store>) {
+    use super::Organisation;
+    let org = Organisation {
+        org_type: crate::organisation::OrganisationType::Municipality,
+        code: org_code(CHIYODA),
+        online_eligibility: false,
+        first_admin: None,
+        users_issued: 1,
+    };
+    let u = user(CHIYODA, 1, "yamada@example.jp", 0, None);
+    store
+        .commit(ChangeSet {
+            writes: vec![
+                Write::PutOrganisation {
+                    organisation: org.clone(),
+                    expected: Expected::Absent,
+                },
+                put_user(u.clone(), Expected::Absent),
+            ],
+            log: vec![],
+        })
+        .unwrap();
+    let got = store.organisation(&org.code).unwrap().unwrap();
+    assert_eq!((got.organisation, got.version), (org.clone(), 1));
+    assert_eq!(
+        store
+            .organisations(&[org_code("999999"), org.code.clone()])
+            .unwrap()
+            .len(),
+        1
+    );
+    let got = store.user(&u.id).unwrap().unwrap();
+    assert_eq!((&got.user, got.version), (&u, 1));
+    assert_eq!(store.users_by_email("yamada@example.jp").unwrap().len(), 1);
+    assert!(store.users_by_email("other@example.jp").unwrap().is_empty());
+    assert_eq!(store.users_of(&org.code, None, 10).unwrap().len(), 1);
+    assert!(store
+        .users_of(&org.code, Some(&u.id), 10)
+        .unwrap()
+        .is_empty());
+    // A stale write of the user is a conflict and writes nothing.
+    let mut renamed = u.clone();
+    renamed.name = "山田 花子".into();
+    let err = store
+        .commit(ChangeSet {
+            writes: vec![
+                put_user(renamed.clone(), Expected::Version(1)),
+                put_user(renamed.clone(), Expected::Version(1)),
+            ],
+            log: vec![],
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "conflict");
+    assert_eq!(store.user(&u.id).unwrap().unwrap().user.name, "山田 太郎");
+    store
+        .commit(ChangeSet {
+            writes: vec![put_user(renamed.clone(), Expected::Version(1))],
+            log: vec![],
+        })
+        .unwrap();
+    let got = store.user(&u.id).unwrap().unwrap();
+    assert_eq!((got.user.name.as_str(), got.version), ("山田 花子", 2));
+    let err = store
+        .commit(ChangeSet {
+            writes: vec![put_user(u, Expected::Absent)],
+            log: vec![],
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "conflict");
+}
+
+pub fn inactive_users_are_found_by_last_activity(store: Arc<dyn Store>) {
+    use crate::accounts::AccountStatus;
+    let mut suspended = user(CHIYODA, 4, "d@example.jp", 0, None);
+    suspended.state = AccountStatus::Suspended;
+    store
+        .commit(ChangeSet {
+            writes: vec![
+                put_user(user(CHIYODA, 1, "a@example.jp", 0, None), Expected::Absent),
+                put_user(
+                    user(CHIYODA, 2, "b@example.jp", 0, Some(500)),
+                    Expected::Absent,
+                ),
+                put_user(
+                    user(CHIYODA, 3, "c@example.jp", 50, Some(60)),
+                    Expected::Absent,
+                ),
+                put_user(suspended, Expected::Absent),
+            ],
+            log: vec![],
+        })
+        .unwrap();
+    let ids = |after: Option<&crate::accounts::UserId>, limit| -> Vec<String> {
+        store
+            .inactive_users(at(100), after, limit)
+            .unwrap()
+            .into_iter()
+            .map(|u| u.user.id.to_string())
+            .collect()
+    };
+    assert_eq!(ids(None, 10), ["131016-0001", "131016-0003"]);
+    let first = crate::accounts::UserId::parse("131016-0001").unwrap();
+    assert_eq!(ids(Some(&first), 10), ["131016-0003"]);
+    assert_eq!(ids(None, 1), ["131016-0001"]);
+}
+
+pub fn access_tokens_round_trip(store: Arc<dyn Store>) {
+    let (_clear, token) = crate::tokens::issue(
+        &crate::secrets::SeededRandom::new(9),
+        crate::organisation::OrganisationType::Municipality,
+        org_code(CHIYODA),
+        "健康管理システム",
+        "131016-0001",
+        at(0),
+        None,
+    )
+    .unwrap();
+    store
+        .commit(ChangeSet {
+            writes: vec![Write::PutAccessToken {
+                token: token.clone(),
+                expected: Expected::Absent,
+            }],
+            log: vec![],
+        })
+        .unwrap();
+    assert_eq!(store.access_token(&token.id).unwrap(), Some(token.clone()));
+    assert_eq!(
+        store.access_tokens_of(&org_code(CHIYODA)).unwrap(),
+        vec![token.clone()]
+    );
+    assert!(store.access_token("nope").unwrap().is_none());
+    let revoked = crate::tokens::AccessToken {
+        revoked_at: Some(at(5)),
+        ..token.clone()
+    };
+    store
+        .commit(ChangeSet {
+            writes: vec![Write::PutAccessToken {
+                token: revoked,
+                expected: Expected::Version(1),
+            }],
+            log: vec![],
+        })
+        .unwrap();
+    let got = store.access_token(&token.id).unwrap().unwrap();
+    assert_eq!((got.revoked_at, got.version), (Some(at(5)), 2));
+}
+
+pub fn outbox_dedupes_and_acknowledging_erases_secrets(store: Arc<dyn Store>) {
+    use crate::outbox::{Notification, NotificationKind};
+    let n = |key: &str| Notification {
+        seq: 0,
+        kind: NotificationKind::AccountIssued,
+        recipient: crate::identifiers::EmailAddress::parse("yamada@example.jp").unwrap(),
+        user: Some(crate::accounts::UserId::parse("131016-0001").unwrap()),
+        payload: [("user_id".to_owned(), "131016-0001".to_owned())].into(),
+        secrets: [(
+            "temporary_password".to_owned(),
+            crate::secrets::Secret::new("Tmp-Secret-42"),
+        )]
+        .into(),
+        dedupe_key: Some(key.to_owned()),
+        created_at: at(1),
+        delivered_at: None,
+    };
+    for key in ["k1", "k1", "k2"] {
+        store
+            .commit(ChangeSet {
+                writes: vec![Write::Notify {
+                    notification: n(key),
+                }],
+                log: vec![],
+            })
+            .unwrap();
+    }
+    let pending = store.notifications(0, true, 10).unwrap();
+    assert_eq!(pending.len(), 2, "the same dedupe key is stored once");
+    assert_eq!(
+        pending[0].secrets["temporary_password"].expose(),
+        "Tmp-Secret-42"
+    );
+    assert_eq!(pending[0].payload["user_id"], "131016-0001");
+    store
+        .commit(ChangeSet {
+            writes: vec![Write::AckNotifications {
+                seqs: vec![pending[0].seq],
+                at: at(2),
+            }],
+            log: vec![],
+        })
+        .unwrap();
+    let pending_now = store.notifications(0, true, 10).unwrap();
+    assert_eq!(pending_now.len(), 1);
+    let all = store.notifications(0, false, 10).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].delivered_at, Some(at(2)));
+    assert!(
+        all[0].secrets.is_empty(),
+        "acknowledging erases the secrets"
+    );
+    assert_eq!(store.notifications(all[0].seq, false, 10).unwrap().len(), 1);
 }

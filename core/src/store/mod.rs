@@ -17,10 +17,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
 use crate::access_log::{AccessLogDraft, AccessLogEntry, Digest32};
+use crate::accounts::{User, UserId};
 use crate::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber, VaccineCode};
+use crate::organisation::{OrganisationCode, OrganisationType};
+use crate::outbox::Notification;
 use crate::persons::Person;
 use crate::questionnaire::Answers;
 use crate::records::VaccinationRecord;
+use crate::tokens::AccessToken;
 
 /// A storage failure.
 #[derive(Debug, Error)]
@@ -194,6 +198,42 @@ pub struct DeliveryBatch {
     pub version: i64,
 }
 
+/// An organisation known to the national system.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Organisation {
+    /// Its type.
+    pub org_type: OrganisationType,
+    /// Its code.
+    pub code: OrganisationCode,
+    /// Connected to the online eligibility network (オンライン資格確認):
+    /// such an institution issues its own access tokens.
+    pub online_eligibility: bool,
+    /// Its first administrator, once issued (H-1-1).
+    pub first_admin: Option<UserId>,
+    /// How many user ids it has been given (the next is this + 1).
+    pub users_issued: u64,
+}
+
+/// An organisation as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOrganisation {
+    /// The organisation.
+    pub organisation: Organisation,
+    /// Row version, from 1.
+    pub version: i64,
+}
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUser {
+    /// The user.
+    pub user: User,
+    /// Row version, from 1.
+    pub version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
 /// One write of a change set.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
@@ -233,6 +273,42 @@ pub enum Write {
     CreateBatch {
         /// The batch (its `version` and `acked_at` are ignored).
         batch: DeliveryBatch,
+    },
+    /// Insert or replace an organisation.
+    PutOrganisation {
+        /// The new content.
+        organisation: Organisation,
+        /// What the writer read.
+        expected: Expected,
+    },
+    /// Insert or replace a user.
+    PutUser {
+        /// The new content.
+        user: Box<User>,
+        /// The change time.
+        updated_at: DateTime<Utc>,
+        /// What the writer read.
+        expected: Expected,
+    },
+    /// Insert or replace an organisation access token.
+    PutAccessToken {
+        /// The new content (its `version` is ignored).
+        token: AccessToken,
+        /// What the writer read.
+        expected: Expected,
+    },
+    /// Append a notification to the outbox (skipped when its dedupe key is
+    /// already there).
+    Notify {
+        /// The notification (its `seq` is ignored).
+        notification: Notification,
+    },
+    /// Mark notifications sent and erase their secrets.
+    AckNotifications {
+        /// Their sequence numbers.
+        seqs: Vec<i64>,
+        /// When.
+        at: DateTime<Utc>,
     },
     /// Acknowledge a batch: mark it acknowledged and move the
     /// municipality's delivery cursor to the batch's `through_seq` (never
@@ -414,6 +490,51 @@ pub trait Store: Send + Sync {
         filter: &LogFilter,
         limit: usize,
     ) -> Result<Vec<AccessLogEntry>, StoreError>;
+    /// An organisation by code.
+    fn organisation(
+        &self,
+        code: &OrganisationCode,
+    ) -> Result<Option<StoredOrganisation>, StoreError>;
+    /// Organisations by code (those that exist), in code order.
+    fn organisations(
+        &self,
+        codes: &[OrganisationCode],
+    ) -> Result<Vec<StoredOrganisation>, StoreError>;
+    /// A user by id.
+    fn user(&self, id: &UserId) -> Result<Option<StoredUser>, StoreError>;
+    /// Users with this e-mail address, in id order.
+    fn users_by_email(&self, email: &str) -> Result<Vec<StoredUser>, StoreError>;
+    /// An organisation's users, in id order, after `after`.
+    fn users_of(
+        &self,
+        organisation: &OrganisationCode,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<StoredUser>, StoreError>;
+    /// Active users whose last activity (last sign-in, or issuance) is
+    /// before `threshold`, in id order, after `after` (narrowing only: the
+    /// inactivity rule decides).
+    fn inactive_users(
+        &self,
+        threshold: DateTime<Utc>,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<StoredUser>, StoreError>;
+    /// An access token by id.
+    fn access_token(&self, id: &str) -> Result<Option<AccessToken>, StoreError>;
+    /// An organisation's access tokens, in id order.
+    fn access_tokens_of(
+        &self,
+        organisation: &OrganisationCode,
+    ) -> Result<Vec<AccessToken>, StoreError>;
+    /// Notifications after `after_seq` (only unsent ones when `pending`),
+    /// in order.
+    fn notifications(
+        &self,
+        after_seq: i64,
+        pending: bool,
+        limit: usize,
+    ) -> Result<Vec<Notification>, StoreError>;
     /// Commits a change set atomically, or nothing.
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError>;
 }

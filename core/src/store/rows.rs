@@ -320,3 +320,96 @@ impl BatchRow {
         })
     }
 }
+
+/// The JSON body of a row stored as a document (users, organisations,
+/// tokens, notifications): the indexed columns beside it are copies.
+pub fn to_body<T: serde::Serialize>(value: &T) -> String {
+    // Serialising these plain structs cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Reads a row's JSON body.
+pub fn from_body<T: serde::de::DeserializeOwned>(
+    entity: &'static str,
+    id: &str,
+    body: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|e| corrupt(entity, id)(e.to_string()))
+}
+
+/// A notification as stored: its body holds the payload and the secrets
+/// (erased on acknowledgement).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NotificationBody {
+    /// The account it concerns.
+    pub user: Option<crate::accounts::UserId>,
+    /// Plain values.
+    pub payload: std::collections::BTreeMap<String, String>,
+    /// Secrets until acknowledged.
+    pub secrets: std::collections::BTreeMap<String, String>,
+}
+
+impl NotificationBody {
+    /// The body of a notification.
+    pub fn of(n: &crate::outbox::Notification) -> Self {
+        NotificationBody {
+            user: n.user.clone(),
+            payload: n.payload.clone(),
+            secrets: n
+                .secrets
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+                .collect(),
+        }
+    }
+}
+
+/// A notification row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRow {
+    /// Sequence number.
+    pub seq: i64,
+    /// Kind name.
+    pub kind: String,
+    /// Recipient address.
+    pub recipient: String,
+    /// JSON body.
+    pub body: String,
+    /// Dedupe key.
+    pub dedupe_key: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Acknowledged.
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl NotificationRow {
+    /// Checks and converts a stored notification.
+    pub fn into_notification(self) -> Result<crate::outbox::Notification, StoreError> {
+        let id = self.seq.to_string();
+        let bad = corrupt("notification", &id);
+        let body: NotificationBody = from_body("notification", &id, &self.body)?;
+        Ok(crate::outbox::Notification {
+            seq: self.seq,
+            kind: crate::outbox::NotificationKind::parse(&self.kind)
+                .map_err(|e| bad(e.to_string()))?,
+            recipient: crate::identifiers::EmailAddress::parse(&self.recipient)
+                .map_err(|e| bad(e.to_string()))?,
+            user: body.user,
+            payload: body.payload,
+            secrets: body
+                .secrets
+                .into_iter()
+                .map(|(k, v)| (k, crate::secrets::Secret::new(v)))
+                .collect(),
+            dedupe_key: self.dedupe_key,
+            created_at: self.created_at,
+            delivered_at: self.delivered_at,
+        })
+    }
+}
+
+/// The last activity the inactivity query indexes: last sign-in, or issuance.
+pub fn last_activity(user: &crate::accounts::User) -> DateTime<Utc> {
+    user.last_sign_in.unwrap_or(user.issued_at)
+}

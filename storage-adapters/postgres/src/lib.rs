@@ -14,6 +14,7 @@
 //! # Ok::<(), sesshu_core::store::StoreError>(())
 //! ```
 
+mod accounts;
 mod migrations;
 mod pool;
 mod read;

@@ -15,10 +15,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "delivery_sequence",
         include_str!("../migrations/0002_delivery_sequence.sql"),
     ),
+    (
+        3,
+        "accounts",
+        include_str!("../migrations/0003_accounts.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// An arbitrary constant: the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x5e55_4875;

@@ -3,8 +3,15 @@
 use postgres::types::ToSql;
 use postgres::Row;
 use sesshu_core::access_log::{from_hex, AccessLogEntry, Digest32};
+use sesshu_core::accounts::UserId;
 use sesshu_core::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber};
+use sesshu_core::organisation::OrganisationCode;
+use sesshu_core::outbox::Notification;
 use sesshu_core::persons::Person;
+use sesshu_core::store::{StoredOrganisation, StoredUser};
+use sesshu_core::tokens::AccessToken;
+
+use crate::accounts;
 use sesshu_core::questionnaire::answers_from_storage;
 use sesshu_core::store::rows::{BatchRow, IntervalRow, LogRow, PersonRow, RecordRow};
 use sesshu_core::store::{
@@ -479,6 +486,82 @@ impl Store for PostgresStore {
         params.push(Box::new(limit(limit_n)));
         sql.push_str(&format!(" ORDER BY seq LIMIT {}", next(&params)));
         log_query(&mut *self.client()?, &sql, &params)
+    }
+
+    fn organisation(
+        &self,
+        code: &OrganisationCode,
+    ) -> Result<Option<StoredOrganisation>, StoreError> {
+        Ok(accounts::organisations(&mut *self.client()?, std::slice::from_ref(code))?.pop())
+    }
+
+    fn organisations(
+        &self,
+        codes: &[OrganisationCode],
+    ) -> Result<Vec<StoredOrganisation>, StoreError> {
+        accounts::organisations(&mut *self.client()?, codes)
+    }
+
+    fn user(&self, id: &UserId) -> Result<Option<StoredUser>, StoreError> {
+        Ok(accounts::users(&mut *self.client()?, "id = $1", &[&id.as_str()])?.pop())
+    }
+
+    fn users_by_email(&self, email: &str) -> Result<Vec<StoredUser>, StoreError> {
+        accounts::users(&mut *self.client()?, "email = $1 ORDER BY id", &[&email])
+    }
+
+    fn users_of(
+        &self,
+        organisation: &OrganisationCode,
+        after: Option<&UserId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        accounts::users(
+            &mut *self.client()?,
+            "organisation = $1 AND id > $2 ORDER BY id LIMIT $3",
+            &[
+                &organisation.as_str(),
+                &accounts::after_user(after),
+                &limit(limit_n),
+            ],
+        )
+    }
+
+    fn inactive_users(
+        &self,
+        threshold: chrono::DateTime<chrono::Utc>,
+        after: Option<&UserId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        accounts::users(
+            &mut *self.client()?,
+            "state = 'active' AND last_activity < $1 AND id > $2 ORDER BY id LIMIT $3",
+            &[&threshold, &accounts::after_user(after), &limit(limit_n)],
+        )
+    }
+
+    fn access_token(&self, id: &str) -> Result<Option<AccessToken>, StoreError> {
+        Ok(accounts::tokens(&mut *self.client()?, "id = $1", id)?.pop())
+    }
+
+    fn access_tokens_of(
+        &self,
+        organisation: &OrganisationCode,
+    ) -> Result<Vec<AccessToken>, StoreError> {
+        accounts::tokens(
+            &mut *self.client()?,
+            "organisation = $1",
+            organisation.as_str(),
+        )
+    }
+
+    fn notifications(
+        &self,
+        after_seq: i64,
+        pending: bool,
+        limit_n: usize,
+    ) -> Result<Vec<Notification>, StoreError> {
+        accounts::notifications(&mut *self.client()?, after_seq, pending, limit(limit_n))
     }
 
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {

@@ -12,6 +12,7 @@
 //! # Ok::<(), sesshu_core::store::StoreError>(())
 //! ```
 
+mod accounts;
 mod codec;
 mod migrations;
 mod read;

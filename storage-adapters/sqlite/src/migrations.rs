@@ -14,10 +14,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "delivery_sequence",
         include_str!("../migrations/0002_delivery_sequence.sql"),
     ),
+    (
+        3,
+        "accounts",
+        include_str!("../migrations/0003_accounts.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The recorded schema version (0 for an empty database).
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {

@@ -11,8 +11,14 @@ use sesshu_core::store::{
     StoreError, StoredPerson, StoredQuestionnaire, StoredRecord,
 };
 
+use crate::accounts;
 use crate::codec::{Day, Instant};
 use crate::{backend, SqliteStore};
+use sesshu_core::accounts::UserId;
+use sesshu_core::organisation::OrganisationCode;
+use sesshu_core::outbox::Notification;
+use sesshu_core::store::{StoredOrganisation, StoredUser};
+use sesshu_core::tokens::AccessToken;
 
 const PERSON_COLUMNS: &str =
     "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
@@ -518,6 +524,93 @@ impl Store for SqliteStore {
         sql.push_str(" ORDER BY seq LIMIT ?");
         params.push(limit(limit_n));
         self.read(|c| log_query(c, &sql, params))
+    }
+
+    fn organisation(
+        &self,
+        code: &OrganisationCode,
+    ) -> Result<Option<StoredOrganisation>, StoreError> {
+        self.read(|c| Ok(accounts::organisations(c, std::slice::from_ref(code))?.pop()))
+    }
+
+    fn organisations(
+        &self,
+        codes: &[OrganisationCode],
+    ) -> Result<Vec<StoredOrganisation>, StoreError> {
+        self.read(|c| accounts::organisations(c, codes))
+    }
+
+    fn user(&self, id: &UserId) -> Result<Option<StoredUser>, StoreError> {
+        self.read(|c| Ok(accounts::users(c, "id = ?1", vec![text(id.as_str())])?.pop()))
+    }
+
+    fn users_by_email(&self, email: &str) -> Result<Vec<StoredUser>, StoreError> {
+        self.read(|c| accounts::users(c, "email = ?1 ORDER BY id", vec![text(email)]))
+    }
+
+    fn users_of(
+        &self,
+        organisation: &OrganisationCode,
+        after: Option<&UserId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        self.read(|c| {
+            accounts::users(
+                c,
+                "organisation = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                vec![
+                    text(organisation.as_str()),
+                    accounts::after_user(after),
+                    limit(limit_n),
+                ],
+            )
+        })
+    }
+
+    fn inactive_users(
+        &self,
+        threshold: chrono::DateTime<chrono::Utc>,
+        after: Option<&UserId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        self.read(|c| {
+            accounts::users(
+                c,
+                "state = 'active' AND last_activity < ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                vec![
+                    accounts::instant(threshold),
+                    accounts::after_user(after),
+                    limit(limit_n),
+                ],
+            )
+        })
+    }
+
+    fn access_token(&self, id: &str) -> Result<Option<AccessToken>, StoreError> {
+        self.read(|c| Ok(accounts::tokens(c, "id = ?1", id)?.pop()))
+    }
+
+    fn access_tokens_of(
+        &self,
+        organisation: &OrganisationCode,
+    ) -> Result<Vec<AccessToken>, StoreError> {
+        self.read(|c| accounts::tokens(c, "organisation = ?1", organisation.as_str()))
+    }
+
+    fn notifications(
+        &self,
+        after_seq: i64,
+        pending: bool,
+        limit_n: usize,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.read(|c| {
+            accounts::notifications(
+                c,
+                after_seq,
+                pending,
+                i64::try_from(limit_n).unwrap_or(i64::MAX),
+            )
+        })
     }
 
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {

@@ -261,6 +261,20 @@ fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, 
             .map_err(backend)?;
             Ok(version)
         }
+        Write::PutOrganisation {
+            organisation,
+            expected,
+        } => crate::accounts::put_organisation(tx, &organisation, expected),
+        Write::PutUser {
+            user,
+            updated_at,
+            expected,
+        } => crate::accounts::put_user(tx, &user, updated_at, expected),
+        Write::PutAccessToken { token, expected } => {
+            crate::accounts::put_token(tx, &token, expected)
+        }
+        Write::Notify { notification } => crate::accounts::notify(tx, &notification),
+        Write::AckNotifications { seqs, at } => crate::accounts::ack_notifications(tx, &seqs, at),
         Write::CreateBatch { batch } => {
             check(
                 tx,
