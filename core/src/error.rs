@@ -5,7 +5,7 @@ use thiserror::Error as ThisError;
 
 use crate::{
     access_log::AccessLogError,
-    accounts::{ExtractionError, InactivityError, PasswordPolicyError},
+    accounts::{ExtractionError, HashingError, InactivityError, PasswordPolicyError, SignInError},
     bank_account::BankAccountError,
     calendar::CalendarError,
     certificate::CertificateError,
@@ -17,6 +17,7 @@ use crate::{
     residency::ResidencyError,
     service::ServiceError,
     store::StoreError,
+    tokens::TokenError,
 };
 
 /// Any error the core returns. [`Error::code`] is the stable machine code
@@ -69,6 +70,15 @@ pub enum Error {
     /// An inactivity-suspension input was refused.
     #[error(transparent)]
     Inactivity(#[from] InactivityError),
+    /// Sign-in, activation or a credential change was refused.
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
+    /// An organisation access token was refused.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// Password hashing parameters are unusable.
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
 }
 
 impl Error {
@@ -90,6 +100,9 @@ impl Error {
             Error::Inactivity(e) => e.code(),
             Error::Store(e) => e.code(),
             Error::Service(e) => e.code(),
+            Error::SignIn(e) => e.code(),
+            Error::Token(e) => e.code(),
+            Error::Hashing(e) => e.code(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod hashing;
 mod inactivity;
 mod lockout;
 mod password;
+mod sign_in;
 pub mod totp;
 mod users;
 
@@ -22,6 +23,7 @@ pub use password::{
     is_common_password, PasswordContext, PasswordHistory, PasswordPolicy, PasswordPolicyError,
     PasswordViolation,
 };
+pub use sign_in::SignInError;
 pub use users::{
     AccountConfig, Credentials, PendingEmail, TemporaryPassword, TotpEnrolment, User, UserId,
 };

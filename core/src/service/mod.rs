@@ -6,6 +6,7 @@
 //! one [`ChangeSet`](crate::store::ChangeSet) that carries its access-log
 //! entries, so a read is never served without being logged.
 
+mod accounts;
 mod delivery;
 mod export;
 mod log;
@@ -17,13 +18,16 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use crate::accounts::AccountConfig;
 use crate::authz::{self, Operation, Relation};
 use crate::calendar::Clock;
 use crate::identifiers::MunicipalityCode;
 use crate::organisation::{OrganisationCode, OrganisationType, Role};
+use crate::secrets::Random;
 use crate::store::Store;
 use crate::Error;
 
+pub use accounts::{BatchReport, ExtractionReport, IssuedAccount, IssuedToken};
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptions};
 pub use log::VerifyReport;
@@ -190,17 +194,47 @@ impl Actor {
     }
 }
 
-/// The sesshu services over one store and one clock.
+/// The sesshu services over one store, one clock and (for accounts and
+/// tokens) one random source.
 #[derive(Clone)]
 pub struct Sesshu {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    random: Option<Arc<dyn Random>>,
+    accounts: Arc<AccountConfig>,
+    dummy_hash: Arc<std::sync::OnceLock<crate::accounts::PasswordHash>>,
 }
 
 impl Sesshu {
-    /// Services over `store`, telling time by `clock`.
+    /// Services over `store`, telling time by `clock`. Operations that make
+    /// secrets (accounts, tokens) also need [`with_random`](Self::with_random).
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Sesshu { store, clock }
+        Sesshu {
+            store,
+            clock,
+            random: None,
+            accounts: Arc::new(AccountConfig::default()),
+            dummy_hash: Arc::default(),
+        }
+    }
+
+    /// The random source secrets are made from.
+    pub fn with_random(mut self, random: Arc<dyn Random>) -> Self {
+        self.random = Some(random);
+        self
+    }
+
+    /// The account lifecycle's configuration (validities, lockout, password
+    /// policy, Argon2 costs).
+    pub fn with_account_config(mut self, config: AccountConfig) -> Self {
+        self.accounts = Arc::new(config);
+        self.dummy_hash = Arc::default();
+        self
+    }
+
+    /// The account configuration in use.
+    pub fn account_config(&self) -> &AccountConfig {
+        &self.accounts
     }
 
     /// The store (for batch tools and tests).
@@ -222,10 +256,15 @@ impl Sesshu {
         op: Operation,
         relation: Relation,
     ) -> Result<(), Error> {
-        let Err(refusal) = actor.authorize_as(op, relation) else {
-            return Ok(());
-        };
-        self.store.commit(crate::store::ChangeSet {
+        match actor.authorize_as(op, relation) {
+            Ok(()) => Ok(()),
+            Err(refusal) => Err(self.refused(actor, refusal)),
+        }
+    }
+
+    /// Appends the `refused` access-log entry of a refusal and returns it.
+    pub(crate) fn refused(&self, actor: &Actor, refusal: ServiceError) -> Error {
+        let logged = self.store.commit(crate::store::ChangeSet {
             writes: Vec::new(),
             log: vec![crate::access_log::AccessLogDraft {
                 at: self.now(),
@@ -235,8 +274,11 @@ impl Sesshu {
                 subject: None,
                 record_ids: Vec::new(),
             }],
-        })?;
-        Err(refusal.into())
+        });
+        match logged {
+            Ok(_) => refusal.into(),
+            Err(e) => e.into(),
+        }
     }
 
     /// Now, to the microsecond (what every engine stores exactly).

@@ -45,6 +45,12 @@ macro_rules! store_conformance_tests {
             inactive_users_are_found_by_last_activity,
             access_tokens_round_trip,
             outbox_dedupes_and_acknowledging_erases_secrets,
+            account_lifecycle_and_lockout,
+            second_factor_and_recovery_codes,
+            resets_and_reminders_reveal_nothing,
+            first_administrators_are_issued_once,
+            inactivity_batches_are_idempotent,
+            tokens_issue_verify_revoke_rotate,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {
@@ -1039,4 +1045,501 @@ pub fn outbox_dedupes_and_acknowledging_erases_secrets(store: Arc<dyn Store>) {
         "acknowledging erases the secrets"
     );
     assert_eq!(store.notifications(all[0].seq, false, 10).unwrap().len(), 1);
+}
+
+/// Services with a repeatable random source and cheap hashing (the tests
+/// check behaviour, not cost).
+fn account_services(store: Arc<dyn Store>, t: i64) -> Sesshu {
+    services(store, t)
+        .with_random(Arc::new(crate::secrets::SeededRandom::new(t as u64 + 7)))
+        .with_account_config(crate::accounts::AccountConfig {
+            argon2: crate::accounts::Argon2Params {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..Default::default()
+        })
+}
+
+fn admin_of(m: &str) -> Actor {
+    Actor::new(
+        &format!("{m}-0001"),
+        crate::organisation::OrganisationType::Municipality,
+        org_code(m),
+        vec![crate::organisation::Role::Administrator],
+    )
+}
+
+fn central() -> Actor {
+    Actor::new(
+        "central-0001",
+        crate::organisation::OrganisationType::Central,
+        org_code("CENTRAL"),
+        vec![crate::organisation::Role::Central],
+    )
+}
+
+fn email(s: &str) -> crate::identifiers::EmailAddress {
+    crate::identifiers::EmailAddress::parse(s).unwrap()
+}
+
+const GOOD: &str = "Sakura-Fuji-2025";
+
+pub fn account_lifecycle_and_lockout(store: Arc<dyn Store>) {
+    use crate::organisation::Role;
+    let s = account_services(store.clone(), 0);
+    // Only an administrator creates users, with a role valid for the organisation.
+    assert_eq!(
+        s.create_user(
+            &staff(CHIYODA),
+            &email("a@example.jp"),
+            "A",
+            Role::Municipality
+        )
+        .unwrap_err()
+        .code(),
+        "not_authorized"
+    );
+    assert_eq!(
+        s.create_user(
+            &admin_of(CHIYODA),
+            &email("a@example.jp"),
+            "A",
+            Role::Doctor
+        )
+        .unwrap_err()
+        .code(),
+        "role_not_allowed"
+    );
+    let issued = s
+        .create_user(
+            &admin_of(CHIYODA),
+            &email("sato@example.jp"),
+            "佐藤 一郎",
+            Role::Municipality,
+        )
+        .unwrap();
+    assert_eq!(issued.user_id.as_str(), "131016-0001");
+    let second = s
+        .create_user(
+            &admin_of(CHIYODA),
+            &email("suzuki@example.jp"),
+            "鈴木",
+            Role::Municipality,
+        )
+        .unwrap();
+    assert_eq!(second.user_id.as_str(), "131016-0002");
+    let uid = issued.user_id.as_str();
+    let temp = issued.temporary_password.expose();
+    let url = issued.url_token.expose();
+    // The outbox carries the same to the holder's address.
+    let outbox = s.pending_notifications(&central(), 10).unwrap();
+    assert_eq!(outbox[0].recipient.as_str(), "sato@example.jp");
+    assert_eq!(outbox[0].secrets["temporary_password"].expose(), temp);
+    // The temporary password cannot sign in; activation needs the URL token too.
+    assert_eq!(
+        s.sign_in(uid, temp, None).unwrap_err().code(),
+        "password_change_required"
+    );
+    assert_eq!(
+        s.activate_account(uid, "wrong", temp, GOOD)
+            .unwrap_err()
+            .code(),
+        "invalid_credentials"
+    );
+    assert_eq!(
+        s.activate_account(uid, url, temp, "short")
+            .unwrap_err()
+            .code(),
+        "password_rejected"
+    );
+    s.activate_account(uid, url, temp, GOOD).unwrap();
+    assert_eq!(
+        s.activate_account(uid, url, temp, GOOD).unwrap_err().code(),
+        "invalid_credentials",
+        "the URL is single-use"
+    );
+    let actor = s.sign_in(uid, GOOD, None).unwrap();
+    assert_eq!(actor.roles, vec![Role::Municipality]);
+    assert_eq!(actor.organisation.as_str(), CHIYODA);
+    let got = store.user(&issued.user_id).unwrap().unwrap().user;
+    assert_eq!(got.last_sign_in, Some(at(0)));
+    // Unknown users and wrong passwords get the same answer.
+    assert_eq!(
+        s.sign_in("131016-9999", GOOD, None).unwrap_err().code(),
+        "invalid_credentials"
+    );
+    assert_eq!(
+        s.sign_in("not an id", GOOD, None).unwrap_err().code(),
+        "invalid_credentials"
+    );
+    // Five failures lock the account for fifteen minutes, even for the right password.
+    for _ in 0..5 {
+        assert_eq!(
+            s.sign_in(uid, "wrong", None).unwrap_err().code(),
+            "invalid_credentials"
+        );
+    }
+    assert_eq!(
+        s.sign_in(uid, GOOD, None).unwrap_err().code(),
+        "account_locked"
+    );
+    let later = account_services(store.clone(), 15 * 60);
+    later.sign_in(uid, GOOD, None).unwrap();
+    // A suspended account cannot sign in.
+    let mut suspended = store.user(&issued.user_id).unwrap().unwrap();
+    suspended.user.state = crate::accounts::AccountStatus::Suspended;
+    store
+        .commit(ChangeSet {
+            writes: vec![Write::PutUser {
+                user: Box::new(suspended.user),
+                updated_at: at(0),
+                expected: Expected::Version(suspended.version),
+            }],
+            log: vec![],
+        })
+        .unwrap();
+    assert_eq!(
+        later.sign_in(uid, GOOD, None).unwrap_err().code(),
+        "account_suspended"
+    );
+    // An expired temporary password must be requested anew.
+    let late = account_services(store.clone(), 73 * 3600);
+    assert_eq!(
+        late.activate_account(
+            second.user_id.as_str(),
+            second.url_token.expose(),
+            second.temporary_password.expose(),
+            GOOD
+        )
+        .unwrap_err()
+        .code(),
+        "temporary_password_expired"
+    );
+    // No secret in the stored user.
+    let body = format!("{:?}", store.user(&second.user_id).unwrap());
+    assert!(!body.contains(second.temporary_password.expose()));
+}
+
+fn activated(s: &Sesshu, m: &str, mail: &str) -> String {
+    let issued = s
+        .create_user(
+            &admin_of(m),
+            &email(mail),
+            "利用者",
+            crate::organisation::Role::Municipality,
+        )
+        .unwrap();
+    s.activate_account(
+        issued.user_id.as_str(),
+        issued.url_token.expose(),
+        issued.temporary_password.expose(),
+        GOOD,
+    )
+    .unwrap();
+    issued.user_id.to_string()
+}
+
+pub fn second_factor_and_recovery_codes(store: Arc<dyn Store>) {
+    let s = account_services(store.clone(), 0);
+    let uid = activated(&s, CHIYODA, "totp@example.jp");
+    let actor = s.sign_in(&uid, GOOD, None).unwrap();
+    let (secret, uri) = s.enrol_totp(&actor).unwrap();
+    assert!(uri.expose().starts_with("otpauth://totp/sesshu:"));
+    // Not required until confirmed.
+    s.sign_in(&uid, GOOD, None).unwrap();
+    let code = |t: i64| {
+        crate::accounts::totp::code_at_step(&secret, crate::accounts::totp::step_at(at(t))).unwrap()
+    };
+    assert_eq!(
+        s.confirm_totp(&actor, "000000x").unwrap_err().code(),
+        "invalid_credentials"
+    );
+    let recovery = s.confirm_totp(&actor, &code(0)).unwrap();
+    assert_eq!(recovery.len(), 10);
+    let s60 = account_services(store.clone(), 60);
+    assert_eq!(
+        s60.sign_in(&uid, GOOD, None).unwrap_err().code(),
+        "second_factor_required"
+    );
+    s60.sign_in(&uid, GOOD, Some(&code(60))).unwrap();
+    assert_eq!(
+        s60.sign_in(&uid, GOOD, Some(&code(60))).unwrap_err().code(),
+        "invalid_credentials",
+        "a code is used once"
+    );
+    s60.sign_in(&uid, GOOD, Some(recovery[0].expose())).unwrap();
+    assert_eq!(
+        s60.sign_in(&uid, GOOD, Some(recovery[0].expose()))
+            .unwrap_err()
+            .code(),
+        "invalid_credentials",
+        "a recovery code is used once"
+    );
+}
+
+pub fn resets_and_reminders_reveal_nothing(store: Arc<dyn Store>) {
+    let s = account_services(store.clone(), 0);
+    let uid = activated(&s, CHIYODA, "reset@example.jp");
+    let before = s.pending_notifications(&central(), 100).unwrap().len();
+    // Wrong pairs answer the same and queue nothing.
+    s.request_password_reset(&uid, "other@example.jp").unwrap();
+    s.request_password_reset("131016-9999", "reset@example.jp")
+        .unwrap();
+    s.remind_user_ids("nobody@example.jp").unwrap();
+    assert_eq!(
+        s.pending_notifications(&central(), 100).unwrap().len(),
+        before
+    );
+    s.request_password_reset(&uid, "reset@example.jp").unwrap();
+    s.remind_user_ids("reset@example.jp").unwrap();
+    let queued = s.pending_notifications(&central(), 100).unwrap();
+    assert_eq!(queued.len(), before + 2);
+    let reset = &queued[before];
+    assert_eq!(reset.kind, crate::outbox::NotificationKind::PasswordReset);
+    assert_eq!(queued[before + 1].payload["user_ids"], uid);
+    // The permanent password stays valid until the reset is completed.
+    s.sign_in(&uid, GOOD, None).unwrap();
+    s.activate_account(
+        &uid,
+        reset.secrets["url_token"].expose(),
+        reset.secrets["temporary_password"].expose(),
+        "Another-Good-Pass-9",
+    )
+    .unwrap();
+    assert_eq!(
+        s.sign_in(&uid, GOOD, None).unwrap_err().code(),
+        "invalid_credentials"
+    );
+    s.sign_in(&uid, "Another-Good-Pass-9", None).unwrap();
+    // The outbox is drained by the operator only; acknowledging erases secrets.
+    assert_eq!(
+        s.pending_notifications(&admin_of(CHIYODA), 10)
+            .unwrap_err()
+            .code(),
+        "not_authorized"
+    );
+    let seqs: Vec<i64> = queued.iter().map(|n| n.seq).collect();
+    s.ack_notifications(&central(), &seqs).unwrap();
+    assert!(s.pending_notifications(&central(), 100).unwrap().is_empty());
+    assert!(store
+        .notifications(0, false, 100)
+        .unwrap()
+        .iter()
+        .all(|n| n.secrets.is_empty()));
+}
+
+pub fn first_administrators_are_issued_once(store: Arc<dyn Store>) {
+    use crate::accounts::{ExtractionInput, OrganisationRow};
+    let s = account_services(store.clone(), 0);
+    let row = |code: &str, mail: Option<&str>| OrganisationRow {
+        code: code.into(),
+        issuance: "target".into(),
+        delegation: Some("approved".into()),
+        union: None,
+        email: mail.map(Into::into),
+        admin_name: Some("管理 者".into()),
+    };
+    let input = ExtractionInput {
+        municipalities: vec![row(CHIYODA, Some("chiyoda@example.jp")), row(SAPPORO, None)],
+        ..Default::default()
+    };
+    assert_eq!(
+        s.extract_first_administrators(&admin_of(CHIYODA), &input, |_, _| {})
+            .unwrap_err()
+            .code(),
+        "not_authorized"
+    );
+    let mut seen = Vec::new();
+    let report = s
+        .extract_first_administrators(&central(), &input, |done, total| seen.push((done, total)))
+        .unwrap();
+    assert_eq!(seen, [(1, 1)]);
+    assert_eq!(report.issued.len(), 1);
+    assert_eq!(report.issued[0].1.as_str(), "131016-0001");
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].error.code(), "missing_email");
+    let org = store
+        .organisation(&org_code(CHIYODA))
+        .unwrap()
+        .unwrap()
+        .organisation;
+    assert_eq!(
+        org.first_admin.as_ref().map(|u| u.as_str()),
+        Some("131016-0001")
+    );
+    let admin = store.user(&report.issued[0].1).unwrap().unwrap().user;
+    assert_eq!(admin.role, crate::organisation::Role::Administrator);
+    // First administrators' temporary passwords live longer.
+    let temp = admin.credentials.temporary.unwrap();
+    assert_eq!(temp.expires_at, at(0) + chrono::TimeDelta::hours(30 * 24));
+    // A rerun issues nothing again.
+    let again = s
+        .extract_first_administrators(&central(), &input, |_, _| {})
+        .unwrap();
+    assert!(again.issued.is_empty());
+    assert_eq!(
+        store.users_of(&org_code(CHIYODA), None, 10).unwrap().len(),
+        1
+    );
+}
+
+pub fn inactivity_batches_are_idempotent(store: Arc<dyn Store>) {
+    let s = account_services(store.clone(), 0);
+    let idle = activated(&s, CHIYODA, "idle@example.jp");
+    let busy = activated(&s, CHIYODA, "busy@example.jp");
+    // 200 days later the busy user signs in; execution on the 365th day.
+    account_services(store.clone(), 200 * 86_400)
+        .sign_in(&busy, GOOD, None)
+        .unwrap();
+    let run = account_services(store.clone(), 330 * 86_400);
+    let execution = (at(0) + chrono::TimeDelta::days(365)).date_naive();
+    assert_eq!(
+        run.inactivity_notice(&admin_of(CHIYODA), execution, |_| {})
+            .unwrap_err()
+            .code(),
+        "not_authorized"
+    );
+    let notice = run
+        .inactivity_notice(&central(), execution, |_| {})
+        .unwrap();
+    assert_eq!((notice.candidates, notice.changed), (1, 1));
+    let pending = |s: &Sesshu, kind| {
+        s.pending_notifications(&central(), 1000)
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.kind == kind)
+            .count()
+    };
+    use crate::outbox::NotificationKind as K;
+    assert_eq!(pending(&run, K::InactivityNotice), 1);
+    run.inactivity_notice(&central(), execution, |_| {})
+        .unwrap();
+    assert_eq!(
+        pending(&run, K::InactivityNotice),
+        1,
+        "a rerun notifies nobody twice"
+    );
+    let exec = account_services(store.clone(), 365 * 86_400);
+    let done = exec
+        .inactivity_execute(&central(), execution, |_| {})
+        .unwrap();
+    assert_eq!((done.candidates, done.changed), (1, 1));
+    assert_eq!(
+        exec.sign_in(&idle, GOOD, None).unwrap_err().code(),
+        "account_suspended"
+    );
+    exec.sign_in(&busy, GOOD, None).unwrap();
+    let again = exec
+        .inactivity_execute(&central(), execution, |_| {})
+        .unwrap();
+    assert_eq!(again.candidates, 0, "a rerun changes nothing");
+    assert_eq!(pending(&exec, K::AccountSuspended), 1);
+}
+
+pub fn tokens_issue_verify_revoke_rotate(store: Arc<dyn Store>) {
+    use crate::organisation::OrganisationType as T;
+    let s = account_services(store.clone(), 0);
+    let chiyoda = org_code(CHIYODA);
+    let issued = s
+        .issue_token(
+            &staff(CHIYODA),
+            T::Municipality,
+            &chiyoda,
+            "健康管理システム",
+            None,
+        )
+        .unwrap();
+    let token = issued.token.expose();
+    assert!(!format!("{:?}", issued).contains(token));
+    let system = s.verify_token(token).unwrap();
+    assert_eq!(system.organisation, chiyoda);
+    assert_eq!(system.roles, vec![crate::organisation::Role::Municipality]);
+    // The system may pull deliveries as the municipality.
+    s.pull_delivery(&system, 10).unwrap();
+    assert_eq!(
+        s.verify_token("sst_nope_nope").unwrap_err().code(),
+        "invalid_token"
+    );
+    assert_eq!(
+        s.verify_token("garbage").unwrap_err().code(),
+        "invalid_token"
+    );
+    // Another municipality cannot manage Chiyoda's token.
+    assert_eq!(
+        s.revoke_token(&staff(SAPPORO), &issued.stored.id)
+            .unwrap_err()
+            .code(),
+        "not_authorized"
+    );
+    // Municipality staff issue for an institution outside the online
+    // eligibility network, not for a connected one, not for another municipality.
+    let clinic = org_code("1310100011");
+    s.issue_token(
+        &staff(CHIYODA),
+        T::MedicalInstitution,
+        &clinic,
+        "tablet",
+        Some(90),
+    )
+    .unwrap();
+    s.register_organisation(&central(), T::MedicalInstitution, &clinic, true)
+        .unwrap();
+    assert_eq!(
+        s.issue_token(
+            &staff(CHIYODA),
+            T::MedicalInstitution,
+            &clinic,
+            "tablet",
+            None
+        )
+        .unwrap_err()
+        .code(),
+        "not_authorized"
+    );
+    assert_eq!(
+        s.issue_token(
+            &staff(CHIYODA),
+            T::Municipality,
+            &org_code(SAPPORO),
+            "x",
+            None
+        )
+        .unwrap_err()
+        .code(),
+        "not_authorized"
+    );
+    // Rotation: both work during the overlap, only the new one after it.
+    let rotated = s.rotate_token(&staff(CHIYODA), &issued.stored.id).unwrap();
+    let in_overlap = account_services(store.clone(), 3600);
+    in_overlap.verify_token(token).unwrap();
+    in_overlap.verify_token(rotated.token.expose()).unwrap();
+    let after = account_services(store.clone(), 25 * 3600);
+    assert_eq!(
+        after.verify_token(token).unwrap_err().code(),
+        "token_expired"
+    );
+    after.verify_token(rotated.token.expose()).unwrap();
+    assert!(after
+        .revoke_token(&staff(CHIYODA), &rotated.stored.id)
+        .unwrap());
+    assert!(!after
+        .revoke_token(&staff(CHIYODA), &rotated.stored.id)
+        .unwrap());
+    assert_eq!(
+        after
+            .verify_token(rotated.token.expose())
+            .unwrap_err()
+            .code(),
+        "token_revoked"
+    );
+    // Refusals are logged.
+    let refused = store
+        .log_search(&LogFilter::default(), 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.draft.action == AccessAction::Refused)
+        .count();
+    assert!(refused >= 3, "{refused}");
 }
