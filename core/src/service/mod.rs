@@ -27,7 +27,10 @@ use crate::secrets::Random;
 use crate::store::Store;
 use crate::Error;
 
-pub use accounts::{BatchReport, ExtractionReport, IssuedAccount, IssuedToken};
+pub use accounts::{
+    BatchReport, ChangeReport, ExtractionReport, IssuedAccount, IssuedToken, OwnChanges,
+    UserChanges,
+};
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptions};
 pub use log::VerifyReport;

@@ -51,6 +51,7 @@ macro_rules! store_conformance_tests {
             first_administrators_are_issued_once,
             inactivity_batches_are_idempotent,
             tokens_issue_verify_revoke_rotate,
+            own_and_administrator_changes,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {
@@ -1542,4 +1543,142 @@ pub fn tokens_issue_verify_revoke_rotate(store: Arc<dyn Store>) {
         .filter(|e| e.draft.action == AccessAction::Refused)
         .count();
     assert!(refused >= 3, "{refused}");
+}
+
+pub fn own_and_administrator_changes(store: Arc<dyn Store>) {
+    use crate::accounts::AccountStatus;
+    use crate::organisation::Role;
+    use crate::secrets::Secret;
+    use crate::service::{OwnChanges, UserChanges};
+    let s = account_services(store.clone(), 0);
+    let uid = activated(&s, CHIYODA, "self@example.jp");
+    let me = s.sign_in(&uid, GOOD, None).unwrap();
+    // Only changed fields are applied.
+    let report = s
+        .update_own_account(
+            &me,
+            &OwnChanges {
+                name: Some("利用者".into()),
+                email: Some(email("new@example.jp")),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(report.changed, ["email"]);
+    // The address changes only through the link, within its validity.
+    let u = store
+        .user(&crate::accounts::UserId::parse(&uid).unwrap())
+        .unwrap()
+        .unwrap()
+        .user;
+    assert_eq!(u.email.as_str(), "self@example.jp");
+    let link = s
+        .pending_notifications(&central(), 100)
+        .unwrap()
+        .into_iter()
+        .find(|n| n.kind == crate::outbox::NotificationKind::EmailConfirmation)
+        .unwrap();
+    assert_eq!(link.recipient.as_str(), "new@example.jp");
+    let token = link.secrets["link_token"].expose().to_owned();
+    assert_eq!(
+        s.confirm_email(&uid, "wrong").unwrap_err().code(),
+        "link_expired"
+    );
+    assert_eq!(
+        account_services(store.clone(), 25 * 3600)
+            .confirm_email(&uid, &token)
+            .unwrap_err()
+            .code(),
+        "link_expired"
+    );
+    s.confirm_email(&uid, &token).unwrap();
+    assert_eq!(
+        s.confirm_email(&uid, &token).unwrap_err().code(),
+        "link_expired"
+    );
+    let u = store
+        .user(&crate::accounts::UserId::parse(&uid).unwrap())
+        .unwrap()
+        .unwrap()
+        .user;
+    assert_eq!(u.email.as_str(), "new@example.jp");
+    // A password change needs the current password, and history forbids reuse.
+    let change = |current: &str, new: &str| OwnChanges {
+        password: Some((Secret::new(current), Secret::new(new))),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.update_own_account(&me, &change("wrong", "Kyoto-Hills-1977"))
+            .unwrap_err()
+            .code(),
+        "invalid_credentials"
+    );
+    s.update_own_account(&me, &change(GOOD, "Kyoto-Hills-1977"))
+        .unwrap();
+    assert_eq!(
+        s.update_own_account(&me, &change("Kyoto-Hills-1977", GOOD))
+            .unwrap_err()
+            .code(),
+        "password_rejected"
+    );
+    s.sign_in(&uid, "Kyoto-Hills-1977", None).unwrap();
+    // Role and state: administrators of the same organisation only.
+    assert_eq!(
+        s.update_user(
+            &admin_of(SAPPORO),
+            &uid,
+            &UserChanges {
+                state: Some(AccountStatus::Suspended),
+                ..Default::default()
+            }
+        )
+        .unwrap_err()
+        .code(),
+        "not_authorized"
+    );
+    assert_eq!(
+        s.update_user(
+            &me,
+            &uid,
+            &UserChanges {
+                role: Some(Role::Administrator),
+                ..Default::default()
+            }
+        )
+        .unwrap_err()
+        .code(),
+        "not_authorized"
+    );
+    assert_eq!(
+        s.update_user(
+            &admin_of(CHIYODA),
+            &uid,
+            &UserChanges {
+                role: Some(Role::Doctor),
+                ..Default::default()
+            }
+        )
+        .unwrap_err()
+        .code(),
+        "role_not_allowed"
+    );
+    let report = s
+        .update_user(
+            &admin_of(CHIYODA),
+            &uid,
+            &UserChanges {
+                role: Some(Role::Municipality),
+                state: Some(AccountStatus::Suspended),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(report.changed, ["state"]);
+    assert_eq!(
+        s.sign_in(&uid, "Kyoto-Hills-1977", None)
+            .unwrap_err()
+            .code(),
+        "account_suspended"
+    );
+    assert_eq!(s.list_users(&admin_of(CHIYODA), None, 10).unwrap().len(), 1);
 }
