@@ -14,7 +14,7 @@ use sesshu_core::store::LogFilter;
 /// when the core refused).
 pub type Failure = String;
 
-fn core(e: impl Into<sesshu_core::Error>) -> Failure {
+pub(crate) fn core(e: impl Into<sesshu_core::Error>) -> Failure {
     let e = e.into();
     format!("{} ({})", e, e.code())
 }

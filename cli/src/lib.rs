@@ -2,6 +2,7 @@
 //! demo, imports and the store commands, so that tests can drive them
 //! without a subprocess.
 
+pub mod accounts;
 pub mod commands;
 pub mod demo;
 pub mod import;

@@ -9,6 +9,7 @@ use sesshu_cli::import::{self, InputEncoding};
 use sesshu_cli::store as stores;
 use sesshu_core::calendar::parse_timestamp;
 use sesshu_core::identifiers::MunicipalityCode;
+use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::service::{Actor, Sesshu};
 
 /// The rules of municipal vaccination administration (予防接種事務), for operators.
@@ -21,6 +22,22 @@ struct Cli {
     /// The municipality (全国地方公共団体コード) the operator acts for.
     #[arg(long, global = true, env = "SESSHU_MUNICIPALITY")]
     municipality: Option<String>,
+    /// Act for this organisation instead of a municipality (with
+    /// --org-type and --role), e.g. `--org-type central --org CENTRAL
+    /// --role central` for the account batches and the outbox.
+    #[arg(long, global = true, env = "SESSHU_ORG")]
+    org: Option<String>,
+    /// The type of --org.
+    #[arg(
+        long,
+        global = true,
+        env = "SESSHU_ORG_TYPE",
+        default_value = "municipality"
+    )]
+    org_type: String,
+    /// The role held in --org (default: the organisation type's staff role).
+    #[arg(long, global = true, env = "SESSHU_ROLE")]
+    role: Option<String>,
     /// The operator's user id, written to the access log.
     #[arg(long, global = true, env = "SESSHU_USER", default_value = "operator")]
     user: String,
@@ -71,6 +88,98 @@ enum Command {
     Log {
         #[command(subcommand)]
         command: LogCommand,
+    },
+    /// Accounts (H-1): the first-administrator batch, user creation and the
+    /// inactivity batches.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+    /// Organisation access tokens (H-2).
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+    /// The notification outbox that the embedding system sends.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// Issues first administrators from one day's masters (JSON: `municipalities`,
+    /// `unions`, `medical_institutions`, `administrators`); rerunning issues nothing twice.
+    Extract {
+        /// The masters file.
+        masters: PathBuf,
+    },
+    /// Creates a user of your organisation (administrators); prints the
+    /// user id, temporary password and URL token to hand over.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// The inactivity batch for execution date --date: --notice a month
+    /// before, --execute on the day.
+    Inactivity {
+        /// Warn the accounts that will be suspended.
+        #[arg(long, conflicts_with = "execute", required_unless_present = "execute")]
+        notice: bool,
+        /// Suspend the accounts still inactive.
+        #[arg(long)]
+        execute: bool,
+        /// The execution date, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokensCommand {
+    /// Issues a token for an organisation; prints it once.
+    Issue {
+        /// The organisation the token acts for (default: your own).
+        #[arg(long = "for")]
+        for_org: Option<String>,
+        /// Its type (default: your own organisation's type).
+        #[arg(long = "for-type")]
+        for_type: Option<String>,
+        /// What the holder calls the system.
+        #[arg(long)]
+        label: String,
+        /// Expires after this many days (default: never).
+        #[arg(long)]
+        valid_days: Option<i64>,
+    },
+    /// Checks a token (argument, or stdin when omitted).
+    Verify { token: Option<String> },
+    /// Revokes a token by id.
+    Revoke { id: String },
+    /// Issues a successor; the old token stays valid for the overlap.
+    Rotate { id: String },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// Unsent notifications as JSON lines.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Include the secrets (for the system that sends the mail).
+        #[arg(long)]
+        with_secrets: bool,
+    },
+    /// Marks notifications sent (their secrets are erased).
+    Ack {
+        /// Sequence numbers from `outbox list`.
+        #[arg(required = true)]
+        seqs: Vec<i64>,
     },
 }
 
@@ -166,15 +275,32 @@ fn services(cli: &Cli) -> Result<Sesshu, String> {
         .transpose()
         .map_err(|e| e.to_string())?;
     let store = stores::open(&cli.db).map_err(|e| format!("cannot open {}: {e}", cli.db))?;
-    Ok(Sesshu::new(store, stores::clock(fixed)))
+    Ok(Sesshu::new(store, stores::clock(fixed))
+        .with_random(std::sync::Arc::new(sesshu_core::secrets::OsRandom)))
 }
 
 fn actor(cli: &Cli) -> Result<Actor, String> {
+    if let Some(org) = &cli.org {
+        let t = OrganisationType::parse(&cli.org_type).map_err(|e| e.to_string())?;
+        let role = match &cli.role {
+            Some(r) => Role::parse(r).map_err(|e| e.to_string())?,
+            None => t
+                .roles()
+                .find(|r| *r != Role::Administrator)
+                .unwrap_or(Role::Administrator),
+        };
+        let code = OrganisationCode::parse(org).map_err(|e| e.to_string())?;
+        return Ok(Actor::new(&cli.user, t, code, vec![role]));
+    }
     let code = cli.municipality.as_deref().ok_or(
         "--municipality CODE (or SESSHU_MUNICIPALITY) is required: the municipality you act for",
     )?;
     let m = MunicipalityCode::parse(code).map_err(|e| e.to_string())?;
-    Ok(Actor::municipality(&cli.user, m))
+    let mut a = Actor::municipality(&cli.user, m);
+    if let Some(r) = &cli.role {
+        a.roles = vec![Role::parse(r).map_err(|e| e.to_string())?];
+    }
+    Ok(a)
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, String> {
@@ -281,6 +407,9 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Accounts { .. } | Command::Tokens { .. } | Command::Outbox { .. } => {
+            run_accounts(cli, &mut stdout)
+        }
         Command::Log { command } => {
             let s = services(cli)?;
             match command {
@@ -325,6 +454,95 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             }
         }
     }
+}
+
+fn run_accounts(cli: &Cli, out: &mut dyn std::io::Write) -> Result<ExitCode, String> {
+    use sesshu_cli::accounts as acc;
+    let s = services(cli)?;
+    match &cli.command {
+        Command::Accounts { command } => {
+            let a = actor(cli)?;
+            match command {
+                AccountsCommand::Extract { masters } => {
+                    let text = std::fs::read_to_string(masters)
+                        .map_err(|e| format!("{}: {e}", masters.display()))?;
+                    let rejected = acc::extract(&s, &a, &text, out)?;
+                    return Ok(if rejected == 0 {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(2)
+                    });
+                }
+                AccountsCommand::Create { email, name, role } => {
+                    acc::create(&s, &a, email, name, role, out)?;
+                }
+                AccountsCommand::Inactivity { execute, date, .. } => {
+                    acc::inactivity(&s, &a, date, *execute, out)?;
+                }
+            }
+        }
+        Command::Tokens { command } => match command {
+            TokensCommand::Issue {
+                for_org,
+                for_type,
+                label,
+                valid_days,
+            } => {
+                let a = actor(cli)?;
+                let org = for_org
+                    .clone()
+                    .unwrap_or_else(|| a.organisation.to_string());
+                let t = for_type
+                    .clone()
+                    .unwrap_or_else(|| a.org_type.as_str().to_owned());
+                acc::issue_token(&s, &a, &t, &org, label, *valid_days, out)?;
+            }
+            TokensCommand::Verify { token } => {
+                let token = match token {
+                    Some(t) => t.clone(),
+                    None => {
+                        let mut line = String::new();
+                        std::io::stdin()
+                            .read_line(&mut line)
+                            .map_err(|e| e.to_string())?;
+                        line
+                    }
+                };
+                acc::verify_token(&s, &token, out)?;
+            }
+            TokensCommand::Revoke { id } => {
+                let done = s
+                    .revoke_token(&actor(cli)?, id)
+                    .map_err(|e| format!("{e} ({})", e.code()))?;
+                writeln!(
+                    out,
+                    "{id}: {}",
+                    if done { "revoked" } else { "already revoked" }
+                )
+                .map_err(|e| e.to_string())?;
+            }
+            TokensCommand::Rotate { id } => acc::rotate_token(&s, &actor(cli)?, id, out)?,
+        },
+        Command::Outbox { command } => {
+            let a = actor(cli)?;
+            match command {
+                OutboxCommand::List {
+                    limit,
+                    with_secrets,
+                } => {
+                    let n = acc::outbox_list(&s, &a, *limit, *with_secrets, out)?;
+                    eprintln!("{n} notifications pending");
+                }
+                OutboxCommand::Ack { seqs } => {
+                    s.ack_notifications(&a, seqs)
+                        .map_err(|e| format!("{e} ({})", e.code()))?;
+                    writeln!(out, "{} acknowledged", seqs.len()).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {

@@ -121,6 +121,7 @@ pub struct AdministratorRow {
 /// One day's masters, and the organisations that already have their first
 /// administrator.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct ExtractionInput {
     /// Codes of organisations whose first administrator exists.
     pub already_issued: BTreeSet<String>,
