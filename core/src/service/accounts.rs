@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::accounts::{
     extract_first_administrators, hash_password, totp, verify_password, AccountStatus, Credentials,
-    ExtractionInput, FirstAdministrator, HashedHistory, InactivitySchedule, PasswordContext,
-    PasswordHash, RejectedRow, SignInError, TemporaryPassword, User, UserId,
+    ExtractionInput, HashedHistory, InactivitySchedule, PasswordContext, PasswordHash, RejectedRow,
+    SignInError, TemporaryPassword, User, UserId,
 };
 use crate::authz::{Operation, Relation};
 use crate::identifiers::EmailAddress;
@@ -125,7 +125,7 @@ impl Sesshu {
         let url_token = Secret::new(random_code(rng, 32));
         let expires_at = now + TimeDelta::hours(hours);
         let temp = TemporaryPassword {
-            hash: hash_password(temporary_password.expose(), self.accounts.argon2, rng)?,
+            digest: digest_hex(temporary_password.expose()),
             url_token_digest: digest_hex(url_token.expose()),
             expires_at,
         };
@@ -303,11 +303,16 @@ impl Sesshu {
             .collect();
         codes.sort();
         codes.dedup();
-        let known = self.store.organisations(&codes)?;
+        let mut known: std::collections::HashMap<OrganisationCode, StoredOrganisation> = self
+            .store
+            .organisations(&codes)?
+            .into_iter()
+            .map(|o| (o.organisation.code.clone(), o))
+            .collect();
         let mut input = input.clone();
         input.already_issued.extend(
             known
-                .iter()
+                .values()
                 .filter(|o| o.organisation.first_admin.is_some())
                 .map(|o| o.organisation.code.to_string()),
         );
@@ -318,41 +323,40 @@ impl Sesshu {
             rejected: extraction.rejected,
         };
         let total = extraction.issue.len();
-        for (
-            i,
-            FirstAdministrator {
-                org_code,
-                org_type,
-                email,
-                admin_name,
-            },
-        ) in extraction.issue.into_iter().enumerate()
-        {
-            let (mut org, expected) = self.organisation_or_new(org_type, &org_code)?;
+        // Commits of 500 organisations: a crash loses at most the open
+        // chunk, and the rerun issues exactly what is missing.
+        for chunk in extraction.issue.chunks(500) {
             let mut writes = Vec::new();
-            let issued = self.new_user(
-                &mut org,
-                email,
-                &admin_name,
-                Role::Administrator,
-                self.accounts.first_admin_validity_hours,
-                now,
-                &mut writes,
-            )?;
-            org.first_admin = Some(issued.user_id.clone());
-            writes.insert(
-                0,
-                Write::PutOrganisation {
+            let mut issued = Vec::new();
+            for admin in chunk {
+                let (mut org, expected) = match known.remove(&admin.org_code) {
+                    Some(o) => (o.organisation, Expected::Version(o.version)),
+                    None => self.organisation_or_new(admin.org_type, &admin.org_code)?,
+                };
+                let mut user_writes = Vec::new();
+                let account = self.new_user(
+                    &mut org,
+                    admin.email.clone(),
+                    &admin.admin_name,
+                    Role::Administrator,
+                    self.accounts.first_admin_validity_hours,
+                    now,
+                    &mut user_writes,
+                )?;
+                org.first_admin = Some(account.user_id.clone());
+                writes.push(Write::PutOrganisation {
                     organisation: org,
                     expected,
-                },
-            );
+                });
+                writes.extend(user_writes);
+                issued.push((admin.org_code.clone(), account.user_id));
+            }
             self.store.commit(ChangeSet {
                 writes,
                 log: Vec::new(),
             })?;
-            report.issued.push((org_code, issued.user_id));
-            progress(i + 1, total);
+            report.issued.extend(issued);
+            progress(report.issued.len(), total);
         }
         Ok(report)
     }
@@ -403,7 +407,6 @@ impl Sesshu {
     ) -> Result<(), Error> {
         let now = self.now();
         let Some(stored) = self.stored_user(user_id)? else {
-            self.spend_like_a_verification(temporary_password);
             return Err(wrong());
         };
         let policy = self.accounts.lockout;
@@ -417,14 +420,17 @@ impl Sesshu {
             return Err(SignInError::Locked { until }.into());
         }
         let Some(temp) = stored.user.credentials.temporary.clone() else {
-            self.spend_like_a_verification(temporary_password);
             return Err(wrong());
         };
         let token_ok = constant_time_eq(
             digest_hex(url_token).as_bytes(),
             temp.url_token_digest.as_bytes(),
         );
-        if !(verify_password(temporary_password, &temp.hash) && token_ok) {
+        let password_ok = constant_time_eq(
+            digest_hex(temporary_password).as_bytes(),
+            temp.digest.as_bytes(),
+        );
+        if !(password_ok && token_ok) {
             return self.fail(stored, now).map(|_| ());
         }
         if now >= temp.expires_at {
@@ -463,10 +469,9 @@ impl Sesshu {
             return Err(SignInError::Locked { until }.into());
         }
         let Some(hash) = creds.password.clone() else {
-            let temp_matches = creds
-                .temporary
-                .as_ref()
-                .is_some_and(|t| verify_password(password, &t.hash));
+            let temp_matches = creds.temporary.as_ref().is_some_and(|t| {
+                constant_time_eq(digest_hex(password).as_bytes(), t.digest.as_bytes())
+            });
             if temp_matches {
                 return Err(SignInError::PasswordChangeRequired.into());
             }
