@@ -10,6 +10,7 @@
 // they look unused to the compiler; they are used from JavaScript.
 #![cfg_attr(test, allow(dead_code))]
 
+mod accounts;
 mod error;
 mod rules;
 mod store;

@@ -248,17 +248,20 @@ fn outcomes(o: Vec<service::PutOutcome>) -> Vec<String> {
         .collect()
 }
 
-fn clock(now: Option<DateTime<Utc>>) -> Arc<dyn Clock> {
-    match now {
+/// Services over a store: the system clock (or `now`, pinned) and the
+/// operating system's random source.
+fn services(store: Arc<dyn Store>, now: Option<DateTime<Utc>>) -> service::Sesshu {
+    let clock: Arc<dyn Clock> = match now {
         Some(t) => Arc::new(FixedClock(t)),
         None => Arc::new(SystemClock),
-    }
+    };
+    service::Sesshu::new(store, clock).with_random(Arc::new(sesshu_core::secrets::OsRandom))
 }
 
 /// The sesshu services over a store (SQLite or PostgreSQL).
 #[napi]
 pub struct Sesshu {
-    inner: service::Sesshu,
+    pub(crate) inner: service::Sesshu,
 }
 
 // The napi macro must see each `napi::Result<AsyncTask<…>, Code>` written out
@@ -271,7 +274,7 @@ impl Sesshu {
     pub fn open_sqlite(path: String, now: Option<DateTime<Utc>>) -> napi::Result<Self, Code> {
         let store = sesshu_sqlite::SqliteStore::open(&path).map_err(js)?;
         Ok(Sesshu {
-            inner: service::Sesshu::new(Arc::new(store) as Arc<dyn Store>, clock(now)),
+            inner: services(Arc::new(store), now),
         })
     }
 
@@ -280,7 +283,7 @@ impl Sesshu {
     pub fn open_postgres(url: String, now: Option<DateTime<Utc>>) -> napi::Result<Self, Code> {
         let store = sesshu_postgres::PostgresStore::connect(&url).map_err(js)?;
         Ok(Sesshu {
-            inner: service::Sesshu::new(Arc::new(store) as Arc<dyn Store>, clock(now)),
+            inner: services(Arc::new(store), now),
         })
     }
 

@@ -6,6 +6,7 @@
 //! `sesshu.SesshuError` subclass carrying `.code`. Store calls release the
 //! GIL.
 
+mod accounts;
 mod error;
 mod rules;
 mod store;
@@ -18,6 +19,7 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     rules::register(m)?;
     store::register(m)?;
+    accounts::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -275,13 +275,16 @@ fn outcome_names(o: Vec<service::PutOutcome>) -> Vec<&'static str> {
 
 /// The sesshu services over a store (SQLite or PostgreSQL).
 #[pyclass(module = "sesshu", frozen)]
-pub struct Sesshu(service::Sesshu);
+pub struct Sesshu(pub(crate) service::Sesshu);
 
-fn clock(now: Option<DateTime<FixedOffset>>) -> Arc<dyn Clock> {
-    match now {
+/// Services over a store: the system clock (or `now`, pinned) and the
+/// operating system's random source.
+fn services(store: Arc<dyn Store>, now: Option<DateTime<FixedOffset>>) -> service::Sesshu {
+    let clock: Arc<dyn Clock> = match now {
         Some(t) => Arc::new(FixedClock(t.with_timezone(&Utc))),
         None => Arc::new(SystemClock),
-    }
+    };
+    service::Sesshu::new(store, clock).with_random(Arc::new(sesshu_core::secrets::OsRandom))
 }
 
 #[pymethods]
@@ -297,10 +300,7 @@ impl Sesshu {
         let store = py
             .detach(|| sesshu_sqlite::SqliteStore::open(&path))
             .map_err(to_py)?;
-        Ok(Sesshu(service::Sesshu::new(
-            Arc::new(store) as Arc<dyn Store>,
-            clock(now),
-        )))
+        Ok(Sesshu(services(Arc::new(store), now)))
     }
 
     /// Connects to a PostgreSQL database. `now` pins the clock.
@@ -314,10 +314,7 @@ impl Sesshu {
         let store = py
             .detach(|| sesshu_postgres::PostgresStore::connect(&url))
             .map_err(to_py)?;
-        Ok(Sesshu(service::Sesshu::new(
-            Arc::new(store) as Arc<dyn Store>,
-            clock(now),
-        )))
+        Ok(Sesshu(services(Arc::new(store), now)))
     }
 
     /// Writes persons, all or none; returns "created"/"updated"/"unchanged" each.

@@ -202,6 +202,63 @@ fun storeRoundTrip(dir: File) {
     check(db.verifyLog().firstBreak == null, "verify")
 }
 
+fun failure(block: () -> Unit): String? = (runCatching(block).exceptionOrNull() as? SesshuException.Failed)?.code
+
+/** RFC 6238 over base 32, computed here independently of the library. */
+fun totp(secret: String, at: Instant): String {
+    val bits = secret.map { "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".indexOf(it).toString(2).padStart(5, '0') }.joinToString("")
+    val key = bits.chunked(8).filter { it.length == 8 }.map { it.toInt(2).toByte() }.toByteArray()
+    val mac = javax.crypto.Mac.getInstance("HmacSHA1").apply { init(javax.crypto.spec.SecretKeySpec(key, "HmacSHA1")) }
+        .doFinal(java.nio.ByteBuffer.allocate(8).putLong(at.epochSecond / 30).array())
+    val o = mac.last().toInt() and 15
+    val n = java.nio.ByteBuffer.wrap(mac, o, 4).int and 0x7fffffff
+    return (n % 1_000_000).toString().padStart(6, '0')
+}
+
+fun accountsRoundTrip(dir: File) {
+    val now = Instant.parse("2025-04-01T03:00:00Z")
+    val db = Sesshu.openSqlite(File(dir, "accounts.db").path, now)
+    val central = Actor("central-0001", "central", "CENTRAL", listOf("central"))
+    val admin = Actor("131016-0000", "municipality", "131016", listOf("administrator"))
+    val staff = Actor("131016-0009", "municipality", "131016", listOf("municipality"))
+    val good = "Sakura-Fuji-2025"
+    check(failure { db.createUser(staff, "a@example.jp", "A", "municipality") } == "not_authorized", "create by staff")
+    val issued = db.createUser(admin, "sato@example.jp", "佐藤 一郎", "municipality")
+    check(issued.userId == "131016-0001", "user id")
+    check(failure { db.signIn(issued.userId, issued.temporaryPassword, null) } == "password_change_required", "temporary")
+    db.activateAccount(issued.userId, issued.urlToken, issued.temporaryPassword, good)
+    val me = db.signIn(issued.userId, good, null)
+    check(me.roles == listOf("municipality"), "roles")
+    check(failure { db.signIn("131016-9999", good, null) } == "invalid_credentials", "unknown user")
+    val (secret, uri) = db.enrolTotp(me)
+    check(uri.startsWith("otpauth://totp/sesshu:"), "uri")
+    val recovery = db.confirmTotp(me, totp(secret, now))
+    check(recovery.size == 10, "recovery codes")
+    check(failure { db.signIn(issued.userId, good, null) } == "second_factor_required", "second factor")
+    db.signIn(issued.userId, good, recovery[0])
+    check(db.updateOwnAccount(me, null, "new@example.jp", null, null) == listOf("email"), "own changes")
+    val link = db.pendingNotifications(central, 100u).first { it.kind == "email_confirmation" }
+    db.confirmEmail(issued.userId, link.secrets.getValue("link_token"))
+    check(db.updateUser(admin, issued.userId, null, null, "suspended") == listOf("state"), "admin changes")
+    check(failure { db.signIn(issued.userId, good, recovery[1]) } == "account_suspended", "suspended")
+    db.requestPasswordReset(issued.userId, "other@example.jp")
+    db.remindUserIds("new@example.jp")
+    val pending = db.pendingNotifications(central, 100u)
+    check(pending.last().payload["user_ids"] == issued.userId, "reminder")
+    db.ackNotifications(central, pending.map { it.seq })
+    check(db.pendingNotifications(central, 100u).isEmpty(), "ack")
+    val masters = """{"municipalities": [{"code": "011002", "issuance": "target", "delegation": "approved", "email": "a@sapporo.example.jp", "admin_name": "管理者"}]}"""
+    check(db.extractFirstAdministrators(central, masters).issued == listOf(listOf("011002", "011002-0001")), "extraction")
+    check(db.extractFirstAdministrators(central, masters).issued.isEmpty(), "extraction rerun")
+    val later = Sesshu.openSqlite(File(dir, "accounts.db").path, Instant.parse("2026-04-01T00:00:00Z"))
+    check(later.inactivity(central, "2026-04-01", false) == listOf(1uL, 1uL), "inactivity notice")
+    val t = db.issueToken(staff, "municipality", "131016", "健康管理システム", null)
+    check(db.verifyToken(t.token).organisation == "131016", "verify token")
+    val next = db.rotateToken(staff, t.id)
+    check(db.revokeToken(staff, next.id) && !db.revokeToken(staff, next.id), "revoke")
+    check(failure { db.verifyToken(next.token) } == "token_revoked", "revoked token")
+}
+
 fun main(args: Array<String>) {
     val dir = File(args.getOrElse(0) { "../../../../shared/scenarios" })
     val (passed, failures) = scenarios(dir)
@@ -209,7 +266,8 @@ fun main(args: Array<String>) {
     var storePassed = 0
     var storeFailed = 0
     try {
-        storeRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed = 1
+        storeRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
+        accountsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
     } catch (e: Throwable) {
         println("FAIL store round trip: $e"); storeFailed = 1
     }

@@ -10,6 +10,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod accounts;
 mod error;
 mod rules;
 mod store;

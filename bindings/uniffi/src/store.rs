@@ -245,17 +245,20 @@ fn outcomes(o: Vec<service::PutOutcome>) -> Vec<String> {
         .collect()
 }
 
-fn clock(now: Option<SystemTime>) -> Arc<dyn Clock> {
-    match now {
+/// Services over a store: the system clock (or `now`, pinned) and the
+/// operating system's random source.
+fn services(store: Arc<dyn Store>, now: Option<SystemTime>) -> service::Sesshu {
+    let clock: Arc<dyn Clock> = match now {
         Some(t) => Arc::new(FixedClock(instant(t))),
         None => Arc::new(SystemClock),
-    }
+    };
+    service::Sesshu::new(store, clock).with_random(Arc::new(sesshu_core::secrets::OsRandom))
 }
 
 /// The sesshu services over a store (SQLite or PostgreSQL).
 #[derive(uniffi::Object)]
 pub struct Sesshu {
-    inner: service::Sesshu,
+    pub(crate) inner: service::Sesshu,
 }
 
 #[uniffi::export]
@@ -265,7 +268,7 @@ impl Sesshu {
     pub fn open_sqlite(path: String, now: Option<SystemTime>) -> Res<Self> {
         let store = sesshu_sqlite::SqliteStore::open(&path).map_err(fail)?;
         Ok(Sesshu {
-            inner: service::Sesshu::new(Arc::new(store) as Arc<dyn Store>, clock(now)),
+            inner: services(Arc::new(store), now),
         })
     }
 
@@ -274,7 +277,7 @@ impl Sesshu {
     pub fn open_postgres(url: String, now: Option<SystemTime>) -> Res<Self> {
         let store = sesshu_postgres::PostgresStore::connect(&url).map_err(fail)?;
         Ok(Sesshu {
-            inner: service::Sesshu::new(Arc::new(store) as Arc<dyn Store>, clock(now)),
+            inner: services(Arc::new(store), now),
         })
     }
 

@@ -869,13 +869,18 @@ impl Sesshu {
             (NotificationKind::InactivityNotice, "notice")
         };
         let mut report = BatchReport::default();
-        let mut after: Option<UserId> = None;
+        let mut after: Option<(DateTime<Utc>, UserId)> = None;
         loop {
-            let page = self
-                .store
-                .inactive_users(schedule.threshold, after.as_ref(), PAGE)?;
+            let page = self.store.inactive_users(
+                schedule.threshold,
+                after.as_ref().map(|(t, id)| (*t, id)),
+                PAGE,
+            )?;
             let Some(last) = page.last() else { break };
-            after = Some(last.user.id.clone());
+            after = Some((
+                crate::store::rows::last_activity(&last.user),
+                last.user.id.clone(),
+            ));
             let full = page.len() == PAGE;
             let mut writes = Vec::new();
             for stored in page {

@@ -936,7 +936,7 @@ pub fn inactive_users_are_found_by_last_activity(store: Arc<dyn Store>) {
             log: vec![],
         })
         .unwrap();
-    let ids = |after: Option<&crate::accounts::UserId>, limit| -> Vec<String> {
+    let ids = |after: Option<(DateTime<Utc>, &crate::accounts::UserId)>, limit| -> Vec<String> {
         store
             .inactive_users(at(100), after, limit)
             .unwrap()
@@ -944,9 +944,10 @@ pub fn inactive_users_are_found_by_last_activity(store: Arc<dyn Store>) {
             .map(|u| u.user.id.to_string())
             .collect()
     };
+    // In order of last activity: 0001 (issued at 0), then 0003 (signed in at 60).
     assert_eq!(ids(None, 10), ["131016-0001", "131016-0003"]);
     let first = crate::accounts::UserId::parse("131016-0001").unwrap();
-    assert_eq!(ids(Some(&first), 10), ["131016-0003"]);
+    assert_eq!(ids(Some((at(0), &first)), 10), ["131016-0003"]);
     assert_eq!(ids(None, 1), ["131016-0001"]);
 }
 

@@ -512,12 +512,12 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<StoredUser>, StoreError>;
     /// Active users whose last activity (last sign-in, or issuance) is
-    /// before `threshold`, in id order, after `after` (narrowing only: the
-    /// inactivity rule decides).
+    /// before `threshold`, in (last activity, id) order, after the user
+    /// `after` names (narrowing only: the inactivity rule decides).
     fn inactive_users(
         &self,
         threshold: DateTime<Utc>,
-        after: Option<&UserId>,
+        after: Option<(DateTime<Utc>, &UserId)>,
         limit: usize,
     ) -> Result<Vec<StoredUser>, StoreError>;
     /// An access token by id.

@@ -530,13 +530,17 @@ impl Store for PostgresStore {
     fn inactive_users(
         &self,
         threshold: chrono::DateTime<chrono::Utc>,
-        after: Option<&UserId>,
+        after: Option<(chrono::DateTime<chrono::Utc>, &UserId)>,
         limit_n: usize,
     ) -> Result<Vec<StoredUser>, StoreError> {
+        // Before any account: 0001-01-01 (PostgreSQL's range starts in 4713 BC).
+        let first = chrono::DateTime::from_timestamp(-62_135_596_800, 0).unwrap_or_default();
+        let (at, id) = after.map_or((first, ""), |(t, id)| (t, id.as_str()));
         accounts::users(
             &mut *self.client()?,
-            "state = 'active' AND last_activity < $1 AND id > $2 ORDER BY id LIMIT $3",
-            &[&threshold, &accounts::after_user(after), &limit(limit_n)],
+            "state = 'active' AND last_activity < $1 AND (last_activity, id) > ($2, $3)
+             ORDER BY last_activity, id LIMIT $4",
+            &[&threshold, &at, &id, &limit(limit_n)],
         )
     }
 

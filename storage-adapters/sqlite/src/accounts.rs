@@ -200,6 +200,8 @@ pub(crate) fn put_organisation(
     Ok(version)
 }
 
+/// Inserts a user (the primary key refuses an existing one) or updates
+/// the user at the expected version: one statement either way.
 pub(crate) fn put_user(
     tx: &Transaction<'_>,
     user: &User,
@@ -207,16 +209,8 @@ pub(crate) fn put_user(
     expected: Expected,
 ) -> Result<i64, StoreError> {
     let id = user.id.as_str();
-    let version = check(tx, "user", "users", "id", id, expected)?;
-    tx.prepare_cached(
-        "INSERT INTO users (id, organisation, email, state, last_activity, body, version, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (id) DO UPDATE SET organisation = excluded.organisation, email = excluded.email,
-           state = excluded.state, last_activity = excluded.last_activity, body = excluded.body,
-           version = excluded.version, updated_at = excluded.updated_at",
-    )
-    .map_err(backend)?
-    .execute((
+    let version = expected.next();
+    let params = (
         id,
         user.organisation.as_str(),
         user.email.as_str(),
@@ -225,8 +219,36 @@ pub(crate) fn put_user(
         to_body(user),
         version,
         Instant(updated_at),
-    ))
-    .map_err(backend)?;
+    );
+    let sql = match expected {
+        Expected::Absent => {
+            "INSERT OR IGNORE INTO users (id, organisation, email, state, last_activity, body, version, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        }
+        Expected::Version(_) => {
+            "UPDATE users SET organisation = ?2, email = ?3, state = ?4, last_activity = ?5, body = ?6,
+               version = ?7, updated_at = ?8 WHERE id = ?1 AND version = ?7 - 1"
+        }
+    };
+    let written = tx
+        .prepare_cached(sql)
+        .map_err(backend)?
+        .execute(params)
+        .map_err(backend)?;
+    if written != 1 {
+        let found: Option<i64> = tx
+            .prepare_cached("SELECT version FROM users WHERE id = ?1")
+            .map_err(backend)?
+            .query_row([id], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        return Err(StoreError::Conflict {
+            entity: "user",
+            id: id.to_owned(),
+            expected,
+            found: FoundVersion(found),
+        });
+    }
     Ok(version)
 }
 

@@ -570,16 +570,21 @@ impl Store for SqliteStore {
     fn inactive_users(
         &self,
         threshold: chrono::DateTime<chrono::Utc>,
-        after: Option<&UserId>,
+        after: Option<(chrono::DateTime<chrono::Utc>, &UserId)>,
         limit_n: usize,
     ) -> Result<Vec<StoredUser>, StoreError> {
+        let (at, id) = after.map_or((String::new(), ""), |(t, id)| {
+            (crate::codec::instant_text(t), id.as_str())
+        });
         self.read(|c| {
             accounts::users(
                 c,
-                "state = 'active' AND last_activity < ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                "state = 'active' AND last_activity < ?1 AND (last_activity, id) > (?2, ?3)
+                 ORDER BY last_activity, id LIMIT ?4",
                 vec![
                     accounts::instant(threshold),
-                    accounts::after_user(after),
+                    text(&at),
+                    text(id),
                     limit(limit_n),
                 ],
             )

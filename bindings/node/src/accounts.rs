@@ -1,0 +1,440 @@
+//! Accounts, organisation access tokens and the outbox (H-1, H-2). Every
+//! call is a Promise; refusals reject with `Error.code`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use sesshu_core::accounts::AccountStatus;
+use sesshu_core::identifiers::EmailAddress;
+use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
+use sesshu_core::secrets::Secret;
+use sesshu_core::service::{self, OwnChanges, UserChanges};
+
+use crate::error::{date, invalid, js, Code, Job, JsResult};
+use crate::store::Sesshu;
+
+/// Who performs an operation: from `signIn`, `verifyToken`, or built for an operator.
+#[napi(object)]
+pub struct Actor {
+    pub user_id: String,
+    pub org_type: String,
+    pub organisation: String,
+    pub roles: Vec<String>,
+}
+
+fn actor_in(a: &Actor) -> JsResult<service::Actor> {
+    let roles = a
+        .roles
+        .iter()
+        .map(|r| Role::parse(r))
+        .collect::<std::result::Result<Vec<_>, _>>();
+    Ok(service::Actor::new(
+        &a.user_id,
+        OrganisationType::parse(&a.org_type).map_err(js)?,
+        OrganisationCode::parse(&a.organisation).map_err(js)?,
+        roles.map_err(js)?,
+    ))
+}
+
+fn actor_out(a: service::Actor) -> Actor {
+    Actor {
+        user_id: a.user_id,
+        org_type: a.org_type.to_string(),
+        organisation: a.organisation.to_string(),
+        roles: a.roles.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// A new account's user id, temporary password and URL token (shown once).
+#[napi(object)]
+pub struct IssuedAccount {
+    pub user_id: String,
+    pub temporary_password: String,
+    pub url_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new organisation access token (shown once) and its id.
+#[napi(object)]
+pub struct IssuedToken {
+    pub token: String,
+    pub id: String,
+    pub organisation: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+fn token_out(t: service::IssuedToken) -> IssuedToken {
+    IssuedToken {
+        token: t.token.expose().to_owned(),
+        id: t.stored.id,
+        organisation: t.stored.organisation.to_string(),
+        expires_at: t.stored.expires_at,
+    }
+}
+
+/// A notification to send; `secrets` only until acknowledged.
+#[napi(object)]
+pub struct Notification {
+    /// A string: sequence numbers may exceed 2^53.
+    pub seq: String,
+    pub kind: String,
+    pub recipient: String,
+    pub user_id: Option<String>,
+    pub payload: HashMap<String, String>,
+    pub secrets: HashMap<String, String>,
+}
+
+/// Own changes: any field left out stays as it is.
+#[napi(object)]
+pub struct OwnChangesInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub current_password: Option<String>,
+    pub new_password: Option<String>,
+}
+
+/// An administrator's changes: name, role, state (`active`/`suspended`).
+#[napi(object)]
+pub struct UserChangesInput {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub state: Option<String>,
+}
+
+/// What a first-administrator batch did.
+#[napi(object)]
+pub struct ExtractionResult {
+    /// `[organisation, userId]` pairs.
+    pub issued: Vec<Vec<String>>,
+    /// `[code, errorCode]` pairs.
+    pub rejected: Vec<Vec<String>>,
+}
+
+/// What an inactivity batch did.
+#[napi(object)]
+pub struct BatchResult {
+    pub candidates: i64,
+    pub changed: i64,
+}
+
+fn changed(r: service::ChangeReport) -> Vec<String> {
+    r.changed.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[allow(clippy::type_complexity)]
+#[napi]
+impl Sesshu {
+    /// An administrator creates a user of their organisation.
+    #[napi(ts_return_type = "Promise<IssuedAccount>")]
+    pub fn create_user(
+        &self,
+        actor: Actor,
+        email: String,
+        name: String,
+        role: String,
+    ) -> napi::Result<AsyncTask<Job<service::IssuedAccount, IssuedAccount>>, Code> {
+        let (a, email, role) = (
+            actor_in(&actor)?,
+            EmailAddress::parse(&email).map_err(js)?,
+            Role::parse(&role).map_err(js)?,
+        );
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || s.create_user(&a, &email, &name, role),
+            |i| IssuedAccount {
+                user_id: i.user_id.to_string(),
+                temporary_password: i.temporary_password.expose().to_owned(),
+                url_token: i.url_token.expose().to_owned(),
+                expires_at: i.expires_at,
+            },
+        ))
+    }
+
+    /// Sets the permanent password from the temporary password and URL token.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn activate_account(
+        &self,
+        user_id: String,
+        url_token: String,
+        temporary_password: String,
+        new_password: String,
+    ) -> AsyncTask<Job<(), ()>> {
+        let s = self.inner.clone();
+        Job::new(
+            move || s.activate_account(&user_id, &url_token, &temporary_password, &new_password),
+            |()| (),
+        )
+    }
+
+    /// Signs in; resolves to the user's actor.
+    #[napi(ts_return_type = "Promise<Actor>")]
+    pub fn sign_in(
+        &self,
+        user_id: String,
+        password: String,
+        second_factor: Option<String>,
+    ) -> AsyncTask<Job<service::Actor, Actor>> {
+        let s = self.inner.clone();
+        Job::new(
+            move || s.sign_in(&user_id, &password, second_factor.as_deref()),
+            actor_out,
+        )
+    }
+
+    /// Starts TOTP enrolment: `[secret, otpauthUri]`.
+    #[napi(ts_return_type = "Promise<Array<string>>")]
+    pub fn enrol_totp(
+        &self,
+        actor: Actor,
+    ) -> napi::Result<AsyncTask<Job<(Secret, Secret), Vec<String>>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(
+            move || s.enrol_totp(&a),
+            |(k, u)| vec![k.expose().to_owned(), u.expose().to_owned()],
+        ))
+    }
+
+    /// Confirms TOTP with a first code; resolves to the recovery codes.
+    #[napi(ts_return_type = "Promise<Array<string>>")]
+    pub fn confirm_totp(
+        &self,
+        actor: Actor,
+        code: String,
+    ) -> napi::Result<AsyncTask<Job<Vec<Secret>, Vec<String>>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(
+            move || s.confirm_totp(&a, &code),
+            |c| c.iter().map(|x| x.expose().to_owned()).collect(),
+        ))
+    }
+
+    /// Queues a new temporary password when user id and e-mail match (resolves the same either way).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn request_password_reset(&self, user_id: String, email: String) -> AsyncTask<Job<(), ()>> {
+        let s = self.inner.clone();
+        Job::new(move || s.request_password_reset(&user_id, &email), |()| ())
+    }
+
+    /// Queues the user ids registered with an address (resolves the same either way).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn remind_user_ids(&self, email: String) -> AsyncTask<Job<(), ()>> {
+        let s = self.inner.clone();
+        Job::new(move || s.remind_user_ids(&email), |()| ())
+    }
+
+    /// The user changes their own account; resolves to the fields changed.
+    #[napi(ts_return_type = "Promise<Array<string>>")]
+    pub fn update_own_account(
+        &self,
+        actor: Actor,
+        changes: OwnChangesInput,
+    ) -> napi::Result<AsyncTask<Job<service::ChangeReport, Vec<String>>>, Code> {
+        let c = OwnChanges {
+            name: changes.name,
+            email: changes
+                .email
+                .as_deref()
+                .map(EmailAddress::parse)
+                .transpose()
+                .map_err(js)?,
+            linked_accounts: None,
+            password: changes
+                .current_password
+                .map(Secret::new)
+                .zip(changes.new_password.map(Secret::new)),
+        };
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(move || s.update_own_account(&a, &c), changed))
+    }
+
+    /// Follows the link sent to a new e-mail address.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn confirm_email(&self, user_id: String, token: String) -> AsyncTask<Job<(), ()>> {
+        let s = self.inner.clone();
+        Job::new(move || s.confirm_email(&user_id, &token), |()| ())
+    }
+
+    /// An administrator changes a user of their organisation; resolves to the fields changed.
+    #[napi(ts_return_type = "Promise<Array<string>>")]
+    pub fn update_user(
+        &self,
+        actor: Actor,
+        user_id: String,
+        changes: UserChangesInput,
+    ) -> napi::Result<AsyncTask<Job<service::ChangeReport, Vec<String>>>, Code> {
+        let c = UserChanges {
+            name: changes.name,
+            role: changes
+                .role
+                .as_deref()
+                .map(Role::parse)
+                .transpose()
+                .map_err(js)?,
+            state: changes
+                .state
+                .as_deref()
+                .map(AccountStatus::parse)
+                .transpose()
+                .map_err(js)?,
+        };
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(move || s.update_user(&a, &user_id, &c), changed))
+    }
+
+    /// The first-administrator batch over one day's masters (JSON text).
+    #[napi(ts_return_type = "Promise<ExtractionResult>")]
+    pub fn extract_first_administrators(
+        &self,
+        actor: Actor,
+        masters_json: String,
+    ) -> napi::Result<AsyncTask<Job<service::ExtractionReport, ExtractionResult>>, Code> {
+        let input = serde_json::from_str(&masters_json)
+            .map_err(|e| invalid("invalid_masters", e.to_string()))?;
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(
+            move || s.extract_first_administrators(&a, &input, |_, _| {}),
+            |r| ExtractionResult {
+                issued: r
+                    .issued
+                    .iter()
+                    .map(|(o, u)| vec![o.to_string(), u.to_string()])
+                    .collect(),
+                rejected: r
+                    .rejected
+                    .iter()
+                    .map(|x| vec![x.code.clone(), x.error.code().to_owned()])
+                    .collect(),
+            },
+        ))
+    }
+
+    /// The inactivity batch for an execution date (`YYYY-MM-DD`): warns, or with `execute` suspends.
+    #[napi(ts_return_type = "Promise<BatchResult>")]
+    pub fn inactivity(
+        &self,
+        actor: Actor,
+        execution_date: String,
+        execute: bool,
+    ) -> napi::Result<AsyncTask<Job<service::BatchReport, BatchResult>>, Code> {
+        let (a, day, s) = (
+            actor_in(&actor)?,
+            date(&execution_date)?,
+            self.inner.clone(),
+        );
+        Ok(Job::new(
+            move || {
+                if execute {
+                    s.inactivity_execute(&a, day, |_| {})
+                } else {
+                    s.inactivity_notice(&a, day, |_| {})
+                }
+            },
+            |r| BatchResult {
+                candidates: r.candidates as i64,
+                changed: r.changed as i64,
+            },
+        ))
+    }
+
+    /// Issues an organisation access token (shown once).
+    #[napi(ts_return_type = "Promise<IssuedToken>")]
+    pub fn issue_token(
+        &self,
+        actor: Actor,
+        org_type: String,
+        organisation: String,
+        label: String,
+        valid_days: Option<i64>,
+    ) -> napi::Result<AsyncTask<Job<service::IssuedToken, IssuedToken>>, Code> {
+        let (a, t, o) = (
+            actor_in(&actor)?,
+            OrganisationType::parse(&org_type).map_err(js)?,
+            OrganisationCode::parse(&organisation).map_err(js)?,
+        );
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || s.issue_token(&a, t, &o, &label, valid_days),
+            token_out,
+        ))
+    }
+
+    /// The actor a presented token acts as.
+    #[napi(ts_return_type = "Promise<Actor>")]
+    pub fn verify_token(&self, token: String) -> AsyncTask<Job<service::Actor, Actor>> {
+        let s = self.inner.clone();
+        Job::new(move || s.verify_token(&token), actor_out)
+    }
+
+    /// Revokes a token; resolves to false when it already was.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn revoke_token(
+        &self,
+        actor: Actor,
+        id: String,
+    ) -> napi::Result<AsyncTask<Job<bool, bool>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(move || s.revoke_token(&a, &id), |b| b))
+    }
+
+    /// Issues a successor; the old token stays valid for the overlap.
+    #[napi(ts_return_type = "Promise<IssuedToken>")]
+    pub fn rotate_token(
+        &self,
+        actor: Actor,
+        id: String,
+    ) -> napi::Result<AsyncTask<Job<service::IssuedToken, IssuedToken>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(move || s.rotate_token(&a, &id), token_out))
+    }
+
+    /// Unsent notifications, oldest first.
+    #[napi(ts_return_type = "Promise<Array<Notification>>")]
+    pub fn pending_notifications(
+        &self,
+        actor: Actor,
+        limit: Option<u32>,
+    ) -> napi::Result<AsyncTask<Job<Vec<sesshu_core::outbox::Notification>, Vec<Notification>>>, Code>
+    {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        let limit = limit.unwrap_or(100) as usize;
+        Ok(Job::new(
+            move || s.pending_notifications(&a, limit),
+            |ns| {
+                ns.into_iter()
+                    .map(|n| Notification {
+                        seq: n.seq.to_string(),
+                        kind: n.kind.to_string(),
+                        recipient: n.recipient.to_string(),
+                        user_id: n.user.map(|u| u.to_string()),
+                        secrets: n
+                            .secrets
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+                            .collect(),
+                        payload: n.payload.into_iter().collect(),
+                    })
+                    .collect()
+            },
+        ))
+    }
+
+    /// Marks notifications sent (their secrets are erased).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn ack_notifications(
+        &self,
+        actor: Actor,
+        seqs: Vec<String>,
+    ) -> napi::Result<AsyncTask<Job<(), ()>>, Code> {
+        let seqs = seqs
+            .iter()
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|_| invalid("invalid_seq", format!("{s:?} is not a sequence number")))
+            })
+            .collect::<JsResult<Vec<_>>>()?;
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(move || s.ack_notifications(&a, &seqs), |()| ()))
+    }
+}

@@ -1,0 +1,90 @@
+// Accounts, tokens and the outbox through the Node API (issue 5).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHmac } from 'node:crypto'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const s = require('../index.js')
+const NOW = new Date('2025-04-01T03:00:00Z')
+const CENTRAL = { userId: 'central-0001', orgType: 'central', organisation: 'CENTRAL', roles: ['central'] }
+const ADMIN = { userId: '131016-0000', orgType: 'municipality', organisation: '131016', roles: ['administrator'] }
+const STAFF = { userId: '131016-0009', orgType: 'municipality', organisation: '131016', roles: ['municipality'] }
+const GOOD = 'Sakura-Fuji-2025'
+const open = (now = NOW) => s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 'a.db'), now)
+const code = async (p) => { try { await p } catch (e) { return e.code } return 'resolved' }
+
+// RFC 6238 over base 32, computed here independently.
+function totp (secret, at) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  let bits = ''
+  for (const c of secret) bits += alphabet.indexOf(c).toString(2).padStart(5, '0')
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)))
+  const counter = Buffer.alloc(8)
+  counter.writeBigInt64BE(BigInt(Math.floor(at.getTime() / 30000)))
+  const mac = createHmac('sha1', key).update(counter).digest()
+  const o = mac[mac.length - 1] & 15
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0')
+}
+
+test('account lifecycle', async () => {
+  const db = open()
+  assert.equal(await code(db.createUser(STAFF, 'a@example.jp', 'A', 'municipality')), 'not_authorized')
+  const issued = await db.createUser(ADMIN, 'sato@example.jp', '佐藤 一郎', 'municipality')
+  assert.equal(issued.userId, '131016-0001')
+  assert.equal(issued.expiresAt.getTime(), NOW.getTime() + 72 * 3600 * 1000)
+  assert.equal(await code(db.signIn(issued.userId, issued.temporaryPassword)), 'password_change_required')
+  assert.equal(await code(db.activateAccount(issued.userId, issued.urlToken, issued.temporaryPassword, 'short')), 'password_rejected')
+  await db.activateAccount(issued.userId, issued.urlToken, issued.temporaryPassword, GOOD)
+  const me = await db.signIn(issued.userId, GOOD)
+  assert.deepEqual([me.organisation, me.roles], ['131016', ['municipality']])
+  assert.equal(await code(db.signIn('131016-9999', GOOD)), 'invalid_credentials')
+
+  const [secret, uri] = await db.enrolTotp(me)
+  assert.ok(uri.startsWith('otpauth://totp/sesshu:'))
+  const recovery = await db.confirmTotp(me, totp(secret, NOW))
+  assert.equal(recovery.length, 10)
+  assert.equal(await code(db.signIn(issued.userId, GOOD)), 'second_factor_required')
+  await db.signIn(issued.userId, GOOD, recovery[0])
+
+  assert.deepEqual(await db.updateOwnAccount(me, { email: 'new@example.jp' }), ['email'])
+  const link = (await db.pendingNotifications(CENTRAL)).find((n) => n.kind === 'email_confirmation')
+  await db.confirmEmail(issued.userId, link.secrets.link_token)
+  assert.deepEqual(await db.updateUser(ADMIN, issued.userId, { state: 'suspended' }), ['state'])
+  assert.equal(await code(db.signIn(issued.userId, GOOD, recovery[1])), 'account_suspended')
+
+  const before = (await db.pendingNotifications(CENTRAL)).length
+  await db.requestPasswordReset(issued.userId, 'other@example.jp')
+  await db.remindUserIds('nobody@example.jp')
+  assert.equal((await db.pendingNotifications(CENTRAL)).length, before)
+  await db.remindUserIds('new@example.jp')
+  const pending = await db.pendingNotifications(CENTRAL)
+  assert.equal(pending.at(-1).payload.user_ids, issued.userId)
+  await db.ackNotifications(CENTRAL, pending.map((n) => n.seq))
+  assert.deepEqual(await db.pendingNotifications(CENTRAL), [])
+})
+
+test('batches and tokens', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sesshu-'))
+  const db = s.Sesshu.openSqlite(join(dir, 'b.db'), NOW)
+  const masters = JSON.stringify({ municipalities: [
+    { code: '131016', issuance: 'target', delegation: 'approved', email: 'a@chiyoda.example.jp', admin_name: '管理者' },
+    { code: '011002', issuance: 'target', delegation: 'approved', admin_name: '管理者' }] })
+  assert.deepEqual(await db.extractFirstAdministrators(CENTRAL, masters), { issued: [['131016', '131016-0001']], rejected: [['011002', 'missing_email']] })
+  assert.deepEqual((await db.extractFirstAdministrators(CENTRAL, masters)).issued, [])
+  const later = s.Sesshu.openSqlite(join(dir, 'b.db'), new Date('2026-04-01T00:00:00Z'))
+  assert.deepEqual(await later.inactivity(CENTRAL, '2026-04-01', true), { candidates: 1, changed: 1 })
+  assert.deepEqual(await later.inactivity(CENTRAL, '2026-04-01', true), { candidates: 0, changed: 0 })
+
+  const t = await db.issueToken(STAFF, 'municipality', '131016', '健康管理システム')
+  assert.deepEqual((await db.verifyToken(t.token)).roles, ['municipality'])
+  assert.equal(await code(db.verifyToken('sst_nope_nope')), 'invalid_token')
+  const next = await db.rotateToken(STAFF, t.id)
+  assert.equal((await db.verifyToken(next.token)).organisation, '131016')
+  assert.equal(await db.revokeToken(STAFF, next.id), true)
+  assert.equal(await db.revokeToken(STAFF, next.id), false)
+  assert.equal(await code(db.verifyToken(next.token)), 'token_revoked')
+})

@@ -1,0 +1,108 @@
+"""Accounts, tokens and the outbox through the Python API (issue 5)."""
+
+import datetime as dt
+import json
+
+import pytest
+
+import sesshu
+
+NOW = dt.datetime(2025, 4, 1, 3, 0, tzinfo=dt.timezone.utc)
+CENTRAL = sesshu.Actor("central-0001", "central", "CENTRAL", ["central"])
+ADMIN = sesshu.Actor("131016-0000", "municipality", "131016", ["administrator"])
+STAFF = sesshu.Actor("131016-0009", "municipality", "131016", ["municipality"])
+GOOD = "Sakura-Fuji-2025"
+
+
+def test_account_lifecycle(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    with pytest.raises(sesshu.NotAuthorizedError) as e:
+        s.create_user(STAFF, "a@example.jp", "A", "municipality")
+    assert e.value.code == "not_authorized"
+    issued = s.create_user(ADMIN, "sato@example.jp", "佐藤 一郎", "municipality")
+    assert issued.user_id == "131016-0001"
+    assert issued.expires_at == NOW + dt.timedelta(hours=72)
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.sign_in(issued.user_id, issued.temporary_password)
+    assert e.value.code == "password_change_required"
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.activate_account(issued.user_id, issued.url_token, issued.temporary_password, "short")
+    assert e.value.code == "password_rejected"
+    s.activate_account(issued.user_id, issued.url_token, issued.temporary_password, GOOD)
+    me = s.sign_in(issued.user_id, GOOD)
+    assert (me.organisation, me.roles) == ("131016", ["municipality"])
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.sign_in("131016-9999", GOOD)
+    assert e.value.code == "invalid_credentials"
+    # Own changes: the e-mail waits for its link.
+    assert s.update_own_account(me, name="佐藤 一郎", email="new@example.jp") == ["email"]
+    link = [n for n in s.pending_notifications(CENTRAL) if n.kind == "email_confirmation"][0]
+    s.confirm_email(issued.user_id, link.secrets["link_token"])
+    # Administrators change role and state within their organisation.
+    assert s.update_user(ADMIN, issued.user_id, state="suspended") == ["state"]
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.sign_in(issued.user_id, GOOD)
+    assert e.value.code == "account_suspended"
+
+
+def test_second_factor_reset_and_reminder(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    issued = s.create_user(ADMIN, "totp@example.jp", "利用者", "municipality")
+    s.activate_account(issued.user_id, issued.url_token, issued.temporary_password, GOOD)
+    me = s.sign_in(issued.user_id, GOOD)
+    secret, uri = s.enrol_totp(me)
+    assert uri.startswith("otpauth://totp/sesshu:") and secret in uri
+    with pytest.raises(sesshu.SesshuError):
+        s.confirm_totp(me, "000000x")
+    # A code from the RFC 6238 algorithm, computed here independently.
+    import base64, hashlib, hmac, struct
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    mac = hmac.new(key, struct.pack(">q", int(NOW.timestamp()) // 30), hashlib.sha1).digest()
+    o = mac[-1] & 15
+    code = "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+    recovery = s.confirm_totp(me, code)
+    assert len(recovery) == 10
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.sign_in(issued.user_id, GOOD)
+    assert e.value.code == "second_factor_required"
+    s.sign_in(issued.user_id, GOOD, recovery[0])
+    # Reset and reminder answer the same whether or not they match.
+    before = len(s.pending_notifications(CENTRAL))
+    s.request_password_reset(issued.user_id, "other@example.jp")
+    s.remind_user_ids("nobody@example.jp")
+    assert len(s.pending_notifications(CENTRAL)) == before
+    s.request_password_reset(issued.user_id, "totp@example.jp")
+    s.remind_user_ids("totp@example.jp")
+    pending = s.pending_notifications(CENTRAL)
+    assert [n.kind for n in pending[-2:]] == ["password_reset", "user_id_reminder"]
+    s.ack_notifications(CENTRAL, [n.seq for n in pending])
+    assert s.pending_notifications(CENTRAL) == []
+
+
+def test_batches_and_tokens(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    masters = {"municipalities": [
+        {"code": "131016", "issuance": "target", "delegation": "approved", "email": "a@chiyoda.example.jp", "admin_name": "管理者"},
+        {"code": "011002", "issuance": "target", "delegation": "approved", "admin_name": "管理者"},
+    ]}
+    issued, rejected = s.extract_first_administrators(CENTRAL, json.dumps(masters))
+    assert issued == [("131016", "131016-0001")]
+    assert rejected == [("011002", "missing_email")]
+    assert s.extract_first_administrators(CENTRAL, json.dumps(masters))[0] == []
+    later = sesshu.Sesshu.open_sqlite(tmp_db, now=dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc))
+    assert later.inactivity(CENTRAL, dt.date(2026, 4, 1), execute=True) == (1, 1)
+    assert later.inactivity(CENTRAL, dt.date(2026, 4, 1), execute=True) == (0, 0)
+
+    t = s.issue_token(STAFF, "municipality", "131016", "健康管理システム")
+    system = s.verify_token(t.token)
+    assert (system.organisation, system.roles) == ("131016", ["municipality"])
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.verify_token("sst_nope_nope")
+    assert e.value.code == "invalid_token"
+    new = s.rotate_token(STAFF, t.id)
+    assert s.verify_token(new.token).organisation == "131016"
+    assert s.revoke_token(STAFF, new.id) is True
+    assert s.revoke_token(STAFF, new.id) is False
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.verify_token(new.token)
+    assert e.value.code == "token_revoked"

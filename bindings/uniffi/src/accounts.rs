@@ -1,0 +1,338 @@
+//! Accounts, organisation access tokens and the outbox (H-1, H-2).
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use sesshu_core::accounts::AccountStatus;
+use sesshu_core::identifiers::EmailAddress;
+use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
+use sesshu_core::secrets::Secret;
+use sesshu_core::service::{self, OwnChanges, UserChanges};
+
+use crate::error::{date, fail, invalid, system_time, Res};
+use crate::store::Sesshu;
+
+/// Who performs an operation: from `signIn`, `verifyToken`, or built for an operator.
+#[derive(uniffi::Record)]
+pub struct Actor {
+    pub user_id: String,
+    pub org_type: String,
+    pub organisation: String,
+    pub roles: Vec<String>,
+}
+
+fn actor_in(a: &Actor) -> Res<service::Actor> {
+    let roles = a
+        .roles
+        .iter()
+        .map(|r| Role::parse(r))
+        .collect::<Result<Vec<_>, _>>();
+    Ok(service::Actor::new(
+        &a.user_id,
+        OrganisationType::parse(&a.org_type).map_err(fail)?,
+        OrganisationCode::parse(&a.organisation).map_err(fail)?,
+        roles.map_err(fail)?,
+    ))
+}
+
+fn actor_out(a: service::Actor) -> Actor {
+    Actor {
+        user_id: a.user_id,
+        org_type: a.org_type.to_string(),
+        organisation: a.organisation.to_string(),
+        roles: a.roles.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// A new account's user id, temporary password and URL token (shown once).
+#[derive(uniffi::Record)]
+pub struct IssuedAccount {
+    pub user_id: String,
+    pub temporary_password: String,
+    pub url_token: String,
+    pub expires_at: SystemTime,
+}
+
+/// A new organisation access token (shown once) and its id.
+#[derive(uniffi::Record)]
+pub struct IssuedToken {
+    pub token: String,
+    pub id: String,
+    pub organisation: String,
+    pub expires_at: Option<SystemTime>,
+}
+
+fn token_out(t: service::IssuedToken) -> IssuedToken {
+    IssuedToken {
+        token: t.token.expose().to_owned(),
+        id: t.stored.id,
+        organisation: t.stored.organisation.to_string(),
+        expires_at: t.stored.expires_at.map(system_time),
+    }
+}
+
+/// A notification to send; `secrets` only until acknowledged.
+#[derive(uniffi::Record)]
+pub struct Notification {
+    pub seq: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub user_id: Option<String>,
+    pub payload: HashMap<String, String>,
+    pub secrets: HashMap<String, String>,
+}
+
+/// What a first-administrator batch did.
+#[derive(uniffi::Record)]
+pub struct ExtractionResult {
+    /// `[organisation, userId]` pairs.
+    pub issued: Vec<Vec<String>>,
+    /// `[code, errorCode]` pairs.
+    pub rejected: Vec<Vec<String>>,
+}
+
+fn changed(r: service::ChangeReport) -> Vec<String> {
+    r.changed.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[uniffi::export]
+impl Sesshu {
+    /// An administrator creates a user of their organisation.
+    pub fn create_user(
+        &self,
+        actor: Actor,
+        email: String,
+        name: String,
+        role: String,
+    ) -> Res<IssuedAccount> {
+        let email = EmailAddress::parse(&email).map_err(fail)?;
+        let i = self
+            .inner
+            .create_user(
+                &actor_in(&actor)?,
+                &email,
+                &name,
+                Role::parse(&role).map_err(fail)?,
+            )
+            .map_err(fail)?;
+        Ok(IssuedAccount {
+            user_id: i.user_id.to_string(),
+            temporary_password: i.temporary_password.expose().to_owned(),
+            url_token: i.url_token.expose().to_owned(),
+            expires_at: system_time(i.expires_at),
+        })
+    }
+
+    /// Sets the permanent password from the temporary password and URL token.
+    pub fn activate_account(
+        &self,
+        user_id: String,
+        url_token: String,
+        temporary_password: String,
+        new_password: String,
+    ) -> Res<()> {
+        self.inner
+            .activate_account(&user_id, &url_token, &temporary_password, &new_password)
+            .map_err(fail)
+    }
+
+    /// Signs in; returns the user's actor.
+    pub fn sign_in(
+        &self,
+        user_id: String,
+        password: String,
+        second_factor: Option<String>,
+    ) -> Res<Actor> {
+        self.inner
+            .sign_in(&user_id, &password, second_factor.as_deref())
+            .map(actor_out)
+            .map_err(fail)
+    }
+
+    /// Starts TOTP enrolment: `[secret, otpauthUri]`.
+    pub fn enrol_totp(&self, actor: Actor) -> Res<Vec<String>> {
+        let (k, u) = self.inner.enrol_totp(&actor_in(&actor)?).map_err(fail)?;
+        Ok(vec![k.expose().to_owned(), u.expose().to_owned()])
+    }
+
+    /// Confirms TOTP with a first code; returns the recovery codes.
+    pub fn confirm_totp(&self, actor: Actor, code: String) -> Res<Vec<String>> {
+        let codes = self
+            .inner
+            .confirm_totp(&actor_in(&actor)?, &code)
+            .map_err(fail)?;
+        Ok(codes.iter().map(|c| c.expose().to_owned()).collect())
+    }
+
+    /// Queues a new temporary password when user id and e-mail match (answers the same either way).
+    pub fn request_password_reset(&self, user_id: String, email: String) -> Res<()> {
+        self.inner
+            .request_password_reset(&user_id, &email)
+            .map_err(fail)
+    }
+
+    /// Queues the user ids registered with an address (answers the same either way).
+    pub fn remind_user_ids(&self, email: String) -> Res<()> {
+        self.inner.remind_user_ids(&email).map_err(fail)
+    }
+
+    /// The user changes their own name, e-mail (confirmed by link) or password; returns the fields changed.
+    pub fn update_own_account(
+        &self,
+        actor: Actor,
+        name: Option<String>,
+        email: Option<String>,
+        current_password: Option<String>,
+        new_password: Option<String>,
+    ) -> Res<Vec<String>> {
+        let c = OwnChanges {
+            name,
+            email: email
+                .as_deref()
+                .map(EmailAddress::parse)
+                .transpose()
+                .map_err(fail)?,
+            linked_accounts: None,
+            password: current_password
+                .map(Secret::new)
+                .zip(new_password.map(Secret::new)),
+        };
+        self.inner
+            .update_own_account(&actor_in(&actor)?, &c)
+            .map(changed)
+            .map_err(fail)
+    }
+
+    /// Follows the link sent to a new e-mail address.
+    pub fn confirm_email(&self, user_id: String, token: String) -> Res<()> {
+        self.inner.confirm_email(&user_id, &token).map_err(fail)
+    }
+
+    /// An administrator changes a user's name, role or state (`active`/`suspended`).
+    pub fn update_user(
+        &self,
+        actor: Actor,
+        user_id: String,
+        name: Option<String>,
+        role: Option<String>,
+        state: Option<String>,
+    ) -> Res<Vec<String>> {
+        let c = UserChanges {
+            name,
+            role: role.as_deref().map(Role::parse).transpose().map_err(fail)?,
+            state: state
+                .as_deref()
+                .map(AccountStatus::parse)
+                .transpose()
+                .map_err(fail)?,
+        };
+        self.inner
+            .update_user(&actor_in(&actor)?, &user_id, &c)
+            .map(changed)
+            .map_err(fail)
+    }
+
+    /// The first-administrator batch over one day's masters (JSON text).
+    pub fn extract_first_administrators(
+        &self,
+        actor: Actor,
+        masters_json: String,
+    ) -> Res<ExtractionResult> {
+        let input = serde_json::from_str(&masters_json)
+            .map_err(|e| invalid("invalid_masters", e.to_string()))?;
+        let r = self
+            .inner
+            .extract_first_administrators(&actor_in(&actor)?, &input, |_, _| {})
+            .map_err(fail)?;
+        Ok(ExtractionResult {
+            issued: r
+                .issued
+                .iter()
+                .map(|(o, u)| vec![o.to_string(), u.to_string()])
+                .collect(),
+            rejected: r
+                .rejected
+                .iter()
+                .map(|x| vec![x.code.clone(), x.error.code().to_owned()])
+                .collect(),
+        })
+    }
+
+    /// The inactivity batch for an execution date (`YYYY-MM-DD`): warns, or with `execute` suspends. Returns `[candidates, changed]`.
+    pub fn inactivity(&self, actor: Actor, execution_date: String, execute: bool) -> Res<Vec<u64>> {
+        let (a, day) = (actor_in(&actor)?, date(&execution_date)?);
+        let r = if execute {
+            self.inner.inactivity_execute(&a, day, |_| {})
+        } else {
+            self.inner.inactivity_notice(&a, day, |_| {})
+        };
+        r.map(|r| vec![r.candidates, r.changed]).map_err(fail)
+    }
+
+    /// Issues an organisation access token (shown once).
+    pub fn issue_token(
+        &self,
+        actor: Actor,
+        org_type: String,
+        organisation: String,
+        label: String,
+        valid_days: Option<i64>,
+    ) -> Res<IssuedToken> {
+        let t = OrganisationType::parse(&org_type).map_err(fail)?;
+        let o = OrganisationCode::parse(&organisation).map_err(fail)?;
+        self.inner
+            .issue_token(&actor_in(&actor)?, t, &o, &label, valid_days)
+            .map(token_out)
+            .map_err(fail)
+    }
+
+    /// The actor a presented token acts as.
+    pub fn verify_token(&self, token: String) -> Res<Actor> {
+        self.inner.verify_token(&token).map(actor_out).map_err(fail)
+    }
+
+    /// Revokes a token; false when it already was.
+    pub fn revoke_token(&self, actor: Actor, id: String) -> Res<bool> {
+        self.inner
+            .revoke_token(&actor_in(&actor)?, &id)
+            .map_err(fail)
+    }
+
+    /// Issues a successor; the old token stays valid for the overlap.
+    pub fn rotate_token(&self, actor: Actor, id: String) -> Res<IssuedToken> {
+        self.inner
+            .rotate_token(&actor_in(&actor)?, &id)
+            .map(token_out)
+            .map_err(fail)
+    }
+
+    /// Unsent notifications, oldest first.
+    pub fn pending_notifications(&self, actor: Actor, limit: u32) -> Res<Vec<Notification>> {
+        let ns = self
+            .inner
+            .pending_notifications(&actor_in(&actor)?, limit as usize)
+            .map_err(fail)?;
+        Ok(ns
+            .into_iter()
+            .map(|n| Notification {
+                seq: n.seq,
+                kind: n.kind.to_string(),
+                recipient: n.recipient.to_string(),
+                user_id: n.user.map(|u| u.to_string()),
+                secrets: n
+                    .secrets
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+                    .collect(),
+                payload: n.payload.into_iter().collect(),
+            })
+            .collect())
+    }
+
+    /// Marks notifications sent (their secrets are erased).
+    pub fn ack_notifications(&self, actor: Actor, seqs: Vec<i64>) -> Res<()> {
+        self.inner
+            .ack_notifications(&actor_in(&actor)?, &seqs)
+            .map_err(fail)
+    }
+}
