@@ -76,7 +76,7 @@ fn token_out(t: service::IssuedToken) -> IssuedToken {
 
 /// A notification to send; `secrets` only until acknowledged.
 #[napi(object)]
-pub struct Notification {
+pub struct OutboxNotification {
     /// A string: sequence numbers may exceed 2^53.
     pub seq: String,
     pub kind: String,
@@ -390,20 +390,22 @@ impl Sesshu {
     }
 
     /// Unsent notifications, oldest first.
-    #[napi(ts_return_type = "Promise<Array<Notification>>")]
+    #[napi(ts_return_type = "Promise<Array<OutboxNotification>>")]
     pub fn pending_notifications(
         &self,
         actor: Actor,
         limit: Option<u32>,
-    ) -> napi::Result<AsyncTask<Job<Vec<sesshu_core::outbox::Notification>, Vec<Notification>>>, Code>
-    {
+    ) -> napi::Result<
+        AsyncTask<Job<Vec<sesshu_core::outbox::Notification>, Vec<OutboxNotification>>>,
+        Code,
+    > {
         let (a, s) = (actor_in(&actor)?, self.inner.clone());
         let limit = limit.unwrap_or(100) as usize;
         Ok(Job::new(
             move || s.pending_notifications(&a, limit),
             |ns| {
                 ns.into_iter()
-                    .map(|n| Notification {
+                    .map(|n| OutboxNotification {
                         seq: n.seq.to_string(),
                         kind: n.kind.to_string(),
                         recipient: n.recipient.to_string(),

@@ -92,7 +92,7 @@ fn token_out(t: service::IssuedToken) -> IssuedToken {
 
 /// A notification to send; `secrets` only until acknowledged.
 #[pyclass(module = "sesshu", frozen, get_all)]
-pub struct Notification {
+pub struct OutboxNotification {
     pub seq: i64,
     pub kind: String,
     pub recipient: String,
@@ -358,14 +358,14 @@ impl Sesshu {
         py: Python<'_>,
         actor: Actor,
         limit: usize,
-    ) -> PyResult<Vec<Notification>> {
+    ) -> PyResult<Vec<OutboxNotification>> {
         let (a, s) = (actor_in(&actor)?, self.0.clone());
         let ns = py
             .detach(move || s.pending_notifications(&a, limit))
             .map_err(to_py)?;
         Ok(ns
             .into_iter()
-            .map(|n| Notification {
+            .map(|n| OutboxNotification {
                 seq: n.seq,
                 kind: n.kind.to_string(),
                 recipient: n.recipient.to_string(),
@@ -393,6 +393,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Actor>()?;
     m.add_class::<IssuedAccount>()?;
     m.add_class::<IssuedToken>()?;
-    m.add_class::<Notification>()?;
+    m.add_class::<OutboxNotification>()?;
     Ok(())
 }

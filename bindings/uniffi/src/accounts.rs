@@ -73,7 +73,7 @@ fn token_out(t: service::IssuedToken) -> IssuedToken {
 
 /// A notification to send; `secrets` only until acknowledged.
 #[derive(uniffi::Record)]
-pub struct Notification {
+pub struct OutboxNotification {
     pub seq: i64,
     pub kind: String,
     pub recipient: String,
@@ -307,14 +307,14 @@ impl Sesshu {
     }
 
     /// Unsent notifications, oldest first.
-    pub fn pending_notifications(&self, actor: Actor, limit: u32) -> Res<Vec<Notification>> {
+    pub fn pending_notifications(&self, actor: Actor, limit: u32) -> Res<Vec<OutboxNotification>> {
         let ns = self
             .inner
             .pending_notifications(&actor_in(&actor)?, limit as usize)
             .map_err(fail)?;
         Ok(ns
             .into_iter()
-            .map(|n| Notification {
+            .map(|n| OutboxNotification {
                 seq: n.seq,
                 kind: n.kind.to_string(),
                 recipient: n.recipient.to_string(),
