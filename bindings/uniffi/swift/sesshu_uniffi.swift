@@ -481,6 +481,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -923,6 +939,96 @@ public func FfiConverterTypeBankAccountBook_lower(_ value: BankAccountBook) -> U
 public protocol SesshuProtocol: AnyObject, Sendable {
     
     /**
+     * Marks notifications sent (their secrets are erased).
+     */
+    func ackNotifications(actor: Actor, seqs: [Int64]) throws 
+    
+    /**
+     * Sets the permanent password from the temporary password and URL token.
+     */
+    func activateAccount(userId: String, urlToken: String, temporaryPassword: String, newPassword: String) throws 
+    
+    /**
+     * Follows the link sent to a new e-mail address.
+     */
+    func confirmEmail(userId: String, token: String) throws 
+    
+    /**
+     * Confirms TOTP with a first code; returns the recovery codes.
+     */
+    func confirmTotp(actor: Actor, code: String) throws  -> [String]
+    
+    /**
+     * An administrator creates a user of their organisation.
+     */
+    func createUser(actor: Actor, email: String, name: String, role: String) throws  -> IssuedAccount
+    
+    /**
+     * Starts TOTP enrolment: `[secret, otpauthUri]`.
+     */
+    func enrolTotp(actor: Actor) throws  -> [String]
+    
+    /**
+     * The first-administrator batch over one day's masters (JSON text).
+     */
+    func extractFirstAdministrators(actor: Actor, mastersJson: String) throws  -> ExtractionResult
+    
+    /**
+     * The inactivity batch for an execution date (`YYYY-MM-DD`): warns, or with `execute` suspends. Returns `[candidates, changed]`.
+     */
+    func inactivity(actor: Actor, executionDate: String, execute: Bool) throws  -> [UInt64]
+    
+    /**
+     * Issues an organisation access token (shown once).
+     */
+    func issueToken(actor: Actor, orgType: String, organisation: String, label: String, validDays: Int64?) throws  -> IssuedToken
+    
+    /**
+     * Unsent notifications, oldest first.
+     */
+    func pendingNotifications(actor: Actor, limit: UInt32) throws  -> [OutboxNotification]
+    
+    /**
+     * Queues the user ids registered with an address (answers the same either way).
+     */
+    func remindUserIds(email: String) throws 
+    
+    /**
+     * Queues a new temporary password when user id and e-mail match (answers the same either way).
+     */
+    func requestPasswordReset(userId: String, email: String) throws 
+    
+    /**
+     * Revokes a token; false when it already was.
+     */
+    func revokeToken(actor: Actor, id: String) throws  -> Bool
+    
+    /**
+     * Issues a successor; the old token stays valid for the overlap.
+     */
+    func rotateToken(actor: Actor, id: String) throws  -> IssuedToken
+    
+    /**
+     * Signs in; returns the user's actor.
+     */
+    func signIn(userId: String, password: String, secondFactor: String?) throws  -> Actor
+    
+    /**
+     * The user changes their own name, e-mail (confirmed by link) or password; returns the fields changed.
+     */
+    func updateOwnAccount(actor: Actor, name: String?, email: String?, currentPassword: String?, newPassword: String?) throws  -> [String]
+    
+    /**
+     * An administrator changes a user's name, role or state (`active`/`suspended`).
+     */
+    func updateUser(actor: Actor, userId: String, name: String?, role: String?, state: String?) throws  -> [String]
+    
+    /**
+     * The actor a presented token acts as.
+     */
+    func verifyToken(token: String) throws  -> Actor
+    
+    /**
      * Acknowledges a batch; false when it already was.
      */
     func ackDelivery(municipality: String, user: String, batchId: String) throws  -> Bool
@@ -1054,6 +1160,265 @@ public static func openSqlite(path: String, now: Date?)throws  -> Sesshu  {
 }
     
 
+    
+    /**
+     * Marks notifications sent (their secrets are erased).
+     */
+open func ackNotifications(actor: Actor, seqs: [Int64])throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_ack_notifications(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterSequenceInt64.lower(seqs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Sets the permanent password from the temporary password and URL token.
+     */
+open func activateAccount(userId: String, urlToken: String, temporaryPassword: String, newPassword: String)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_activate_account(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(urlToken),
+        FfiConverterString.lower(temporaryPassword),
+        FfiConverterString.lower(newPassword),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Follows the link sent to a new e-mail address.
+     */
+open func confirmEmail(userId: String, token: String)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_confirm_email(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(token),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Confirms TOTP with a first code; returns the recovery codes.
+     */
+open func confirmTotp(actor: Actor, code: String)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_confirm_totp(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(code),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An administrator creates a user of their organisation.
+     */
+open func createUser(actor: Actor, email: String, name: String, role: String)throws  -> IssuedAccount  {
+    return try  FfiConverterTypeIssuedAccount_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_create_user(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(email),
+        FfiConverterString.lower(name),
+        FfiConverterString.lower(role),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts TOTP enrolment: `[secret, otpauthUri]`.
+     */
+open func enrolTotp(actor: Actor)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_enrol_totp(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The first-administrator batch over one day's masters (JSON text).
+     */
+open func extractFirstAdministrators(actor: Actor, mastersJson: String)throws  -> ExtractionResult  {
+    return try  FfiConverterTypeExtractionResult_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_extract_first_administrators(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(mastersJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The inactivity batch for an execution date (`YYYY-MM-DD`): warns, or with `execute` suspends. Returns `[candidates, changed]`.
+     */
+open func inactivity(actor: Actor, executionDate: String, execute: Bool)throws  -> [UInt64]  {
+    return try  FfiConverterSequenceUInt64.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_inactivity(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(executionDate),
+        FfiConverterBool.lower(execute),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Issues an organisation access token (shown once).
+     */
+open func issueToken(actor: Actor, orgType: String, organisation: String, label: String, validDays: Int64?)throws  -> IssuedToken  {
+    return try  FfiConverterTypeIssuedToken_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_issue_token(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(orgType),
+        FfiConverterString.lower(organisation),
+        FfiConverterString.lower(label),
+        FfiConverterOptionInt64.lower(validDays),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Unsent notifications, oldest first.
+     */
+open func pendingNotifications(actor: Actor, limit: UInt32)throws  -> [OutboxNotification]  {
+    return try  FfiConverterSequenceTypeOutboxNotification.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_pending_notifications(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterUInt32.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Queues the user ids registered with an address (answers the same either way).
+     */
+open func remindUserIds(email: String)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_remind_user_ids(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(email),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Queues a new temporary password when user id and e-mail match (answers the same either way).
+     */
+open func requestPasswordReset(userId: String, email: String)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_request_password_reset(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(email),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Revokes a token; false when it already was.
+     */
+open func revokeToken(actor: Actor, id: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_revoke_token(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Issues a successor; the old token stays valid for the overlap.
+     */
+open func rotateToken(actor: Actor, id: String)throws  -> IssuedToken  {
+    return try  FfiConverterTypeIssuedToken_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_rotate_token(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Signs in; returns the user's actor.
+     */
+open func signIn(userId: String, password: String, secondFactor: String?)throws  -> Actor  {
+    return try  FfiConverterTypeActor_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_sign_in(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(password),
+        FfiConverterOptionString.lower(secondFactor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The user changes their own name, e-mail (confirmed by link) or password; returns the fields changed.
+     */
+open func updateOwnAccount(actor: Actor, name: String?, email: String?, currentPassword: String?, newPassword: String?)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_update_own_account(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterOptionString.lower(name),
+        FfiConverterOptionString.lower(email),
+        FfiConverterOptionString.lower(currentPassword),
+        FfiConverterOptionString.lower(newPassword),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An administrator changes a user's name, role or state (`active`/`suspended`).
+     */
+open func updateUser(actor: Actor, userId: String, name: String?, role: String?, state: String?)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_update_user(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(userId),
+        FfiConverterOptionString.lower(name),
+        FfiConverterOptionString.lower(role),
+        FfiConverterOptionString.lower(state),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The actor a presented token acts as.
+     */
+open func verifyToken(token: String)throws  -> Actor  {
+    return try  FfiConverterTypeActor_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_verify_token(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(token),uniffiCallStatus
+    )
+})
+}
     
     /**
      * Acknowledges a batch; false when it already was.
@@ -1386,6 +1751,71 @@ public func FfiConverterTypeActiveAccount_lift(_ buf: RustBuffer) throws -> Acti
 #endif
 public func FfiConverterTypeActiveAccount_lower(_ value: ActiveAccount) -> RustBuffer {
     return FfiConverterTypeActiveAccount.lower(value)
+}
+
+
+/**
+ * Who performs an operation: from `signIn`, `verifyToken`, or built for an operator.
+ */
+public struct Actor: Equatable, Hashable {
+    public var userId: String
+    public var orgType: String
+    public var organisation: String
+    public var roles: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(userId: String, orgType: String, organisation: String, roles: [String]) {
+        self.userId = userId
+        self.orgType = orgType
+        self.organisation = organisation
+        self.roles = roles
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Actor: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActor: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Actor {
+        return
+            try Actor(
+                userId: FfiConverterString.read(from: &buf), 
+                orgType: FfiConverterString.read(from: &buf), 
+                organisation: FfiConverterString.read(from: &buf), 
+                roles: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Actor, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.orgType, into: &buf)
+        FfiConverterString.write(value.organisation, into: &buf)
+        FfiConverterSequenceString.write(value.roles, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActor_lift(_ buf: RustBuffer) throws -> Actor {
+    return try FfiConverterTypeActor.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActor_lower(_ value: Actor) -> RustBuffer {
+    return FfiConverterTypeActor.lower(value)
 }
 
 
@@ -1939,6 +2369,75 @@ public func FfiConverterTypeExtractionInput_lower(_ value: ExtractionInput) -> R
 
 
 /**
+ * What a first-administrator batch did.
+ */
+public struct ExtractionResult: Equatable, Hashable {
+    /**
+     * `[organisation, userId]` pairs.
+     */
+    public var issued: [[String]]
+    /**
+     * `[code, errorCode]` pairs.
+     */
+    public var rejected: [[String]]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `[organisation, userId]` pairs.
+         */issued: [[String]], 
+        /**
+         * `[code, errorCode]` pairs.
+         */rejected: [[String]]) {
+        self.issued = issued
+        self.rejected = rejected
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExtractionResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExtractionResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExtractionResult {
+        return
+            try ExtractionResult(
+                issued: FfiConverterSequenceSequenceString.read(from: &buf), 
+                rejected: FfiConverterSequenceSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExtractionResult, into buf: inout [UInt8]) {
+        FfiConverterSequenceSequenceString.write(value.issued, into: &buf)
+        FfiConverterSequenceSequenceString.write(value.rejected, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExtractionResult_lift(_ buf: RustBuffer) throws -> ExtractionResult {
+    return try FfiConverterTypeExtractionResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExtractionResult_lower(_ value: ExtractionResult) -> RustBuffer {
+    return FfiConverterTypeExtractionResult.lower(value)
+}
+
+
+/**
  * A first administrator to issue.
  */
 public struct FirstAdministrator: Equatable, Hashable {
@@ -2255,6 +2754,136 @@ public func FfiConverterTypeInactivitySchedule_lower(_ value: InactivitySchedule
 
 
 /**
+ * A new account's user id, temporary password and URL token (shown once).
+ */
+public struct IssuedAccount: Equatable, Hashable {
+    public var userId: String
+    public var temporaryPassword: String
+    public var urlToken: String
+    public var expiresAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(userId: String, temporaryPassword: String, urlToken: String, expiresAt: Date) {
+        self.userId = userId
+        self.temporaryPassword = temporaryPassword
+        self.urlToken = urlToken
+        self.expiresAt = expiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IssuedAccount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuedAccount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IssuedAccount {
+        return
+            try IssuedAccount(
+                userId: FfiConverterString.read(from: &buf), 
+                temporaryPassword: FfiConverterString.read(from: &buf), 
+                urlToken: FfiConverterString.read(from: &buf), 
+                expiresAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IssuedAccount, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.temporaryPassword, into: &buf)
+        FfiConverterString.write(value.urlToken, into: &buf)
+        FfiConverterTimestamp.write(value.expiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuedAccount_lift(_ buf: RustBuffer) throws -> IssuedAccount {
+    return try FfiConverterTypeIssuedAccount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuedAccount_lower(_ value: IssuedAccount) -> RustBuffer {
+    return FfiConverterTypeIssuedAccount.lower(value)
+}
+
+
+/**
+ * A new organisation access token (shown once) and its id.
+ */
+public struct IssuedToken: Equatable, Hashable {
+    public var token: String
+    public var id: String
+    public var organisation: String
+    public var expiresAt: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(token: String, id: String, organisation: String, expiresAt: Date?) {
+        self.token = token
+        self.id = id
+        self.organisation = organisation
+        self.expiresAt = expiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IssuedToken: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuedToken: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IssuedToken {
+        return
+            try IssuedToken(
+                token: FfiConverterString.read(from: &buf), 
+                id: FfiConverterString.read(from: &buf), 
+                organisation: FfiConverterString.read(from: &buf), 
+                expiresAt: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IssuedToken, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.token, into: &buf)
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.organisation, into: &buf)
+        FfiConverterOptionTimestamp.write(value.expiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuedToken_lift(_ buf: RustBuffer) throws -> IssuedToken {
+    return try FfiConverterTypeIssuedToken.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuedToken_lower(_ value: IssuedToken) -> RustBuffer {
+    return FfiConverterTypeIssuedToken.lower(value)
+}
+
+
+/**
  * An access-log entry.
  */
 public struct LogEntry: Equatable, Hashable {
@@ -2508,6 +3137,79 @@ public func FfiConverterTypeOrganisationRow_lift(_ buf: RustBuffer) throws -> Or
 #endif
 public func FfiConverterTypeOrganisationRow_lower(_ value: OrganisationRow) -> RustBuffer {
     return FfiConverterTypeOrganisationRow.lower(value)
+}
+
+
+/**
+ * A notification to send; `secrets` only until acknowledged.
+ */
+public struct OutboxNotification: Equatable, Hashable {
+    public var seq: Int64
+    public var kind: String
+    public var recipient: String
+    public var userId: String?
+    public var payload: [String: String]
+    public var secrets: [String: String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(seq: Int64, kind: String, recipient: String, userId: String?, payload: [String: String], secrets: [String: String]) {
+        self.seq = seq
+        self.kind = kind
+        self.recipient = recipient
+        self.userId = userId
+        self.payload = payload
+        self.secrets = secrets
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OutboxNotification: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOutboxNotification: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OutboxNotification {
+        return
+            try OutboxNotification(
+                seq: FfiConverterInt64.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf), 
+                recipient: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterOptionString.read(from: &buf), 
+                payload: FfiConverterDictionaryStringString.read(from: &buf), 
+                secrets: FfiConverterDictionaryStringString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OutboxNotification, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.seq, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterDictionaryStringString.write(value.payload, into: &buf)
+        FfiConverterDictionaryStringString.write(value.secrets, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutboxNotification_lift(_ buf: RustBuffer) throws -> OutboxNotification {
+    return try FfiConverterTypeOutboxNotification.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutboxNotification_lower(_ value: OutboxNotification) -> RustBuffer {
+    return FfiConverterTypeOutboxNotification.lower(value)
 }
 
 
@@ -3055,20 +3757,18 @@ public struct RecordRow: Equatable, Hashable {
      */
     public var version: String
     public var updatedAt: Date
-    public var deliveredAt: Date?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(person: Person, record: Record, certifiable: Bool, 
         /**
          * Row version (a string: versions may exceed 2^53).
-         */version: String, updatedAt: Date, deliveredAt: Date?) {
+         */version: String, updatedAt: Date) {
         self.person = person
         self.record = record
         self.certifiable = certifiable
         self.version = version
         self.updatedAt = updatedAt
-        self.deliveredAt = deliveredAt
     }
 
     
@@ -3091,8 +3791,7 @@ public struct FfiConverterTypeRecordRow: FfiConverterRustBuffer {
                 record: FfiConverterTypeRecord.read(from: &buf), 
                 certifiable: FfiConverterBool.read(from: &buf), 
                 version: FfiConverterString.read(from: &buf), 
-                updatedAt: FfiConverterTimestamp.read(from: &buf), 
-                deliveredAt: FfiConverterOptionTimestamp.read(from: &buf)
+                updatedAt: FfiConverterTimestamp.read(from: &buf)
         )
     }
 
@@ -3102,7 +3801,6 @@ public struct FfiConverterTypeRecordRow: FfiConverterRustBuffer {
         FfiConverterBool.write(value.certifiable, into: &buf)
         FfiConverterString.write(value.version, into: &buf)
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
-        FfiConverterOptionTimestamp.write(value.deliveredAt, into: &buf)
     }
 }
 
@@ -3752,6 +4450,56 @@ fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt64]
+
+    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [Int64]
+
+    public static func write(_ value: [Int64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Int64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Int64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -4002,6 +4750,31 @@ fileprivate struct FfiConverterSequenceTypeOrganisationRow: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeOutboxNotification: FfiConverterRustBuffer {
+    typealias SwiftType = [OutboxNotification]
+
+    public static func write(_ value: [OutboxNotification], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeOutboxNotification.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [OutboxNotification] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [OutboxNotification]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeOutboxNotification.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypePerson: FfiConverterRustBuffer {
     typealias SwiftType = [Person]
 
@@ -4171,6 +4944,57 @@ fileprivate struct FfiConverterSequenceTypeZenginEntry: FfiConverterRustBuffer {
             seq.append(try FfiConverterTypeZenginEntry.read(from: &buf))
         }
         return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [[String]]
+
+    public static func write(_ value: [[String]], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterSequenceString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [[String]] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [[String]]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterSequenceString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
     }
 }
 /**
@@ -4542,6 +5366,60 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_set_active() != 45224) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_notifications() != 13981) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_activate_account() != 1961) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_confirm_email() != 24917) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_confirm_totp() != 2252) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_create_user() != 50638) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_enrol_totp() != 24223) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_extract_first_administrators() != 25763) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_inactivity() != 37015) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_token() != 13561) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_pending_notifications() != 34477) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_remind_user_ids() != 7418) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_request_password_reset() != 52736) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_revoke_token() != 7035) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_rotate_token() != 49034) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_sign_in() != 12002) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_update_own_account() != 65014) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_update_user() != 40874) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_token() != 39262) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_delivery() != 58484) {
