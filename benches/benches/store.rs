@@ -252,7 +252,15 @@ fn log_verification(c: &mut Criterion, engine: &str, store: Arc<dyn Store>) {
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("verify_log", |b| {
-        b.iter(|| assert_eq!(services.verify_log().unwrap().first_break, None))
+        b.iter(|| {
+            assert_eq!(
+                services
+                    .verify_log(&Actor::municipality("bench", chiyoda()))
+                    .unwrap()
+                    .first_break,
+                None
+            )
+        })
     });
     g.bench_function("sha256sum_same_bytes", |b| {
         b.iter_custom(|iters| {

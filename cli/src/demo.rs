@@ -510,7 +510,7 @@ fn stored_flows(
         format!("  portal (pmh-0000000): {} records shown", portal.len()),
     )?;
 
-    let report = services.verify_log().map_err(err)?;
+    let report = services.verify_log(&staff).map_err(err)?;
     w(
         out,
         format!(

@@ -433,7 +433,10 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                     Ok(ExitCode::SUCCESS)
                 }
                 LogCommand::Verify => {
-                    let report = s.verify_log().map_err(|e| format!("{e} ({})", e.code()))?;
+                    let a = actor(cli)?;
+                    let report = s
+                        .verify_log(&a)
+                        .map_err(|e| format!("{e} ({})", e.code()))?;
                     match report.first_break {
                         None => {
                             println!(

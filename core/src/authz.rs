@@ -80,6 +80,8 @@ const POLICY: &[(Operation, Role, Relation)] = &[
     (Op::ReadQuestionnaires, R::Municipality, Own),
     (Op::SearchLog, R::Municipality, Own),
     (Op::SearchLog, R::Administrator, Own),
+    (Op::VerifyLog, R::Municipality, Own),
+    (Op::VerifyLog, R::Administrator, Own),
     (Op::VerifyLog, R::Central, Own),
     (Op::CreateUsers, R::Administrator, Own),
     (Op::ManageUsers, R::Administrator, Own),

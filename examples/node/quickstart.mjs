@@ -29,4 +29,4 @@ await db.putRecords('011002', 'clerk', [{ id: 'R1', managementId: 'P1', responsi
 for (const row of await db.personRecords('131016', 'clerk', 'P1')) {
   console.log(row.record.id, 'visible to Chiyoda; certifiable:', row.certifiable)
 }
-console.log('access log intact:', (await db.verifyLog()).firstBreak === undefined)
+console.log('access log intact:', (await db.verifyLog('131016', 'auditor')).firstBreak === undefined)

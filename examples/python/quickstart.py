@@ -30,4 +30,4 @@ with tempfile.TemporaryDirectory() as d:
     s.put_records("011002", "clerk", [sesshu.Record("R1", "P1", "011002", "routine", "MR", 1, dt.date(2010, 6, 1))])
     for row in s.person_records("131016", "clerk", "P1"):
         print(row.record.id, "visible to Chiyoda; certifiable:", row.certifiable)
-    print("access log intact:", s.verify_log().first_break is None)
+    print("access log intact:", s.verify_log("131016", "auditor").first_break is None)

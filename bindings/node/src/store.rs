@@ -516,15 +516,20 @@ impl Sesshu {
 
     /// Walks the access-log chain.
     #[napi(ts_return_type = "Promise<VerifyReport>")]
-    pub fn verify_log(&self) -> AsyncTask<Job<service::VerifyReport, VerifyReport>> {
+    pub fn verify_log(
+        &self,
+        municipality: String,
+        user: String,
+    ) -> napi::Result<AsyncTask<Job<service::VerifyReport, VerifyReport>>, Code> {
+        let actor = staff(&municipality, &user)?;
         let s = self.inner.clone();
-        Job::new(
-            move || s.verify_log(),
+        Ok(Job::new(
+            move || s.verify_log(&actor),
             |r| VerifyReport {
                 verified: r.verified.to_string(),
                 first_break: r.first_break.as_ref().map(|b| b.seq.to_string()),
                 reason: r.first_break.map(|b| b.reason.to_owned()),
             },
-        )
+        ))
     }
 }

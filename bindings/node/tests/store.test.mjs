@@ -53,7 +53,7 @@ test('round trip', async () => {
   assert.deepEqual((await db.portalRecords('pmh-P1')).map((r) => r.id), ['new', 'old'])
   const log = await db.searchLog(CHIYODA, 'auditor', 'P1')
   for (const action of ['read_records', 'deliver_records', 'read_portal']) assert.ok(log.some((e) => e.action === action), action)
-  const report = await db.verifyLog()
+  const report = await db.verifyLog(CHIYODA, 'auditor')
   assert.equal(report.firstBreak, undefined)
   assert.ok(Number(report.verified) > 0)
 })

@@ -558,9 +558,10 @@ impl Sesshu {
     }
 
     /// Walks the access-log chain.
-    fn verify_log(&self, py: Python<'_>) -> PyResult<VerifyReport> {
+    fn verify_log(&self, py: Python<'_>, municipality: &str, user: &str) -> PyResult<VerifyReport> {
+        let actor = staff(municipality, user)?;
         let s = self.0.clone();
-        let r = py.detach(move || s.verify_log()).map_err(to_py)?;
+        let r = py.detach(move || s.verify_log(&actor)).map_err(to_py)?;
         Ok(VerifyReport {
             verified: r.verified,
             first_break: r.first_break.as_ref().map(|b| b.seq),

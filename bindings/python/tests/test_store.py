@@ -63,7 +63,7 @@ def test_round_trip(tmp_db):
     assert [r.id for r in s.portal_records("pmh-P1")] == ["new", "old"]
     log = s.search_log(CHIYODA, "auditor", subject="P1")
     assert {"read_records", "deliver_records", "read_portal"} <= {e.action for e in log}
-    report = s.verify_log()
+    report = s.verify_log(CHIYODA, "auditor")
     assert report.first_break is None and report.verified > 0
 
 

@@ -199,7 +199,7 @@ fun storeRoundTrip(dir: File) {
     check(!db.ackDelivery("131016", "system", pull.batchId!!), "ack twice")
     check(db.portalRecords("pmh-P1").map { it.id } == listOf("new", "old"), "portal")
     check(db.searchLog("131016", "auditor", "P1", null).any { it.action == "deliver_records" }, "log")
-    check(db.verifyLog().firstBreak == null, "verify")
+    check(db.verifyLog("131016", "auditor").firstBreak == null, "verify")
 }
 
 fun failure(block: () -> Unit): String? = (runCatching(block).exceptionOrNull() as? SesshuException.Failed)?.code

@@ -476,8 +476,11 @@ impl Sesshu {
     }
 
     /// Walks the access-log chain.
-    pub fn verify_log(&self) -> Res<VerifyReport> {
-        let r = self.inner.verify_log().map_err(fail)?;
+    pub fn verify_log(&self, municipality: String, user: String) -> Res<VerifyReport> {
+        let r = self
+            .inner
+            .verify_log(&staff(&municipality, &user)?)
+            .map_err(fail)?;
         Ok(VerifyReport {
             verified: r.verified.to_string(),
             first_break: r.first_break.as_ref().map(|b| b.seq.to_string()),

@@ -74,9 +74,11 @@ impl Sesshu {
         Ok(out)
     }
 
-    /// Walks the whole chain and names the first entry that does not match.
-    pub fn verify_log(&self) -> Result<VerifyReport, Error> {
+    /// Walks the whole chain and names the first entry that does not match
+    /// (municipality staff, administrators and the operator).
+    pub fn verify_log(&self, actor: &Actor) -> Result<VerifyReport, Error> {
         const PAGE: usize = 10_000;
+        self.guard(actor, Operation::VerifyLog, Relation::Own)?;
         let mut verifier = ChainVerifier::default();
         let mut from = 1;
         loop {

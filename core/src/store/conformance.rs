@@ -505,7 +505,7 @@ pub fn access_log_chain_and_search(store: Arc<dyn Store>) {
     assert_eq!(paged.iter().map(|e| e.seq).collect::<Vec<_>>(), [2]);
     assert_eq!(store.log_entries(2, 1).unwrap()[0].seq, 2);
 
-    let report = services(store, 30).verify_log().unwrap();
+    let report = services(store, 30).verify_log(&staff(CHIYODA)).unwrap();
     assert_eq!((report.verified, report.first_break), (3, None));
 }
 
@@ -806,7 +806,7 @@ pub fn concurrent_races(store: Arc<dyn Store>, threads: usize, races: usize) {
         assert_eq!(stored.version, expected.next(), "round {round}");
     }
     assert_eq!(store.log_head().unwrap().map(|h| h.0), Some(races as i64));
-    let report = services(store, 0).verify_log().unwrap();
+    let report = services(store, 0).verify_log(&staff(CHIYODA)).unwrap();
     assert_eq!(report.first_break, None);
 }
 

@@ -95,7 +95,7 @@ fn a_tampered_log_row_is_found() {
             chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
         )),
     );
-    assert_eq!(services.verify_log().unwrap().first_break, None);
+    assert_eq!(services.verify_log(&auditor()).unwrap().first_break, None);
     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     c.execute(
         "UPDATE access_log SET at = at + interval '1 second' WHERE seq = 4",
@@ -103,7 +103,18 @@ fn a_tampered_log_row_is_found() {
     )
     .unwrap();
     assert_eq!(
-        services.verify_log().unwrap().first_break.map(|b| b.seq),
+        services
+            .verify_log(&auditor())
+            .unwrap()
+            .first_break
+            .map(|b| b.seq),
         Some(4)
     );
+}
+
+fn auditor() -> sesshu_core::service::Actor {
+    sesshu_core::service::Actor::municipality(
+        "auditor",
+        sesshu_core::identifiers::MunicipalityCode::parse("131016").unwrap(),
+    )
 }

@@ -75,13 +75,13 @@ fn a_tampered_log_row_is_found() {
             chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
         )),
     );
-    assert_eq!(services.verify_log().unwrap().first_break, None);
+    assert_eq!(services.verify_log(&auditor()).unwrap().first_break, None);
 
     store.with_connection(|c| {
         c.execute("UPDATE access_log SET actor = 'mallory' WHERE seq = 3", [])
             .unwrap()
     });
-    let report = services.verify_log().unwrap();
+    let report = services.verify_log(&auditor()).unwrap();
     assert_eq!(report.first_break.map(|b| b.seq), Some(3));
     assert_eq!(report.verified, 2);
 
@@ -89,13 +89,17 @@ fn a_tampered_log_row_is_found() {
         c.execute("UPDATE access_log SET actor = 'user2' WHERE seq = 3", [])
             .unwrap()
     });
-    assert_eq!(services.verify_log().unwrap().first_break, None);
+    assert_eq!(services.verify_log(&auditor()).unwrap().first_break, None);
     store.with_connection(|c| {
         c.execute("DELETE FROM access_log WHERE seq = 5", [])
             .unwrap()
     });
     assert_eq!(
-        services.verify_log().unwrap().first_break.map(|b| b.seq),
+        services
+            .verify_log(&auditor())
+            .unwrap()
+            .first_break
+            .map(|b| b.seq),
         Some(5)
     );
     store.with_connection(|c| {
@@ -103,7 +107,11 @@ fn a_tampered_log_row_is_found() {
             .unwrap()
     });
     assert_eq!(
-        services.verify_log().unwrap().first_break.map(|b| b.seq),
+        services
+            .verify_log(&auditor())
+            .unwrap()
+            .first_break
+            .map(|b| b.seq),
         Some(3)
     );
 }
@@ -174,4 +182,11 @@ fn delivery_state_survives_the_sequence_migration() {
             .len(),
         1
     );
+}
+
+fn auditor() -> sesshu_core::service::Actor {
+    sesshu_core::service::Actor::municipality(
+        "auditor",
+        sesshu_core::identifiers::MunicipalityCode::parse("131016").unwrap(),
+    )
 }
