@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use sesshu_core::accounts::AccountStatus;
+use sesshu_core::accounts::{AccountStatus, UserId};
 use sesshu_core::identifiers::EmailAddress;
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
@@ -91,6 +91,7 @@ pub struct OutboxNotification {
 pub struct OwnChangesInput {
     pub name: Option<String>,
     pub email: Option<String>,
+    pub linked_accounts: Option<Vec<String>>,
     pub current_password: Option<String>,
     pub new_password: Option<String>,
 }
@@ -239,7 +240,11 @@ impl Sesshu {
                 .map(EmailAddress::parse)
                 .transpose()
                 .map_err(js)?,
-            linked_accounts: None,
+            linked_accounts: changes
+                .linked_accounts
+                .map(|l| l.iter().map(|u| UserId::parse(u)).collect())
+                .transpose()
+                .map_err(js)?,
             password: changes
                 .current_password
                 .map(Secret::new)

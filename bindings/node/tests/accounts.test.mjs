@@ -51,6 +51,7 @@ test('account lifecycle', async () => {
   await db.signIn(issued.userId, GOOD, recovery[0])
 
   assert.deepEqual(await db.updateOwnAccount(me, { email: 'new@example.jp' }), ['email'])
+  assert.deepEqual(await db.updateOwnAccount(me, { linkedAccounts: ['131016-0042'] }), ['linked_accounts'])
   const link = (await db.pendingNotifications(CENTRAL)).find((n) => n.kind === 'email_confirmation')
   await db.confirmEmail(issued.userId, link.secrets.link_token)
   assert.deepEqual(await db.updateUser(ADMIN, issued.userId, { state: 'suspended' }), ['state'])

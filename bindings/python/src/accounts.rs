@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use pyo3::prelude::*;
+use sesshu_core::accounts::UserId;
 use sesshu_core::identifiers::EmailAddress;
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
@@ -201,14 +202,15 @@ impl Sesshu {
         py.detach(move || s.remind_user_ids(&email)).map_err(to_py)
     }
 
-    /// The user changes their own name, e-mail (confirmed by link) or password; returns the fields changed.
-    #[pyo3(signature = (actor, *, name=None, email=None, current_password=None, new_password=None))]
+    /// The user changes their own name, e-mail (confirmed by link), linked accounts or password; returns the fields changed.
+    #[pyo3(signature = (actor, *, name=None, email=None, linked_accounts=None, current_password=None, new_password=None))]
     fn update_own_account(
         &self,
         py: Python<'_>,
         actor: Actor,
         name: Option<String>,
         email: Option<String>,
+        linked_accounts: Option<Vec<String>>,
         current_password: Option<String>,
         new_password: Option<String>,
     ) -> PyResult<Vec<&'static str>> {
@@ -219,7 +221,10 @@ impl Sesshu {
                 .map(EmailAddress::parse)
                 .transpose()
                 .map_err(to_py)?,
-            linked_accounts: None,
+            linked_accounts: linked_accounts
+                .map(|l| l.iter().map(|u| UserId::parse(u)).collect())
+                .transpose()
+                .map_err(to_py)?,
             password: secret(current_password).zip(secret(new_password)),
         };
         let (a, s) = (actor_in(&actor)?, self.0.clone());

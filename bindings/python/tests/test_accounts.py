@@ -36,6 +36,9 @@ def test_account_lifecycle(tmp_db):
     assert e.value.code == "invalid_credentials"
     # Own changes: the e-mail waits for its link.
     assert s.update_own_account(me, name="佐藤 一郎", email="new@example.jp") == ["email"]
+    assert s.update_own_account(me, linked_accounts=["131016-0042"]) == ["linked_accounts"]
+    with pytest.raises(sesshu.ValidationError):
+        s.update_own_account(me, linked_accounts=["not an id"])
     link = [n for n in s.pending_notifications(CENTRAL) if n.kind == "email_confirmation"][0]
     s.confirm_email(issued.user_id, link.secrets["link_token"])
     # Administrators change role and state within their organisation.

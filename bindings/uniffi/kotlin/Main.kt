@@ -236,7 +236,8 @@ fun accountsRoundTrip(dir: File) {
     check(recovery.size == 10, "recovery codes")
     check(failure { db.signIn(issued.userId, good, null) } == "second_factor_required", "second factor")
     db.signIn(issued.userId, good, recovery[0])
-    check(db.updateOwnAccount(me, null, "new@example.jp", null, null) == listOf("email"), "own changes")
+    check(db.updateOwnAccount(me, null, "new@example.jp", null, null, null) == listOf("email"), "own changes")
+    check(db.updateOwnAccount(me, null, null, listOf("131016-0042"), null, null) == listOf("linked_accounts"), "linked accounts")
     val link = db.pendingNotifications(central, 100u).first { it.kind == "email_confirmation" }
     db.confirmEmail(issued.userId, link.secrets.getValue("link_token"))
     check(db.updateUser(admin, issued.userId, null, null, "suspended") == listOf("state"), "admin changes")

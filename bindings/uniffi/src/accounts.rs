@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use sesshu_core::accounts::AccountStatus;
+use sesshu_core::accounts::{AccountStatus, UserId};
 use sesshu_core::identifiers::EmailAddress;
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
@@ -182,6 +182,7 @@ impl Sesshu {
         actor: Actor,
         name: Option<String>,
         email: Option<String>,
+        linked_accounts: Option<Vec<String>>,
         current_password: Option<String>,
         new_password: Option<String>,
     ) -> Res<Vec<String>> {
@@ -192,7 +193,10 @@ impl Sesshu {
                 .map(EmailAddress::parse)
                 .transpose()
                 .map_err(fail)?,
-            linked_accounts: None,
+            linked_accounts: linked_accounts
+                .map(|l| l.iter().map(|u| UserId::parse(u)).collect())
+                .transpose()
+                .map_err(fail)?,
             password: current_password
                 .map(Secret::new)
                 .zip(new_password.map(Secret::new)),

@@ -9,18 +9,19 @@ CREATE TABLE organisations (
     version  INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Users are clustered by (state, last activity): the inactivity batches
--- read and suspend one contiguous range instead of pages all over the file.
+-- Users are clustered by last activity: the inactivity batches read and
+-- suspend one contiguous range instead of pages all over the file, and a
+-- suspension rewrites its row in place (the key does not change).
 CREATE TABLE users (
-    state         TEXT NOT NULL,
     last_activity TEXT NOT NULL,
     id            TEXT NOT NULL,
+    state         TEXT NOT NULL,
     organisation  TEXT NOT NULL,
     email         TEXT NOT NULL,
     body          TEXT NOT NULL,
     version       INTEGER NOT NULL,
     updated_at    TEXT NOT NULL,
-    PRIMARY KEY (state, last_activity, id)
+    PRIMARY KEY (last_activity, id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX users_by_id ON users (id);
 CREATE INDEX users_by_email ON users (email, id);

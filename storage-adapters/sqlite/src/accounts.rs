@@ -220,21 +220,31 @@ pub(crate) fn put_user(
         version,
         Instant(updated_at),
     );
-    let sql = match expected {
-        Expected::Absent => {
-            "INSERT OR IGNORE INTO users (id, organisation, email, state, last_activity, body, version, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-        }
-        Expected::Version(_) => {
-            "UPDATE users SET organisation = ?2, email = ?3, state = ?4, last_activity = ?5, body = ?6,
-               version = ?7, updated_at = ?8 WHERE id = ?1 AND version = ?7 - 1"
-        }
+    let run = |sql: &str| {
+        tx.prepare_cached(sql)
+            .map_err(backend)?
+            .execute(params.clone())
+            .map_err(backend)
     };
-    let written = tx
-        .prepare_cached(sql)
-        .map_err(backend)?
-        .execute(params)
-        .map_err(backend)?;
+    let written = match expected {
+        Expected::Absent => run(
+            "INSERT OR IGNORE INTO users (id, organisation, email, state, last_activity, body, version, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?,
+        // When the key and the indexed columns stay (a suspension, a
+        // password change), the row is rewritten in place and no index
+        // moves; otherwise every column is set.
+        Expected::Version(_) => match run(
+            "UPDATE users SET state = ?4, body = ?6, version = ?7, updated_at = ?8
+             WHERE id = ?1 AND version = ?7 - 1 AND last_activity = ?5 AND organisation = ?2 AND email = ?3",
+        )? {
+            0 => run(
+                "UPDATE users SET organisation = ?2, email = ?3, state = ?4, last_activity = ?5, body = ?6,
+                   version = ?7, updated_at = ?8 WHERE id = ?1 AND version = ?7 - 1",
+            )?,
+            n => n,
+        },
+    };
     if written != 1 {
         let found: Option<i64> = tx
             .prepare_cached("SELECT version FROM users WHERE id = ?1")
