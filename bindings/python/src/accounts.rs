@@ -204,6 +204,7 @@ impl Sesshu {
 
     /// The user changes their own name, e-mail (confirmed by link), linked accounts or password; returns the fields changed.
     #[pyo3(signature = (actor, *, name=None, email=None, linked_accounts=None, current_password=None, new_password=None))]
+    #[allow(clippy::too_many_arguments)]
     fn update_own_account(
         &self,
         py: Python<'_>,
