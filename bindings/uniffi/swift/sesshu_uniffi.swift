@@ -1016,7 +1016,7 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     /**
      * The user changes their own name, e-mail (confirmed by link) or password; returns the fields changed.
      */
-    func updateOwnAccount(actor: Actor, name: String?, email: String?, currentPassword: String?, newPassword: String?) throws  -> [String]
+    func updateOwnAccount(actor: Actor, name: String?, email: String?, linkedAccounts: [String]?, currentPassword: String?, newPassword: String?) throws  -> [String]
     
     /**
      * An administrator changes a user's name, role or state (`active`/`suspended`).
@@ -1076,7 +1076,7 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     /**
      * Walks the access-log chain.
      */
-    func verifyLog() throws  -> VerifyReport
+    func verifyLog(municipality: String, user: String) throws  -> VerifyReport
     
 }
 /**
@@ -1376,7 +1376,7 @@ open func signIn(userId: String, password: String, secondFactor: String?)throws 
     /**
      * The user changes their own name, e-mail (confirmed by link) or password; returns the fields changed.
      */
-open func updateOwnAccount(actor: Actor, name: String?, email: String?, currentPassword: String?, newPassword: String?)throws  -> [String]  {
+open func updateOwnAccount(actor: Actor, name: String?, email: String?, linkedAccounts: [String]?, currentPassword: String?, newPassword: String?)throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_update_own_account(
@@ -1384,6 +1384,7 @@ open func updateOwnAccount(actor: Actor, name: String?, email: String?, currentP
         FfiConverterTypeActor_lower(actor),
         FfiConverterOptionString.lower(name),
         FfiConverterOptionString.lower(email),
+        FfiConverterOptionSequenceString.lower(linkedAccounts),
         FfiConverterOptionString.lower(currentPassword),
         FfiConverterOptionString.lower(newPassword),uniffiCallStatus
     )
@@ -1557,11 +1558,13 @@ open func searchLog(municipality: String, user: String, subject: String?, actor:
     /**
      * Walks the access-log chain.
      */
-open func verifyLog()throws  -> VerifyReport  {
+open func verifyLog(municipality: String, user: String)throws  -> VerifyReport  {
     return try  FfiConverterTypeVerifyReport_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_verify_log(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),uniffiCallStatus
     )
 })
 }
@@ -5413,7 +5416,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_sign_in() != 12002) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_update_own_account() != 65014) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_update_own_account() != 4209) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_update_user() != 40874) {
@@ -5449,7 +5452,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_search_log() != 44465) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log() != 25890) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log() != 11651) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_constructor_bankaccountbook_new() != 37057) {

@@ -400,7 +400,7 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_sign_in(uint64_t ptr, RustBuffe
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_UPDATE_OWN_ACCOUNT
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_UPDATE_OWN_ACCOUNT
-RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_update_own_account(uint64_t ptr, RustBuffer actor, RustBuffer name, RustBuffer email, RustBuffer current_password, RustBuffer new_password, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_update_own_account(uint64_t ptr, RustBuffer actor, RustBuffer name, RustBuffer email, RustBuffer linked_accounts, RustBuffer current_password, RustBuffer new_password, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_UPDATE_USER
@@ -460,7 +460,7 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_search_log(uint64_t ptr, RustBu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_VERIFY_LOG
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_VERIFY_LOG
-RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_log(uint64_t ptr, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_log(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_CHECK_PASSWORD
