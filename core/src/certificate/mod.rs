@@ -1,4 +1,10 @@
-//! 予防接種済証 (vaccination certificate) form selection (SPEC §6).
+//! 予防接種済証 (vaccination certificate, SPEC §6): which form, what it
+//! prints ([`document`]) and, with feature `pdf`, the PDF itself
+//! ([`pdf`]).
+
+pub mod document;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 
 use thiserror::Error;
 
@@ -35,6 +41,23 @@ pub enum CertificateError {
     /// A travel detail failed validation.
     #[error(transparent)]
     Identifier(#[from] IdentifierError),
+    /// A certificate needs at least one vaccination.
+    #[error("a certificate needs at least one vaccination")]
+    NothingToCertify,
+    /// A character the certificate font cannot print (外字).
+    #[error("{field}: {character:?} cannot be printed in the certificate font; give the {field} in a printable form")]
+    Unprintable {
+        /// Which field.
+        field: &'static str,
+        /// The character.
+        character: char,
+    },
+    /// The PDF could not be made (the bundled font could not be read).
+    #[error("the certificate could not be rendered: {reason}")]
+    Render {
+        /// Why.
+        reason: String,
+    },
 }
 
 impl CertificateError {
@@ -46,6 +69,9 @@ impl CertificateError {
             CertificateError::FormChoiceRequired => "form_choice_required",
             CertificateError::TravelDetailsRequired { .. } => "travel_details_required",
             CertificateError::Identifier(e) => e.code(),
+            CertificateError::NothingToCertify => "nothing_to_certify",
+            CertificateError::Unprintable { .. } => "unprintable_character",
+            CertificateError::Render { .. } => "render_failed",
         }
     }
 }

@@ -1,0 +1,427 @@
+//! The certificate as an A4 PDF (feature `pdf`): forms 1–3 laid out like an
+//! official document, Japanese dates in 和暦 (form 3 also English with
+//! Gregorian dates), the bundled IPAex Mincho embedded as a subset of the
+//! glyphs used. The same document always gives the same bytes.
+
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use printpdf::{
+    Color, FontId, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Pt, Rgb, TextItem,
+};
+
+use sha2::{Digest, Sha256};
+
+use super::document::{wareki, CertificateDocument};
+use super::{CertificateError, CertificateForm};
+
+/// IPAex Mincho 004.01 (IPA Font License v1.0, `core/data/fonts`).
+const FONT: &[u8] = include_bytes!("../../data/fonts/ipaexm.ttf");
+
+fn font() -> Result<&'static ParsedFont, CertificateError> {
+    static PARSED: OnceLock<Option<ParsedFont>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| ParsedFont::from_bytes(FONT, 0, &mut Vec::new()))
+        .as_ref()
+        .ok_or_else(|| CertificateError::Render {
+            reason: "the bundled font cannot be read".into(),
+        })
+}
+
+/// A page being drawn: positions in millimetres from the bottom left.
+struct Canvas {
+    font: &'static ParsedFont,
+    id: FontId,
+    ops: Vec<Op>,
+}
+
+const INK: Rgb = Rgb {
+    r: 0.08,
+    g: 0.08,
+    b: 0.12,
+    icc_profile: None,
+};
+
+fn at(x: f32, y: f32) -> Point {
+    Point {
+        x: Mm(x).into(),
+        y: Mm(y).into(),
+    }
+}
+
+impl Canvas {
+    /// The width of `text` at `size` points, in millimetres.
+    fn width(&self, text: &str, size: f32) -> f32 {
+        let em = f32::from(self.font.font_metrics.units_per_em.max(1));
+        let units: f32 = text
+            .chars()
+            .map(|c| {
+                self.font
+                    .lookup_glyph_index(u32::from(c))
+                    .map_or(em, |g| f32::from(self.font.get_horizontal_advance(g)))
+            })
+            .sum();
+        units / em * size * 25.4 / 72.0
+    }
+
+    fn text(&mut self, x: f32, y: f32, size: f32, text: &str) {
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetTextCursor { pos: at(x, y) },
+            Op::SetFont {
+                font: PdfFontHandle::External(self.id.clone()),
+                size: Pt(size),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(text.to_owned())],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+
+    fn centred(&mut self, cx: f32, y: f32, size: f32, text: &str) {
+        let w = self.width(text, size);
+        self.text(cx - w / 2.0, y, size, text);
+    }
+
+    fn right(&mut self, x: f32, y: f32, size: f32, text: &str) {
+        let w = self.width(text, size);
+        self.text(x - w, y, size, text);
+    }
+
+    /// `text` shrunk until it fits `width` (long institution names).
+    fn fitted(&mut self, x: f32, y: f32, size: f32, width: f32, text: &str) {
+        let w = self.width(text, size);
+        let size = if w > width { size * width / w } else { size };
+        self.text(x, y, size, text);
+    }
+
+    /// A table cell's text: one line at 10 pt, or two lines at 8 pt when
+    /// too long, or shrunk to fit as a last resort.
+    fn cell(&mut self, x: f32, base: f32, width: f32, text: &str) {
+        if self.width(text, 10.0) <= width {
+            self.text(x, base + 3.0, 10.0, text);
+            return;
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let (first, second) = chars.split_at(chars.len().div_ceil(2));
+        let (first, second): (String, String) = (first.iter().collect(), second.iter().collect());
+        self.fitted(x, base + 5.0, 8.0, width, &first);
+        self.fitted(x, base + 1.4, 8.0, width, &second);
+    }
+
+    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32) {
+        self.ops.extend([
+            Op::SetOutlineThickness { pt: Pt(thickness) },
+            Op::SetOutlineColor {
+                col: Color::Rgb(INK),
+            },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![
+                        LinePoint {
+                            p: at(x1, y1),
+                            bezier: false,
+                        },
+                        LinePoint {
+                            p: at(x2, y2),
+                            bezier: false,
+                        },
+                    ],
+                    is_closed: false,
+                },
+            },
+        ]);
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, thickness: f32) {
+        self.line(x, y, x + w, y, thickness);
+        self.line(x + w, y, x + w, y + h, thickness);
+        self.line(x + w, y + h, x, y + h, thickness);
+        self.line(x, y + h, x, y, thickness);
+    }
+}
+
+/// 和暦, and on form 3 the Gregorian date beside it.
+fn date_text(date: NaiveDate, english: bool) -> Result<String, CertificateError> {
+    let w = wareki(date).map_err(|e| CertificateError::Render {
+        reason: e.to_string(),
+    })?;
+    Ok(if english {
+        format!("{w}（{}）", date.format("%d %b %Y"))
+    } else {
+        w
+    })
+}
+
+const LEFT: f32 = 22.0;
+const RIGHT: f32 = 188.0;
+const LABEL: f32 = 64.0;
+
+/// Renders the certificate as PDF bytes.
+pub fn render(doc: &CertificateDocument) -> Result<Vec<u8>, crate::Error> {
+    doc.check()?;
+    let font = font()?;
+    printable(font, doc)?;
+    let english = doc.form == CertificateForm::Form3;
+    let mut pdf = PdfDocument::new(&format!("予防接種済証 {}", doc.certificate_number));
+    // printpdf names fonts and the file from a process-wide counter; name
+    // them from the document instead, so the same input gives the same bytes.
+    let seed = Sha256::digest(format!("{doc:?}").as_bytes());
+    let id = FontId(format!("{}F1", letters(&seed, 6)));
+    pdf.resources
+        .fonts
+        .map
+        .insert(id.clone(), printpdf::PdfFont::new(font.clone()));
+    let mut c = Canvas {
+        font,
+        id,
+        ops: Vec::new(),
+    };
+
+    // Frame: a heavy outer rule and a fine inner one.
+    c.rect(14.0, 14.0, 182.0, 269.0, 1.6);
+    c.rect(16.2, 16.2, 177.6, 264.6, 0.4);
+
+    c.text(LEFT, 270.0, 9.0, doc.form.kanji());
+    c.right(
+        RIGHT,
+        270.0,
+        9.0,
+        &format!(
+            "{}{}",
+            if english {
+                "証明書番号 / No. "
+            } else {
+                "証明書番号　"
+            },
+            doc.certificate_number
+        ),
+    );
+    c.centred(105.0, 250.0, 26.0, "予 防 接 種 済 証");
+    let mut y = 241.0;
+    if doc.form != CertificateForm::Form1 {
+        c.centred(105.0, y, 12.0, "（臨時の予防接種）");
+        y -= 8.0;
+    }
+    if english {
+        c.centred(105.0, y, 14.0, "Certificate of Vaccination");
+        y -= 8.0;
+    }
+
+    // The person.
+    let mut rows: Vec<(String, String)> = vec![
+        (
+            if english {
+                "氏名 / Name"
+            } else {
+                "氏　　名"
+            }
+            .into(),
+            doc.name.clone(),
+        ),
+        ("ふりがな".into(), doc.name_kana.clone()),
+        (
+            if english {
+                "生年月日 / Date of birth"
+            } else {
+                "生年月日"
+            }
+            .into(),
+            date_text(doc.birth_date, english)?,
+        ),
+    ];
+    if let (true, Some(t)) = (english, &doc.travel) {
+        rows.push((
+            "ローマ字氏名 / Name in Roman letters".into(),
+            t.name_roman.as_str().to_owned(),
+        ));
+        rows.push((
+            "旅券番号 / Passport No.".into(),
+            t.passport_number.as_str().to_owned(),
+        ));
+        rows.push((
+            "国籍・地域 / Nationality".into(),
+            t.nationality.as_str().to_owned(),
+        ));
+    }
+    let row_h = 10.0;
+    let top = y - 4.0;
+    for (i, (label, value)) in rows.iter().enumerate() {
+        let base = top - row_h * (i as f32 + 1.0);
+        c.line(LEFT, base, RIGHT, base, 0.5);
+        c.fitted(LEFT + 2.0, base + 3.3, 10.0, LABEL - LEFT - 4.0, label);
+        c.fitted(LABEL + 4.0, base + 3.0, 13.0, RIGHT - LABEL - 6.0, value);
+    }
+    let bottom = top - row_h * rows.len() as f32;
+    c.line(LEFT, top, RIGHT, top, 0.9);
+    c.line(LABEL, top, LABEL, bottom, 0.5);
+    c.line(LEFT, bottom, RIGHT, bottom, 0.9);
+    c.line(LEFT, top, LEFT, bottom, 0.9);
+    c.line(RIGHT, top, RIGHT, bottom, 0.9);
+
+    // The vaccinations.
+    let cols = [LEFT, 70.0, 84.0, 124.0, 146.0, RIGHT];
+    let heads: [&str; 5] = if english {
+        [
+            "ワクチン / Vaccine",
+            "回 / Dose",
+            "接種年月日 / Date",
+            "ロット / Lot",
+            "医療機関 / Institution",
+        ]
+    } else {
+        [
+            "ワクチンの種類",
+            "接種回",
+            "接種年月日",
+            "ロット番号",
+            "接種医療機関",
+        ]
+    };
+    let top = bottom - 10.0;
+    let head_h = 9.0;
+    let line_h = 9.0;
+    for (i, h) in heads.iter().enumerate() {
+        let w = cols[i + 1] - cols[i];
+        let size = if english { 7.5 } else { 9.0 };
+        let tw = c.width(h, size).min(w - 2.0);
+        c.fitted(
+            cols[i] + (w - tw) / 2.0,
+            top - head_h + 3.0,
+            size,
+            w - 2.0,
+            h,
+        );
+    }
+    let mut base = top - head_h;
+    c.line(LEFT, base, RIGHT, base, 0.5);
+    for v in &doc.vaccinations {
+        base -= line_h;
+        let cells = [
+            v.vaccine.clone(),
+            if english {
+                format!("{}", v.dose_number)
+            } else {
+                format!("第{}回", v.dose_number)
+            },
+            date_text(v.date, false)?,
+            v.lot.clone().unwrap_or_else(|| "—".into()),
+            v.institution.clone().unwrap_or_else(|| "—".into()),
+        ];
+        for (i, cell) in cells.iter().enumerate() {
+            c.cell(cols[i] + 1.5, base, cols[i + 1] - cols[i] - 3.0, cell);
+        }
+        if english {
+            c.text(cols[2] + 1.5, base + 0.6, 6.5, &v.date.to_string());
+        }
+        c.line(LEFT, base, RIGHT, base, 0.4);
+    }
+    c.line(LEFT, top, RIGHT, top, 0.9);
+    c.line(LEFT, base, RIGHT, base, 0.9);
+    for x in &cols[1..cols.len() - 1] {
+        c.line(*x, top, *x, base, 0.4);
+    }
+    c.line(LEFT, top, LEFT, base, 0.9);
+    c.line(RIGHT, top, RIGHT, base, 0.9);
+
+    // The statement, the date and the head of the municipality.
+    let mut y = base - 14.0;
+    c.text(
+        LEFT + 4.0,
+        y,
+        12.0,
+        "上記の者は、予防接種法による予防接種を受けたことを証明します。",
+    );
+    if english {
+        y -= 7.0;
+        c.text(
+            LEFT + 4.0,
+            y,
+            9.5,
+            "This is to certify that the above person received the vaccination(s) above",
+        );
+        y -= 5.0;
+        c.text(
+            LEFT + 4.0,
+            y,
+            9.5,
+            "under the Preventive Vaccination Act of Japan.",
+        );
+    }
+    y -= 16.0;
+    c.text(LEFT + 14.0, y, 12.0, &date_text(doc.issue_date, english)?);
+    y -= 16.0;
+    let head_size = 15.0;
+    c.right(RIGHT - 26.0, y, head_size, &doc.head);
+    // The seal's place (公印).
+    c.rect(RIGHT - 22.0, y - 6.0, 18.0, 18.0, 0.6);
+    c.centred(RIGHT - 13.0, y + 1.0, 10.0, "印");
+    if english {
+        c.right(
+            RIGHT - 26.0,
+            y - 7.0,
+            9.0,
+            &format!("Mayor of {}", doc.municipality),
+        );
+    }
+
+    let page = PdfPage::new(Mm(210.0), Mm(297.0), c.ops);
+    let mut bytes = pdf
+        .with_pages(vec![page])
+        .save(&PdfSaveOptions::default(), &mut Vec::new());
+    set_file_id(&mut bytes, letters(&seed[6..], 32).as_bytes());
+    Ok(bytes)
+}
+
+/// Refuses a document with a character the font has no glyph for (外字
+/// such as 𠮷 outside IPAex): printed blank it would change a name. At
+/// the counter the name can be given in a printable form.
+fn printable(font: &ParsedFont, doc: &CertificateDocument) -> Result<(), CertificateError> {
+    let mut fields: Vec<(&'static str, &str)> = vec![
+        ("name", &doc.name),
+        ("name_kana", &doc.name_kana),
+        ("municipality", &doc.municipality),
+        ("head", &doc.head),
+        ("certificate_number", &doc.certificate_number),
+    ];
+    for v in &doc.vaccinations {
+        fields.push(("vaccine", &v.vaccine));
+        fields.extend(v.lot.as_deref().map(|l| ("lot", l)));
+        fields.extend(v.institution.as_deref().map(|i| ("institution", i)));
+    }
+    for (field, text) in fields {
+        if let Some(character) = text
+            .chars()
+            .find(|c| !c.is_whitespace() && font.lookup_glyph_index(u32::from(*c)).is_none())
+        {
+            return Err(CertificateError::Unprintable { field, character });
+        }
+    }
+    Ok(())
+}
+
+/// `n` capital letters drawn from `seed` (a subset tag is six of them).
+fn letters(seed: &[u8], n: usize) -> String {
+    seed.iter()
+        .cycle()
+        .take(n)
+        .map(|b| char::from(b'A' + b % 26))
+        .collect()
+}
+
+/// Overwrites both strings of the trailer's `/ID[(…)(…)]` (32 bytes each)
+/// with `id`, in place (no offset moves).
+fn set_file_id(pdf: &mut [u8], id: &[u8]) {
+    const KEY: &[u8] = b"/ID[(";
+    let Some(start) = pdf.windows(KEY.len()).rposition(|w| w == KEY) else {
+        return;
+    };
+    let first = start + KEY.len();
+    let second = first + id.len() + 2;
+    if pdf.len() >= second + id.len() && pdf[first + id.len()..second] == *b")(" {
+        pdf[first..first + id.len()].copy_from_slice(id);
+        pdf[second..second + id.len()].copy_from_slice(id);
+    }
+}

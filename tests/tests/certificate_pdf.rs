@@ -1,0 +1,155 @@
+//! The certificate PDF (issue 6): every form renders, embeds a subset font,
+//! reads back with poppler, stays small and repeats byte for byte.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::NaiveDate;
+use sesshu_core::certificate::document::{CertificateDocument, CertifiedVaccination};
+use sesshu_core::certificate::pdf::render;
+use sesshu_core::certificate::{CertificateForm, TravelDetails, TravelDetailsInput};
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn document(form: CertificateForm) -> CertificateDocument {
+    CertificateDocument {
+        form,
+        certificate_number: format!("131016-2025-00{}", form.number()),
+        issue_date: day("2025-04-01"),
+        municipality: "千代田区".into(),
+        head: "千代田区長　千代田　太郎".into(),
+        name: "髙橋 吉子".into(),
+        name_kana: "タカハシ ヨシコ".into(),
+        birth_date: day("1990-05-01"),
+        vaccinations: vec![
+            CertifiedVaccination {
+                vaccine: "麻しん風しん混合".into(),
+                dose_number: 1,
+                date: day("2019-05-01"),
+                lot: Some("AB12C".into()),
+                institution: Some("千代田区立こども診療所".into()),
+            },
+            CertifiedVaccination {
+                vaccine: "新型コロナウイルス感染症".into(),
+                dose_number: 3,
+                date: day("2024-02-01"),
+                lot: None,
+                institution: Some(
+                    "医療法人社団 丸の内記念会 東京駅前内科・小児科クリニック".into(),
+                ),
+            },
+        ],
+        travel: (form == CertificateForm::Form3).then(|| {
+            TravelDetails::parse(&TravelDetailsInput {
+                passport_number: "TK1234567".into(),
+                nationality: "JPN".into(),
+                name_roman: "TAKAHASHI YOSHIKO".into(),
+            })
+            .unwrap()
+        }),
+    }
+}
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("certificates");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (Debian poppler-utils) is needed: {e}"));
+    assert!(out.status.success(), "{tool} failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn every_form_renders_reads_back_and_repeats() {
+    for form in [
+        CertificateForm::Form1,
+        CertificateForm::Form2,
+        CertificateForm::Form3,
+    ] {
+        let doc = document(form);
+        let bytes = render(&doc).unwrap();
+        assert!(bytes.starts_with(b"%PDF-"));
+        assert!(
+            bytes.len() <= 60 * 1024,
+            "form {}: {} bytes",
+            form.number(),
+            bytes.len()
+        );
+        assert_eq!(
+            render(&doc).unwrap(),
+            bytes,
+            "identical input, identical bytes"
+        );
+        let path = out_dir().join(format!("form{}.pdf", form.number()));
+        std::fs::write(&path, &bytes).unwrap();
+        let p = path.to_str().unwrap();
+
+        let fonts = poppler("pdffonts", &[p]);
+        let line = fonts
+            .lines()
+            .find(|l| l.contains("IPAexMincho"))
+            .unwrap_or_else(|| panic!("{fonts}"));
+        assert!(
+            line.contains("yes yes yes"),
+            "embedded, subset, unicode: {line}"
+        );
+
+        let text = poppler("pdftotext", &["-layout", p, "-"]);
+        for expected in [
+            "予",
+            "髙橋 吉子",
+            "令和元年5月1日",
+            "令和6年2月1日",
+            "令和7年4月1日",
+            &doc.certificate_number,
+            "予防接種法",
+            "千代田区長",
+        ] {
+            assert!(
+                text.contains(expected),
+                "form {}: {expected:?} missing from\n{text}",
+                form.number()
+            );
+        }
+        if form == CertificateForm::Form3 {
+            for expected in [
+                "TK1234567",
+                "JPN",
+                "TAKAHASHI YOSHIKO",
+                "Preventive Vaccination Act",
+                "2019-05-01",
+            ] {
+                assert!(text.contains(expected), "form 3: {expected:?} missing");
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_documents_are_refused() {
+    let mut doc = document(CertificateForm::Form1);
+    doc.vaccinations.clear();
+    assert_eq!(render(&doc).unwrap_err().code(), "nothing_to_certify");
+    let mut doc = document(CertificateForm::Form3);
+    doc.travel = None;
+    assert_eq!(render(&doc).unwrap_err().code(), "travel_details_required");
+    // 𠮷 (U+20BB7) is not in IPAex Mincho: refused, never printed blank.
+    let mut doc = document(CertificateForm::Form1);
+    doc.name = "髙橋 𠮷子".into();
+    let err = render(&doc).unwrap_err();
+    assert_eq!(err.code(), "unprintable_character");
+    assert!(err.to_string().contains("name"), "{err}");
+    let mut doc = document(CertificateForm::Form1);
+    doc.birth_date = day("1850-01-01");
+    assert!(render(&doc).is_err(), "no 和暦 before 1873");
+}
