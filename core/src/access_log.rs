@@ -54,6 +54,10 @@ named_enum! {
         ReadAccessLog = "read_access_log",
         /// An operation was refused (not authorised).
         Refused = "refused",
+        /// A certificate (予防接種済証) was issued.
+        IssueCertificate = "issue_certificate",
+        /// The issuance register was read.
+        ReadIssuances = "read_issuances",
     }
     unknown: AccessLogError = |v| AccessLogError::InvalidAction { value: v.to_owned() };
 }

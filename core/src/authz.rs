@@ -32,6 +32,8 @@ named_enum! {
         SearchLog = "search_log",
         /// Verify the access log's hash chain.
         VerifyLog = "verify_log",
+        /// Issue certificates and read the issuance register (予防接種済証, H-5).
+        IssueCertificates = "issue_certificates",
         /// Create users (アカウント発行).
         CreateUsers = "create_users",
         /// List users and change another user's details, role or state.
@@ -83,6 +85,7 @@ const POLICY: &[(Operation, Role, Relation)] = &[
     (Op::VerifyLog, R::Municipality, Own),
     (Op::VerifyLog, R::Administrator, Own),
     (Op::VerifyLog, R::Central, Own),
+    (Op::IssueCertificates, R::Municipality, Own),
     (Op::CreateUsers, R::Administrator, Own),
     (Op::ManageUsers, R::Administrator, Own),
     (Op::ManageTokens, R::Administrator, Own),

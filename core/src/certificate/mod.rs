@@ -3,6 +3,7 @@
 //! ([`pdf`]).
 
 pub mod document;
+pub mod issuance;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 
@@ -41,6 +42,25 @@ pub enum CertificateError {
     /// A travel detail failed validation.
     #[error(transparent)]
     Identifier(#[from] IdentifierError),
+    /// Not one of the names of a closed set (applicant type, channel).
+    #[error("unknown {what} {value:?}")]
+    InvalidChoice {
+        /// Which set.
+        what: &'static str,
+        /// The value as given.
+        value: String,
+    },
+    /// An applicant outside the household needs a checked letter of delegation.
+    #[error("a delegate's application needs the letter of delegation (委任状) checked")]
+    DelegationNotChecked,
+    /// The records asked for do not share one form.
+    #[error("the records need different forms ({first} and {second}): issue them separately")]
+    MixedForms {
+        /// One form.
+        first: u8,
+        /// Another.
+        second: u8,
+    },
     /// A certificate needs at least one vaccination.
     #[error("a certificate needs at least one vaccination")]
     NothingToCertify,
@@ -70,6 +90,9 @@ impl CertificateError {
             CertificateError::TravelDetailsRequired { .. } => "travel_details_required",
             CertificateError::Identifier(e) => e.code(),
             CertificateError::NothingToCertify => "nothing_to_certify",
+            CertificateError::InvalidChoice { .. } => "invalid_choice",
+            CertificateError::DelegationNotChecked => "delegation_not_checked",
+            CertificateError::MixedForms { .. } => "mixed_forms",
             CertificateError::Unprintable { .. } => "unprintable_character",
             CertificateError::Render { .. } => "render_failed",
         }

@@ -7,6 +7,8 @@
 //! entries, so a read is never served without being logged.
 
 mod accounts;
+#[cfg(feature = "pdf")]
+mod certificates;
 mod delivery;
 mod export;
 mod log;
@@ -31,6 +33,8 @@ pub use accounts::{
     BatchReport, ChangeReport, ExtractionReport, IssuedAccount, IssuedToken, OwnChanges,
     UserChanges,
 };
+#[cfg(feature = "pdf")]
+pub use certificates::{CertificateRequest, IssuedCertificate, Issuer};
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptions};
 pub use log::VerifyReport;

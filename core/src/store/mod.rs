@@ -297,6 +297,11 @@ pub enum Write {
         /// What the writer read.
         expected: Expected,
     },
+    /// Register an issued certificate (its number must be new).
+    PutIssuance {
+        /// The issuance.
+        issuance: Box<crate::certificate::issuance::Issuance>,
+    },
     /// Append a notification to the outbox (skipped when its dedupe key is
     /// already there).
     Notify {
@@ -535,6 +540,17 @@ pub trait Store: Send + Sync {
         pending: bool,
         limit: usize,
     ) -> Result<Vec<Notification>, StoreError>;
+    /// How many certificates the municipality has issued in `year`.
+    fn issuance_count(&self, municipality: MunicipalityCode, year: i32) -> Result<i64, StoreError>;
+    /// The municipality's issuances, newest number last, after `after`,
+    /// optionally of one person.
+    fn issuances(
+        &self,
+        municipality: MunicipalityCode,
+        person: Option<&ManagementId>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::certificate::issuance::Issuance>, StoreError>;
     /// Commits a change set atomically, or nothing.
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError>;
 }

@@ -280,3 +280,53 @@ pub(crate) fn ack_notifications(
 pub(crate) fn after_user(after: Option<&UserId>) -> String {
     after.map_or(String::new(), ToString::to_string)
 }
+
+pub(crate) fn put_issuance(
+    tx: &mut Transaction<'_>,
+    i: &sesshu_core::certificate::issuance::Issuance,
+) -> Result<i64, StoreError> {
+    let year = chrono::Datelike::year(&i.issue_date);
+    let written = tx
+        .execute(
+            "INSERT INTO issuances (certificate_number, municipality, year, person, body)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (certificate_number) DO NOTHING",
+            &[
+                &i.certificate_number,
+                &i.municipality.as_str(),
+                &year,
+                &i.person.as_str(),
+                &to_body(i),
+            ],
+        )
+        .map_err(backend)?;
+    if written != 1 {
+        return Err(StoreError::Conflict {
+            entity: "issuance",
+            id: i.certificate_number.clone(),
+            expected: Expected::Absent,
+            found: FoundVersion(Some(1)),
+        });
+    }
+    Ok(1)
+}
+
+pub(crate) fn issuances(
+    c: &mut CachedClient,
+    municipality: &str,
+    person: Option<&str>,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<sesshu_core::certificate::issuance::Issuance>, StoreError> {
+    c.query(
+        "SELECT certificate_number, body FROM issuances
+         WHERE municipality = $1 AND certificate_number > $2 AND ($3::text IS NULL OR person = $3)
+         ORDER BY certificate_number LIMIT $4",
+        &[&municipality, &after, &person, &limit],
+    )?
+    .iter()
+    .map(|r| {
+        let id: String = r.get(0);
+        from_body("issuance", &id, r.get(1))
+    })
+    .collect()
+}

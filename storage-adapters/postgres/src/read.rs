@@ -568,6 +568,32 @@ impl Store for PostgresStore {
         accounts::notifications(&mut *self.client()?, after_seq, pending, limit(limit_n))
     }
 
+    fn issuance_count(&self, municipality: MunicipalityCode, year: i32) -> Result<i64, StoreError> {
+        Ok(self
+            .client()?
+            .query_one(
+                "SELECT count(*) FROM issuances WHERE municipality = $1 AND year = $2",
+                &[&municipality.as_str(), &year],
+            )?
+            .get(0))
+    }
+
+    fn issuances(
+        &self,
+        municipality: MunicipalityCode,
+        person: Option<&ManagementId>,
+        after: Option<&str>,
+        limit_n: usize,
+    ) -> Result<Vec<sesshu_core::certificate::issuance::Issuance>, StoreError> {
+        accounts::issuances(
+            &mut *self.client()?,
+            municipality.as_str(),
+            person.map(ManagementId::as_str),
+            after.unwrap_or(""),
+            limit(limit_n),
+        )
+    }
+
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
         crate::write::commit(&mut self.client()?.client, changes)
     }

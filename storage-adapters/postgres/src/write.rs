@@ -308,6 +308,7 @@ fn apply(tx: &mut Transaction<'_>, p: &Prepared, write: Write) -> Result<i64, St
             crate::accounts::put_token(tx, &token, expected)
         }
         Write::Notify { notification } => crate::accounts::notify(tx, &notification),
+        Write::PutIssuance { issuance } => crate::accounts::put_issuance(tx, &issuance),
         Write::AckNotifications { seqs, at } => crate::accounts::ack_notifications(tx, &seqs, at),
         Write::CreateBatch { batch } => {
             check_sql(

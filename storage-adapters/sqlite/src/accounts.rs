@@ -338,3 +338,55 @@ pub(crate) fn ack_notifications(
     }
     Ok(1)
 }
+
+pub(crate) fn put_issuance(
+    tx: &Transaction<'_>,
+    i: &sesshu_core::certificate::issuance::Issuance,
+) -> Result<i64, StoreError> {
+    let year = chrono::Datelike::year(&i.issue_date);
+    let written = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO issuances (certificate_number, municipality, year, person, body)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(backend)?
+        .execute((
+            &i.certificate_number,
+            i.municipality.as_str(),
+            year,
+            i.person.as_str(),
+            to_body(i),
+        ))
+        .map_err(backend)?;
+    if written != 1 {
+        return Err(StoreError::Conflict {
+            entity: "issuance",
+            id: i.certificate_number.clone(),
+            expected: Expected::Absent,
+            found: FoundVersion(Some(1)),
+        });
+    }
+    Ok(1)
+}
+
+pub(crate) fn issuances(
+    c: &Connection,
+    condition: &str,
+    params: Vec<Value>,
+) -> Result<Vec<sesshu_core::certificate::issuance::Issuance>, StoreError> {
+    let mut stmt = c
+        .prepare_cached(&format!(
+            "SELECT certificate_number, body FROM issuances WHERE {condition}"
+        ))
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(params_from_iter(params), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .map_err(backend)?;
+    rows.map(|r| {
+        let (id, body) = r.map_err(backend)?;
+        from_body("issuance", &id, &body)
+    })
+    .collect()
+}

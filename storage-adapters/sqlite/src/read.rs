@@ -618,6 +618,43 @@ impl Store for SqliteStore {
         })
     }
 
+    fn issuance_count(&self, municipality: MunicipalityCode, year: i32) -> Result<i64, StoreError> {
+        self.read(|c| {
+            c.prepare_cached("SELECT count(*) FROM issuances WHERE municipality = ?1 AND year = ?2")
+                .map_err(backend)?
+                .query_row((municipality.as_str(), year), |r| r.get(0))
+                .map_err(backend)
+        })
+    }
+
+    fn issuances(
+        &self,
+        municipality: MunicipalityCode,
+        person: Option<&ManagementId>,
+        after: Option<&str>,
+        limit_n: usize,
+    ) -> Result<Vec<sesshu_core::certificate::issuance::Issuance>, StoreError> {
+        self.read(|c| {
+            let mut params = vec![text(municipality.as_str()), text(after.unwrap_or(""))];
+            let person_only = match person {
+                Some(p) => {
+                    params.push(text(p.as_str()));
+                    "AND person = ?4"
+                }
+                None => "",
+            };
+            params.insert(2, limit(limit_n));
+            accounts::issuances(
+                c,
+                &format!(
+                    "municipality = ?1 AND certificate_number > ?2 {person_only}
+                     ORDER BY certificate_number LIMIT ?3"
+                ),
+                params,
+            )
+        })
+    }
+
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
         self.with_connection(|c| crate::write::commit(c, changes))
     }

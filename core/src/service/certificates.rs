@@ -1,0 +1,219 @@
+//! Certificates (予防接種済証, H-5): issuance at the counter or on the
+//! portal, and the issuance register.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+
+use crate::access_log::{AccessAction, AccessLogDraft};
+use crate::authz::{Operation, Relation};
+use crate::certificate::document::{CertificateDocument, CertifiedVaccination};
+use crate::certificate::issuance::{ApplicantType, Issuance, IssuanceChannel};
+use crate::certificate::{select_form, CertificateError, CertificateForm, TravelDetailsInput};
+use crate::identifiers::{ManagementId, RecordId};
+use crate::persons::Person;
+use crate::records::RecordAccess;
+use crate::store::{ChangeSet, Write};
+use crate::Error;
+
+use super::{Actor, ServiceError, Sesshu};
+
+/// The issuing municipality as printed: its name and its head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer {
+    /// 「千代田区」.
+    pub municipality_name: String,
+    /// 「千代田区長　○○　○○」.
+    pub head: String,
+}
+
+/// A request for a certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRequest {
+    /// The person.
+    pub person: ManagementId,
+    /// The records to certify (all of one form).
+    pub records: Vec<RecordId>,
+    /// The form asked for (temporary vaccinations: 2 or 3).
+    pub form: Option<i64>,
+    /// Form 3: passport number, nationality, Roman-letter name.
+    pub travel: Option<TravelDetailsInput>,
+    /// The name to print instead of the person's (旧姓・別名).
+    pub name_override: Option<String>,
+    /// Who applied.
+    pub applicant: ApplicantType,
+    /// The letter of delegation was checked (delegates).
+    pub delegation_checked: bool,
+    /// Counter or portal.
+    pub channel: IssuanceChannel,
+    /// The issuing municipality as printed.
+    pub issuer: Issuer,
+}
+
+/// An issued certificate: the register entry and the PDF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCertificate {
+    /// What the register holds.
+    pub issuance: Issuance,
+    /// The PDF.
+    pub pdf: Vec<u8>,
+}
+
+impl Sesshu {
+    /// Issues a certificate of the municipality's certifiable records of a
+    /// person (SPEC §3, §6): one form for all the records, the register
+    /// entry and its access-log entry committed together.
+    pub fn issue_certificate(
+        &self,
+        actor: &Actor,
+        request: &CertificateRequest,
+    ) -> Result<IssuedCertificate, Error> {
+        self.guard(actor, Operation::IssueCertificates, Relation::Own)?;
+        let m = actor.acting_municipality("issue certificates")?;
+        if request.applicant == ApplicantType::Delegate && !request.delegation_checked {
+            return Err(CertificateError::DelegationNotChecked.into());
+        }
+        if request.records.is_empty() {
+            return Err(CertificateError::NothingToCertify.into());
+        }
+        let today = self.clock.today_jst();
+        let not_found = |entity: &'static str, id: String| ServiceError::NotFound { entity, id };
+        let scope = |p: &Person| RecordAccess::new(&p.residency, m, today).scope();
+        let (person, records) = self
+            .store
+            .person_with_records(&request.person, &scope)?
+            .ok_or_else(|| not_found("person", request.person.to_string()))?;
+        let access = RecordAccess::new(&person.person.residency, m, today);
+        let mut selected = Vec::with_capacity(request.records.len());
+        let mut form: Option<(CertificateForm, _)> = None;
+        for id in &request.records {
+            let r = records
+                .iter()
+                .find(|r| r.record.id == *id && access.is_certifiable(&r.record.facts()))
+                .ok_or_else(|| not_found("certifiable record", id.to_string()))?;
+            let selection = select_form(r.record.category, request.form, request.travel.as_ref())?;
+            match &form {
+                Some((f, _)) if *f != selection.form => {
+                    return Err(CertificateError::MixedForms {
+                        first: f.number(),
+                        second: selection.form.number(),
+                    }
+                    .into())
+                }
+                Some(_) => {}
+                None => form = Some((selection.form, selection.travel)),
+            }
+            selected.push(&r.record);
+        }
+        let Some((form, travel)) = form else {
+            return Err(CertificateError::NothingToCertify.into());
+        };
+        let number = format!(
+            "{m}-{}-{:06}",
+            today.year(),
+            self.store.issuance_count(m, today.year())? + 1
+        );
+        let name = request
+            .name_override
+            .clone()
+            .unwrap_or_else(|| person.person.name.clone());
+        let doc = CertificateDocument {
+            form,
+            certificate_number: number.clone(),
+            issue_date: today,
+            municipality: request.issuer.municipality_name.clone(),
+            head: request.issuer.head.clone(),
+            name,
+            name_kana: person.person.name_kana.clone(),
+            birth_date: person.person.birth_date,
+            vaccinations: selected
+                .iter()
+                .map(|r| CertifiedVaccination {
+                    vaccine: r.vaccine.to_string(),
+                    dose_number: r.dose_number,
+                    date: r.date,
+                    lot: r.lot.clone(),
+                    institution: r.institution.map(|i| i.to_string()),
+                })
+                .collect(),
+            travel: travel.clone(),
+        };
+        let pdf = crate::certificate::pdf::render(&doc)?;
+        let now = self.now();
+        let issuance = Issuance {
+            certificate_number: number,
+            municipality: m,
+            person: request.person.clone(),
+            records: request.records.clone(),
+            form: form.number(),
+            channel: request.channel,
+            applicant: request.applicant,
+            delegation_checked: request.delegation_checked,
+            name_override: request.name_override.clone(),
+            passport_number: travel
+                .as_ref()
+                .map(|t| t.passport_number.as_str().to_owned()),
+            nationality: travel.as_ref().map(|t| t.nationality.as_str().to_owned()),
+            name_roman: travel.as_ref().map(|t| t.name_roman.as_str().to_owned()),
+            issue_date: today,
+            issued_at: now,
+            issued_by: actor.user_id.clone(),
+        };
+        self.store.commit(ChangeSet {
+            writes: vec![Write::PutIssuance {
+                issuance: Box::new(issuance.clone()),
+            }],
+            log: vec![AccessLogDraft {
+                at: now,
+                actor: actor.user_id.clone(),
+                organisation: actor.organisation.to_string(),
+                action: AccessAction::IssueCertificate,
+                subject: Some(request.person.clone()),
+                record_ids: request.records.clone(),
+            }],
+        })?;
+        Ok(IssuedCertificate { issuance, pdf })
+    }
+
+    /// The municipality's issuance register (H-5-4), by certificate number
+    /// after `after`, optionally of one person; each person read is logged.
+    pub fn list_issuances(
+        &self,
+        actor: &Actor,
+        person: Option<&ManagementId>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Issuance>, Error> {
+        self.guard(actor, Operation::IssueCertificates, Relation::Own)?;
+        let m = actor.acting_municipality("read the issuance register")?;
+        let found = self
+            .store
+            .issuances(m, person, after, limit.clamp(1, 10_000))?;
+        let mut people: BTreeMap<ManagementId, Vec<RecordId>> = BTreeMap::new();
+        for i in &found {
+            people
+                .entry(i.person.clone())
+                .or_default()
+                .extend(i.records.iter().cloned());
+        }
+        let now = self.now();
+        let log = people
+            .into_iter()
+            .map(|(p, ids)| AccessLogDraft {
+                at: now,
+                actor: actor.user_id.clone(),
+                organisation: actor.organisation.to_string(),
+                action: AccessAction::ReadIssuances,
+                subject: Some(p),
+                record_ids: ids,
+            })
+            .collect::<Vec<_>>();
+        if !log.is_empty() {
+            self.store.commit(ChangeSet {
+                writes: Vec::new(),
+                log,
+            })?;
+        }
+        Ok(found)
+    }
+}
