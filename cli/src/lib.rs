@@ -3,6 +3,7 @@
 //! without a subprocess.
 
 pub mod accounts;
+pub mod certificates;
 pub mod commands;
 pub mod demo;
 pub mod import;

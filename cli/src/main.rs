@@ -105,6 +105,30 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Vaccination certificates (予防接種済証, H-5) and the issuance register.
+    Certificate {
+        #[command(subcommand)]
+        command: CertificateCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertificateCommand {
+    /// Issues a certificate of certifiable records and writes the PDF.
+    Issue(sesshu_cli::certificates::IssueArgs),
+    /// The issuance register, tab-separated.
+    List {
+        /// Only this person's certificates.
+        #[arg(long)]
+        person: Option<String>,
+    },
+    /// The issuance register as CSV (UTF-8 with BOM).
+    Export {
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -409,6 +433,23 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         }
         Command::Accounts { .. } | Command::Tokens { .. } | Command::Outbox { .. } => {
             run_accounts(cli, &mut stdout)
+        }
+        Command::Certificate { command } => {
+            use sesshu_cli::certificates as cert;
+            let s = services(cli)?;
+            let a = actor(cli)?;
+            match command {
+                CertificateCommand::Issue(args) => cert::issue(&s, &a, args, &mut stdout)?,
+                CertificateCommand::List { person } => {
+                    let n = cert::list(&s, &a, person.as_deref(), &mut stdout)?;
+                    eprintln!("{n} certificates");
+                }
+                CertificateCommand::Export { person, out } => {
+                    let n = cert::export(&s, &a, person.as_deref(), out)?;
+                    eprintln!("{n} certificates exported to {}", out.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Log { command } => {
             let s = services(cli)?;

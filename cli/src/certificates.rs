@@ -1,0 +1,188 @@
+//! `sesshu certificate issue|list|export` (予防接種済証, H-5).
+
+use std::io::Write;
+use std::path::Path;
+
+use sesshu_core::certificate::issuance::{ApplicantType, Issuance, IssuanceChannel};
+use sesshu_core::certificate::TravelDetailsInput;
+use sesshu_core::identifiers::{ManagementId, RecordId};
+use sesshu_core::service::{Actor, CertificateRequest, Issuer, Sesshu};
+
+use crate::commands::{core, Failure};
+
+/// What `certificate issue` was asked for.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IssueArgs {
+    /// 予防接種管理番号 of the person.
+    #[arg(long)]
+    pub person: String,
+    /// A record to certify (repeat for several).
+    #[arg(long = "record", required = true)]
+    pub records: Vec<String>,
+    /// The form (temporary vaccinations: 2 or 3).
+    #[arg(long)]
+    pub form: Option<i64>,
+    /// Form 3: passport number.
+    #[arg(long)]
+    pub passport: Option<String>,
+    /// Form 3: nationality (ISO 3166-1 alpha-3).
+    #[arg(long)]
+    pub nationality: Option<String>,
+    /// Form 3: the name in Roman letters.
+    #[arg(long)]
+    pub name_roman: Option<String>,
+    /// The name to print instead of the person's (旧姓・別名).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// subject, household or delegate.
+    #[arg(long, default_value = "subject")]
+    pub applicant: String,
+    /// The letter of delegation (委任状) was checked.
+    #[arg(long)]
+    pub delegation_checked: bool,
+    /// counter or portal.
+    #[arg(long, default_value = "counter")]
+    pub channel: String,
+    /// The issuing municipality as printed (「千代田区」).
+    #[arg(long)]
+    pub municipality_name: String,
+    /// Its head as printed (「千代田区長　○○　○○」).
+    #[arg(long)]
+    pub head: String,
+    /// Where to write the PDF.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+}
+
+/// Issues a certificate and writes the PDF; prints the certificate number.
+pub fn issue(s: &Sesshu, actor: &Actor, a: &IssueArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let travel = match (&a.passport, &a.nationality, &a.name_roman) {
+        (None, None, None) => None,
+        (p, n, r) => Some(TravelDetailsInput {
+            passport_number: p.clone().unwrap_or_default(),
+            nationality: n.clone().unwrap_or_default(),
+            name_roman: r.clone().unwrap_or_default(),
+        }),
+    };
+    let request = CertificateRequest {
+        person: ManagementId::parse(&a.person).map_err(core)?,
+        records: a
+            .records
+            .iter()
+            .map(|r| RecordId::parse(r))
+            .collect::<Result<_, _>>()
+            .map_err(core)?,
+        form: a.form,
+        travel,
+        name_override: a.name.clone(),
+        applicant: ApplicantType::parse(&a.applicant).map_err(core)?,
+        delegation_checked: a.delegation_checked,
+        channel: IssuanceChannel::parse(&a.channel).map_err(core)?,
+        issuer: Issuer {
+            municipality_name: a.municipality_name.clone(),
+            head: a.head.clone(),
+        },
+    };
+    let issued = s.issue_certificate(actor, &request).map_err(core)?;
+    write_file(&a.out, &issued.pdf)?;
+    writeln!(
+        out,
+        "{}\tform {}\t{}",
+        issued.issuance.certificate_number,
+        issued.issuance.form,
+        a.out.display()
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Writes through a temporary file beside the target, so a failure leaves none.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+const COLUMNS: [&str; 12] = [
+    "certificate_number",
+    "issue_date",
+    "management_id",
+    "records",
+    "form",
+    "channel",
+    "applicant",
+    "delegation_checked",
+    "name_override",
+    "passport_number",
+    "nationality",
+    "name_roman",
+];
+
+fn row(i: &Issuance) -> [String; 12] {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    [
+        i.certificate_number.clone(),
+        i.issue_date.to_string(),
+        i.person.to_string(),
+        i.records
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" "),
+        i.form.to_string(),
+        i.channel.to_string(),
+        i.applicant.to_string(),
+        i.delegation_checked.to_string(),
+        opt(&i.name_override),
+        opt(&i.passport_number),
+        opt(&i.nationality),
+        opt(&i.name_roman),
+    ]
+}
+
+fn register(s: &Sesshu, actor: &Actor, person: Option<&str>) -> Result<Vec<Issuance>, Failure> {
+    let person = person.map(ManagementId::parse).transpose().map_err(core)?;
+    let mut all = Vec::new();
+    loop {
+        let after = all.last().map(|i: &Issuance| i.certificate_number.clone());
+        let page = s
+            .list_issuances(actor, person.as_ref(), after.as_deref(), 1_000)
+            .map_err(core)?;
+        let done = page.len() < 1_000;
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+/// `certificate list`: the register, tab-separated.
+pub fn list(
+    s: &Sesshu,
+    actor: &Actor,
+    person: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<usize, Failure> {
+    let all = register(s, actor, person)?;
+    for i in &all {
+        writeln!(out, "{}", row(i).join("\t")).map_err(|e| e.to_string())?;
+    }
+    Ok(all.len())
+}
+
+/// `certificate export`: the register as CSV (UTF-8 with BOM).
+pub fn export(
+    s: &Sesshu,
+    actor: &Actor,
+    person: Option<&str>,
+    path: &Path,
+) -> Result<usize, Failure> {
+    let all = register(s, actor, person)?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(COLUMNS).map_err(|e| e.to_string())?;
+    for i in &all {
+        w.write_record(row(i)).map_err(|e| e.to_string())?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    write_file(path, &bytes)?;
+    Ok(all.len())
+}

@@ -1,0 +1,150 @@
+//! `sesshu certificate issue|list|export` through the binary, on SQLite and
+//! on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Command;
+
+fn sesshu(db: &str, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sesshu"))
+        .args(["--db", db, "--municipality", "131016", "--user", "clerk"])
+        .args(["--now", "2025-04-01T03:00:00Z"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn flows(db: &str, dir: &Path) {
+    let files = [
+        ("persons", "management_id,subject_number,name,name_kana,birth_date,sex\nP001,S001,山田 花子,ヤマダ ハナコ,1990-05-01,female\n"),
+        ("residency", "management_id,municipality,from,to\nP001,131016,1990-05-01,\n"),
+        ("records", "id,management_id,responsible,category,vaccine,dose_number,date,lot\nR1,P001,131016,routine,MR,1,2024-01-01,AB12C\nT1,P001,131016,temporary,COVID19,3,2024-02-01,\n"),
+    ];
+    for (kind, text) in files {
+        let path = dir.join(format!("{kind}.csv"));
+        std::fs::write(&path, text).unwrap();
+        let (code, _, err) = sesshu(db, dir, &["import", kind, path.to_str().unwrap()]);
+        assert_eq!(code, 0, "{kind}: {err}");
+    }
+    let issuer = [
+        "--municipality-name",
+        "千代田区",
+        "--head",
+        "千代田区長　千代田　太郎",
+    ];
+    let pdf = dir.join("c1.pdf");
+    let mut args = vec![
+        "certificate",
+        "issue",
+        "--person",
+        "P001",
+        "--record",
+        "R1",
+        "--out",
+        pdf.to_str().unwrap(),
+    ];
+    args.extend(issuer);
+    let (code, out, err) = sesshu(db, dir, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("131016-2025-000001\tform 1"), "{out}");
+    let text = Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("山田 花子")
+            && text.contains("131016-2025-000001")
+            && text.contains("令和6年1月1日"),
+        "{text}"
+    );
+
+    // Form 3 needs the travel details; a delegate needs the letter checked.
+    let pdf3 = dir.join("c3.pdf");
+    let mut args = vec![
+        "certificate",
+        "issue",
+        "--person",
+        "P001",
+        "--record",
+        "T1",
+        "--form",
+        "3",
+        "--out",
+        pdf3.to_str().unwrap(),
+    ];
+    args.extend(issuer);
+    let (code, _, err) = sesshu(db, dir, &args);
+    assert_ne!(code, 0);
+    assert!(err.contains("travel_details_required"), "{err}");
+    args.extend([
+        "--passport",
+        "TK1234567",
+        "--nationality",
+        "JPN",
+        "--name-roman",
+        "YAMADA HANAKO",
+        "--applicant",
+        "delegate",
+    ]);
+    let (_, _, err) = sesshu(db, dir, &args);
+    assert!(err.contains("delegation_not_checked"), "{err}");
+    args.push("--delegation-checked");
+    let (code, out, err) = sesshu(db, dir, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("form 3"), "{out}");
+
+    let (code, out, _) = sesshu(db, dir, &["certificate", "list"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[1].contains("TK1234567") && lines[1].contains("delegate\ttrue"),
+        "{out}"
+    );
+    let csv = dir.join("register.csv");
+    let (code, _, err) = sesshu(
+        db,
+        dir,
+        &["certificate", "export", "--out", csv.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    assert_eq!(String::from_utf8_lossy(&bytes).lines().count(), 3);
+}
+
+#[test]
+fn certificates_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    flows(db.to_str().unwrap(), dir.path());
+}
+
+#[test]
+fn certificates_on_postgres() {
+    let url = std::env::var("SESSHU_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("SESSHU_TEST_POSTGRES_URL is not set: run scripts/test, which starts a throwaway PostgreSQL")
+    });
+    let name = format!("sesshu_cert_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    flows(&format!("{base}/{name}"), dir.path());
+    admin
+        .batch_execute(&format!("DROP DATABASE {name}"))
+        .unwrap();
+}
