@@ -308,7 +308,11 @@ fn to_domain(
             name: format!("{sur} {given}"),
             name_kana: format!("{sur_kana} {given_kana}"),
             birth_date: p.birth,
-            sex: if i % 2 == 0 { Sex::Female } else { Sex::Male },
+            sex: if i.is_multiple_of(2) {
+                Sex::Female
+            } else {
+                Sex::Male
+            },
             pmh_key: Some(format!("pmh-{i:07}")),
             residency: p.history.clone(),
         });

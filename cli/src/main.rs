@@ -115,7 +115,7 @@ enum Command {
 #[derive(Subcommand)]
 enum CertificateCommand {
     /// Issues a certificate of certifiable records and writes the PDF.
-    Issue(sesshu_cli::certificates::IssueArgs),
+    Issue(Box<sesshu_cli::certificates::IssueArgs>),
     /// The issuance register, tab-separated.
     List {
         /// Only this person's certificates.
