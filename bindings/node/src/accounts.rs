@@ -445,3 +445,153 @@ impl Sesshu {
         Ok(Job::new(move || s.ack_notifications(&a, &seqs), |()| ()))
     }
 }
+
+/// What a certificate request names besides the person and records.
+#[napi(object)]
+pub struct CertificateOptions {
+    /// The issuing municipality as printed (「千代田区」).
+    pub municipality_name: String,
+    /// Its head as printed.
+    pub head: String,
+    pub form: Option<i64>,
+    pub passport_number: Option<String>,
+    pub nationality: Option<String>,
+    pub name_roman: Option<String>,
+    /// A name to print instead of the person's (旧姓・別名).
+    pub name: Option<String>,
+    /// `subject` (default), `household` or `delegate`.
+    pub applicant: Option<String>,
+    pub delegation_checked: Option<bool>,
+    /// `counter` (default) or `portal`.
+    pub channel: Option<String>,
+}
+
+/// An issued certificate: its number, form and the PDF.
+#[napi(object)]
+pub struct IssuedCertificate {
+    pub certificate_number: String,
+    pub form: u32,
+    pub pdf: Buffer,
+}
+
+/// One entry of the issuance register.
+#[napi(object)]
+pub struct Issuance {
+    pub certificate_number: String,
+    /// `YYYY-MM-DD`.
+    pub issue_date: String,
+    pub management_id: String,
+    pub records: Vec<String>,
+    pub form: u32,
+    pub channel: String,
+    pub applicant: String,
+    pub delegation_checked: bool,
+    pub name_override: Option<String>,
+    pub passport_number: Option<String>,
+    pub nationality: Option<String>,
+    pub name_roman: Option<String>,
+}
+
+fn municipality_actor(municipality: &str, user: &str) -> JsResult<service::Actor> {
+    Ok(service::Actor::municipality(
+        user,
+        sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(js)?,
+    ))
+}
+
+#[allow(clippy::type_complexity)]
+#[napi]
+impl Sesshu {
+    /// Issues a 予防接種済証 of certifiable records: the number, form and PDF.
+    #[napi(ts_return_type = "Promise<IssuedCertificate>")]
+    pub fn issue_certificate(
+        &self,
+        municipality: String,
+        user: String,
+        management_id: String,
+        records: Vec<String>,
+        options: CertificateOptions,
+    ) -> napi::Result<AsyncTask<Job<service::IssuedCertificate, IssuedCertificate>>, Code> {
+        use sesshu_core::certificate::issuance::{ApplicantType, IssuanceChannel};
+        let actor = municipality_actor(&municipality, &user)?;
+        let o = options;
+        let travel =
+            (o.passport_number.is_some() || o.nationality.is_some() || o.name_roman.is_some())
+                .then(|| sesshu_core::certificate::TravelDetailsInput {
+                    passport_number: o.passport_number.clone().unwrap_or_default(),
+                    nationality: o.nationality.clone().unwrap_or_default(),
+                    name_roman: o.name_roman.clone().unwrap_or_default(),
+                });
+        let request = service::CertificateRequest {
+            person: sesshu_core::identifiers::ManagementId::parse(&management_id).map_err(js)?,
+            records: records
+                .iter()
+                .map(|r| sesshu_core::identifiers::RecordId::parse(r))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(js)?,
+            form: o.form,
+            travel,
+            name_override: o.name,
+            applicant: ApplicantType::parse(o.applicant.as_deref().unwrap_or("subject"))
+                .map_err(js)?,
+            delegation_checked: o.delegation_checked.unwrap_or(false),
+            channel: IssuanceChannel::parse(o.channel.as_deref().unwrap_or("counter"))
+                .map_err(js)?,
+            issuer: service::Issuer {
+                municipality_name: o.municipality_name,
+                head: o.head,
+            },
+        };
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || s.issue_certificate(&actor, &request),
+            |c| IssuedCertificate {
+                certificate_number: c.issuance.certificate_number,
+                form: u32::from(c.issuance.form),
+                pdf: c.pdf.into(),
+            },
+        ))
+    }
+
+    /// The municipality's issuance register (each person read is logged).
+    #[napi(ts_return_type = "Promise<Array<Issuance>>")]
+    pub fn list_issuances(
+        &self,
+        municipality: String,
+        user: String,
+        management_id: Option<String>,
+    ) -> napi::Result<
+        AsyncTask<Job<Vec<sesshu_core::certificate::issuance::Issuance>, Vec<Issuance>>>,
+        Code,
+    > {
+        let actor = municipality_actor(&municipality, &user)?;
+        let person = management_id
+            .as_deref()
+            .map(sesshu_core::identifiers::ManagementId::parse)
+            .transpose()
+            .map_err(js)?;
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || s.list_issuances(&actor, person.as_ref(), None, 10_000),
+            |found| {
+                found
+                    .into_iter()
+                    .map(|i| Issuance {
+                        certificate_number: i.certificate_number,
+                        issue_date: i.issue_date.to_string(),
+                        management_id: i.person.to_string(),
+                        records: i.records.iter().map(ToString::to_string).collect(),
+                        form: u32::from(i.form),
+                        channel: i.channel.to_string(),
+                        applicant: i.applicant.to_string(),
+                        delegation_checked: i.delegation_checked,
+                        name_override: i.name_override,
+                        passport_number: i.passport_number,
+                        nationality: i.nationality,
+                        name_roman: i.name_roman,
+                    })
+                    .collect()
+            },
+        ))
+    }
+}

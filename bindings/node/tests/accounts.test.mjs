@@ -89,3 +89,22 @@ test('batches and tokens', async () => {
   assert.equal(await db.revokeToken(STAFF, next.id), false)
   assert.equal(await code(db.verifyToken(next.token)), 'token_revoked')
 })
+
+test('certificates', async () => {
+  const db = open()
+  await db.putPersons('131016', 'clerk', [{ managementId: 'P1', subjectNumber: 'S1', name: '山田 花子', nameKana: 'ヤマダ ハナコ', birthDate: '1990-05-01', sex: 'female', residency: [{ municipality: '131016', from: '1990-05-01' }] }])
+  await db.putRecords('131016', 'clerk', [
+    { id: 'R1', managementId: 'P1', responsible: '131016', category: 'routine', vaccine: 'MR', doseNumber: 1, date: '2024-01-01', lot: 'AB12C' },
+    { id: 'T1', managementId: 'P1', responsible: '131016', category: 'temporary', vaccine: 'COVID19', doseNumber: 3, date: '2024-02-01' }])
+  const issuer = { municipalityName: '千代田区', head: '千代田区長　千代田　太郎' }
+  const c = await db.issueCertificate('131016', 'clerk', 'P1', ['R1'], issuer)
+  assert.deepEqual([c.certificateNumber, c.form], ['131016-2025-000001', 1])
+  assert.ok(Buffer.isBuffer(c.pdf) && c.pdf.subarray(0, 5).toString() === '%PDF-' && c.pdf.length < 60000)
+  assert.equal(await code(db.issueCertificate('131016', 'clerk', 'P1', ['T1'], { ...issuer, form: 3 })), 'travel_details_required')
+  const t = await db.issueCertificate('131016', 'clerk', 'P1', ['T1'], { ...issuer, form: 3, passportNumber: 'TK1234567', nationality: 'JPN', nameRoman: 'YAMADA HANAKO', applicant: 'delegate', delegationChecked: true })
+  assert.equal(t.form, 3)
+  const register = await db.listIssuances('131016', 'auditor')
+  assert.deepEqual(register.map((i) => i.certificateNumber), ['131016-2025-000001', '131016-2025-000002'])
+  assert.equal(register[1].passportNumber, 'TK1234567')
+  assert.deepEqual(await db.listIssuances('011002', 'auditor'), [])
+})

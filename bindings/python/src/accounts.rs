@@ -402,3 +402,141 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<OutboxNotification>()?;
     Ok(())
 }
+
+/// An issued certificate: its number, form and the PDF.
+#[pyclass(module = "sesshu", frozen, get_all)]
+pub struct IssuedCertificate {
+    pub certificate_number: String,
+    pub form: u8,
+    pub pdf: Py<pyo3::types::PyBytes>,
+}
+
+/// One entry of the issuance register.
+#[pyclass(module = "sesshu", frozen, get_all)]
+pub struct Issuance {
+    pub certificate_number: String,
+    pub issue_date: chrono::NaiveDate,
+    pub management_id: String,
+    pub records: Vec<String>,
+    pub form: u8,
+    pub channel: String,
+    pub applicant: String,
+    pub delegation_checked: bool,
+    pub name_override: Option<String>,
+    pub passport_number: Option<String>,
+    pub nationality: Option<String>,
+    pub name_roman: Option<String>,
+}
+
+#[pymethods]
+impl Sesshu {
+    /// Issues a 予防接種済証 of certifiable records; returns the number, form and PDF bytes.
+    #[pyo3(signature = (municipality, user, management_id, records, *, municipality_name, head, form=None, passport_number=None, nationality=None, name_roman=None, name=None, applicant="subject", delegation_checked=false, channel="counter"))]
+    #[allow(clippy::too_many_arguments)]
+    fn issue_certificate(
+        &self,
+        py: Python<'_>,
+        municipality: &str,
+        user: &str,
+        management_id: &str,
+        records: Vec<String>,
+        municipality_name: String,
+        head: String,
+        form: Option<i64>,
+        passport_number: Option<String>,
+        nationality: Option<String>,
+        name_roman: Option<String>,
+        name: Option<String>,
+        applicant: &str,
+        delegation_checked: bool,
+        channel: &str,
+    ) -> PyResult<IssuedCertificate> {
+        use sesshu_core::certificate::issuance::{ApplicantType, IssuanceChannel};
+        let actor = service::Actor::municipality(
+            user,
+            sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(to_py)?,
+        );
+        let travel = (passport_number.is_some() || nationality.is_some() || name_roman.is_some())
+            .then(|| sesshu_core::certificate::TravelDetailsInput {
+                passport_number: passport_number.unwrap_or_default(),
+                nationality: nationality.unwrap_or_default(),
+                name_roman: name_roman.unwrap_or_default(),
+            });
+        let request = service::CertificateRequest {
+            person: sesshu_core::identifiers::ManagementId::parse(management_id).map_err(to_py)?,
+            records: records
+                .iter()
+                .map(|r| sesshu_core::identifiers::RecordId::parse(r))
+                .collect::<Result<_, _>>()
+                .map_err(to_py)?,
+            form,
+            travel,
+            name_override: name,
+            applicant: ApplicantType::parse(applicant).map_err(to_py)?,
+            delegation_checked,
+            channel: IssuanceChannel::parse(channel).map_err(to_py)?,
+            issuer: service::Issuer {
+                municipality_name,
+                head,
+            },
+        };
+        let s = self.0.clone();
+        let issued = py
+            .detach(move || s.issue_certificate(&actor, &request))
+            .map_err(to_py)?;
+        Ok(IssuedCertificate {
+            certificate_number: issued.issuance.certificate_number,
+            form: issued.issuance.form,
+            pdf: pyo3::types::PyBytes::new(py, &issued.pdf).unbind(),
+        })
+    }
+
+    /// The municipality's issuance register (each person read is logged).
+    #[pyo3(signature = (municipality, user, management_id=None, after=None, limit=1000))]
+    fn list_issuances(
+        &self,
+        py: Python<'_>,
+        municipality: &str,
+        user: &str,
+        management_id: Option<&str>,
+        after: Option<String>,
+        limit: usize,
+    ) -> PyResult<Vec<Issuance>> {
+        let actor = service::Actor::municipality(
+            user,
+            sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(to_py)?,
+        );
+        let person = management_id
+            .map(sesshu_core::identifiers::ManagementId::parse)
+            .transpose()
+            .map_err(to_py)?;
+        let s = self.0.clone();
+        let found = py
+            .detach(move || s.list_issuances(&actor, person.as_ref(), after.as_deref(), limit))
+            .map_err(to_py)?;
+        Ok(found
+            .into_iter()
+            .map(|i| Issuance {
+                certificate_number: i.certificate_number,
+                issue_date: i.issue_date,
+                management_id: i.person.to_string(),
+                records: i.records.iter().map(ToString::to_string).collect(),
+                form: i.form,
+                channel: i.channel.to_string(),
+                applicant: i.applicant.to_string(),
+                delegation_checked: i.delegation_checked,
+                name_override: i.name_override,
+                passport_number: i.passport_number,
+                nationality: i.nationality,
+                name_roman: i.name_roman,
+            })
+            .collect())
+    }
+}
+
+/// Registers the certificate classes.
+pub fn register_certificates(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<IssuedCertificate>()?;
+    m.add_class::<Issuance>()?;
+    Ok(())
+}

@@ -20,6 +20,7 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rules::register(m)?;
     store::register(m)?;
     accounts::register(m)?;
+    accounts::register_certificates(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -109,3 +109,31 @@ def test_batches_and_tokens(tmp_db):
     with pytest.raises(sesshu.SesshuError) as e:
         s.verify_token(new.token)
     assert e.value.code == "token_revoked"
+
+
+def test_certificates(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    s.put_persons("131016", "clerk", [sesshu.Person(
+        "P1", "S1", "山田 花子", "ヤマダ ハナコ", dt.date(1990, 5, 1), "female", None,
+        [sesshu.ResidencyInterval("131016", dt.date(1990, 5, 1))])])
+    s.put_records("131016", "clerk", [
+        sesshu.Record("R1", "P1", "131016", "routine", "MR", 1, dt.date(2024, 1, 1), lot="AB12C"),
+        sesshu.Record("T1", "P1", "131016", "temporary", "COVID19", 3, dt.date(2024, 2, 1))])
+    issuer = dict(municipality_name="千代田区", head="千代田区長　千代田　太郎")
+    c = s.issue_certificate("131016", "clerk", "P1", ["R1"], **issuer)
+    assert (c.certificate_number, c.form) == ("131016-2025-000001", 1)
+    assert isinstance(c.pdf, bytes) and c.pdf.startswith(b"%PDF-") and len(c.pdf) < 60_000
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.issue_certificate("131016", "clerk", "P1", ["T1"], form=3, **issuer)
+    assert e.value.code == "travel_details_required"
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.issue_certificate("131016", "clerk", "P1", ["R1"], name="𠮷田 花子", **issuer)
+    assert e.value.code == "unprintable_character"
+    t = s.issue_certificate("131016", "clerk", "P1", ["T1"], form=3, passport_number="TK1234567",
+                            nationality="JPN", name_roman="YAMADA HANAKO", applicant="delegate",
+                            delegation_checked=True, **issuer)
+    assert t.form == 3
+    register = s.list_issuances("131016", "auditor")
+    assert [i.certificate_number for i in register] == ["131016-2025-000001", "131016-2025-000002"]
+    assert register[1].passport_number == "TK1234567" and register[1].applicant == "delegate"
+    assert s.list_issuances("011002", "auditor") == []

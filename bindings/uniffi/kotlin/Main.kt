@@ -260,6 +260,19 @@ fun accountsRoundTrip(dir: File) {
     check(failure { db.verifyToken(next.token) } == "token_revoked", "revoked token")
 }
 
+fun certificatesRoundTrip(dir: File) {
+    val db = Sesshu.openSqlite(File(dir, "certificates.db").path, Instant.parse("2025-04-01T03:00:00Z"))
+    db.putPersons("131016", "clerk", listOf(Person("P1", "S1", "山田 花子", "ヤマダ ハナコ", "1990-05-01", "female", null,
+        listOf(ResidencyInterval("131016", "1990-05-01", null)))))
+    db.putRecords("131016", "clerk", listOf(Record("R1", "P1", "131016", "routine", "MR", 1u, "2024-01-01", "AB12C", null, false)))
+    val options = CertificateOptions("千代田区", "千代田区長　千代田　太郎", null, null, null, null, null, "subject", false, "counter")
+    val c = db.issueCertificate("131016", "clerk", "P1", listOf("R1"), options)
+    check(c.certificateNumber == "131016-2025-000001" && c.form.toInt() == 1, "certificate: ${c.certificateNumber}")
+    check(String(c.pdf.copyOfRange(0, 5), Charsets.US_ASCII) == "%PDF-" && c.pdf.size < 60_000, "pdf")
+    check(failure { db.issueCertificate("131016", "clerk", "P1", listOf("R1"), options.copy(name = "𠮷田 花子")) } == "unprintable_character", "unprintable")
+    check(db.listIssuances("131016", "auditor", null).map { it.certificateNumber } == listOf("131016-2025-000001"), "register")
+}
+
 fun main(args: Array<String>) {
     val dir = File(args.getOrElse(0) { "../../../../shared/scenarios" })
     val (passed, failures) = scenarios(dir)
@@ -269,6 +282,7 @@ fun main(args: Array<String>) {
     try {
         storeRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         accountsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
+        certificatesRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
     } catch (e: Throwable) {
         println("FAIL store round trip: $e"); storeFailed = 1
     }

@@ -340,3 +340,146 @@ impl Sesshu {
             .map_err(fail)
     }
 }
+
+/// What a certificate request names besides the person and records.
+#[derive(uniffi::Record)]
+pub struct CertificateOptions {
+    /// The issuing municipality as printed (「千代田区」).
+    pub municipality_name: String,
+    /// Its head as printed.
+    pub head: String,
+    pub form: Option<i64>,
+    pub passport_number: Option<String>,
+    pub nationality: Option<String>,
+    pub name_roman: Option<String>,
+    /// A name to print instead of the person's (旧姓・別名).
+    pub name: Option<String>,
+    /// `subject`, `household` or `delegate`.
+    pub applicant: String,
+    pub delegation_checked: bool,
+    /// `counter` or `portal`.
+    pub channel: String,
+}
+
+/// An issued certificate: its number, form and the PDF.
+#[derive(uniffi::Record)]
+pub struct IssuedCertificate {
+    pub certificate_number: String,
+    pub form: u8,
+    pub pdf: Vec<u8>,
+}
+
+/// One entry of the issuance register.
+#[derive(uniffi::Record)]
+pub struct Issuance {
+    pub certificate_number: String,
+    /// `YYYY-MM-DD`.
+    pub issue_date: String,
+    pub management_id: String,
+    pub records: Vec<String>,
+    pub form: u8,
+    pub channel: String,
+    pub applicant: String,
+    pub delegation_checked: bool,
+    pub name_override: Option<String>,
+    pub passport_number: Option<String>,
+    pub nationality: Option<String>,
+    pub name_roman: Option<String>,
+}
+
+fn municipality_actor(municipality: &str, user: &str) -> Res<service::Actor> {
+    Ok(service::Actor::municipality(
+        user,
+        sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(fail)?,
+    ))
+}
+
+#[uniffi::export]
+impl Sesshu {
+    /// Issues a 予防接種済証 of certifiable records: the number, form and PDF.
+    pub fn issue_certificate(
+        &self,
+        municipality: String,
+        user: String,
+        management_id: String,
+        records: Vec<String>,
+        options: CertificateOptions,
+    ) -> Res<IssuedCertificate> {
+        use sesshu_core::certificate::issuance::{ApplicantType, IssuanceChannel};
+        let o = options;
+        let travel =
+            (o.passport_number.is_some() || o.nationality.is_some() || o.name_roman.is_some())
+                .then(|| sesshu_core::certificate::TravelDetailsInput {
+                    passport_number: o.passport_number.clone().unwrap_or_default(),
+                    nationality: o.nationality.clone().unwrap_or_default(),
+                    name_roman: o.name_roman.clone().unwrap_or_default(),
+                });
+        let request = service::CertificateRequest {
+            person: sesshu_core::identifiers::ManagementId::parse(&management_id).map_err(fail)?,
+            records: records
+                .iter()
+                .map(|r| sesshu_core::identifiers::RecordId::parse(r))
+                .collect::<Result<_, _>>()
+                .map_err(fail)?,
+            form: o.form,
+            travel,
+            name_override: o.name,
+            applicant: ApplicantType::parse(&o.applicant).map_err(fail)?,
+            delegation_checked: o.delegation_checked,
+            channel: IssuanceChannel::parse(&o.channel).map_err(fail)?,
+            issuer: service::Issuer {
+                municipality_name: o.municipality_name,
+                head: o.head,
+            },
+        };
+        let c = self
+            .inner
+            .issue_certificate(&municipality_actor(&municipality, &user)?, &request)
+            .map_err(fail)?;
+        Ok(IssuedCertificate {
+            certificate_number: c.issuance.certificate_number,
+            form: c.issuance.form,
+            pdf: c.pdf,
+        })
+    }
+
+    /// The municipality's issuance register (each person read is logged).
+    pub fn list_issuances(
+        &self,
+        municipality: String,
+        user: String,
+        management_id: Option<String>,
+    ) -> Res<Vec<Issuance>> {
+        let person = management_id
+            .as_deref()
+            .map(sesshu_core::identifiers::ManagementId::parse)
+            .transpose()
+            .map_err(fail)?;
+        let found = self
+            .inner
+            .list_issuances(
+                &municipality_actor(&municipality, &user)?,
+                person.as_ref(),
+                None,
+                10_000,
+            )
+            .map_err(fail)?;
+        Ok(found
+            .into_iter()
+            .map(|i| Issuance {
+                certificate_number: i.certificate_number,
+                issue_date: i.issue_date.to_string(),
+                management_id: i.person.to_string(),
+                records: i.records.iter().map(ToString::to_string).collect(),
+                form: i.form,
+                channel: i.channel.to_string(),
+                applicant: i.applicant.to_string(),
+                delegation_checked: i.delegation_checked,
+                name_override: i.name_override,
+                passport_number: i.passport_number,
+                nationality: i.nationality,
+                name_roman: i.name_roman,
+            })
+            .collect())
+    }
+}

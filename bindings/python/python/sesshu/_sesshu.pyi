@@ -258,6 +258,25 @@ class OutboxNotification:
     payload: Dict[str, str]
     secrets: Dict[str, str]
 
+class IssuedCertificate:
+    certificate_number: str
+    form: int
+    pdf: bytes
+
+class Issuance:
+    certificate_number: str
+    issue_date: datetime.date
+    management_id: str
+    records: List[str]
+    form: int
+    channel: str
+    applicant: str
+    delegation_checked: bool
+    name_override: Optional[str]
+    passport_number: Optional[str]
+    nationality: Optional[str]
+    name_roman: Optional[str]
+
 class Sesshu:
     @staticmethod
     def open_sqlite(path: str, now: Optional[datetime.datetime] = None) -> "Sesshu": ...
@@ -301,3 +320,11 @@ class Sesshu:
     def rotate_token(self, actor: Actor, id: str) -> IssuedToken: ...
     def pending_notifications(self, actor: Actor, limit: int = 100) -> List[OutboxNotification]: ...
     def ack_notifications(self, actor: Actor, seqs: Sequence[int]) -> None: ...
+    def issue_certificate(self, municipality: str, user: str, management_id: str, records: Sequence[str], *,
+                          municipality_name: str, head: str, form: Optional[int] = None,
+                          passport_number: Optional[str] = None, nationality: Optional[str] = None,
+                          name_roman: Optional[str] = None, name: Optional[str] = None,
+                          applicant: str = "subject", delegation_checked: bool = False,
+                          channel: str = "counter") -> IssuedCertificate: ...
+    def list_issuances(self, municipality: str, user: str, management_id: Optional[str] = None,
+                       after: Optional[str] = None, limit: int = 1000) -> List[Issuance]: ...
