@@ -1,0 +1,54 @@
+//! Certificate PDFs per second (issue 6), side by side with ReportLab
+//! drawing the same page with the same font
+//! (`benches/python/reportlab_certificate.py`, run by hand: see
+//! docs/benchmarks.md).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use chrono::NaiveDate;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sesshu_core::certificate::document::{CertificateDocument, CertifiedVaccination};
+use sesshu_core::certificate::pdf::render;
+use sesshu_core::certificate::CertificateForm;
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn document() -> CertificateDocument {
+    let v = |vaccine: &str, dose, date, lot: Option<&str>, inst: &str| CertifiedVaccination {
+        vaccine: vaccine.into(),
+        dose_number: dose,
+        date: day(date),
+        lot: lot.map(Into::into),
+        institution: Some(inst.into()),
+    };
+    CertificateDocument {
+        form: CertificateForm::Form1,
+        certificate_number: "131016-2025-001".into(),
+        issue_date: day("2025-04-01"),
+        municipality: "千代田区".into(),
+        head: "千代田区長　千代田　太郎".into(),
+        name: "髙橋 吉子".into(),
+        name_kana: "タカハシ ヨシコ".into(),
+        birth_date: day("1990-05-01"),
+        vaccinations: vec![
+            v("麻しん風しん混合", 1, "2019-05-01", Some("AB12C"), "千代田区立こども診療所"),
+            v("新型コロナウイルス感染症", 3, "2024-02-01", None, "丸の内記念会 東京駅前内科"),
+        ],
+        travel: None,
+    }
+}
+
+fn certificates(c: &mut Criterion) {
+    let doc = document();
+    let size = render(&doc).unwrap().len();
+    eprintln!("form 1 certificate: {size} bytes");
+    let mut g = c.benchmark_group("certificate_pdf");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("render_form1_one_thread", |b| b.iter(|| render(&doc).unwrap()));
+    g.finish();
+}
+
+criterion_group!(benches, certificates);
+criterion_main!(benches);
