@@ -33,8 +33,20 @@ fn document() -> CertificateDocument {
         name_kana: "タカハシ ヨシコ".into(),
         birth_date: day("1990-05-01"),
         vaccinations: vec![
-            v("麻しん風しん混合", 1, "2019-05-01", Some("AB12C"), "千代田区立こども診療所"),
-            v("新型コロナウイルス感染症", 3, "2024-02-01", None, "丸の内記念会 東京駅前内科"),
+            v(
+                "麻しん風しん混合",
+                1,
+                "2019-05-01",
+                Some("AB12C"),
+                "千代田区立こども診療所",
+            ),
+            v(
+                "新型コロナウイルス感染症",
+                3,
+                "2024-02-01",
+                None,
+                "丸の内記念会 東京駅前内科",
+            ),
         ],
         travel: None,
     }
@@ -46,7 +58,9 @@ fn certificates(c: &mut Criterion) {
     eprintln!("form 1 certificate: {size} bytes");
     let mut g = c.benchmark_group("certificate_pdf");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("render_form1_one_thread", |b| b.iter(|| render(&doc).unwrap()));
+    g.bench_function("render_form1_one_thread", |b| {
+        b.iter(|| render(&doc).unwrap())
+    });
     g.finish();
 }
 
