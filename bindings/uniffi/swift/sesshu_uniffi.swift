@@ -465,6 +465,22 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
+    typealias FfiType = UInt8
+    typealias SwiftType = UInt8
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -979,9 +995,19 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func inactivity(actor: Actor, executionDate: String, execute: Bool) throws  -> [UInt64]
     
     /**
+     * Issues a 予防接種済証 of certifiable records: the number, form and PDF.
+     */
+    func issueCertificate(municipality: String, user: String, managementId: String, records: [String], options: CertificateOptions) throws  -> IssuedCertificate
+    
+    /**
      * Issues an organisation access token (shown once).
      */
     func issueToken(actor: Actor, orgType: String, organisation: String, label: String, validDays: Int64?) throws  -> IssuedToken
+    
+    /**
+     * The municipality's issuance register (each person read is logged).
+     */
+    func listIssuances(municipality: String, user: String, managementId: String?) throws  -> [Issuance]
     
     /**
      * Unsent notifications, oldest first.
@@ -1275,6 +1301,23 @@ open func inactivity(actor: Actor, executionDate: String, execute: Bool)throws  
 }
     
     /**
+     * Issues a 予防接種済証 of certifiable records: the number, form and PDF.
+     */
+open func issueCertificate(municipality: String, user: String, managementId: String, records: [String], options: CertificateOptions)throws  -> IssuedCertificate  {
+    return try  FfiConverterTypeIssuedCertificate_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_issue_certificate(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterString.lower(managementId),
+        FfiConverterSequenceString.lower(records),
+        FfiConverterTypeCertificateOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Issues an organisation access token (shown once).
      */
 open func issueToken(actor: Actor, orgType: String, organisation: String, label: String, validDays: Int64?)throws  -> IssuedToken  {
@@ -1287,6 +1330,21 @@ open func issueToken(actor: Actor, orgType: String, organisation: String, label:
         FfiConverterString.lower(organisation),
         FfiConverterString.lower(label),
         FfiConverterOptionInt64.lower(validDays),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The municipality's issuance register (each person read is logged).
+     */
+open func listIssuances(municipality: String, user: String, managementId: String?)throws  -> [Issuance]  {
+    return try  FfiConverterSequenceTypeIssuance.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_list_issuances(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterOptionString.lower(managementId),uniffiCallStatus
     )
 })
 }
@@ -2076,6 +2134,125 @@ public func FfiConverterTypeBankAccountDraft_lower(_ value: BankAccountDraft) ->
 
 
 /**
+ * What a certificate request names besides the person and records.
+ */
+public struct CertificateOptions: Equatable, Hashable {
+    /**
+     * The issuing municipality as printed (「千代田区」).
+     */
+    public var municipalityName: String
+    /**
+     * Its head as printed.
+     */
+    public var head: String
+    public var form: Int64?
+    public var passportNumber: String?
+    public var nationality: String?
+    public var nameRoman: String?
+    /**
+     * A name to print instead of the person's (旧姓・別名).
+     */
+    public var name: String?
+    /**
+     * `subject`, `household` or `delegate`.
+     */
+    public var applicant: String
+    public var delegationChecked: Bool
+    /**
+     * `counter` or `portal`.
+     */
+    public var channel: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The issuing municipality as printed (「千代田区」).
+         */municipalityName: String, 
+        /**
+         * Its head as printed.
+         */head: String, form: Int64?, passportNumber: String?, nationality: String?, nameRoman: String?, 
+        /**
+         * A name to print instead of the person's (旧姓・別名).
+         */name: String?, 
+        /**
+         * `subject`, `household` or `delegate`.
+         */applicant: String, delegationChecked: Bool, 
+        /**
+         * `counter` or `portal`.
+         */channel: String) {
+        self.municipalityName = municipalityName
+        self.head = head
+        self.form = form
+        self.passportNumber = passportNumber
+        self.nationality = nationality
+        self.nameRoman = nameRoman
+        self.name = name
+        self.applicant = applicant
+        self.delegationChecked = delegationChecked
+        self.channel = channel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CertificateOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCertificateOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CertificateOptions {
+        return
+            try CertificateOptions(
+                municipalityName: FfiConverterString.read(from: &buf), 
+                head: FfiConverterString.read(from: &buf), 
+                form: FfiConverterOptionInt64.read(from: &buf), 
+                passportNumber: FfiConverterOptionString.read(from: &buf), 
+                nationality: FfiConverterOptionString.read(from: &buf), 
+                nameRoman: FfiConverterOptionString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                applicant: FfiConverterString.read(from: &buf), 
+                delegationChecked: FfiConverterBool.read(from: &buf), 
+                channel: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CertificateOptions, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.municipalityName, into: &buf)
+        FfiConverterString.write(value.head, into: &buf)
+        FfiConverterOptionInt64.write(value.form, into: &buf)
+        FfiConverterOptionString.write(value.passportNumber, into: &buf)
+        FfiConverterOptionString.write(value.nationality, into: &buf)
+        FfiConverterOptionString.write(value.nameRoman, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterString.write(value.applicant, into: &buf)
+        FfiConverterBool.write(value.delegationChecked, into: &buf)
+        FfiConverterString.write(value.channel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateOptions_lift(_ buf: RustBuffer) throws -> CertificateOptions {
+    return try FfiConverterTypeCertificateOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateOptions_lower(_ value: CertificateOptions) -> RustBuffer {
+    return FfiConverterTypeCertificateOptions.lower(value)
+}
+
+
+/**
  * One record of a delivery.
  */
 public struct DeliveredRecord: Equatable, Hashable {
@@ -2757,6 +2934,109 @@ public func FfiConverterTypeInactivitySchedule_lower(_ value: InactivitySchedule
 
 
 /**
+ * One entry of the issuance register.
+ */
+public struct Issuance: Equatable, Hashable {
+    public var certificateNumber: String
+    /**
+     * `YYYY-MM-DD`.
+     */
+    public var issueDate: String
+    public var managementId: String
+    public var records: [String]
+    public var form: UInt8
+    public var channel: String
+    public var applicant: String
+    public var delegationChecked: Bool
+    public var nameOverride: String?
+    public var passportNumber: String?
+    public var nationality: String?
+    public var nameRoman: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(certificateNumber: String, 
+        /**
+         * `YYYY-MM-DD`.
+         */issueDate: String, managementId: String, records: [String], form: UInt8, channel: String, applicant: String, delegationChecked: Bool, nameOverride: String?, passportNumber: String?, nationality: String?, nameRoman: String?) {
+        self.certificateNumber = certificateNumber
+        self.issueDate = issueDate
+        self.managementId = managementId
+        self.records = records
+        self.form = form
+        self.channel = channel
+        self.applicant = applicant
+        self.delegationChecked = delegationChecked
+        self.nameOverride = nameOverride
+        self.passportNumber = passportNumber
+        self.nationality = nationality
+        self.nameRoman = nameRoman
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Issuance: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuance: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Issuance {
+        return
+            try Issuance(
+                certificateNumber: FfiConverterString.read(from: &buf), 
+                issueDate: FfiConverterString.read(from: &buf), 
+                managementId: FfiConverterString.read(from: &buf), 
+                records: FfiConverterSequenceString.read(from: &buf), 
+                form: FfiConverterUInt8.read(from: &buf), 
+                channel: FfiConverterString.read(from: &buf), 
+                applicant: FfiConverterString.read(from: &buf), 
+                delegationChecked: FfiConverterBool.read(from: &buf), 
+                nameOverride: FfiConverterOptionString.read(from: &buf), 
+                passportNumber: FfiConverterOptionString.read(from: &buf), 
+                nationality: FfiConverterOptionString.read(from: &buf), 
+                nameRoman: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Issuance, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.certificateNumber, into: &buf)
+        FfiConverterString.write(value.issueDate, into: &buf)
+        FfiConverterString.write(value.managementId, into: &buf)
+        FfiConverterSequenceString.write(value.records, into: &buf)
+        FfiConverterUInt8.write(value.form, into: &buf)
+        FfiConverterString.write(value.channel, into: &buf)
+        FfiConverterString.write(value.applicant, into: &buf)
+        FfiConverterBool.write(value.delegationChecked, into: &buf)
+        FfiConverterOptionString.write(value.nameOverride, into: &buf)
+        FfiConverterOptionString.write(value.passportNumber, into: &buf)
+        FfiConverterOptionString.write(value.nationality, into: &buf)
+        FfiConverterOptionString.write(value.nameRoman, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuance_lift(_ buf: RustBuffer) throws -> Issuance {
+    return try FfiConverterTypeIssuance.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuance_lower(_ value: Issuance) -> RustBuffer {
+    return FfiConverterTypeIssuance.lower(value)
+}
+
+
+/**
  * A new account's user id, temporary password and URL token (shown once).
  */
 public struct IssuedAccount: Equatable, Hashable {
@@ -2818,6 +3098,67 @@ public func FfiConverterTypeIssuedAccount_lift(_ buf: RustBuffer) throws -> Issu
 #endif
 public func FfiConverterTypeIssuedAccount_lower(_ value: IssuedAccount) -> RustBuffer {
     return FfiConverterTypeIssuedAccount.lower(value)
+}
+
+
+/**
+ * An issued certificate: its number, form and the PDF.
+ */
+public struct IssuedCertificate: Equatable, Hashable {
+    public var certificateNumber: String
+    public var form: UInt8
+    public var pdf: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(certificateNumber: String, form: UInt8, pdf: Data) {
+        self.certificateNumber = certificateNumber
+        self.form = form
+        self.pdf = pdf
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IssuedCertificate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuedCertificate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IssuedCertificate {
+        return
+            try IssuedCertificate(
+                certificateNumber: FfiConverterString.read(from: &buf), 
+                form: FfiConverterUInt8.read(from: &buf), 
+                pdf: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IssuedCertificate, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.certificateNumber, into: &buf)
+        FfiConverterUInt8.write(value.form, into: &buf)
+        FfiConverterData.write(value.pdf, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuedCertificate_lift(_ buf: RustBuffer) throws -> IssuedCertificate {
+    return try FfiConverterTypeIssuedCertificate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuedCertificate_lower(_ value: IssuedCertificate) -> RustBuffer {
+    return FfiConverterTypeIssuedCertificate.lower(value)
 }
 
 
@@ -4678,6 +5019,31 @@ fileprivate struct FfiConverterSequenceTypeFirstAdministrator: FfiConverterRustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeIssuance: FfiConverterRustBuffer {
+    typealias SwiftType = [Issuance]
+
+    public static func write(_ value: [Issuance], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeIssuance.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Issuance] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Issuance]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeIssuance.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeLogEntry: FfiConverterRustBuffer {
     typealias SwiftType = [LogEntry]
 
@@ -5395,7 +5761,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_inactivity() != 37015) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_certificate() != 33945) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_token() != 13561) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_issuances() != 10812) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_pending_notifications() != 34477) {

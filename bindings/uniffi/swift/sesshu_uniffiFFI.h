@@ -363,9 +363,19 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_extract_first_administrators(ui
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_inactivity(uint64_t ptr, RustBuffer actor, RustBuffer execution_date, int8_t execute, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ISSUE_CERTIFICATE
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ISSUE_CERTIFICATE
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_issue_certificate(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer management_id, RustBuffer records, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ISSUE_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ISSUE_TOKEN
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_issue_token(uint64_t ptr, RustBuffer actor, RustBuffer org_type, RustBuffer organisation, RustBuffer label, RustBuffer valid_days, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LIST_ISSUANCES
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LIST_ISSUANCES
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_list_issuances(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer management_id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PENDING_NOTIFICATIONS
@@ -1067,9 +1077,21 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_inactivity(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ISSUE_CERTIFICATE
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ISSUE_CERTIFICATE
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_issue_certificate(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ISSUE_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ISSUE_TOKEN
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_issue_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_LIST_ISSUANCES
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_LIST_ISSUANCES
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_list_issuances(void
     
 );
 #endif
