@@ -53,7 +53,7 @@ fn masters(n: usize) -> ExtractionInput {
         issuance: "target".into(),
         delegation: Some("approved".into()),
         union: None,
-        email: (i % 50 != 0).then(|| format!("admin{i}@example.jp")),
+        email: (!i.is_multiple_of(50)).then(|| format!("admin{i}@example.jp")),
         admin_name: Some(format!("管理者 {i}")),
     };
     ExtractionInput {
@@ -114,7 +114,7 @@ fn accounts_store(dir: &std::path::Path) -> Arc<sesshu_sqlite::SqliteStore> {
         let code = OrganisationCode::parse(&format!("13{:08}", o)).unwrap();
         let writes = (1..=per_org)
             .map(|n| {
-                let old = (o * per_org + n) % 5 == 0;
+                let old = (o * per_org + n).is_multiple_of(5);
                 let last = if old {
                     "2025-01-01T00:00:00Z"
                 } else {
