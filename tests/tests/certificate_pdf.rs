@@ -1,14 +1,16 @@
 //! The certificate PDF (issue 6): every form renders, embeds a subset font,
-//! reads back with poppler, stays small and repeats byte for byte.
+//! reads back with poppler, stays small and repeats byte for byte; signed,
+//! it verifies with poppler's pdfsig, and stops verifying when tampered with.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sesshu_core::certificate::document::{CertificateDocument, CertifiedVaccination};
 use sesshu_core::certificate::pdf::render;
+use sesshu_core::certificate::signature::{SignatureError, Signer};
 use sesshu_core::certificate::{CertificateForm, TravelDetails, TravelDetailsInput};
 
 fn day(s: &str) -> NaiveDate {
@@ -152,4 +154,106 @@ fn bad_documents_are_refused() {
     let mut doc = document(CertificateForm::Form1);
     doc.birth_date = day("1850-01-01");
     assert!(render(&doc).is_err(), "no 和暦 before 1873");
+}
+
+/// A throwaway CA and signers, made once per run by `scripts/throwaway-signer`.
+fn signers() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = out_dir().join("signers");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/throwaway-signer");
+        let ok = Command::new(script).arg(&dir).status().unwrap().success();
+        assert!(ok, "scripts/throwaway-signer failed");
+        dir
+    })
+}
+
+fn signer(kind: &str) -> Signer {
+    let read = |name: String| std::fs::read_to_string(signers().join(name)).unwrap();
+    Signer::from_pem(&read(format!("{kind}.key")), &read(format!("{kind}.pem"))).unwrap()
+}
+
+fn instant(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn pdfsig(path: &Path) -> String {
+    let out = Command::new("pdfsig")
+        .arg(path)
+        .output()
+        .expect("pdfsig (Debian poppler-utils) is needed");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+#[test]
+fn signed_certificates_verify_and_tampering_is_found() {
+    let unsigned = render(&document(CertificateForm::Form3)).unwrap();
+    for kind in ["rsa", "ec"] {
+        let signer = signer(kind);
+        let at = instant("2025-04-01T03:00:00Z");
+        let signed = signer.sign(&unsigned, at, "予防接種済証の発行").unwrap();
+        assert!(signed.starts_with(&unsigned), "an incremental update");
+        assert_eq!(
+            signer.sign(&unsigned, at, "予防接種済証の発行").unwrap(),
+            signed,
+            "{kind}: same input, same signed bytes"
+        );
+        assert!(signed.len() <= 60 * 1024, "{kind}: {} bytes", signed.len());
+        let path = out_dir().join(format!("signed-{kind}.pdf"));
+        std::fs::write(&path, &signed).unwrap();
+        let report = pdfsig(&path);
+        assert!(
+            report.contains("Signature is Valid"),
+            "{kind}: pdfsig says\n{report}"
+        );
+        assert!(report.contains("ETSI.CAdES.detached"), "{report}");
+        assert!(report.contains("千代田区長"), "signer named: {report}");
+        let text = poppler("pdftotext", &[path.to_str().unwrap(), "-"]);
+        assert!(text.contains("髙橋 吉子"), "still the certificate");
+
+        // One byte changed inside the signed range: the page's content stream.
+        let mut tampered = signed.clone();
+        let content = tampered.windows(7).rposition(|w| w == b"stream\n").unwrap();
+        tampered[content + 20] ^= 0x01;
+        let path = out_dir().join(format!("tampered-{kind}.pdf"));
+        std::fs::write(&path, &tampered).unwrap();
+        let report = pdfsig(&path);
+        assert!(
+            !report.contains("Signature is Valid"),
+            "{kind}: tampered file still valid:\n{report}"
+        );
+        assert!(
+            report.contains("Digest Mismatch") || report.contains("Signature is Invalid"),
+            "{kind}: {report}"
+        );
+    }
+}
+
+#[test]
+fn bad_keys_and_certificates_are_refused() {
+    let read = |name: &str| std::fs::read_to_string(signers().join(name)).unwrap();
+    let code = |r: Result<Signer, SignatureError>| r.err().map(|e| e.code());
+    assert_eq!(
+        code(Signer::from_pem(&read("rsa.key"), &read("ec.pem"))),
+        Some("signing_key_mismatch")
+    );
+    assert_eq!(
+        code(Signer::from_pem(&read("ec.key"), "")),
+        Some("invalid_signing_certificate")
+    );
+    assert_eq!(
+        code(Signer::from_pem(&read("ca.pem"), &read("ec.pem"))),
+        Some("invalid_signing_key")
+    );
+    let signer = signer("ec");
+    assert!(!format!("{signer:?}").contains(&read("ec.key")[30..60]));
+    assert_eq!(signer.algorithm(), "ECDSA P-256 with SHA-256");
+    let pdf = render(&document(CertificateForm::Form1)).unwrap();
+    let late = signer.sign(&pdf, instant("2036-01-01T00:00:00Z"), "r");
+    assert_eq!(
+        late.err().map(|e| e.code()),
+        Some("signing_certificate_not_valid")
+    );
+    let e = signer.sign(b"%PDF-1.3\nnot a pdf", instant("2025-04-01T00:00:00Z"), "r");
+    assert_eq!(e.err().map(|e| e.code()), Some("unsignable_pdf"));
 }

@@ -66,4 +66,7 @@ pub struct Issuance {
     pub issued_at: DateTime<Utc>,
     /// Who issued it (a user id, or the portal).
     pub issued_by: String,
+    /// The signing certificate's subject, when the PDF was signed (電子署名).
+    #[serde(default)]
+    pub signed_by: Option<String>,
 }

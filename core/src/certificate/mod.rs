@@ -1,11 +1,13 @@
 //! 予防接種済証 (vaccination certificate, SPEC §6): which form, what it
 //! prints ([`document`]) and, with feature `pdf`, the PDF itself
-//! ([`pdf`]).
+//! ([`pdf`]) and its electronic signature ([`signature`]).
 
 pub mod document;
 pub mod issuance;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+#[cfg(feature = "pdf")]
+pub mod signature;
 
 use thiserror::Error;
 
@@ -72,6 +74,10 @@ pub enum CertificateError {
         /// The character.
         character: char,
     },
+    /// The certificate could not be signed (電子署名).
+    #[cfg(feature = "pdf")]
+    #[error(transparent)]
+    Signature(#[from] signature::SignatureError),
     /// The PDF could not be made (the bundled font could not be read).
     #[error("the certificate could not be rendered: {reason}")]
     Render {
@@ -95,6 +101,8 @@ impl CertificateError {
             CertificateError::MixedForms { .. } => "mixed_forms",
             CertificateError::Unprintable { .. } => "unprintable_character",
             CertificateError::Render { .. } => "render_failed",
+            #[cfg(feature = "pdf")]
+            CertificateError::Signature(e) => e.code(),
         }
     }
 }

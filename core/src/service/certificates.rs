@@ -9,6 +9,7 @@ use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
 use crate::certificate::document::{CertificateDocument, CertifiedVaccination};
 use crate::certificate::issuance::{ApplicantType, Issuance, IssuanceChannel};
+use crate::certificate::signature::SignatureError;
 use crate::certificate::{select_form, CertificateError, CertificateForm, TravelDetailsInput};
 use crate::identifiers::{ManagementId, RecordId};
 use crate::persons::Person;
@@ -17,6 +18,9 @@ use crate::store::{ChangeSet, Write};
 use crate::Error;
 
 use super::{Actor, ServiceError, Sesshu};
+
+/// The reason a PDF reader shows beside the signature.
+const SIGNATURE_REASON: &str = "予防接種法による予防接種済証の発行";
 
 /// The issuing municipality as printed: its name and its head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +79,9 @@ impl Sesshu {
         }
         if request.records.is_empty() {
             return Err(CertificateError::NothingToCertify.into());
+        }
+        if request.channel == IssuanceChannel::Portal && self.signer.is_none() {
+            return Err(CertificateError::from(SignatureError::SignerRequired).into());
         }
         let today = self.clock.today_jst();
         let not_found = |entity: &'static str, id: String| ServiceError::NotFound { entity, id };
@@ -138,8 +145,13 @@ impl Sesshu {
                 .collect(),
             travel: travel.clone(),
         };
-        let pdf = crate::certificate::pdf::render(&doc)?;
         let now = self.now();
+        let mut pdf = crate::certificate::pdf::render(&doc)?;
+        if let Some(signer) = &self.signer {
+            pdf = signer
+                .sign(&pdf, now, SIGNATURE_REASON)
+                .map_err(CertificateError::from)?;
+        }
         let issuance = Issuance {
             certificate_number: number,
             municipality: m,
@@ -158,6 +170,7 @@ impl Sesshu {
             issue_date: today,
             issued_at: now,
             issued_by: actor.user_id.clone(),
+            signed_by: self.signer.as_ref().map(|s| s.subject().to_owned()),
         };
         self.store.commit(ChangeSet {
             writes: vec![Write::PutIssuance {

@@ -210,6 +210,8 @@ pub struct Sesshu {
     random: Option<Arc<dyn Random>>,
     accounts: Arc<AccountConfig>,
     dummy_hash: Arc<std::sync::OnceLock<crate::accounts::PasswordHash>>,
+    #[cfg(feature = "pdf")]
+    signer: Option<Arc<crate::certificate::signature::Signer>>,
 }
 
 impl Sesshu {
@@ -222,7 +224,21 @@ impl Sesshu {
             random: None,
             accounts: Arc::new(AccountConfig::default()),
             dummy_hash: Arc::default(),
+            #[cfg(feature = "pdf")]
+            signer: None,
         }
+    }
+
+    /// The municipality's signing key and certificate: every certificate
+    /// issued is then signed (電子署名, PAdES), and certificates issued on
+    /// the portal can be (they must be signed).
+    #[cfg(feature = "pdf")]
+    pub fn with_certificate_signer(
+        mut self,
+        signer: crate::certificate::signature::Signer,
+    ) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
     }
 
     /// The random source secrets are made from.

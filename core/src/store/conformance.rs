@@ -1703,6 +1703,7 @@ pub fn issuance_register_round_trip(store: Arc<dyn Store>) {
         issue_date: date("2025-04-01"),
         issued_at: at(0),
         issued_by: "131016-0001".into(),
+        signed_by: Some("千代田区 電子証明書".into()),
     };
     let put = |i: Issuance| {
         store.commit(ChangeSet {

@@ -1,0 +1,414 @@
+//! The electronic signature (電子署名) of a certificate issued on the portal
+//! (SPEC §6): PAdES baseline B — a CMS detached signature over the PDF's
+//! byte range, SHA-256 with RSA (2048 bits or more) or ECDSA P-256, the
+//! signer's certificate embedded. The embedder supplies the key and the
+//! certificate as PEM; the signature is added as an incremental update,
+//! so the signed file still holds the unsigned one byte for byte.
+//!
+//! RSA PKCS #1 v1.5 and ECDSA with RFC 6979 nonces are both deterministic:
+//! the same certificate signed at the same instant gives the same bytes.
+
+mod cms;
+pub(crate) mod der;
+mod update;
+
+use std::fmt;
+
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use der::{tag, Reader};
+
+/// Why a certificate could not be signed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// The private key could not be read, or is of a kind not supported.
+    #[error("the signing key cannot be used: {reason}")]
+    InvalidKey {
+        /// Why.
+        reason: String,
+    },
+    /// The signer's certificate could not be read.
+    #[error("the signing certificate cannot be used: {reason}")]
+    InvalidCertificate {
+        /// Why.
+        reason: String,
+    },
+    /// The private key is not the one the certificate certifies.
+    #[error("the signing key does not belong to the signing certificate")]
+    KeyMismatch,
+    /// The signer's certificate is not valid at the signing time.
+    #[error("the signing certificate is valid from {not_before} to {not_after}, not at {at}")]
+    CertificateNotValid {
+        /// When the signature would be made.
+        at: DateTime<Utc>,
+        /// Start of validity.
+        not_before: DateTime<Utc>,
+        /// End of validity.
+        not_after: DateTime<Utc>,
+    },
+    /// A portal certificate must be signed, and no signer is configured.
+    #[error(
+        "certificates issued on the portal are signed: configure a signing key and certificate"
+    )]
+    SignerRequired,
+    /// The PDF's structure is not one this signer can extend.
+    #[error("the PDF cannot be signed: {reason}")]
+    UnsignablePdf {
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+impl SignatureError {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignatureError::InvalidKey { .. } => "invalid_signing_key",
+            SignatureError::InvalidCertificate { .. } => "invalid_signing_certificate",
+            SignatureError::KeyMismatch => "signing_key_mismatch",
+            SignatureError::CertificateNotValid { .. } => "signing_certificate_not_valid",
+            SignatureError::SignerRequired => "signer_required",
+            SignatureError::UnsignablePdf { .. } => "unsignable_pdf",
+        }
+    }
+}
+
+enum Key {
+    Rsa(Box<rsa::pkcs1v15::SigningKey<Sha256>>),
+    P256(p256::ecdsa::SigningKey),
+}
+
+/// The municipality's signing key and certificate (chain), checked to
+/// belong together. `Debug` shows the certificate, never the key.
+pub struct Signer {
+    key: Key,
+    /// DER certificates, the signer's first.
+    chain: Vec<Vec<u8>>,
+    issuer: Vec<u8>,
+    serial: Vec<u8>,
+    subject: String,
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("algorithm", &self.algorithm())
+            .field("subject", &self.subject)
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The blocks of a PEM text: label and DER bytes.
+fn pem_blocks(text: &str) -> Vec<(String, Result<Vec<u8>, base64::DecodeError>)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in text.lines().map(str::trim) {
+        if let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        {
+            current = Some((label.to_owned(), String::new()));
+        } else if line.starts_with("-----END ") {
+            if let Some((label, body)) = current.take() {
+                let der = base64::engine::general_purpose::STANDARD.decode(body.as_bytes());
+                blocks.push((label, der));
+            }
+        } else if let Some((_, body)) = current.as_mut() {
+            if !line.contains(':') {
+                body.push_str(line);
+            }
+        }
+    }
+    blocks
+}
+
+fn read_key(pem: &str) -> Result<Key, SignatureError> {
+    use p256::pkcs8::DecodePrivateKey as _;
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    use rsa::traits::PublicKeyParts as _;
+    let invalid = |reason: &str| SignatureError::InvalidKey {
+        reason: reason.to_owned(),
+    };
+    let (label, der) = pem_blocks(pem)
+        .into_iter()
+        .find(|(label, _)| label.ends_with("PRIVATE KEY"))
+        .ok_or_else(|| invalid("no PEM private key (-----BEGIN PRIVATE KEY-----) found"))?;
+    let der = der.map_err(|_| invalid("the PEM body is not base64"))?;
+    let rsa_key = |k: rsa::PrivateKey| {
+        if k.size() < 256 {
+            return Err(invalid("RSA keys must have at least 2048 bits"));
+        }
+        Ok(Key::Rsa(Box::new(
+            rsa::pkcs1v15::SigningKey::<Sha256>::new(k),
+        )))
+    };
+    match label.as_str() {
+        "PRIVATE KEY" => {
+            if let Ok(k) = rsa::PrivateKey::from_pkcs8_der(&der) {
+                rsa_key(k)
+            } else if let Ok(k) = p256::SecretKey::from_pkcs8_der(&der) {
+                Ok(Key::P256(k.into()))
+            } else {
+                Err(invalid(
+                    "a PKCS #8 key that is neither RSA nor ECDSA on P-256",
+                ))
+            }
+        }
+        "RSA PRIVATE KEY" => rsa::PrivateKey::from_pkcs1_der(&der)
+            .map_err(|_| invalid("the PKCS #1 RSA key cannot be read"))
+            .and_then(rsa_key),
+        "EC PRIVATE KEY" => p256::SecretKey::from_sec1_der(&der)
+            .map(|k| Key::P256(k.into()))
+            .map_err(|_| invalid("not an ECDSA key on P-256")),
+        "ENCRYPTED PRIVATE KEY" => Err(invalid(
+            "the key is encrypted: give it decrypted (e.g. from the key store)",
+        )),
+        _ => Err(invalid("an unknown kind of PEM private key")),
+    }
+}
+
+/// The fields of an X.509 certificate this signer uses.
+struct CertificateFields<'a> {
+    serial: &'a [u8],
+    issuer: &'a [u8],
+    subject: &'a [u8],
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
+    public_key: &'a [u8],
+}
+
+fn certificate_fields(der: &[u8]) -> Result<CertificateFields<'_>, der::Malformed> {
+    let certificate = Reader::new(der).expect(tag::SEQUENCE)?;
+    let tbs = Reader::new(certificate.contents).expect(tag::SEQUENCE)?;
+    let mut r = Reader::new(tbs.contents);
+    let mut serial = r.next()?;
+    if serial.tag == tag::context(0) {
+        serial = r.next()?;
+    }
+    if serial.tag != tag::INTEGER {
+        return Err(der::Malformed);
+    }
+    let _signature = r.expect(tag::SEQUENCE)?;
+    let issuer = r.expect(tag::SEQUENCE)?;
+    let validity = r.expect(tag::SEQUENCE)?;
+    let subject = r.expect(tag::SEQUENCE)?;
+    let public_key = r.expect(tag::SEQUENCE)?;
+    let mut v = Reader::new(validity.contents);
+    let not_before = time(v.next()?)?;
+    let not_after = time(v.next()?)?;
+    Ok(CertificateFields {
+        serial: serial.encoded,
+        issuer: issuer.encoded,
+        subject: subject.encoded,
+        not_before,
+        not_after,
+        public_key: public_key.encoded,
+    })
+}
+
+/// `UTCTime` (`YYMMDDHHMMSSZ`, 1950–2049) or `GeneralizedTime`
+/// (`YYYYMMDDHHMMSSZ`).
+fn time(v: der::Tlv<'_>) -> Result<DateTime<Utc>, der::Malformed> {
+    let text = std::str::from_utf8(v.contents).map_err(|_| der::Malformed)?;
+    let digits = text.strip_suffix('Z').ok_or(der::Malformed)?;
+    let full = match (v.tag, digits.len()) {
+        (tag::UTC_TIME, 12) => {
+            let yy: u32 = digits[..2].parse().map_err(|_| der::Malformed)?;
+            format!("{}{digits}", if yy >= 50 { "19" } else { "20" })
+        }
+        (tag::GENERALIZED_TIME, 14) => digits.to_owned(),
+        _ => return Err(der::Malformed),
+    };
+    let number = |range: std::ops::Range<usize>| -> Result<u32, der::Malformed> {
+        full.get(range)
+            .and_then(|s| s.parse().ok())
+            .ok_or(der::Malformed)
+    };
+    let date = NaiveDate::from_ymd_opt(number(0..4)? as i32, number(4..6)?, number(6..8)?)
+        .ok_or(der::Malformed)?;
+    let clock = NaiveTime::from_hms_opt(number(8..10)?, number(10..12)?, number(12..14)?)
+        .ok_or(der::Malformed)?;
+    Ok(NaiveDateTime::new(date, clock).and_utc())
+}
+
+/// The subject's common name (CN), if it has one.
+fn common_name(name: &[u8]) -> String {
+    const CN: [u8; 5] = [0x06, 0x03, 0x55, 0x04, 0x03];
+    let mut rdns = Reader::new(name);
+    let found = rdns.next().ok().and_then(|seq| {
+        let mut sets = Reader::new(seq.contents);
+        while let Ok(set) = sets.next() {
+            let mut attrs = Reader::new(set.contents);
+            while let Ok(attr) = attrs.next() {
+                let mut parts = Reader::new(attr.contents);
+                if let (Ok(id), Ok(value)) = (parts.next(), parts.next()) {
+                    if id.encoded == CN {
+                        return std::str::from_utf8(value.contents).ok().map(str::to_owned);
+                    }
+                }
+            }
+        }
+        None
+    });
+    found.unwrap_or_else(|| "(no common name)".to_owned())
+}
+
+impl Signer {
+    /// Reads the signing key (PKCS #8, PKCS #1 RSA or SEC1 EC, unencrypted)
+    /// and the certificate chain (the signer's certificate first, then any
+    /// intermediates) from PEM, and checks that they belong together.
+    pub fn from_pem(key_pem: &str, certificate_pem: &str) -> Result<Signer, SignatureError> {
+        use p256::pkcs8::DecodePublicKey as _;
+        let key = read_key(key_pem)?;
+        let invalid = |reason: &str| SignatureError::InvalidCertificate {
+            reason: reason.to_owned(),
+        };
+        let chain = pem_blocks(certificate_pem)
+            .into_iter()
+            .filter(|(label, _)| label == "CERTIFICATE")
+            .map(|(_, der)| der.map_err(|_| invalid("a PEM body is not base64")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let first = chain
+            .first()
+            .ok_or_else(|| invalid("no PEM certificate (-----BEGIN CERTIFICATE-----) found"))?;
+        let fields = certificate_fields(first)
+            .map_err(|_| invalid("not a well-formed X.509 certificate"))?;
+        let matches = match &key {
+            Key::Rsa(k) => rsa::PublicKey::from_public_key_der(fields.public_key)
+                .is_ok_and(|p| rsa::PublicKey::from(k.as_ref().as_ref()) == p),
+            Key::P256(k) => p256::PublicKey::from_public_key_der(fields.public_key)
+                .is_ok_and(|p| p == p256::PublicKey::from(k.verifying_key())),
+        };
+        if !matches {
+            return Err(SignatureError::KeyMismatch);
+        }
+        Ok(Signer {
+            issuer: fields.issuer.to_vec(),
+            serial: fields.serial.to_vec(),
+            subject: common_name(fields.subject),
+            not_before: fields.not_before,
+            not_after: fields.not_after,
+            key,
+            chain,
+        })
+    }
+
+    /// "RSA-2048 with SHA-256" or "ECDSA P-256 with SHA-256".
+    pub fn algorithm(&self) -> String {
+        use rsa::traits::PublicKeyParts as _;
+        match &self.key {
+            Key::Rsa(k) => format!(
+                "RSA-{} with SHA-256",
+                rsa::PublicKey::from(k.as_ref().as_ref()).size() * 8
+            ),
+            Key::P256(_) => "ECDSA P-256 with SHA-256".to_owned(),
+        }
+    }
+
+    /// The signer certificate's subject common name.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    fn signature_algorithm(&self) -> Vec<u8> {
+        match self.key {
+            Key::Rsa(_) => der::algorithm("1.2.840.113549.1.1.11", true),
+            Key::P256(_) => der::algorithm("1.2.840.10045.4.3.2", false),
+        }
+    }
+
+    fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
+        use rsa::signature::{SignatureEncoding as _, Signer as _};
+        match &self.key {
+            Key::Rsa(k) => k.sign(message).to_vec(),
+            Key::P256(k) => {
+                let signature: p256::ecdsa::Signature = k.sign(message);
+                signature.to_der().as_bytes().to_vec()
+            }
+        }
+    }
+
+    /// The CMS `SignedData` over a content with SHA-256 `digest`.
+    fn cms(&self, digest: &[u8]) -> Vec<u8> {
+        let algorithm = self.signature_algorithm();
+        let identity = cms::SignerIdentity {
+            chain: &self.chain,
+            issuer: &self.issuer,
+            serial: &self.serial,
+            signature_algorithm: &algorithm,
+        };
+        let attributes = cms::signed_attributes(&identity, digest);
+        let signature = self.sign_bytes(&attributes);
+        cms::signed_data(&identity, &attributes, &signature)
+    }
+
+    /// Signs `pdf` at `at` (the issuance instant: no wall clock inside),
+    /// returning the signed file. `reason` is shown by PDF readers.
+    pub fn sign(
+        &self,
+        pdf: &[u8],
+        at: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<Vec<u8>, SignatureError> {
+        if at < self.not_before || at > self.not_after {
+            return Err(SignatureError::CertificateNotValid {
+                at,
+                not_before: self.not_before,
+                not_after: self.not_after,
+            });
+        }
+        // The longest signature this key makes (ECDSA's DER varies by a
+        // few bytes), so the space reserved is always enough.
+        let room = self.cms(&[0; 32]).len() + 16;
+        update::sign_incrementally(pdf, at, reason, room, |signed_bytes| {
+            self.cms(&Sha256::digest(signed_bytes))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_times_read_both_encodings() {
+        let utc = der::tlv(tag::UTC_TIME, b"250401000000Z");
+        let generalized = der::tlv(tag::GENERALIZED_TIME, b"20500101120000Z");
+        let read = |bytes: &[u8]| {
+            Reader::new(bytes)
+                .next()
+                .map_err(|_| ())
+                .and_then(|v| time(v).map_err(|_| ()))
+        };
+        assert_eq!(
+            read(&utc).map(|t| t.to_rfc3339()),
+            Ok("2025-04-01T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            read(&generalized).map(|t| t.to_rfc3339()),
+            Ok("2050-01-01T12:00:00+00:00".to_owned())
+        );
+        assert!(read(&der::tlv(tag::UTC_TIME, b"251301000000Z")).is_err());
+    }
+
+    #[test]
+    fn unreadable_pem_is_a_typed_error() {
+        let e = Signer::from_pem("not a key", "not a certificate").err();
+        assert_eq!(e.map(|e| e.code()), Some("invalid_signing_key"));
+        let e = Signer::from_pem(
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            "",
+        )
+        .err();
+        assert_eq!(e.map(|e| e.code()), Some("invalid_signing_key"));
+    }
+}
