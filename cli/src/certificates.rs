@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::Path;
 
 use sesshu_core::certificate::issuance::{ApplicantType, Issuance, IssuanceChannel};
-use sesshu_core::certificate::TravelDetailsInput;
+use sesshu_core::certificate::signature::Signer;
+use sesshu_core::certificate::{CertificateError, TravelDetailsInput};
 use sesshu_core::identifiers::{ManagementId, RecordId};
 use sesshu_core::service::{Actor, CertificateRequest, Issuer, Sesshu};
 
@@ -52,6 +53,24 @@ pub struct IssueArgs {
     /// Where to write the PDF.
     #[arg(long)]
     pub out: std::path::PathBuf,
+    /// The signing key, PEM (PKCS #8, or PKCS #1 RSA / SEC1 EC); unencrypted.
+    /// With `--sign-cert`, the PDF is signed (PAdES); portal issuance needs it.
+    #[arg(long, requires = "sign_cert")]
+    pub sign_key: Option<std::path::PathBuf>,
+    /// The signing certificate, PEM, followed by any intermediates.
+    #[arg(long, requires = "sign_key")]
+    pub sign_cert: Option<std::path::PathBuf>,
+}
+
+/// The signer from `--sign-key` and `--sign-cert`, if given.
+fn signer(a: &IssueArgs) -> Result<Option<Signer>, Failure> {
+    let (Some(key), Some(cert)) = (&a.sign_key, &a.sign_cert) else {
+        return Ok(None);
+    };
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let signer =
+        Signer::from_pem(&read(key)?, &read(cert)?).map_err(|e| core(CertificateError::from(e)))?;
+    Ok(Some(signer))
 }
 
 /// Issues a certificate and writes the PDF; prints the certificate number.
@@ -83,7 +102,12 @@ pub fn issue(s: &Sesshu, actor: &Actor, a: &IssueArgs, out: &mut dyn Write) -> R
             head: a.head.clone(),
         },
     };
-    let issued = s.issue_certificate(actor, &request).map_err(core)?;
+    let issued = match signer(a)? {
+        Some(signer) => s.clone().with_certificate_signer(signer),
+        None => s.clone(),
+    }
+    .issue_certificate(actor, &request)
+    .map_err(core)?;
     write_file(&a.out, &issued.pdf)?;
     writeln!(
         out,
@@ -102,7 +126,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 13] = [
     "certificate_number",
     "issue_date",
     "management_id",
@@ -115,9 +139,10 @@ const COLUMNS: [&str; 12] = [
     "passport_number",
     "nationality",
     "name_roman",
+    "signed_by",
 ];
 
-fn row(i: &Issuance) -> [String; 12] {
+fn row(i: &Issuance) -> [String; 13] {
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
     [
         i.certificate_number.clone(),
@@ -136,6 +161,7 @@ fn row(i: &Issuance) -> [String; 12] {
         opt(&i.passport_number),
         opt(&i.nationality),
         opt(&i.name_roman),
+        opt(&i.signed_by),
     ]
 }
 

@@ -9,6 +9,7 @@ use chrono::{Days, NaiveDate};
 use sesshu_core::{
     accounts::{extract_first_administrators, ExtractionInput, OrganisationRow},
     calendar::{start_of_day_jst, FixedClock, WarekiDate},
+    certificate::issuance::{ApplicantType, IssuanceChannel},
     certificate::{select_form, TravelDetailsInput},
     identifiers::{
         ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, SubjectNumber,
@@ -17,7 +18,7 @@ use sesshu_core::{
     persons::{Person as DomainPerson, Sex},
     records::{on_portal, Category, RecordAccess, RecordFacts, VaccinationRecord},
     residency::{ResidenceStatus, ResidencyHistory, ResidencyInterval},
-    service::{Actor, ExportOptions, PutOutcome, RecordQuery, Sesshu},
+    service::{Actor, CertificateRequest, ExportOptions, Issuer, PutOutcome, RecordQuery, Sesshu},
 };
 use sesshu_sqlite::SqliteStore;
 
@@ -514,6 +515,10 @@ fn stored_flows(
         format!("  portal (pmh-0000000): {} records shown", portal.len()),
     )?;
 
+    for line in demo_certificates(&services, &staff, path)? {
+        w(out, line)?;
+    }
+
     let report = services.verify_log(&staff).map_err(err)?;
     w(
         out,
@@ -536,6 +541,94 @@ fn stored_flows(
         ),
     )?;
     Ok(())
+}
+
+/// Issues one certificate of each form at 131016's counter, from the first
+/// certifiable routine and temporary records, and writes the PDFs beside
+/// the database. Returns the report lines.
+fn demo_certificates(
+    services: &Sesshu,
+    staff: &Actor,
+    path: &std::path::Path,
+) -> Result<Vec<String>, String> {
+    let err = |e: sesshu_core::Error| format!("{e} ({})", e.code());
+    let (mut routine, mut temporary) = (None, None);
+    let mut after = None;
+    while routine.is_none() || temporary.is_none() {
+        let page = services
+            .query_records(staff, &RecordQuery::default(), after.as_ref(), 200)
+            .map_err(err)?;
+        for row in page.rows.iter().filter(|r| r.certifiable) {
+            let wanted = match row.record.record.category {
+                Category::Routine => &mut routine,
+                Category::Temporary => &mut temporary,
+                Category::Voluntary => continue,
+            };
+            wanted.get_or_insert_with(|| {
+                (
+                    row.person.management_id.clone(),
+                    row.record.record.id.clone(),
+                )
+            });
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let mut lines = Vec::new();
+    for (form, found) in [(1, &routine), (2, &temporary), (3, &temporary)] {
+        let Some((person, record)) = found else {
+            lines.push(format!(
+                "  certificate form {form}: no certifiable record in 131016"
+            ));
+            continue;
+        };
+        let request = CertificateRequest {
+            person: person.clone(),
+            records: vec![record.clone()],
+            form: (form > 1).then_some(form),
+            travel: (form == 3).then(|| TravelDetailsInput {
+                passport_number: "TK1234567".into(),
+                nationality: "JPN".into(),
+                name_roman: roman_name(person),
+            }),
+            name_override: None,
+            applicant: ApplicantType::Subject,
+            delegation_checked: false,
+            channel: IssuanceChannel::Counter,
+            issuer: Issuer {
+                municipality_name: "千代田区".into(),
+                head: "千代田区長　千代田　太郎".into(),
+            },
+        };
+        let issued = services.issue_certificate(staff, &request).map_err(err)?;
+        let pdf_path = path.with_extension(format!("form{form}.pdf"));
+        std::fs::write(&pdf_path, &issued.pdf)
+            .map_err(|e| format!("{}: {e}", pdf_path.display()))?;
+        lines.push(format!(
+            "  certificate (予防接種済証) form {form}: {} for {person}, {} bytes → {}",
+            issued.issuance.certificate_number,
+            issued.pdf.len(),
+            pdf_path.display()
+        ));
+    }
+    Ok(lines)
+}
+
+/// The Roman-letter name of a demo person (`to_domain` names them).
+fn roman_name(id: &ManagementId) -> String {
+    const SURNAMES: [&str; 6] = [
+        "YAMADA",
+        "SATO",
+        "SUZUKI",
+        "TAKAHASHI",
+        "TANAKA",
+        "WATANABE",
+    ];
+    const GIVEN: [&str; 6] = ["HANAKO", "TARO", "HINA", "REN", "YUI", "HIROTO"];
+    let i: usize = id.as_str().trim_start_matches('D').parse().unwrap_or(0);
+    format!("{} {}", SURNAMES[i % 6], GIVEN[(i / 6) % 6])
 }
 
 /// Pads `s` to `columns` terminal columns (CJK characters take two).

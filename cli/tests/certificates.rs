@@ -101,10 +101,48 @@ fn flows(db: &str, dir: &Path) {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("form 3"), "{out}");
 
+    // The portal's certificate is signed: without a signer it is refused.
+    let keys = dir.join("signers");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/throwaway-signer");
+    assert!(Command::new(script).arg(&keys).status().unwrap().success());
+    let signed = dir.join("portal.pdf");
+    let mut args = vec![
+        "certificate",
+        "issue",
+        "--person",
+        "P001",
+        "--record",
+        "R1",
+        "--channel",
+        "portal",
+        "--out",
+        signed.to_str().unwrap(),
+    ];
+    args.extend(issuer);
+    let (code, _, err) = sesshu(db, dir, &args);
+    assert_ne!(code, 0);
+    assert!(err.contains("signer_required"), "{err}");
+    assert!(!signed.exists(), "nothing written");
+    let (key, cert) = (keys.join("ec.key"), keys.join("rsa.pem"));
+    args.extend(["--sign-key", key.to_str().unwrap()]);
+    args.extend(["--sign-cert", cert.to_str().unwrap()]);
+    let (_, _, err) = sesshu(db, dir, &args);
+    assert!(err.contains("signing_key_mismatch"), "{err}");
+    let cert = keys.join("ec.pem");
+    let n = args.len();
+    args[n - 1] = cert.to_str().unwrap();
+    let (code, out, err) = sesshu(db, dir, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("131016-2025-000003\tform 1"), "{out}");
+    let report = Command::new("pdfsig").arg(&signed).output().unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(report.contains("Signature is Valid"), "{report}");
+
     let (code, out, _) = sesshu(db, dir, &["certificate", "list"]);
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[2].ends_with("千代田区長 (ec)"), "{out}");
     assert!(
         lines[1].contains("TK1234567") && lines[1].contains("delegate\ttrue"),
         "{out}"
@@ -118,7 +156,7 @@ fn flows(db: &str, dir: &Path) {
     assert_eq!(code, 0, "{err}");
     let bytes = std::fs::read(&csv).unwrap();
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
-    assert_eq!(String::from_utf8_lossy(&bytes).lines().count(), 3);
+    assert_eq!(String::from_utf8_lossy(&bytes).lines().count(), 4);
 }
 
 #[test]

@@ -74,6 +74,14 @@ fn the_demo_writes_a_database_and_runs_the_stored_flows() {
     let report = String::from_utf8(out).expect("UTF-8 report");
     assert!(db.exists());
     assert!(dir.path().join("demo.131016.csv").exists());
+    for form in 1..=3 {
+        let pdf = std::fs::read(dir.path().join(format!("demo.form{form}.pdf"))).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "form {form}");
+        assert!(
+            report.contains(&format!("form {form}: 131016-2025-00000{form}")),
+            "{report}"
+        );
+    }
     for needle in [
         "imported 500 persons",
         "redelivery",
