@@ -426,10 +426,19 @@ pub struct Issuance {
     pub passport_number: Option<String>,
     pub nationality: Option<String>,
     pub name_roman: Option<String>,
+    pub signed_by: Option<String>,
 }
 
 #[pymethods]
 impl Sesshu {
+    /// The same services, signing every certificate (PAdES) with the PEM
+    /// key and certificate chain; portal issuance needs a signer.
+    fn with_certificate_signer(&self, key_pem: &str, certificate_pem: &str) -> PyResult<Sesshu> {
+        let signer = sesshu_core::certificate::signature::Signer::from_pem(key_pem, certificate_pem)
+            .map_err(|e| to_py(sesshu_core::certificate::CertificateError::from(e)))?;
+        Ok(Sesshu(self.0.clone().with_certificate_signer(signer)))
+    }
+
     /// Issues a 予防接種済証 of certifiable records; returns the number, form and PDF bytes.
     #[pyo3(signature = (municipality, user, management_id, records, *, municipality_name, head, form=None, passport_number=None, nationality=None, name_roman=None, name=None, applicant="subject", delegation_checked=false, channel="counter"))]
     #[allow(clippy::too_many_arguments)]
@@ -529,6 +538,7 @@ impl Sesshu {
                 passport_number: i.passport_number,
                 nationality: i.nationality,
                 name_roman: i.name_roman,
+                signed_by: i.signed_by,
             })
             .collect())
     }

@@ -14,3 +14,14 @@ def scenarios_dir() -> pathlib.Path:
 @pytest.fixture
 def tmp_db(tmp_path):
     return str(tmp_path / "sesshu.db")
+
+
+
+@pytest.fixture(scope="session")
+def signers(tmp_path_factory) -> pathlib.Path:
+    """A throwaway CA and signers made by scripts/throwaway-signer."""
+    import subprocess
+    directory = tmp_path_factory.mktemp("signers")
+    script = pathlib.Path(__file__).resolve().parents[3] / "scripts" / "throwaway-signer"
+    subprocess.run([str(script), str(directory)], check=True)
+    return directory

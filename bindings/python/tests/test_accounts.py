@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import subprocess
 
 import pytest
 
@@ -137,3 +138,33 @@ def test_certificates(tmp_db):
     assert [i.certificate_number for i in register] == ["131016-2025-000001", "131016-2025-000002"]
     assert register[1].passport_number == "TK1234567" and register[1].applicant == "delegate"
     assert s.list_issuances("011002", "auditor") == []
+    assert register[0].signed_by is None
+
+
+def test_signed_portal_certificates(tmp_db, tmp_path, signers):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    s.put_persons("131016", "clerk", [sesshu.Person(
+        "P1", "S1", "山田 花子", "ヤマダ ハナコ", dt.date(1990, 5, 1), "female", None,
+        [sesshu.ResidencyInterval("131016", dt.date(1990, 5, 1))])])
+    s.put_records("131016", "clerk", [
+        sesshu.Record("R1", "P1", "131016", "routine", "MR", 1, dt.date(2024, 1, 1))])
+    issuer = dict(municipality_name="千代田区", head="千代田区長　千代田　太郎", channel="portal")
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.issue_certificate("131016", "clerk", "P1", ["R1"], **issuer)
+    assert e.value.code == "signer_required"
+    keys = signers
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.with_certificate_signer((keys / "rsa.key").read_text(), (keys / "ec.pem").read_text())
+    assert e.value.code == "signing_key_mismatch"
+    signing = s.with_certificate_signer((keys / "rsa.key").read_text(), (keys / "rsa.pem").read_text())
+    c = signing.issue_certificate("131016", "clerk", "P1", ["R1"], **issuer)
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(c.pdf)
+    report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid" in report, report
+    tampered = bytearray(c.pdf)
+    tampered[c.pdf.index(b"stream\n") + 20] ^= 1
+    path.write_bytes(bytes(tampered))
+    report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid" not in report, report
+    assert signing.list_issuances("131016", "auditor")[0].signed_by == "千代田区長 (rsa)"

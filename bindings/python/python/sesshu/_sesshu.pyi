@@ -276,6 +276,7 @@ class Issuance:
     passport_number: Optional[str]
     nationality: Optional[str]
     name_roman: Optional[str]
+    signed_by: Optional[str]
 
 class Sesshu:
     @staticmethod
@@ -320,6 +321,7 @@ class Sesshu:
     def rotate_token(self, actor: Actor, id: str) -> IssuedToken: ...
     def pending_notifications(self, actor: Actor, limit: int = 100) -> List[OutboxNotification]: ...
     def ack_notifications(self, actor: Actor, seqs: Sequence[int]) -> None: ...
+    def with_certificate_signer(self, key_pem: str, certificate_pem: str) -> "Sesshu": ...
     def issue_certificate(self, municipality: str, user: str, management_id: str, records: Sequence[str], *,
                           municipality_name: str, head: str, form: Optional[int] = None,
                           passport_number: Optional[str] = None, nationality: Optional[str] = None,
