@@ -3,11 +3,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use sesshu_core::certificate::issuance::{ApplicantType, Issuance, IssuanceChannel};
+use sesshu_core::certificate::issuance::Issuance;
 use sesshu_core::certificate::signature::Signer;
-use sesshu_core::certificate::{CertificateError, TravelDetailsInput};
-use sesshu_core::identifiers::{ManagementId, RecordId};
-use sesshu_core::service::{Actor, CertificateRequest, Issuer, Sesshu};
+use sesshu_core::certificate::CertificateError;
+use sesshu_core::identifiers::ManagementId;
+use sesshu_core::service::{Actor, CertificateRequestText, Sesshu};
 
 use crate::commands::{core, Failure};
 
@@ -75,33 +75,22 @@ fn signer(a: &IssueArgs) -> Result<Option<Signer>, Failure> {
 
 /// Issues a certificate and writes the PDF; prints the certificate number.
 pub fn issue(s: &Sesshu, actor: &Actor, a: &IssueArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let travel = match (&a.passport, &a.nationality, &a.name_roman) {
-        (None, None, None) => None,
-        (p, n, r) => Some(TravelDetailsInput {
-            passport_number: p.clone().unwrap_or_default(),
-            nationality: n.clone().unwrap_or_default(),
-            name_roman: r.clone().unwrap_or_default(),
-        }),
-    };
-    let request = CertificateRequest {
-        person: ManagementId::parse(&a.person).map_err(core)?,
-        records: a
-            .records
-            .iter()
-            .map(|r| RecordId::parse(r))
-            .collect::<Result<_, _>>()
-            .map_err(core)?,
+    let request = CertificateRequestText {
+        management_id: a.person.clone(),
+        records: a.records.clone(),
         form: a.form,
-        travel,
-        name_override: a.name.clone(),
-        applicant: ApplicantType::parse(&a.applicant).map_err(core)?,
+        passport_number: a.passport.clone(),
+        nationality: a.nationality.clone(),
+        name_roman: a.name_roman.clone(),
+        name: a.name.clone(),
+        applicant: Some(a.applicant.clone()),
         delegation_checked: a.delegation_checked,
-        channel: IssuanceChannel::parse(&a.channel).map_err(core)?,
-        issuer: Issuer {
-            municipality_name: a.municipality_name.clone(),
-            head: a.head.clone(),
-        },
-    };
+        channel: Some(a.channel.clone()),
+        municipality_name: a.municipality_name.clone(),
+        head: a.head.clone(),
+    }
+    .parse()
+    .map_err(core)?;
     let issued = match signer(a)? {
         Some(signer) => s.clone().with_certificate_signer(signer),
         None => s.clone(),

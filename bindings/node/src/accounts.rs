@@ -490,6 +490,8 @@ pub struct Issuance {
     pub passport_number: Option<String>,
     pub nationality: Option<String>,
     pub name_roman: Option<String>,
+    /// The signing certificate's subject, when the PDF was signed.
+    pub signed_by: Option<String>,
 }
 
 fn municipality_actor(municipality: &str, user: &str) -> JsResult<service::Actor> {
@@ -502,6 +504,22 @@ fn municipality_actor(municipality: &str, user: &str) -> JsResult<service::Actor
 #[allow(clippy::type_complexity)]
 #[napi]
 impl Sesshu {
+    /// The same services, signing every certificate (PAdES) with the PEM key
+    /// and certificate chain; portal issuance needs a signer.
+    #[napi]
+    pub fn with_certificate_signer(
+        &self,
+        key_pem: String,
+        certificate_pem: String,
+    ) -> napi::Result<Sesshu, Code> {
+        let signer =
+            sesshu_core::certificate::signature::Signer::from_pem(&key_pem, &certificate_pem)
+                .map_err(|e| js(sesshu_core::certificate::CertificateError::from(e)))?;
+        Ok(Sesshu {
+            inner: self.inner.clone().with_certificate_signer(signer),
+        })
+    }
+
     /// Issues a 予防接種済証 of certifiable records: the number, form and PDF.
     #[napi(ts_return_type = "Promise<IssuedCertificate>")]
     pub fn issue_certificate(
@@ -512,36 +530,24 @@ impl Sesshu {
         records: Vec<String>,
         options: CertificateOptions,
     ) -> napi::Result<AsyncTask<Job<service::IssuedCertificate, IssuedCertificate>>, Code> {
-        use sesshu_core::certificate::issuance::{ApplicantType, IssuanceChannel};
         let actor = municipality_actor(&municipality, &user)?;
         let o = options;
-        let travel =
-            (o.passport_number.is_some() || o.nationality.is_some() || o.name_roman.is_some())
-                .then(|| sesshu_core::certificate::TravelDetailsInput {
-                    passport_number: o.passport_number.clone().unwrap_or_default(),
-                    nationality: o.nationality.clone().unwrap_or_default(),
-                    name_roman: o.name_roman.clone().unwrap_or_default(),
-                });
-        let request = service::CertificateRequest {
-            person: sesshu_core::identifiers::ManagementId::parse(&management_id).map_err(js)?,
-            records: records
-                .iter()
-                .map(|r| sesshu_core::identifiers::RecordId::parse(r))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(js)?,
+        let request = service::CertificateRequestText {
+            management_id,
+            records,
             form: o.form,
-            travel,
-            name_override: o.name,
-            applicant: ApplicantType::parse(o.applicant.as_deref().unwrap_or("subject"))
-                .map_err(js)?,
+            passport_number: o.passport_number,
+            nationality: o.nationality,
+            name_roman: o.name_roman,
+            name: o.name,
+            applicant: o.applicant,
             delegation_checked: o.delegation_checked.unwrap_or(false),
-            channel: IssuanceChannel::parse(o.channel.as_deref().unwrap_or("counter"))
-                .map_err(js)?,
-            issuer: service::Issuer {
-                municipality_name: o.municipality_name,
-                head: o.head,
-            },
-        };
+            channel: o.channel,
+            municipality_name: o.municipality_name,
+            head: o.head,
+        }
+        .parse()
+        .map_err(js)?;
         let s = self.inner.clone();
         Ok(Job::new(
             move || s.issue_certificate(&actor, &request),
@@ -589,6 +595,7 @@ impl Sesshu {
                         passport_number: i.passport_number,
                         nationality: i.nationality,
                         name_roman: i.name_roman,
+                        signed_by: i.signed_by,
                     })
                     .collect()
             },

@@ -1,9 +1,11 @@
 // Accounts, tokens and the outbox through the Node API (issue 5).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createHmac } from 'node:crypto'
 import { createRequire } from 'node:module'
 
@@ -107,4 +109,27 @@ test('certificates', async () => {
   assert.deepEqual(register.map((i) => i.certificateNumber), ['131016-2025-000001', '131016-2025-000002'])
   assert.equal(register[1].passportNumber, 'TK1234567')
   assert.deepEqual(await db.listIssuances('011002', 'auditor'), [])
+})
+
+test('portal certificates are signed and verify with pdfsig', async () => {
+  const db = open()
+  await db.putPersons('131016', 'clerk', [{ managementId: 'P1', subjectNumber: 'S1', name: '山田 花子', nameKana: 'ヤマダ ハナコ', birthDate: '1990-05-01', sex: 'female', residency: [{ municipality: '131016', from: '1990-05-01' }] }])
+  await db.putRecords('131016', 'clerk', [{ id: 'R1', managementId: 'P1', responsible: '131016', category: 'routine', vaccine: 'MR', doseNumber: 1, date: '2024-01-01' }])
+  const portal = { municipalityName: '千代田区', head: '千代田区長　千代田　太郎', channel: 'portal' }
+  assert.equal(await code(db.issueCertificate('131016', 'clerk', 'P1', ['R1'], portal)), 'signer_required')
+  const keys = mkdtempSync(join(tmpdir(), 'sesshu-signers-'))
+  execFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../scripts/throwaway-signer'), [keys])
+  const pem = (name) => readFileSync(join(keys, name), 'utf8')
+  assert.throws(() => db.withCertificateSigner(pem('ec.key'), pem('rsa.pem')), (e) => e.code === 'signing_key_mismatch')
+  const signing = db.withCertificateSigner(pem('ec.key'), pem('ec.pem'))
+  const c = await signing.issueCertificate('131016', 'clerk', 'P1', ['R1'], portal)
+  const file = join(keys, 'signed.pdf')
+  writeFileSync(file, c.pdf)
+  assert.match(spawnSync('pdfsig', [file], { encoding: 'utf8' }).stdout, /Signature is Valid/)
+  const tampered = Buffer.from(c.pdf)
+  tampered[tampered.indexOf('stream\n') + 20] ^= 1
+  writeFileSync(file, tampered)
+  assert.doesNotMatch(spawnSync('pdfsig', [file], { encoding: 'utf8' }).stdout, /Signature is Valid/)
+  const [entry] = await signing.listIssuances('131016', 'auditor')
+  assert.equal(entry.signedBy, '千代田区長 (ec)')
 })

@@ -434,8 +434,9 @@ impl Sesshu {
     /// The same services, signing every certificate (PAdES) with the PEM
     /// key and certificate chain; portal issuance needs a signer.
     fn with_certificate_signer(&self, key_pem: &str, certificate_pem: &str) -> PyResult<Sesshu> {
-        let signer = sesshu_core::certificate::signature::Signer::from_pem(key_pem, certificate_pem)
-            .map_err(|e| to_py(sesshu_core::certificate::CertificateError::from(e)))?;
+        let signer =
+            sesshu_core::certificate::signature::Signer::from_pem(key_pem, certificate_pem)
+                .map_err(|e| to_py(sesshu_core::certificate::CertificateError::from(e)))?;
         Ok(Sesshu(self.0.clone().with_certificate_signer(signer)))
     }
 
@@ -460,35 +461,26 @@ impl Sesshu {
         delegation_checked: bool,
         channel: &str,
     ) -> PyResult<IssuedCertificate> {
-        use sesshu_core::certificate::issuance::{ApplicantType, IssuanceChannel};
         let actor = service::Actor::municipality(
             user,
             sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(to_py)?,
         );
-        let travel = (passport_number.is_some() || nationality.is_some() || name_roman.is_some())
-            .then(|| sesshu_core::certificate::TravelDetailsInput {
-                passport_number: passport_number.unwrap_or_default(),
-                nationality: nationality.unwrap_or_default(),
-                name_roman: name_roman.unwrap_or_default(),
-            });
-        let request = service::CertificateRequest {
-            person: sesshu_core::identifiers::ManagementId::parse(management_id).map_err(to_py)?,
-            records: records
-                .iter()
-                .map(|r| sesshu_core::identifiers::RecordId::parse(r))
-                .collect::<Result<_, _>>()
-                .map_err(to_py)?,
+        let request = service::CertificateRequestText {
+            management_id: management_id.to_owned(),
+            records,
             form,
-            travel,
-            name_override: name,
-            applicant: ApplicantType::parse(applicant).map_err(to_py)?,
+            passport_number,
+            nationality,
+            name_roman,
+            name,
+            applicant: Some(applicant.to_owned()),
             delegation_checked,
-            channel: IssuanceChannel::parse(channel).map_err(to_py)?,
-            issuer: service::Issuer {
-                municipality_name,
-                head,
-            },
-        };
+            channel: Some(channel.to_owned()),
+            municipality_name,
+            head,
+        }
+        .parse()
+        .map_err(to_py)?;
         let s = self.0.clone();
         let issued = py
             .detach(move || s.issue_certificate(&actor, &request))

@@ -54,6 +54,70 @@ pub struct CertificateRequest {
     pub issuer: Issuer,
 }
 
+/// A certificate request as text, the way counter forms, the command line
+/// and the language bindings carry it; [`parse`](Self::parse) makes the
+/// typed [`CertificateRequest`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CertificateRequestText {
+    /// 予防接種管理番号.
+    pub management_id: String,
+    /// The records to certify.
+    pub records: Vec<String>,
+    /// The form asked for (temporary vaccinations: 2 or 3).
+    pub form: Option<i64>,
+    /// Form 3: passport number.
+    pub passport_number: Option<String>,
+    /// Form 3: nationality (ISO 3166-1 alpha-3).
+    pub nationality: Option<String>,
+    /// Form 3: the name in Roman letters.
+    pub name_roman: Option<String>,
+    /// The name to print instead of the person's (旧姓・別名).
+    pub name: Option<String>,
+    /// `subject` (when absent), `household` or `delegate`.
+    pub applicant: Option<String>,
+    /// The letter of delegation was checked.
+    pub delegation_checked: bool,
+    /// `counter` (when absent) or `portal`.
+    pub channel: Option<String>,
+    /// The issuing municipality as printed.
+    pub municipality_name: String,
+    /// Its head as printed.
+    pub head: String,
+}
+
+impl CertificateRequestText {
+    /// The typed request. Travel details are given when any of the three
+    /// is (form 3 then checks that all are there).
+    pub fn parse(&self) -> Result<CertificateRequest, Error> {
+        let travel = (self.passport_number.is_some()
+            || self.nationality.is_some()
+            || self.name_roman.is_some())
+        .then(|| TravelDetailsInput {
+            passport_number: self.passport_number.clone().unwrap_or_default(),
+            nationality: self.nationality.clone().unwrap_or_default(),
+            name_roman: self.name_roman.clone().unwrap_or_default(),
+        });
+        Ok(CertificateRequest {
+            person: ManagementId::parse(&self.management_id)?,
+            records: self
+                .records
+                .iter()
+                .map(|r| RecordId::parse(r))
+                .collect::<Result<_, _>>()?,
+            form: self.form,
+            travel,
+            name_override: self.name.clone(),
+            applicant: ApplicantType::parse(self.applicant.as_deref().unwrap_or("subject"))?,
+            delegation_checked: self.delegation_checked,
+            channel: IssuanceChannel::parse(self.channel.as_deref().unwrap_or("counter"))?,
+            issuer: Issuer {
+                municipality_name: self.municipality_name.clone(),
+                head: self.head.clone(),
+            },
+        })
+    }
+}
+
 /// An issued certificate: the register entry and the PDF.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCertificate {

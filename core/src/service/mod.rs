@@ -34,7 +34,7 @@ pub use accounts::{
     UserChanges,
 };
 #[cfg(feature = "pdf")]
-pub use certificates::{CertificateRequest, IssuedCertificate, Issuer};
+pub use certificates::{CertificateRequest, CertificateRequestText, IssuedCertificate, Issuer};
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptions};
 pub use log::VerifyReport;
