@@ -271,6 +271,27 @@ fun certificatesRoundTrip(dir: File) {
     check(String(c.pdf.copyOfRange(0, 5), Charsets.US_ASCII) == "%PDF-" && c.pdf.size < 60_000, "pdf")
     check(failure { db.issueCertificate("131016", "clerk", "P1", listOf("R1"), options.copy(name = "𠮷田 花子")) } == "unprintable_character", "unprintable")
     check(db.listIssuances("131016", "auditor", null).map { it.certificateNumber } == listOf("131016-2025-000001"), "register")
+
+    // The portal's certificate is signed (PAdES) and poppler's pdfsig verifies it.
+    val portal = options.copy(channel = "portal")
+    check(failure { db.issueCertificate("131016", "clerk", "P1", listOf("R1"), portal) } == "signer_required", "signer required")
+    val keys = File(dir, "signers")
+    val script = File("scripts/throwaway-signer") // run from the repository root (scripts/test)
+    check(ProcessBuilder(script.path, keys.path).inheritIO().start().waitFor() == 0, "throwaway signer")
+    val pem = { name: String -> File(keys, name).readText() }
+    check(failure { db.withCertificateSigner(pem("rsa.key"), pem("ec.pem")) } == "signing_key_mismatch", "key mismatch")
+    val signing = db.withCertificateSigner(pem("rsa.key"), pem("rsa.pem"))
+    val signed = signing.issueCertificate("131016", "clerk", "P1", listOf("R1"), portal)
+    val file = File(dir, "signed.pdf")
+    file.writeBytes(signed.pdf)
+    val pdfsig = { ProcessBuilder("pdfsig", file.path).start().inputStream.bufferedReader().readText() }
+    check(pdfsig().contains("Signature is Valid"), "pdfsig valid")
+    val tampered = signed.pdf.copyOf()
+    val at = String(tampered, Charsets.ISO_8859_1).indexOf("stream\n") + 20
+    tampered[at] = (tampered[at].toInt() xor 1).toByte()
+    file.writeBytes(tampered)
+    check(!pdfsig().contains("Signature is Valid"), "pdfsig invalid after tampering")
+    check(signing.listIssuances("131016", "auditor", null).last().signedBy == "千代田区長 (rsa)", "signed by")
 }
 
 fun main(args: Array<String>) {

@@ -385,6 +385,8 @@ pub struct Issuance {
     pub passport_number: Option<String>,
     pub nationality: Option<String>,
     pub name_roman: Option<String>,
+    /// The signing certificate's subject, when the PDF was signed.
+    pub signed_by: Option<String>,
 }
 
 fn municipality_actor(municipality: &str, user: &str) -> Res<service::Actor> {
@@ -396,6 +398,21 @@ fn municipality_actor(municipality: &str, user: &str) -> Res<service::Actor> {
 
 #[uniffi::export]
 impl Sesshu {
+    /// The same services, signing every certificate (PAdES) with the PEM key
+    /// and certificate chain; portal issuance needs a signer.
+    pub fn with_certificate_signer(
+        &self,
+        key_pem: String,
+        certificate_pem: String,
+    ) -> Res<std::sync::Arc<Sesshu>> {
+        let signer =
+            sesshu_core::certificate::signature::Signer::from_pem(&key_pem, &certificate_pem)
+                .map_err(|e| fail(sesshu_core::certificate::CertificateError::from(e)))?;
+        Ok(std::sync::Arc::new(Sesshu {
+            inner: self.inner.clone().with_certificate_signer(signer),
+        }))
+    }
+
     /// Issues a 予防接種済証 of certifiable records: the number, form and PDF.
     pub fn issue_certificate(
         &self,
@@ -405,33 +422,23 @@ impl Sesshu {
         records: Vec<String>,
         options: CertificateOptions,
     ) -> Res<IssuedCertificate> {
-        use sesshu_core::certificate::issuance::{ApplicantType, IssuanceChannel};
         let o = options;
-        let travel =
-            (o.passport_number.is_some() || o.nationality.is_some() || o.name_roman.is_some())
-                .then(|| sesshu_core::certificate::TravelDetailsInput {
-                    passport_number: o.passport_number.clone().unwrap_or_default(),
-                    nationality: o.nationality.clone().unwrap_or_default(),
-                    name_roman: o.name_roman.clone().unwrap_or_default(),
-                });
-        let request = service::CertificateRequest {
-            person: sesshu_core::identifiers::ManagementId::parse(&management_id).map_err(fail)?,
-            records: records
-                .iter()
-                .map(|r| sesshu_core::identifiers::RecordId::parse(r))
-                .collect::<Result<_, _>>()
-                .map_err(fail)?,
+        let request = service::CertificateRequestText {
+            management_id,
+            records,
             form: o.form,
-            travel,
-            name_override: o.name,
-            applicant: ApplicantType::parse(&o.applicant).map_err(fail)?,
+            passport_number: o.passport_number,
+            nationality: o.nationality,
+            name_roman: o.name_roman,
+            name: o.name,
+            applicant: Some(o.applicant),
             delegation_checked: o.delegation_checked,
-            channel: IssuanceChannel::parse(&o.channel).map_err(fail)?,
-            issuer: service::Issuer {
-                municipality_name: o.municipality_name,
-                head: o.head,
-            },
-        };
+            channel: Some(o.channel),
+            municipality_name: o.municipality_name,
+            head: o.head,
+        }
+        .parse()
+        .map_err(fail)?;
         let c = self
             .inner
             .issue_certificate(&municipality_actor(&municipality, &user)?, &request)
@@ -479,6 +486,7 @@ impl Sesshu {
                 passport_number: i.passport_number,
                 nationality: i.nationality,
                 name_roman: i.name_roman,
+                signed_by: i.signed_by,
             })
             .collect())
     }

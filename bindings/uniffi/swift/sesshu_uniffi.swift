@@ -1055,6 +1055,12 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func verifyToken(token: String) throws  -> Actor
     
     /**
+     * The same services, signing every certificate (PAdES) with the PEM key
+     * and certificate chain; portal issuance needs a signer.
+     */
+    func withCertificateSigner(keyPem: String, certificatePem: String) throws  -> Sesshu
+    
+    /**
      * Acknowledges a batch; false when it already was.
      */
     func ackDelivery(municipality: String, user: String, batchId: String) throws  -> Bool
@@ -1475,6 +1481,21 @@ open func verifyToken(token: String)throws  -> Actor  {
     uniffi_sesshu_uniffi_fn_method_sesshu_verify_token(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(token),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The same services, signing every certificate (PAdES) with the PEM key
+     * and certificate chain; portal issuance needs a signer.
+     */
+open func withCertificateSigner(keyPem: String, certificatePem: String)throws  -> Sesshu  {
+    return try  FfiConverterTypeSesshu_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_with_certificate_signer(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(keyPem),
+        FfiConverterString.lower(certificatePem),uniffiCallStatus
     )
 })
 }
@@ -2952,13 +2973,20 @@ public struct Issuance: Equatable, Hashable {
     public var passportNumber: String?
     public var nationality: String?
     public var nameRoman: String?
+    /**
+     * The signing certificate's subject, when the PDF was signed.
+     */
+    public var signedBy: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(certificateNumber: String, 
         /**
          * `YYYY-MM-DD`.
-         */issueDate: String, managementId: String, records: [String], form: UInt8, channel: String, applicant: String, delegationChecked: Bool, nameOverride: String?, passportNumber: String?, nationality: String?, nameRoman: String?) {
+         */issueDate: String, managementId: String, records: [String], form: UInt8, channel: String, applicant: String, delegationChecked: Bool, nameOverride: String?, passportNumber: String?, nationality: String?, nameRoman: String?, 
+        /**
+         * The signing certificate's subject, when the PDF was signed.
+         */signedBy: String?) {
         self.certificateNumber = certificateNumber
         self.issueDate = issueDate
         self.managementId = managementId
@@ -2971,6 +2999,7 @@ public struct Issuance: Equatable, Hashable {
         self.passportNumber = passportNumber
         self.nationality = nationality
         self.nameRoman = nameRoman
+        self.signedBy = signedBy
     }
 
     
@@ -3000,7 +3029,8 @@ public struct FfiConverterTypeIssuance: FfiConverterRustBuffer {
                 nameOverride: FfiConverterOptionString.read(from: &buf), 
                 passportNumber: FfiConverterOptionString.read(from: &buf), 
                 nationality: FfiConverterOptionString.read(from: &buf), 
-                nameRoman: FfiConverterOptionString.read(from: &buf)
+                nameRoman: FfiConverterOptionString.read(from: &buf), 
+                signedBy: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3017,6 +3047,7 @@ public struct FfiConverterTypeIssuance: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.passportNumber, into: &buf)
         FfiConverterOptionString.write(value.nationality, into: &buf)
         FfiConverterOptionString.write(value.nameRoman, into: &buf)
+        FfiConverterOptionString.write(value.signedBy, into: &buf)
     }
 }
 
@@ -5795,6 +5826,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_token() != 39262) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer() != 30763) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_delivery() != 58484) {

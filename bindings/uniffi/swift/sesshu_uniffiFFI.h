@@ -423,6 +423,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_update_user(uint64_t ptr, RustB
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_token(uint64_t ptr, RustBuffer token, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_WITH_CERTIFICATE_SIGNER
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_WITH_CERTIFICATE_SIGNER
+uint64_t uniffi_sesshu_uniffi_fn_method_sesshu_with_certificate_signer(uint64_t ptr, RustBuffer key_pem, RustBuffer certificate_pem, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ACK_DELIVERY
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ACK_DELIVERY
 int8_t uniffi_sesshu_uniffi_fn_method_sesshu_ack_delivery(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer batch_id, RustCallStatus *_Nonnull out_status
@@ -1146,6 +1151,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_update_user(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_VERIFY_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_VERIFY_TOKEN
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_verify_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_WITH_CERTIFICATE_SIGNER
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_WITH_CERTIFICATE_SIGNER
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer(void
     
 );
 #endif
