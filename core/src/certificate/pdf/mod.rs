@@ -2,84 +2,85 @@
 //! official document, Japanese dates in 和暦 (form 3 also English with
 //! Gregorian dates), the bundled IPAex Mincho embedded as a subset of the
 //! glyphs used. The same document always gives the same bytes.
+//!
+//! The file is written here directly (ADR 0007): one page, one font, one
+//! content stream — [`writer`] lays out the objects, [`subset`] cuts the
+//! font down to the glyphs drawn.
 
+mod subset;
+mod writer;
+
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rgb, TextItem,
-};
-
 use sha2::{Digest, Sha256};
+use ttf_parser::Face;
 
 use super::document::{wareki, CertificateDocument};
 use super::{CertificateError, CertificateForm};
+use subset::GlyphSet;
 
 /// IPAex Mincho 004.01 (IPA Font License v1.0, `core/data/fonts`).
-const FONT: &[u8] = include_bytes!("../../data/fonts/ipaexm.ttf");
+const FONT: &[u8] = include_bytes!("../../../data/fonts/ipaexm.ttf");
 
-fn font() -> Result<&'static ParsedFont, CertificateError> {
-    static PARSED: OnceLock<Option<ParsedFont>> = OnceLock::new();
+fn font() -> Result<&'static Face<'static>, CertificateError> {
+    static PARSED: OnceLock<Option<Face<'static>>> = OnceLock::new();
     PARSED
-        .get_or_init(|| ParsedFont::from_bytes(FONT, 0, &mut Vec::new()))
+        .get_or_init(|| Face::parse(FONT, 0).ok())
         .as_ref()
         .ok_or_else(|| CertificateError::Render {
             reason: "the bundled font cannot be read".into(),
         })
 }
 
-/// A page being drawn: positions in millimetres from the bottom left.
+/// A page being drawn: positions in millimetres from the bottom left,
+/// written straight into the content stream; text as glyph ids of the
+/// subset font.
 struct Canvas {
-    font: &'static ParsedFont,
-    id: FontId,
-    ops: Vec<Op>,
+    font: &'static Face<'static>,
+    glyphs: GlyphSet,
+    content: String,
 }
 
-const INK: Rgb = Rgb {
-    r: 0.08,
-    g: 0.08,
-    b: 0.12,
-    icc_profile: None,
-};
+/// Ink: a blue-black, for rules and text.
+const INK: &str = "0.08 0.08 0.12";
 
-fn at(x: f32, y: f32) -> Point {
-    Point {
-        x: Mm(x).into(),
-        y: Mm(y).into(),
-    }
+/// Millimetres to points.
+fn pt(mm: f32) -> f32 {
+    mm * 72.0 / 25.4
 }
 
 impl Canvas {
+    /// The advance of `c` in font units (`.notdef`'s em if it has no glyph).
+    fn advance(&self, c: char) -> f32 {
+        self.font
+            .glyph_index(c)
+            .and_then(|g| self.font.glyph_hor_advance(g))
+            .map_or_else(|| f32::from(self.font.units_per_em()), f32::from)
+    }
+
     /// The width of `text` at `size` points, in millimetres.
     fn width(&self, text: &str, size: f32) -> f32 {
-        let em = f32::from(self.font.font_metrics.units_per_em.max(1));
-        let units: f32 = text
-            .chars()
-            .map(|c| {
-                self.font
-                    .lookup_glyph_index(u32::from(c))
-                    .map_or(em, |g| f32::from(self.font.get_horizontal_advance(g)))
-            })
-            .sum();
+        let em = f32::from(self.font.units_per_em().max(1));
+        let units: f32 = text.chars().map(|c| self.advance(c)).sum();
         units / em * size * 25.4 / 72.0
     }
 
     fn text(&mut self, x: f32, y: f32, size: f32, text: &str) {
-        self.ops.extend([
-            Op::StartTextSection,
-            Op::SetTextCursor { pos: at(x, y) },
-            Op::SetFont {
-                font: PdfFontHandle::External(self.id.clone()),
-                size: Pt(size),
-            },
-            Op::ShowText {
-                items: vec![TextItem::Text(text.to_owned())],
-            },
-            Op::EndTextSection,
-        ]);
+        let _ = write!(
+            self.content,
+            "BT /F1 {size:.2} Tf {:.2} {:.2} Td <",
+            pt(x),
+            pt(y)
+        );
+        for c in text.chars() {
+            let gid = self.font.glyph_index(c).map_or(0, |g| g.0);
+            let id = self.glyphs.add(gid, Some(c));
+            let _ = write!(self.content, "{id:04X}");
+        }
+        self.content.push_str("> Tj ET\n");
     }
-
     fn centred(&mut self, cx: f32, y: f32, size: f32, text: &str) {
         let w = self.width(text, size);
         self.text(cx - w / 2.0, y, size, text);
@@ -112,34 +113,25 @@ impl Canvas {
     }
 
     fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32) {
-        self.ops.extend([
-            Op::SetOutlineThickness { pt: Pt(thickness) },
-            Op::SetOutlineColor {
-                col: Color::Rgb(INK),
-            },
-            Op::DrawLine {
-                line: Line {
-                    points: vec![
-                        LinePoint {
-                            p: at(x1, y1),
-                            bezier: false,
-                        },
-                        LinePoint {
-                            p: at(x2, y2),
-                            bezier: false,
-                        },
-                    ],
-                    is_closed: false,
-                },
-            },
-        ]);
+        let _ = writeln!(
+            self.content,
+            "{thickness:.2} w {:.2} {:.2} m {:.2} {:.2} l S",
+            pt(x1),
+            pt(y1),
+            pt(x2),
+            pt(y2)
+        );
     }
 
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, thickness: f32) {
-        self.line(x, y, x + w, y, thickness);
-        self.line(x + w, y, x + w, y + h, thickness);
-        self.line(x + w, y + h, x, y + h, thickness);
-        self.line(x, y + h, x, y, thickness);
+        let _ = writeln!(
+            self.content,
+            "{thickness:.2} w {:.2} {:.2} {:.2} {:.2} re S",
+            pt(x),
+            pt(y),
+            pt(w),
+            pt(h)
+        );
     }
 }
 
@@ -165,19 +157,13 @@ pub fn render(doc: &CertificateDocument) -> Result<Vec<u8>, crate::Error> {
     let font = font()?;
     printable(font, doc)?;
     let english = doc.form == CertificateForm::Form3;
-    let mut pdf = PdfDocument::new(&format!("予防接種済証 {}", doc.certificate_number));
-    // printpdf names fonts and the file from a process-wide counter; name
-    // them from the document instead, so the same input gives the same bytes.
+    // Names inside the file (subset tag, /ID) come from the document, so
+    // the same input gives the same bytes.
     let seed = Sha256::digest(format!("{doc:?}").as_bytes());
-    let id = FontId(format!("{}F1", letters(&seed, 6)));
-    pdf.resources
-        .fonts
-        .map
-        .insert(id.clone(), printpdf::PdfFont::new(font.clone()));
     let mut c = Canvas {
         font,
-        id,
-        ops: Vec::new(),
+        glyphs: GlyphSet::new(),
+        content: format!("{INK} RG {INK} rg\n"),
     };
 
     // Frame: a heavy outer rule and a fine inner one.
@@ -367,18 +353,23 @@ pub fn render(doc: &CertificateDocument) -> Result<Vec<u8>, crate::Error> {
         );
     }
 
-    let page = PdfPage::new(Mm(210.0), Mm(297.0), c.ops);
-    let mut bytes = pdf
-        .with_pages(vec![page])
-        .save(&PdfSaveOptions::default(), &mut Vec::new());
-    set_file_id(&mut bytes, letters(&seed[6..], 32).as_bytes());
-    Ok(bytes)
+    let title = format!("予防接種済証 {}", doc.certificate_number);
+    writer::assemble(writer::Parts {
+        font,
+        font_program: FONT,
+        glyphs: c.glyphs,
+        content: c.content.as_bytes(),
+        title: &title,
+        created: doc.issue_date,
+        tag: &letters(&seed, 6),
+        id: &seed[..16],
+    })
 }
 
 /// Refuses a document with a character the font has no glyph for (外字
 /// such as 𠮷 outside IPAex): printed blank it would change a name. At
 /// the counter the name can be given in a printable form.
-fn printable(font: &ParsedFont, doc: &CertificateDocument) -> Result<(), CertificateError> {
+fn printable(font: &Face<'_>, doc: &CertificateDocument) -> Result<(), CertificateError> {
     let mut fields: Vec<(&'static str, &str)> = vec![
         ("name", &doc.name),
         ("name_kana", &doc.name_kana),
@@ -394,7 +385,7 @@ fn printable(font: &ParsedFont, doc: &CertificateDocument) -> Result<(), Certifi
     for (field, text) in fields {
         if let Some(character) = text
             .chars()
-            .find(|c| !c.is_whitespace() && font.lookup_glyph_index(u32::from(*c)).is_none())
+            .find(|c| !c.is_whitespace() && font.glyph_index(*c).is_none())
         {
             return Err(CertificateError::Unprintable { field, character });
         }
@@ -409,19 +400,4 @@ fn letters(seed: &[u8], n: usize) -> String {
         .take(n)
         .map(|b| char::from(b'A' + b % 26))
         .collect()
-}
-
-/// Overwrites both strings of the trailer's `/ID[(…)(…)]` (32 bytes each)
-/// with `id`, in place (no offset moves).
-fn set_file_id(pdf: &mut [u8], id: &[u8]) {
-    const KEY: &[u8] = b"/ID[(";
-    let Some(start) = pdf.windows(KEY.len()).rposition(|w| w == KEY) else {
-        return;
-    };
-    let first = start + KEY.len();
-    let second = first + id.len() + 2;
-    if pdf.len() >= second + id.len() && pdf[first + id.len()..second] == *b")(" {
-        pdf[first..first + id.len()].copy_from_slice(id);
-        pdf[second..second + id.len()].copy_from_slice(id);
-    }
 }
