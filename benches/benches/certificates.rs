@@ -1,7 +1,7 @@
 //! Certificate PDFs per second (issue 6), side by side with ReportLab
 //! drawing the same page with the same font
-//! (`benches/python/reportlab_certificate.py`, run by hand: see
-//! docs/benchmarks.md).
+//! (`benches/python/reportlab_certificate.py`, run at the end of this bench
+//! when a Python with ReportLab is there: see docs/benchmarks.md).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -62,6 +62,29 @@ fn certificates(c: &mut Criterion) {
         b.iter(|| render(&doc).unwrap())
     });
     g.finish();
+    reportlab_beside(size);
+}
+
+/// ReportLab drawing the same page with the same font, in the same run:
+/// `SESSHU_REPORTLAB_PYTHON` (default `python3`) with `reportlab` installed.
+fn reportlab_beside(our_size: usize) {
+    let python = std::env::var("SESSHU_REPORTLAB_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/python/reportlab_certificate.py"
+    );
+    match std::process::Command::new(&python)
+        .args([script, "300"])
+        .output()
+    {
+        Ok(out) if out.status.success() => eprintln!(
+            "{}sesshu: {our_size} bytes",
+            String::from_utf8_lossy(&out.stdout)
+        ),
+        _ => eprintln!(
+            "ReportLab not measured: `{python} -m pip install reportlab` (or set SESSHU_REPORTLAB_PYTHON)"
+        ),
+    }
 }
 
 criterion_group!(benches, certificates);

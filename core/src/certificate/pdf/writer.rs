@@ -1,7 +1,8 @@
 //! The certificate's PDF objects (ISO 32000-1): catalog, page tree, page,
 //! content stream, the Type 0 font over a `CIDFontType2` with its subset
 //! program and `/ToUnicode` map, the document information, a classic
-//! cross-reference table and the trailer. Streams are Flate-compressed.
+//! cross-reference table and the trailer. Text streams are
+//! Flate-compressed; the (unhinted) font program is stored.
 
 use std::fmt::Write as _;
 
@@ -25,9 +26,10 @@ pub(super) struct Parts<'a> {
     pub id: &'a [u8],
 }
 
-/// Flate level: the speed/size balance measured in `benches/`
-/// (`certificates`): level 6 saves little over 3 and costs more.
-const LEVEL: u8 = 3;
+/// Flate level for the content stream and `/ToUnicode` (a few KB of text).
+/// The font program is stored as it is: without hinting its outlines
+/// compress by a quarter at most, at most of the time a certificate takes.
+const LEVEL: u8 = 6;
 
 struct Objects {
     out: Vec<u8>,
@@ -43,19 +45,26 @@ impl Objects {
             .extend_from_slice(format!("{n} 0 obj\n{body}\nendobj\n").as_bytes());
     }
 
-    /// Writes the next object as a compressed stream; `dict` adds entries.
-    fn stream(&mut self, dict: &str, data: &[u8]) {
-        let packed = miniz_oxide::deflate::compress_to_vec_zlib(data, LEVEL);
+    /// Writes the next object as a stream, Flate-compressed when
+    /// `compress`; `dict` adds entries.
+    fn stream(&mut self, dict: &str, data: &[u8], compress: bool) {
+        let packed;
+        let (body, filter) = if compress {
+            packed = miniz_oxide::deflate::compress_to_vec_zlib(data, LEVEL);
+            (packed.as_slice(), "/Filter/FlateDecode")
+        } else {
+            (data, "")
+        };
         self.offsets.push(self.out.len());
         let n = self.offsets.len();
         self.out.extend_from_slice(
             format!(
-                "{n} 0 obj\n<</Length {}/Filter/FlateDecode{dict}>>\nstream\n",
-                packed.len()
+                "{n} 0 obj\n<</Length {}{filter}{dict}>>\nstream\n",
+                body.len()
             )
             .as_bytes(),
         );
-        self.out.extend_from_slice(&packed);
+        self.out.extend_from_slice(body);
         self.out.extend_from_slice(b"\nendstream\nendobj\n");
     }
 }
@@ -126,7 +135,7 @@ pub(super) fn assemble(mut p: Parts<'_>) -> Result<Vec<u8>, crate::Error> {
         "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595.28 841.89]\
          /Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
     );
-    o.stream("", p.content);
+    o.stream("", p.content, true);
     o.object(&format!(
         "<</Type/Font/Subtype/Type0/BaseFont/{name}/Encoding/Identity-H\
          /DescendantFonts[6 0 R]/ToUnicode 8 0 R>>"
@@ -148,8 +157,8 @@ pub(super) fn assemble(mut p: Parts<'_>) -> Result<Vec<u8>, crate::Error> {
         scale(p.font.descender()),
         scale(p.font.capital_height().unwrap_or(p.font.ascender())),
     ));
-    o.stream("", to_unicode(&p.glyphs).as_bytes());
-    o.stream(&format!("/Length1 {}", program.len()), &program);
+    o.stream("", to_unicode(&p.glyphs).as_bytes(), true);
+    o.stream(&format!("/Length1 {}", program.len()), &program, false);
     o.object(&format!(
         "<</Title{}/Producer(sesshu)/CreationDate(D:{}000000+09'00')>>",
         text_string(p.title),
