@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sesshu_core::certificate::document::{CertificateDocument, CertifiedVaccination};
 use sesshu_core::certificate::pdf::render;
+use sesshu_core::certificate::signature::Signer;
 use sesshu_core::certificate::CertificateForm;
 
 fn day(s: &str) -> NaiveDate {
@@ -61,6 +62,26 @@ fn certificates(c: &mut Criterion) {
     g.bench_function("render_form1_one_thread", |b| {
         b.iter(|| render(&doc).unwrap())
     });
+    // Signed as on the portal: keys from the test CA script.
+    let keys = std::env::temp_dir().join("sesshu-bench-signers");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/throwaway-signer");
+    let made = std::process::Command::new(script).arg(&keys).status();
+    if made.is_ok_and(|s| s.success()) {
+        let pdf = render(&doc).unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2025-04-01T03:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        for kind in ["rsa", "ec"] {
+            let read = |n: String| std::fs::read_to_string(keys.join(n)).unwrap();
+            let signer =
+                Signer::from_pem(&read(format!("{kind}.key")), &read(format!("{kind}.pem")))
+                    .unwrap();
+            let name = format!("sign_form1_{}", signer.algorithm().replace(' ', "_"));
+            g.bench_function(name, |b| {
+                b.iter(|| signer.sign(&pdf, at, "予防接種済証の発行").unwrap())
+            });
+        }
+    }
     g.finish();
     reportlab_beside(size);
 }
