@@ -257,3 +257,70 @@ fn bad_keys_and_certificates_are_refused() {
     let e = signer.sign(b"%PDF-1.3\nnot a pdf", instant("2025-04-01T00:00:00Z"), "r");
     assert_eq!(e.err().map(|e| e.code()), Some("unsignable_pdf"));
 }
+
+#[test]
+fn many_vaccinations_continue_on_numbered_sheets() {
+    for (form, count) in [
+        (CertificateForm::Form1, 12),
+        (CertificateForm::Form1, 16),
+        (CertificateForm::Form1, 40),
+        (CertificateForm::Form3, 30),
+    ] {
+        let mut doc = document(form);
+        let first = doc.vaccinations[0].clone();
+        doc.vaccinations = (0..count)
+            .map(|i| CertifiedVaccination {
+                dose_number: (i % 4 + 1) as u8,
+                lot: Some(format!("LOT{i:03}")),
+                ..first.clone()
+            })
+            .collect();
+        let bytes = render(&doc).unwrap();
+        assert_eq!(render(&doc).unwrap(), bytes, "repeatable");
+        let path = out_dir().join(format!("long-form{}-{count}.pdf", form.number()));
+        std::fs::write(&path, &bytes).unwrap();
+        let p = path.to_str().unwrap();
+        let info = poppler("pdfinfo", &[p]);
+        let pages: usize = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .map(|n| n.trim().parse().unwrap())
+            .unwrap();
+        let text = poppler("pdftotext", &["-layout", p, "-"]);
+        // Every row printed once, on some sheet; the statement once, last.
+        for i in 0..count {
+            assert_eq!(
+                text.matches(&format!("LOT{i:03}")).count(),
+                1,
+                "{count}: row {i}"
+            );
+        }
+        assert_eq!(text.matches("予防接種法による").count(), 1);
+        let last_sheet = text
+            .split('\u{c}')
+            .filter(|s| !s.trim().is_empty())
+            .last()
+            .unwrap();
+        assert!(
+            last_sheet.contains("千代田区長"),
+            "signed off on the last sheet"
+        );
+        assert!(
+            last_sheet.contains("LOT"),
+            "the statement never stands alone"
+        );
+        if pages > 1 {
+            let compact = text.replace(' ', "");
+            assert!(compact.contains(&format!("{pages}/{pages}")), "{text}");
+            assert!(text.contains("予防接種済証（続き）"));
+        } else {
+            assert!(
+                !text.replace(' ', "").contains("1/1"),
+                "no number on a single sheet"
+            );
+        }
+        if count >= 30 {
+            assert!(pages >= 2, "{count} rows on {pages} sheet(s)");
+        }
+    }
+}

@@ -40,6 +40,8 @@ fn font() -> Result<&'static Face<'static>, CertificateError> {
 struct Canvas {
     font: &'static Face<'static>,
     glyphs: GlyphSet,
+    /// The pages drawn before the current one.
+    done: Vec<String>,
     content: String,
 }
 
@@ -52,6 +54,18 @@ fn pt(mm: f32) -> f32 {
 }
 
 impl Canvas {
+    /// Finishes the current page and starts another.
+    fn new_page(&mut self) {
+        let page = std::mem::replace(&mut self.content, format!("{INK} RG {INK} rg\n"));
+        self.done.push(page);
+    }
+
+    /// The content streams of every page.
+    fn pages(mut self) -> (GlyphSet, Vec<String>) {
+        self.done.push(self.content);
+        (self.glyphs, self.done)
+    }
+
     /// The advance of `c` in font units (`.notdef`'s em if it has no glyph).
     fn advance(&self, c: char) -> f32 {
         self.font
@@ -163,28 +177,10 @@ pub fn render(doc: &CertificateDocument) -> Result<Vec<u8>, crate::Error> {
     let mut c = Canvas {
         font,
         glyphs: GlyphSet::new(),
+        done: Vec::new(),
         content: format!("{INK} RG {INK} rg\n"),
     };
-
-    // Frame: a heavy outer rule and a fine inner one.
-    c.rect(14.0, 14.0, 182.0, 269.0, 1.6);
-    c.rect(16.2, 16.2, 177.6, 264.6, 0.4);
-
-    c.text(LEFT, 270.0, 9.0, doc.form.kanji());
-    c.right(
-        RIGHT,
-        270.0,
-        9.0,
-        &format!(
-            "{}{}",
-            if english {
-                "証明書番号 / No. "
-            } else {
-                "証明書番号　"
-            },
-            doc.certificate_number
-        ),
-    );
+    page_frame(&mut c, doc);
     c.centred(105.0, 250.0, 26.0, "予 防 接 種 済 証");
     let mut y = 241.0;
     if doc.form != CertificateForm::Form1 {
@@ -248,43 +244,32 @@ pub fn render(doc: &CertificateDocument) -> Result<Vec<u8>, crate::Error> {
     c.line(RIGHT, top, RIGHT, bottom, 0.9);
 
     // The vaccinations.
-    let cols = [LEFT, 70.0, 84.0, 124.0, 146.0, RIGHT];
-    let heads: [&str; 5] = if english {
-        [
-            "ワクチン / Vaccine",
-            "回 / Dose",
-            "接種年月日 / Date",
-            "ロット / Lot",
-            "医療機関 / Institution",
-        ]
-    } else {
-        [
-            "ワクチンの種類",
-            "接種回",
-            "接種年月日",
-            "ロット番号",
-            "接種医療機関",
-        ]
-    };
-    let top = bottom - 10.0;
-    let head_h = 9.0;
-    let line_h = 9.0;
-    for (i, h) in heads.iter().enumerate() {
-        let w = cols[i + 1] - cols[i];
-        let size = if english { 7.5 } else { 9.0 };
-        let tw = c.width(h, size).min(w - 2.0);
-        c.fitted(
-            cols[i] + (w - tw) / 2.0,
-            top - head_h + 3.0,
-            size,
-            w - 2.0,
-            h,
-        );
-    }
-    let mut base = top - head_h;
-    c.line(LEFT, base, RIGHT, base, 0.5);
-    for v in &doc.vaccinations {
-        base -= line_h;
+    // The statement, the date and the head of the municipality need this
+    // much below the table.
+    let statement = if english { 69.0 } else { 55.0 };
+    let mut top = bottom - 10.0;
+    let mut base = table_head(&mut c, top, english);
+    let mut on_sheet = 0;
+    for (i, v) in doc.vaccinations.iter().enumerate() {
+        let left = (doc.vaccinations.len() - i) as f32;
+        // The last two rows go over with the statement rather than leave
+        // it alone on a sheet ("上記の者" must have something above).
+        let orphan = base - left * ROW_H >= BOTTOM
+            && base - left * ROW_H - statement < BOTTOM
+            && left <= 2.0
+            && on_sheet > 0;
+        if base - ROW_H < BOTTOM || orphan {
+            // A continuation sheet (続紙) with the headings again.
+            table_rules(&mut c, top, base);
+            c.new_page();
+            page_frame(&mut c, doc);
+            continuation_title(&mut c, english);
+            top = CONTINUATION_TOP;
+            base = table_head(&mut c, top, english);
+            on_sheet = 0;
+        }
+        on_sheet += 1;
+        base -= ROW_H;
         let cells = [
             v.vaccine.clone(),
             if english {
@@ -297,22 +282,27 @@ pub fn render(doc: &CertificateDocument) -> Result<Vec<u8>, crate::Error> {
             v.institution.clone().unwrap_or_else(|| "—".into()),
         ];
         for (i, cell) in cells.iter().enumerate() {
-            c.cell(cols[i] + 1.5, base, cols[i + 1] - cols[i] - 3.0, cell);
+            c.cell(
+                COLUMNS[i] + 1.5,
+                base,
+                COLUMNS[i + 1] - COLUMNS[i] - 3.0,
+                cell,
+            );
         }
         if english {
-            c.text(cols[2] + 1.5, base + 0.6, 6.5, &v.date.to_string());
+            c.text(COLUMNS[2] + 1.5, base + 0.6, 6.5, &v.date.to_string());
         }
         c.line(LEFT, base, RIGHT, base, 0.4);
     }
-    c.line(LEFT, top, RIGHT, top, 0.9);
-    c.line(LEFT, base, RIGHT, base, 0.9);
-    for x in &cols[1..cols.len() - 1] {
-        c.line(*x, top, *x, base, 0.4);
-    }
-    c.line(LEFT, top, LEFT, base, 0.9);
-    c.line(RIGHT, top, RIGHT, base, 0.9);
+    table_rules(&mut c, top, base);
 
-    // The statement, the date and the head of the municipality.
+    // A sheet of their own only when the table ends a sheet exactly.
+    if base - statement < BOTTOM {
+        c.new_page();
+        page_frame(&mut c, doc);
+        continuation_title(&mut c, english);
+        base = CONTINUATION_TOP;
+    }
     let mut y = base - 14.0;
     c.text(
         LEFT + 4.0,
@@ -354,16 +344,120 @@ pub fn render(doc: &CertificateDocument) -> Result<Vec<u8>, crate::Error> {
     }
 
     let title = format!("予防接種済証 {}", doc.certificate_number);
+    let sheets = c.done.len() + 1;
+    if sheets > 1 {
+        // Every sheet numbered at its foot.
+        let mut numbered = std::mem::take(&mut c.done);
+        for (i, page) in numbered.iter_mut().enumerate() {
+            page.push_str(&page_number(&mut c, i + 1, sheets));
+        }
+        let last = page_number(&mut c, sheets, sheets);
+        c.content.push_str(&last);
+        c.done = numbered;
+    }
+    let (glyphs, pages) = c.pages();
     writer::assemble(writer::Parts {
         font,
         font_program: FONT,
-        glyphs: c.glyphs,
-        content: c.content.as_bytes(),
+        glyphs,
+        pages: pages.iter().map(String::as_bytes).collect(),
         title: &title,
         created: doc.issue_date,
         tag: &letters(&seed, 6),
         id: &seed[..16],
     })
+}
+
+/// The vaccination table's column edges.
+const COLUMNS: [f32; 6] = [LEFT, 70.0, 84.0, 124.0, 146.0, RIGHT];
+/// The height of the table's heading row and of each vaccination row.
+const ROW_H: f32 = 9.0;
+/// The lowest a table row may reach (above the frame and page number).
+const BOTTOM: f32 = 24.0;
+/// Where the table starts on a continuation sheet.
+const CONTINUATION_TOP: f32 = 240.0;
+
+/// The frame, the form and the certificate number: on every sheet.
+fn page_frame(c: &mut Canvas, doc: &CertificateDocument) {
+    let english = doc.form == CertificateForm::Form3;
+    // A heavy outer rule and a fine inner one.
+    c.rect(14.0, 14.0, 182.0, 269.0, 1.6);
+    c.rect(16.2, 16.2, 177.6, 264.6, 0.4);
+    c.text(LEFT, 270.0, 9.0, doc.form.kanji());
+    let label = if english {
+        "証明書番号 / No. "
+    } else {
+        "証明書番号　"
+    };
+    c.right(
+        RIGHT,
+        270.0,
+        9.0,
+        &format!("{label}{}", doc.certificate_number),
+    );
+}
+
+/// The title of a continuation sheet.
+fn continuation_title(c: &mut Canvas, english: bool) {
+    c.centred(105.0, 252.0, 16.0, "予防接種済証（続き）");
+    if english {
+        c.centred(105.0, 245.0, 10.0, "Certificate of Vaccination (continued)");
+    }
+}
+
+/// "n / total" at the foot of a sheet, as content to append to it.
+fn page_number(c: &mut Canvas, n: usize, total: usize) -> String {
+    let saved = std::mem::take(&mut c.content);
+    c.centred(105.0, 18.5, 8.0, &format!("{n} / {total}"));
+    std::mem::replace(&mut c.content, saved)
+}
+
+/// The headings of the vaccination table from `top`; returns the base of
+/// the heading row.
+fn table_head(c: &mut Canvas, top: f32, english: bool) -> f32 {
+    let heads: [&str; 5] = if english {
+        [
+            "ワクチン / Vaccine",
+            "回 / Dose",
+            "接種年月日 / Date",
+            "ロット / Lot",
+            "医療機関 / Institution",
+        ]
+    } else {
+        [
+            "ワクチンの種類",
+            "接種回",
+            "接種年月日",
+            "ロット番号",
+            "接種医療機関",
+        ]
+    };
+    let size = if english { 7.5 } else { 9.0 };
+    for (i, h) in heads.iter().enumerate() {
+        let w = COLUMNS[i + 1] - COLUMNS[i];
+        let tw = c.width(h, size).min(w - 2.0);
+        c.fitted(
+            COLUMNS[i] + (w - tw) / 2.0,
+            top - ROW_H + 3.0,
+            size,
+            w - 2.0,
+            h,
+        );
+    }
+    let base = top - ROW_H;
+    c.line(LEFT, base, RIGHT, base, 0.5);
+    base
+}
+
+/// The table's outer rules and column rules from `top` to `base`.
+fn table_rules(c: &mut Canvas, top: f32, base: f32) {
+    c.line(LEFT, top, RIGHT, top, 0.9);
+    c.line(LEFT, base, RIGHT, base, 0.9);
+    for x in &COLUMNS[1..COLUMNS.len() - 1] {
+        c.line(*x, top, *x, base, 0.4);
+    }
+    c.line(LEFT, top, LEFT, base, 0.9);
+    c.line(RIGHT, top, RIGHT, base, 0.9);
 }
 
 /// Refuses a document with a character the font has no glyph for (外字

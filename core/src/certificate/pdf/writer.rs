@@ -1,5 +1,5 @@
-//! The certificate's PDF objects (ISO 32000-1): catalog, page tree, page,
-//! content stream, the Type 0 font over a `CIDFontType2` with its subset
+//! The certificate's PDF objects (ISO 32000-1): catalog, page tree, a page
+//! and content stream per sheet, the Type 0 font over a `CIDFontType2` with its subset
 //! program and `/ToUnicode` map, the document information, a classic
 //! cross-reference table and the trailer. Text streams are
 //! Flate-compressed; the (unhinted) font program is stored.
@@ -17,7 +17,8 @@ pub(super) struct Parts<'a> {
     pub font: &'a Face<'a>,
     pub font_program: &'a [u8],
     pub glyphs: GlyphSet,
-    pub content: &'a [u8],
+    /// One content stream per sheet.
+    pub pages: Vec<&'a [u8]>,
     pub title: &'a str,
     pub created: NaiveDate,
     /// The six-letter subset tag.
@@ -129,26 +130,30 @@ pub(super) fn assemble(mut p: Parts<'_>) -> Result<Vec<u8>, crate::Error> {
         out: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec(),
         offsets: Vec::with_capacity(10),
     };
+    // 1 catalog, 2 page tree, 3–7 the font, 8 information, then a page
+    // and its content stream per sheet.
+    let kids: Vec<String> = (0..p.pages.len())
+        .map(|i| format!("{} 0 R", 9 + 2 * i))
+        .collect();
     o.object("<</Type/Catalog/Pages 2 0 R>>");
-    o.object("<</Type/Pages/Kids[3 0 R]/Count 1>>");
-    o.object(
-        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595.28 841.89]\
-         /Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
-    );
-    o.stream("", p.content, true);
+    o.object(&format!(
+        "<</Type/Pages/Kids[{}]/Count {}>>",
+        kids.join(" "),
+        kids.len()
+    ));
     o.object(&format!(
         "<</Type/Font/Subtype/Type0/BaseFont/{name}/Encoding/Identity-H\
-         /DescendantFonts[6 0 R]/ToUnicode 8 0 R>>"
+         /DescendantFonts[4 0 R]/ToUnicode 6 0 R>>"
     ));
     o.object(&format!(
         "<</Type/Font/Subtype/CIDFontType2/BaseFont/{name}\
          /CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)/Supplement 0>>\
-         /FontDescriptor 7 0 R/CIDToGIDMap/Identity/DW 1000/W[0[{}]]>>",
+         /FontDescriptor 5 0 R/CIDToGIDMap/Identity/DW 1000/W[0[{}]]>>",
         widths.trim_end()
     ));
     o.object(&format!(
         "<</Type/FontDescriptor/FontName/{name}/Flags 6/FontBBox[{} {} {} {}]\
-         /ItalicAngle 0/Ascent {}/Descent {}/CapHeight {}/StemV 80/FontFile2 9 0 R>>",
+         /ItalicAngle 0/Ascent {}/Descent {}/CapHeight {}/StemV 80/FontFile2 7 0 R>>",
         scale(bbox.x_min),
         scale(bbox.y_min),
         scale(bbox.x_max),
@@ -164,6 +169,14 @@ pub(super) fn assemble(mut p: Parts<'_>) -> Result<Vec<u8>, crate::Error> {
         text_string(p.title),
         p.created.format("%Y%m%d")
     ));
+    for (i, content) in p.pages.iter().enumerate() {
+        o.object(&format!(
+            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595.28 841.89]\
+             /Resources<</Font<</F1 3 0 R>>>>/Contents {} 0 R>>",
+            10 + 2 * i
+        ));
+        o.stream("", content, true);
+    }
 
     let xref = o.out.len();
     let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", o.offsets.len() + 1);
@@ -173,7 +186,7 @@ pub(super) fn assemble(mut p: Parts<'_>) -> Result<Vec<u8>, crate::Error> {
     let id: String = p.id.iter().map(|b| format!("{b:02X}")).collect();
     let _ = write!(
         table,
-        "trailer\n<</Size {}/Root 1 0 R/Info 10 0 R/ID[<{id}><{id}>]>>\nstartxref\n{xref}\n%%EOF\n",
+        "trailer\n<</Size {}/Root 1 0 R/Info 8 0 R/ID[<{id}><{id}>]>>\nstartxref\n{xref}\n%%EOF\n",
         o.offsets.len() + 1
     );
     o.out.extend_from_slice(table.as_bytes());
