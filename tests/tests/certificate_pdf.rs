@@ -298,8 +298,8 @@ fn many_vaccinations_continue_on_numbered_sheets() {
         assert_eq!(text.matches("予防接種法による").count(), 1);
         let last_sheet = text
             .split('\u{c}')
-            .filter(|s| !s.trim().is_empty())
-            .last()
+            .rev()
+            .find(|s| !s.trim().is_empty())
             .unwrap();
         assert!(
             last_sheet.contains("千代田区長"),
