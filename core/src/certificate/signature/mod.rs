@@ -222,7 +222,10 @@ fn time(v: der::Tlv<'_>) -> Result<DateTime<Utc>, der::Malformed> {
     let digits = text.strip_suffix('Z').ok_or(der::Malformed)?;
     let full = match (v.tag, digits.len()) {
         (tag::UTC_TIME, 12) => {
-            let yy: u32 = digits[..2].parse().map_err(|_| der::Malformed)?;
+            let yy: u32 = digits
+                .get(..2)
+                .and_then(|d| d.parse().ok())
+                .ok_or(der::Malformed)?;
             format!("{}{digits}", if yy >= 50 { "19" } else { "20" })
         }
         (tag::GENERALIZED_TIME, 14) => digits.to_owned(),
@@ -398,6 +401,28 @@ mod tests {
             Ok("2050-01-01T12:00:00+00:00".to_owned())
         );
         assert!(read(&der::tlv(tag::UTC_TIME, b"251301000000Z")).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_as_key_or_certificate_are_refused_without_panic(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
+            label in proptest::sample::select(vec!["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "CERTIFICATE"]),
+        ) {
+            let body = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            let pem = format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
+            let refused = Signer::from_pem(&pem, &pem).err().map(|e| e.code());
+            proptest::prop_assert!(matches!(
+                refused,
+                Some("invalid_signing_key" | "invalid_signing_certificate")
+            ));
+        }
+
+        #[test]
+        fn certificate_fields_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let _ = certificate_fields(&bytes);
+            let _ = time(der::Tlv { tag: tag::UTC_TIME, contents: &bytes, encoded: &bytes });
+        }
     }
 
     #[test]

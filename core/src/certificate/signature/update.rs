@@ -369,6 +369,65 @@ mod tests {
         assert_eq!(text_string("済A"), "<FEFF6E080041>");
     }
 
+    /// A real certificate, to damage.
+    fn certificate() -> Vec<u8> {
+        use crate::certificate::document::{CertificateDocument, CertifiedVaccination};
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let doc = CertificateDocument {
+            form: crate::certificate::CertificateForm::Form1,
+            certificate_number: "131016-2025-000001".into(),
+            issue_date: day(2025, 4, 1),
+            municipality: "千代田区".into(),
+            head: "千代田区長".into(),
+            name: "山田 花子".into(),
+            name_kana: "ヤマダ ハナコ".into(),
+            birth_date: day(1990, 5, 1),
+            vaccinations: vec![CertifiedVaccination {
+                vaccine: "MR".into(),
+                dose_number: 1,
+                date: day(2024, 1, 1),
+                lot: None,
+                institution: None,
+            }],
+            travel: None,
+        };
+        crate::certificate::pdf::render(&doc).unwrap_or_default()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_damaged_certificate_is_refused_or_signed_without_panic(
+            cut in 0usize..40_000,
+            flips in proptest::collection::vec((0usize..40_000, proptest::num::u8::ANY), 0..8),
+        ) {
+            static PDF: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+            let mut pdf = PDF.get_or_init(certificate).clone();
+            proptest::prop_assert!(pdf.starts_with(b"%PDF-"));
+            for (at, byte) in flips {
+                let at = (pdf.len() - 600) + at % 600; // the objects and xref at the end
+                pdf[at] = byte;
+            }
+            pdf.truncate(pdf.len() - cut % 400);
+            let signed = sign_incrementally(&pdf, DateTime::UNIX_EPOCH, "r", 8, |_| vec![1, 2]);
+            if let Ok(out) = signed {
+                proptest::prop_assert!(out.starts_with(&pdf));
+            }
+        }
+
+        #[test]
+        fn any_bytes_are_refused_or_signed_without_panic(
+            head in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            tail in "(xref|trailer|startxref|<<|>>|/Root|/Size|/Pages|/Kids|\\[|\\]|[0-9 ]|obj|endobj|R|\n){0,60}",
+        ) {
+            let mut pdf = head;
+            pdf.extend_from_slice(tail.as_bytes());
+            let signed = sign_incrementally(&pdf, DateTime::UNIX_EPOCH, "r", 8, |_| vec![1, 2]);
+            if let Ok(out) = signed {
+                proptest::prop_assert!(out.starts_with(&pdf));
+            }
+        }
+    }
+
     #[test]
     fn a_file_without_cross_reference_is_unsignable() {
         let e = sign_incrementally(b"%PDF-1.3\n", DateTime::UNIX_EPOCH, "r", 10, |_| Vec::new());
