@@ -24,6 +24,7 @@ use crate::{backend, PostgresStore};
 
 const PERSON_COLUMNS: &str = "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
 const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, seq";
+const RECORD_COLUMNS_OF_R: &str = "r.id, r.management_id, r.responsible, r.category, r.vaccine, r.dose_number, r.vaccination_date, r.lot, r.institution, r.erroneous, r.version, r.updated_at, r.seq";
 const LOG_COLUMNS: &str =
     "seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash";
 
@@ -48,21 +49,22 @@ fn person_row(r: &Row) -> PersonRow {
     }
 }
 
-fn record_row(r: &Row) -> RecordRow {
+/// The record in `RECORD_COLUMNS` order from column `at` of `r`.
+fn record_row(r: &Row, at: usize) -> RecordRow {
     RecordRow {
-        id: r.get(0),
-        management_id: r.get(1),
-        responsible: r.get(2),
-        category: r.get(3),
-        vaccine: r.get(4),
-        dose_number: r.get(5),
-        date: r.get(6),
-        lot: r.get(7),
-        institution: r.get(8),
-        erroneous: r.get(9),
-        version: r.get(10),
-        updated_at: r.get(11),
-        seq: r.get(12),
+        id: r.get(at),
+        management_id: r.get(at + 1),
+        responsible: r.get(at + 2),
+        category: r.get(at + 3),
+        vaccine: r.get(at + 4),
+        dose_number: r.get(at + 5),
+        date: r.get(at + 6),
+        lot: r.get(at + 7),
+        institution: r.get(at + 8),
+        erroneous: r.get(at + 9),
+        version: r.get(at + 10),
+        updated_at: r.get(at + 11),
+        seq: r.get(at + 12),
     }
 }
 
@@ -121,7 +123,7 @@ pub(crate) fn records(
 ) -> Result<Vec<StoredRecord>, StoreError> {
     c.query(sql, &refs(params))?
         .iter()
-        .map(|r| record_row(r).into_stored())
+        .map(|r| record_row(r, 0).into_stored())
         .collect()
 }
 
@@ -299,26 +301,53 @@ impl Store for PostgresStore {
         id: &ManagementId,
         scope: &dyn Fn(&Person) -> RecordScope,
     ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
-        let mut c = self.client()?;
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id = $1");
-        let Some(person) = persons(&mut c, &sql, &vec![Box::new(id.as_str())])?.pop() else {
+        // One round trip: the person, the residency as arrays, and every
+        // record of the person as one row each (a person has few); the
+        // scope, which needs the residency, is applied here.
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS}, h.m, h.f, h.t, {RECORD_COLUMNS_OF_R}
+             FROM persons p
+             LEFT JOIN LATERAL (
+                 SELECT array_agg(municipality ORDER BY from_date) m,
+                        array_agg(from_date ORDER BY from_date) f,
+                        array_agg(to_date ORDER BY from_date) t
+                 FROM residency WHERE management_id = p.management_id) h ON true
+             LEFT JOIN records r ON r.management_id = p.management_id
+             WHERE p.management_id = $1
+             ORDER BY r.id"
+        );
+        let rows = self.client()?.query(&sql, &[&id.as_str()])?;
+        let Some(first) = rows.first() else {
             return Ok(None);
         };
-        let records = match scope(&person.person) {
-            RecordScope::All => records(
-                &mut c,
-                &format!("SELECT {RECORD_COLUMNS} FROM records WHERE management_id = $1 ORDER BY id"),
-                &vec![Box::new(id.as_str())],
-            )?,
-            RecordScope::ResponsibleOnly(m) => records(
-                &mut c,
-                &format!(
-                    "SELECT {RECORD_COLUMNS} FROM records WHERE management_id = $1 AND responsible = $2 ORDER BY id"
-                ),
-                &vec![Box::new(id.as_str()), Box::new(m.as_str().to_owned())],
-            )?,
-            RecordScope::Nothing => Vec::new(),
+        let mut person = person_row(first);
+        let municipalities: Option<Vec<String>> = first.get(9);
+        let from: Option<Vec<chrono::NaiveDate>> = first.get(10);
+        let to: Option<Vec<Option<chrono::NaiveDate>>> = first.get(11);
+        person.residency = municipalities
+            .unwrap_or_default()
+            .into_iter()
+            .zip(from.unwrap_or_default())
+            .zip(to.unwrap_or_default())
+            .map(|((municipality, from), to)| IntervalRow {
+                municipality,
+                from,
+                to,
+            })
+            .collect();
+        let person = person.into_stored()?;
+        let keep: &dyn Fn(&RecordRow) -> bool = match scope(&person.person) {
+            RecordScope::All => &|_| true,
+            RecordScope::ResponsibleOnly(m) => &move |r| r.responsible == m.as_str(),
+            RecordScope::Nothing => &|_| false,
         };
+        let records = rows
+            .iter()
+            .filter(|r| r.get::<_, Option<String>>(12).is_some())
+            .map(|r| record_row(r, 12))
+            .filter(|r| keep(r))
+            .map(RecordRow::into_stored)
+            .collect::<Result<_, _>>()?;
         Ok(Some((person, records)))
     }
 
