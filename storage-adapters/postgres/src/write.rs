@@ -410,30 +410,32 @@ pub fn commit(client: &mut Client, changes: ChangeSet) -> Result<CommitReceipt, 
     if !changes.log.is_empty() {
         let head = crate::read::log_head(&mut tx, true)?;
         let (entries, (seq, hash)) = chain_all((head.0 > 0).then_some(head), changes.log);
-        let insert = tx
-            .prepare(
-                "INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .map_err(backend)?;
-        for entry in &entries {
-            let row = LogRow::from_entry(entry);
+        // One statement per 5,000 entries (a delivery batch logs one entry
+        // per person): columns as arrays, unnested by the server.
+        for chunk in entries.chunks(5_000) {
+            let rows: Vec<LogRow> = chunk.iter().map(LogRow::from_entry).collect();
+            let column = |f: fn(&LogRow) -> &String| rows.iter().map(f).collect::<Vec<_>>();
+            let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+            let ats: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.at).collect();
+            let subjects: Vec<Option<&String>> = rows.iter().map(|r| r.subject.as_ref()).collect();
             tx.execute(
-                &insert,
+                "INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
+                 SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+                                      $6::text[], $7::text[], $8::text[], $9::text[])",
                 &[
-                    &row.seq,
-                    &row.at,
-                    &row.actor,
-                    &row.organisation,
-                    &row.action,
-                    &row.subject,
-                    &row.record_ids,
-                    &row.prev_hash,
-                    &row.hash,
+                    &seqs,
+                    &ats,
+                    &column(|r| &r.actor),
+                    &column(|r| &r.organisation),
+                    &column(|r| &r.action),
+                    &subjects,
+                    &column(|r| &r.record_ids),
+                    &column(|r| &r.prev_hash),
+                    &column(|r| &r.hash),
                 ],
             )
             .map_err(backend)?;
-            receipt.log_seqs.push(row.seq);
+            receipt.log_seqs.extend(seqs);
         }
         tx.execute(
             "UPDATE log_head SET seq = $1, hash = $2 WHERE id = 1",
