@@ -149,6 +149,16 @@ impl Canvas {
     }
 }
 
+/// A PDF text string in UTF-16BE (`<FEFF…>`): titles, reasons.
+pub(crate) fn text_string(text: &str) -> String {
+    let mut out = String::from("<FEFF");
+    for unit in text.encode_utf16() {
+        let _ = write!(out, "{unit:04X}");
+    }
+    out.push('>');
+    out
+}
+
 /// 和暦, and on form 3 the Gregorian date beside it.
 fn date_text(date: NaiveDate, english: bool) -> Result<String, CertificateError> {
     let w = wareki(date).map_err(|e| CertificateError::Render {

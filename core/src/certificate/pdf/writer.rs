@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use ttf_parser::Face;
 
 use super::subset::{subset, GlyphSet};
-use super::CertificateError;
+use super::{text_string, CertificateError};
 
 /// Everything the file is made of.
 pub(super) struct Parts<'a> {
@@ -68,16 +68,6 @@ impl Objects {
         self.out.extend_from_slice(body);
         self.out.extend_from_slice(b"\nendstream\nendobj\n");
     }
-}
-
-/// A PDF text string in UTF-16BE.
-fn text_string(text: &str) -> String {
-    let mut out = String::from("<FEFF");
-    for unit in text.encode_utf16() {
-        let _ = write!(out, "{unit:04X}");
-    }
-    out.push('>');
-    out
 }
 
 /// The `/ToUnicode` CMap: glyph id → the character it shows.
@@ -196,6 +186,11 @@ pub(super) fn assemble(mut p: Parts<'_>) -> Result<Vec<u8>, crate::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_strings_are_utf16() {
+        assert_eq!(text_string("済A"), "<FEFF6E080041>");
+    }
 
     #[test]
     fn to_unicode_maps_each_shown_glyph() {

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use super::SignatureError;
+use crate::certificate::pdf::text_string;
 
 fn unsignable(reason: &'static str) -> SignatureError {
     SignatureError::UnsignablePdf { reason }
@@ -189,16 +190,6 @@ fn without_annotations(page: &str) -> Result<(String, String), SignatureError> {
     Ok((format!("{}{}", &page[..start], &page[end..]), kept))
 }
 
-/// A PDF text string in UTF-16BE: `<FEFF…>`.
-fn text_string(text: &str) -> String {
-    let mut out = String::from("<FEFF");
-    for unit in text.encode_utf16() {
-        let _ = write!(out, "{unit:04X}");
-    }
-    out.push('>');
-    out
-}
-
 const BYTE_RANGE_PLACEHOLDER: &str = "[0 ********** ********** **********]";
 
 /// Appends a signature to `pdf`. `room` is the most bytes the CMS may take;
@@ -362,11 +353,6 @@ mod tests {
         let (rest, kept) = without_annotations("/Annots [4 0 R]").unwrap_or_default();
         assert_eq!((rest.as_str(), kept.as_str()), ("", "4 0 R "));
         assert!(without_annotations("/Annots 9 0 R").is_err());
-    }
-
-    #[test]
-    fn text_strings_are_utf16() {
-        assert_eq!(text_string("済A"), "<FEFF6E080041>");
     }
 
     /// A real certificate, to damage.
