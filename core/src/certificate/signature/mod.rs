@@ -340,8 +340,19 @@ impl Signer {
         }
     }
 
-    /// The CMS `SignedData` over a content with SHA-256 `digest`.
-    fn cms(&self, digest: &[u8]) -> Vec<u8> {
+    /// The longest signature this key makes: RSA's is the modulus' length,
+    /// ECDSA P-256's DER at most 72 bytes.
+    fn max_signature_len(&self) -> usize {
+        use rsa::traits::PublicKeyParts as _;
+        match &self.key {
+            Key::Rsa(k) => rsa::PublicKey::from(k.as_ref().as_ref()).size(),
+            Key::P256(_) => 72,
+        }
+    }
+
+    /// The CMS `SignedData` over a content with SHA-256 `digest`; with
+    /// `sign` false, the same with the longest signature's room in zeros.
+    fn cms(&self, digest: &[u8], sign: bool) -> Vec<u8> {
         let algorithm = self.signature_algorithm();
         let identity = cms::SignerIdentity {
             chain: &self.chain,
@@ -350,7 +361,11 @@ impl Signer {
             signature_algorithm: &algorithm,
         };
         let attributes = cms::signed_attributes(&identity, digest);
-        let signature = self.sign_bytes(&attributes);
+        let signature = if sign {
+            self.sign_bytes(&attributes)
+        } else {
+            vec![0; self.max_signature_len()]
+        };
         cms::signed_data(&identity, &attributes, &signature)
     }
 
@@ -369,11 +384,11 @@ impl Signer {
                 not_after: self.not_after,
             });
         }
-        // The longest signature this key makes (ECDSA's DER varies by a
-        // few bytes), so the space reserved is always enough.
-        let room = self.cms(&[0; 32]).len() + 16;
+        // Room for the longest CMS this key makes (ECDSA's DER varies by a
+        // few bytes); a shorter one is padded with zeros.
+        let room = self.cms(&[0; 32], false).len();
         update::sign_incrementally(pdf, at, reason, room, |signed_bytes| {
-            self.cms(&Sha256::digest(signed_bytes))
+            self.cms(&Sha256::digest(signed_bytes), true)
         })
     }
 }
