@@ -55,10 +55,10 @@ pub struct IssueArgs {
     pub out: std::path::PathBuf,
     /// The signing key, PEM (PKCS #8, or PKCS #1 RSA / SEC1 EC); unencrypted.
     /// With `--sign-cert`, the PDF is signed (PAdES); portal issuance needs it.
-    #[arg(long, requires = "sign_cert")]
+    #[arg(long, env = "SESSHU_SIGN_KEY", requires = "sign_cert")]
     pub sign_key: Option<std::path::PathBuf>,
     /// The signing certificate, PEM, followed by any intermediates.
-    #[arg(long, requires = "sign_key")]
+    #[arg(long, env = "SESSHU_SIGN_CERT", requires = "sign_key")]
     pub sign_cert: Option<std::path::PathBuf>,
 }
 

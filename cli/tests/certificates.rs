@@ -138,11 +138,32 @@ fn flows(db: &str, dir: &Path) {
     let report = String::from_utf8_lossy(&report.stdout);
     assert!(report.contains("Signature is Valid"), "{report}");
 
+    // The same signer from the environment.
+    let from_env = dir.join("portal-env.pdf");
+    let out = Command::new(env!("CARGO_BIN_EXE_sesshu"))
+        .args(["--db", db, "--municipality", "131016", "--user", "clerk"])
+        .args(["--now", "2025-04-01T03:00:00Z"])
+        .args(["certificate", "issue", "--person", "P001", "--record", "R1"])
+        .args(["--channel", "portal", "--out", from_env.to_str().unwrap()])
+        .args(issuer)
+        .env("SESSHU_SIGN_KEY", keys.join("ec.key"))
+        .env("SESSHU_SIGN_CERT", keys.join("ec.pem"))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = Command::new("pdfsig").arg(&from_env).output().unwrap();
+    assert!(String::from_utf8_lossy(&report.stdout).contains("Signature is Valid"));
+
     let (code, out, _) = sesshu(db, dir, &["certificate", "list"]);
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
-    assert!(lines[2].ends_with("千代田区長 (ec)"), "{out}");
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines[3].ends_with("千代田区長 (ec)"), "{out}");
     assert!(
         lines[1].contains("TK1234567") && lines[1].contains("delegate\ttrue"),
         "{out}"
@@ -156,7 +177,7 @@ fn flows(db: &str, dir: &Path) {
     assert_eq!(code, 0, "{err}");
     let bytes = std::fs::read(&csv).unwrap();
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
-    assert_eq!(String::from_utf8_lossy(&bytes).lines().count(), 4);
+    assert_eq!(String::from_utf8_lossy(&bytes).lines().count(), 5);
 }
 
 #[test]
