@@ -12,7 +12,7 @@ use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
 use sesshu_core::service::{self, OwnChanges, UserChanges};
 
-use crate::error::{date, invalid, js, Code, Job, JsResult};
+use crate::error::{date, fail, invalid, Code, Job, Result};
 use crate::store::Sesshu;
 
 /// Who performs an operation: from `signIn`, `verifyToken`, or built for an operator.
@@ -24,7 +24,7 @@ pub struct Actor {
     pub roles: Vec<String>,
 }
 
-fn actor_in(a: &Actor) -> JsResult<service::Actor> {
+fn actor_in(a: &Actor) -> Result<service::Actor> {
     let roles = a
         .roles
         .iter()
@@ -32,9 +32,9 @@ fn actor_in(a: &Actor) -> JsResult<service::Actor> {
         .collect::<std::result::Result<Vec<_>, _>>();
     Ok(service::Actor::new(
         &a.user_id,
-        OrganisationType::parse(&a.org_type).map_err(js)?,
-        OrganisationCode::parse(&a.organisation).map_err(js)?,
-        roles.map_err(js)?,
+        OrganisationType::parse(&a.org_type).map_err(fail)?,
+        OrganisationCode::parse(&a.organisation).map_err(fail)?,
+        roles.map_err(fail)?,
     ))
 }
 
@@ -138,8 +138,8 @@ impl Sesshu {
     ) -> napi::Result<AsyncTask<Job<service::IssuedAccount, IssuedAccount>>, Code> {
         let (a, email, role) = (
             actor_in(&actor)?,
-            EmailAddress::parse(&email).map_err(js)?,
-            Role::parse(&role).map_err(js)?,
+            EmailAddress::parse(&email).map_err(fail)?,
+            Role::parse(&role).map_err(fail)?,
         );
         let s = self.inner.clone();
         Ok(Job::new(
@@ -239,12 +239,12 @@ impl Sesshu {
                 .as_deref()
                 .map(EmailAddress::parse)
                 .transpose()
-                .map_err(js)?,
+                .map_err(fail)?,
             linked_accounts: changes
                 .linked_accounts
                 .map(|l| l.iter().map(|u| UserId::parse(u)).collect())
                 .transpose()
-                .map_err(js)?,
+                .map_err(fail)?,
             password: changes
                 .current_password
                 .map(Secret::new)
@@ -276,13 +276,13 @@ impl Sesshu {
                 .as_deref()
                 .map(Role::parse)
                 .transpose()
-                .map_err(js)?,
+                .map_err(fail)?,
             state: changes
                 .state
                 .as_deref()
                 .map(AccountStatus::parse)
                 .transpose()
-                .map_err(js)?,
+                .map_err(fail)?,
         };
         let (a, s) = (actor_in(&actor)?, self.inner.clone());
         Ok(Job::new(move || s.update_user(&a, &user_id, &c), changed))
@@ -355,8 +355,8 @@ impl Sesshu {
     ) -> napi::Result<AsyncTask<Job<service::IssuedToken, IssuedToken>>, Code> {
         let (a, t, o) = (
             actor_in(&actor)?,
-            OrganisationType::parse(&org_type).map_err(js)?,
-            OrganisationCode::parse(&organisation).map_err(js)?,
+            OrganisationType::parse(&org_type).map_err(fail)?,
+            OrganisationCode::parse(&organisation).map_err(fail)?,
         );
         let s = self.inner.clone();
         Ok(Job::new(
@@ -440,7 +440,7 @@ impl Sesshu {
                 s.parse::<i64>()
                     .map_err(|_| invalid("invalid_seq", format!("{s:?} is not a sequence number")))
             })
-            .collect::<JsResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         let (a, s) = (actor_in(&actor)?, self.inner.clone());
         Ok(Job::new(move || s.ack_notifications(&a, &seqs), |()| ()))
     }
@@ -494,10 +494,10 @@ pub struct Issuance {
     pub signed_by: Option<String>,
 }
 
-fn municipality_actor(municipality: &str, user: &str) -> JsResult<service::Actor> {
+fn municipality_actor(municipality: &str, user: &str) -> Result<service::Actor> {
     Ok(service::Actor::municipality(
         user,
-        sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(js)?,
+        sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(fail)?,
     ))
 }
 
@@ -514,7 +514,7 @@ impl Sesshu {
     ) -> napi::Result<Sesshu, Code> {
         let signer =
             sesshu_core::certificate::signature::Signer::from_pem(&key_pem, &certificate_pem)
-                .map_err(|e| js(sesshu_core::certificate::CertificateError::from(e)))?;
+                .map_err(|e| fail(sesshu_core::certificate::CertificateError::from(e)))?;
         Ok(Sesshu {
             inner: self.inner.clone().with_certificate_signer(signer),
         })
@@ -547,7 +547,7 @@ impl Sesshu {
             head: o.head,
         }
         .parse()
-        .map_err(js)?;
+        .map_err(fail)?;
         let s = self.inner.clone();
         Ok(Job::new(
             move || s.issue_certificate(&actor, &request),
@@ -575,7 +575,7 @@ impl Sesshu {
             .as_deref()
             .map(sesshu_core::identifiers::ManagementId::parse)
             .transpose()
-            .map_err(js)?;
+            .map_err(fail)?;
         let s = self.inner.clone();
         Ok(Job::new(
             move || s.list_issuances(&actor, person.as_ref(), None, 10_000),

@@ -12,10 +12,10 @@ impl AsRef<str> for Code {
 }
 
 /// A result whose error carries a stable code.
-pub type JsResult<T> = napi::Result<T, Code>;
+pub type Result<T, E = napi::Error<Code>> = std::result::Result<T, E>;
 
 /// A core error as a JavaScript error.
-pub fn js(e: impl Into<sesshu_core::Error>) -> napi::Error<Code> {
+pub fn fail(e: impl Into<sesshu_core::Error>) -> napi::Error<Code> {
     let e: sesshu_core::Error = e.into();
     napi::Error::new(Code(e.code()), e.to_string())
 }
@@ -26,8 +26,8 @@ pub fn invalid(code: &'static str, message: impl Into<String>) -> napi::Error<Co
 }
 
 /// Parses a calendar date `YYYY-MM-DD`.
-pub fn date(s: &str) -> JsResult<chrono::NaiveDate> {
-    sesshu_core::calendar::parse_date(s).map_err(js)
+pub fn date(s: &str) -> Result<chrono::NaiveDate> {
+    sesshu_core::calendar::parse_date(s).map_err(fail)
 }
 
 /// Work for the libuv pool: runs a core call off the event loop and

@@ -1,470 +1,14 @@
-//! The rules as synchronous JavaScript functions. Plain objects in and out
-//! (`#[napi(object)]`); each converts, calls the core and converts back.
+//! The rules as synchronous JavaScript functions over plain objects. All
+//! but two are written once for Node and Kotlin/Swift in `bindings/plain`;
+//! here are the ones whose JavaScript form is its own: questionnaire answers
+//! as JavaScript objects, and the bank-account book as a class.
 
-use std::collections::BTreeSet;
-
-use chrono::{DateTime, Utc};
 use napi_derive::napi;
-use sesshu_core::{
-    accounts, bank_account as bank, calendar, certificate, delivery, identifiers as id,
-};
-use sesshu_core::{organisation, questionnaire, records, residency};
+use sesshu_core::questionnaire;
 
-use crate::error::{date, invalid, js, Code};
-
-macro_rules! normalizer {
-    ($($(#[$m:meta])* $name:ident => $ty:ty),+ $(,)?) => {
-        $(
-            $(#[$m])*
-            #[napi]
-            pub fn $name(value: String) -> napi::Result<String, Code> {
-                <$ty>::parse(&value).map(|v| v.to_string()).map_err(js)
-            }
-        )+
-    };
-}
-
-normalizer! {
-    /// 全国地方公共団体コード → its normal form.
-    parse_municipality_code => id::MunicipalityCode,
-    /// 医療機関コード.
-    parse_medical_institution_code => id::MedicalInstitutionCode,
-    /// GTIN-13/14.
-    parse_gtin => id::Gtin,
-    /// 口座番号.
-    parse_account_number => id::AccountNumber,
-    /// 口座名義 in zengin characters.
-    parse_account_holder_name => id::AccountHolderName,
-    /// 金融機関コード.
-    parse_bank_code => id::BankCode,
-    /// 支店コード.
-    parse_branch_code => id::BranchCode,
-    /// Passport number.
-    parse_passport_number => id::PassportNumber,
-    /// ISO 3166-1 alpha-3 nationality.
-    parse_nationality => id::Nationality,
-    /// Name in Roman letters.
-    parse_roman_name => id::RomanName,
-    /// E-mail address.
-    parse_email => id::EmailAddress,
-}
-
-/// A GS1 element string read from a label.
-#[napi(object)]
-pub struct Gs1 {
-    /// AI (01).
-    pub gtin: String,
-    /// AI (17), `YYYY-MM-DD`.
-    pub expiry: Option<String>,
-    /// AI (10).
-    pub lot: Option<String>,
-    /// AI (21).
-    pub serial: Option<String>,
-}
-
-/// Reads a GS1 element string (bracketed or raw).
-#[napi]
-pub fn parse_gs1(value: String) -> napi::Result<Gs1, Code> {
-    let e = id::Gs1ElementString::parse(&value).map_err(js)?;
-    Ok(Gs1 {
-        gtin: e.gtin.to_string(),
-        expiry: e.expiry.map(|d| d.to_string()),
-        lot: e.lot,
-        serial: e.serial,
-    })
-}
-
-/// 和暦 of a `YYYY-MM-DD` date: `令和元年5月1日`.
-#[napi]
-pub fn wareki(day: String) -> napi::Result<String, Code> {
-    calendar::WarekiDate::from_date(date(&day)?)
-        .map(|w| w.to_string())
-        .map_err(js)
-}
-
-/// One period of residence `[from, to)`.
-#[napi(object)]
-#[derive(Clone)]
-pub struct ResidencyInterval {
-    /// Municipality code.
-    pub municipality: String,
-    /// First day, `YYYY-MM-DD`.
-    pub from: String,
-    /// First day no longer resident; absent while resident.
-    pub to: Option<String>,
-}
-
-/// A validated history from plain intervals.
-pub fn history(
-    intervals: &[ResidencyInterval],
-) -> crate::error::JsResult<residency::ResidencyHistory> {
-    let mut out = Vec::with_capacity(intervals.len());
-    for i in intervals {
-        out.push(residency::ResidencyInterval {
-            municipality: id::MunicipalityCode::parse(&i.municipality).map_err(js)?,
-            from: date(&i.from)?,
-            to: i.to.as_deref().map(date).transpose()?,
-        });
-    }
-    residency::ResidencyHistory::new(out).map_err(js)
-}
-
-/// Plain intervals of a history.
-pub fn intervals_of(h: &residency::ResidencyHistory) -> Vec<ResidencyInterval> {
-    h.intervals()
-        .iter()
-        .map(|i| ResidencyInterval {
-            municipality: i.municipality.to_string(),
-            from: i.from.to_string(),
-            to: i.to.map(|d| d.to_string()),
-        })
-        .collect()
-}
-
-/// What the access rule reads of a record.
-#[napi(object)]
-pub struct RecordFacts {
-    /// The responsible municipality.
-    pub responsible: String,
-    /// `routine`, `temporary` or `voluntary`.
-    pub category: String,
-    /// Marked erroneous.
-    pub erroneous: bool,
-}
-
-/// The rule's answer for one record.
-#[napi(object)]
-pub struct Access {
-    /// Staff may see it.
-    pub visible: bool,
-    /// The municipality may certify it.
-    pub certifiable: bool,
-    /// The person sees it on the portal.
-    pub portal: bool,
-}
-
-/// The access rule (SPEC §3) for one person's `records`, seen by a
-/// municipality on a date: one answer per record, in order.
-#[napi]
-pub fn record_access(
-    residency: Vec<ResidencyInterval>,
-    municipality: String,
-    on: String,
-    records: Vec<RecordFacts>,
-) -> napi::Result<Vec<Access>, Code> {
-    let h = history(&residency)?;
-    let m = id::MunicipalityCode::parse(&municipality).map_err(js)?;
-    let access = records::RecordAccess::new(&h, m, date(&on)?);
-    records
-        .iter()
-        .map(|r| {
-            let facts = records::RecordFacts {
-                responsible: id::MunicipalityCode::parse(&r.responsible).map_err(js)?,
-                category: records::Category::parse(&r.category).map_err(js)?,
-                erroneous: r.erroneous,
-            };
-            let a = access.evaluate(&facts);
-            Ok(Access {
-                visible: a.visible,
-                certifiable: a.certifiable,
-                portal: a.portal,
-            })
-        })
-        .collect()
-}
-
-/// Travel details for form 3.
-#[napi(object)]
-pub struct TravelDetails {
-    /// 旅券番号.
-    pub passport_number: String,
-    /// ISO 3166-1 alpha-3.
-    pub nationality: String,
-    /// Name in Roman letters.
-    pub name_roman: String,
-}
-
-/// The certificate form chosen.
-#[napi(object)]
-pub struct FormSelection {
-    /// 1, 2 or 3.
-    pub form: u32,
-    /// Normalised travel details, for form 3 only.
-    pub travel: Option<TravelDetails>,
-}
-
-/// 予防接種済証: which form for a record of `category` (SPEC §6).
-#[napi]
-pub fn select_form(
-    category: String,
-    requested_form: Option<i64>,
-    travel: Option<TravelDetails>,
-) -> napi::Result<FormSelection, Code> {
-    let category = records::Category::parse(&category).map_err(js)?;
-    let input = travel.map(|t| certificate::TravelDetailsInput {
-        passport_number: t.passport_number,
-        nationality: t.nationality,
-        name_roman: t.name_roman,
-    });
-    let s = certificate::select_form(category, requested_form, input.as_ref()).map_err(js)?;
-    Ok(FormSelection {
-        form: u32::from(s.form.number()),
-        travel: s.travel.map(|t| TravelDetails {
-            passport_number: t.passport_number.to_string(),
-            nationality: t.nationality.to_string(),
-            name_roman: t.name_roman.to_string(),
-        }),
-    })
-}
-
-/// Throws `role_not_allowed` unless the organisation type may grant the role.
-#[napi]
-pub fn check_role(org_type: String, role: String) -> napi::Result<(), Code> {
-    let t = organisation::OrganisationType::parse(&org_type).map_err(js)?;
-    let r = organisation::Role::parse(&role).map_err(js)?;
-    t.check_role(r).map_err(js)
-}
-
-/// A master row of a medical institution, municipality or wide-area union.
-#[napi(object)]
-pub struct OrganisationRow {
-    /// Code.
-    pub code: String,
-    /// `target` / `not_target`.
-    pub issuance: String,
-    /// Delegation status.
-    pub delegation: Option<String>,
-    /// A municipality's wide-area union.
-    pub union: Option<String>,
-    /// Administrator's e-mail.
-    pub email: Option<String>,
-    /// Administrator's name.
-    pub admin_name: Option<String>,
-}
-
-/// A master row of MHLW, a federation or the central association.
-#[napi(object)]
-pub struct AdministratorRow {
-    /// Organisation code.
-    pub org_code: String,
-    /// `mhlw`, `federation` or `central`.
-    pub org_type: String,
-    /// `target` / `not_target`.
-    pub issuance: String,
-    /// Administrator's e-mail.
-    pub email: Option<String>,
-    /// Administrator's name.
-    pub admin_name: Option<String>,
-}
-
-/// One day's masters.
-#[napi(object)]
-pub struct ExtractionInput {
-    /// Organisations that already have their first administrator.
-    pub already_issued: Vec<String>,
-    /// 医療機関マスタ.
-    pub medical_institutions: Vec<OrganisationRow>,
-    /// 自治体マスタ.
-    pub municipalities: Vec<OrganisationRow>,
-    /// 広域連合マスタ.
-    pub unions: Vec<OrganisationRow>,
-    /// 管理者マスタ.
-    pub administrators: Vec<AdministratorRow>,
-}
-
-/// A first administrator to issue.
-#[napi(object)]
-pub struct FirstAdministrator {
-    /// Organisation code.
-    pub org_code: String,
-    /// Organisation type.
-    pub org_type: String,
-    /// E-mail address.
-    pub email: String,
-    /// Name.
-    pub admin_name: String,
-}
-
-/// A row reported instead of issued.
-#[napi(object)]
-pub struct RejectedRow {
-    /// The code as given.
-    pub code: String,
-    /// Which master.
-    pub org_type: String,
-    /// The stable error code.
-    pub error: String,
-    /// Why.
-    pub message: String,
-}
-
-/// The result of an extraction run.
-#[napi(object)]
-pub struct Extraction {
-    /// Accounts to issue.
-    pub issue: Vec<FirstAdministrator>,
-    /// Rows reported.
-    pub rejected: Vec<RejectedRow>,
-}
-
-/// The daily first-administrator extraction (SPEC §14).
-#[napi]
-pub fn extract_first_administrators(input: ExtractionInput) -> Extraction {
-    let row = |r: OrganisationRow| accounts::OrganisationRow {
-        code: r.code,
-        issuance: r.issuance,
-        delegation: r.delegation,
-        union: r.union,
-        email: r.email,
-        admin_name: r.admin_name,
-    };
-    let core = accounts::ExtractionInput {
-        already_issued: input.already_issued.into_iter().collect::<BTreeSet<_>>(),
-        medical_institutions: input.medical_institutions.into_iter().map(row).collect(),
-        municipalities: input.municipalities.into_iter().map(row).collect(),
-        unions: input.unions.into_iter().map(row).collect(),
-        administrators: input
-            .administrators
-            .into_iter()
-            .map(|a| accounts::AdministratorRow {
-                org_code: a.org_code,
-                org_type: a.org_type,
-                issuance: a.issuance,
-                email: a.email,
-                admin_name: a.admin_name,
-            })
-            .collect(),
-    };
-    let out = accounts::extract_first_administrators(&core);
-    Extraction {
-        issue: out
-            .issue
-            .into_iter()
-            .map(|a| FirstAdministrator {
-                org_code: a.org_code.to_string(),
-                org_type: a.org_type.to_string(),
-                email: a.email.to_string(),
-                admin_name: a.admin_name,
-            })
-            .collect(),
-        rejected: out
-            .rejected
-            .into_iter()
-            .map(|r| RejectedRow {
-                code: r.code,
-                org_type: r.org_type.to_string(),
-                error: r.error.code().to_owned(),
-                message: r.error.to_string(),
-            })
-            .collect(),
-    }
-}
-
-/// The password policy (SPEC §14); absent fields take the defaults.
-#[napi(object)]
-pub struct PasswordPolicy {
-    pub min_length: Option<u32>,
-    pub max_length: Option<u32>,
-    pub require_lowercase: Option<bool>,
-    pub require_uppercase: Option<bool>,
-    pub require_digit: Option<bool>,
-    pub require_symbol: Option<bool>,
-    pub forbid_user_id: Option<bool>,
-    pub forbid_email: Option<bool>,
-    pub reject_common: Option<bool>,
-    pub history_size: Option<u32>,
-}
-
-/// The violation codes of a password (empty: acceptable). Throws
-/// `invalid_policy` for a self-contradicting policy.
-#[napi]
-pub fn check_password(
-    policy: PasswordPolicy,
-    user_id: String,
-    email: String,
-    password: String,
-    history: Option<Vec<String>>,
-) -> napi::Result<Vec<String>, Code> {
-    let d = accounts::PasswordPolicy::default();
-    let p = accounts::PasswordPolicy {
-        min_length: policy.min_length.unwrap_or(d.min_length),
-        max_length: policy.max_length.unwrap_or(d.max_length),
-        require_lowercase: policy.require_lowercase.unwrap_or(d.require_lowercase),
-        require_uppercase: policy.require_uppercase.unwrap_or(d.require_uppercase),
-        require_digit: policy.require_digit.unwrap_or(d.require_digit),
-        require_symbol: policy.require_symbol.unwrap_or(d.require_symbol),
-        forbid_user_id: policy.forbid_user_id.unwrap_or(d.forbid_user_id),
-        forbid_email: policy.forbid_email.unwrap_or(d.forbid_email),
-        reject_common: policy.reject_common.unwrap_or(d.reject_common),
-        history_size: policy.history_size.unwrap_or(d.history_size),
-    };
-    p.validate().map_err(js)?;
-    let history = history.unwrap_or_default();
-    Ok(p.check(
-        accounts::PasswordContext {
-            user_id: &user_id,
-            email: &email,
-        },
-        &password,
-        &history[..],
-    )
-    .into_iter()
-    .map(|v| v.code().to_owned())
-    .collect())
-}
-
-/// The dates of one inactivity run.
-#[napi(object)]
-pub struct InactivitySchedule {
-    /// `YYYY-MM-DD`.
-    pub notice_date: String,
-    /// 00:00 JST six months before.
-    pub threshold: DateTime<Utc>,
-}
-
-/// Plans an inactivity run for `executionDate` (SPEC §14).
-#[napi]
-pub fn inactivity_schedule(execution_date: String) -> napi::Result<InactivitySchedule, Code> {
-    let s = accounts::InactivitySchedule::for_execution(date(&execution_date)?).map_err(js)?;
-    Ok(InactivitySchedule {
-        notice_date: s.notice_date.to_string(),
-        threshold: s.threshold,
-    })
-}
-
-/// Whether an account (`active`/`suspended`) is an inactivity candidate.
-#[napi]
-pub fn is_inactivity_candidate(
-    execution_date: String,
-    status: String,
-    issued_at: DateTime<Utc>,
-    last_login_at: Option<DateTime<Utc>>,
-) -> napi::Result<bool, Code> {
-    let s = accounts::InactivitySchedule::for_execution(date(&execution_date)?).map_err(js)?;
-    Ok(s.is_candidate(&accounts::AccountActivity {
-        status: accounts::AccountStatus::parse(&status).map_err(js)?,
-        issued_at,
-        last_login_at,
-    }))
-}
-
-/// Whether a municipality's system must receive a record (SPEC §4).
-#[napi]
-pub fn needs_delivery(
-    municipality: String,
-    responsible: String,
-    updated_at: DateTime<Utc>,
-    delivered_at: Option<DateTime<Utc>>,
-) -> napi::Result<bool, Code> {
-    Ok(delivery::needs_delivery(
-        id::MunicipalityCode::parse(&municipality).map_err(js)?,
-        &delivery::DeliveryFacts {
-            responsible: id::MunicipalityCode::parse(&responsible).map_err(js)?,
-            updated_at,
-            delivered_at,
-        },
-    ))
-}
+use crate::error::{fail, invalid, Code};
+use crate::plain::rules::ActiveAccount;
+use crate::plain::rules::{Application, BankAccountDraft, Book, Notification, ZenginEntry};
 
 /// The questionnaire items the institution modified (SPEC §5), sorted.
 #[napi]
@@ -473,7 +17,7 @@ pub fn modified_items(
     institution: serde_json::Value,
 ) -> napi::Result<Vec<String>, Code> {
     let side = |v: &serde_json::Value| match v {
-        serde_json::Value::Object(m) => questionnaire::answers_from_json(m).map_err(js),
+        serde_json::Value::Object(m) => questionnaire::answers_from_json(m).map_err(fail),
         _ => Err(invalid("invalid_answer", "answers must be an object")),
     };
     Ok(questionnaire::modified_items(
@@ -482,116 +26,22 @@ pub fn modified_items(
     ))
 }
 
-/// A bank account as entered.
-#[napi(object)]
-#[derive(Clone)]
-pub struct BankAccountDraft {
-    /// `national` or `registered`.
-    pub account_class: String,
-    pub bank: String,
-    pub branch: String,
-    /// `ordinary`, `current` or `savings`.
-    pub deposit_type: String,
-    pub number: String,
-    pub holder: String,
-}
-
-fn draft(d: &BankAccountDraft) -> napi::Result<bank::BankAccountDraft, Code> {
-    Ok(bank::BankAccountDraft {
-        class: bank::AccountClass::parse(&d.account_class).map_err(js)?,
-        bank: d.bank.clone(),
-        branch: d.branch.clone(),
-        deposit_type: bank::DepositType::parse(&d.deposit_type).map_err(js)?,
-        number: d.number.clone(),
-        holder: d.holder.clone(),
-    })
-}
-
-fn account_out(a: &bank::BankAccount) -> BankAccountDraft {
-    BankAccountDraft {
-        account_class: a.class.as_str().into(),
-        bank: a.bank.to_string(),
-        branch: a.branch.to_string(),
-        deposit_type: a.deposit_type.as_str().into(),
-        number: a.number.to_string(),
-        holder: a.holder.to_string(),
-    }
-}
-
-/// A zengin master entry.
-#[napi(object)]
-pub struct ZenginEntry {
-    pub bank: String,
-    pub branch: String,
-}
-
-/// An application and where it stands.
-#[napi(object)]
-pub struct Application {
-    pub id: String,
-    pub institution: String,
-    pub usage: String,
-    pub status: String,
-    pub account: BankAccountDraft,
-}
-
-/// An active account.
-#[napi(object)]
-pub struct ActiveAccount {
-    pub institution: String,
-    pub usage: String,
-    pub account: BankAccountDraft,
-}
-
-/// A notification produced by a decision.
-#[napi(object)]
-pub struct Notification {
-    pub to: String,
-    pub event: String,
-    pub application: String,
-    pub reason: Option<u32>,
-}
-
-fn zengin(entries: &[ZenginEntry]) -> napi::Result<id::ZenginMaster, Code> {
-    let mut master = id::ZenginMaster::new();
-    for z in entries {
-        master.insert(
-            id::BankCode::parse(&z.bank).map_err(js)?,
-            id::BranchCode::parse(&z.branch).map_err(js)?,
-        );
-    }
-    Ok(master)
-}
-
-fn org(code: &str) -> napi::Result<organisation::OrganisationCode, Code> {
-    organisation::OrganisationCode::parse(code).map_err(js)
-}
-
 /// Medical institutions' bank-account applications, in memory (SPEC §10).
 #[napi]
-pub struct BankAccountBook {
-    book: bank::BankAccountBook,
-    zengin: id::ZenginMaster,
-}
+pub struct BankAccountBook(Book);
 
 #[napi]
 impl BankAccountBook {
     /// A book checking accounts against the zengin master.
     #[napi(constructor)]
     pub fn new(zengin_master: Vec<ZenginEntry>) -> napi::Result<Self, Code> {
-        let master = zengin(&zengin_master)?;
-        Ok(BankAccountBook {
-            book: bank::BankAccountBook::new(master.clone(), id::HolderNameRules::default()),
-            zengin: master,
-        })
+        Book::new(&zengin_master).map(BankAccountBook)
     }
 
     /// Registers an institution and its federation.
     #[napi]
     pub fn add_institution(&mut self, code: String, federation: String) -> napi::Result<(), Code> {
-        let code = id::MedicalInstitutionCode::parse(&code).map_err(js)?;
-        self.book.add_institution(code, org(&federation)?);
-        Ok(())
+        self.0.add_institution(&code, &federation)
     }
 
     /// Loads an active account (validated like an application).
@@ -602,18 +52,7 @@ impl BankAccountBook {
         usage: String,
         account: BankAccountDraft,
     ) -> napi::Result<(), Code> {
-        let account = bank::BankAccount::validate(
-            &draft(&account)?,
-            &self.zengin,
-            &id::HolderNameRules::default(),
-        )
-        .map_err(js)?;
-        self.book.set_active(
-            id::MedicalInstitutionCode::parse(&institution).map_err(js)?,
-            bank::AccountUsage::parse(&usage).map_err(js)?,
-            account,
-        );
-        Ok(())
+        self.0.set_active(&institution, &usage, &account)
     }
 
     /// `actor` applies for `institution`.
@@ -626,27 +65,14 @@ impl BankAccountBook {
         usage: String,
         account: BankAccountDraft,
     ) -> napi::Result<(), Code> {
-        let usage = bank::AccountUsage::parse(&usage).map_err(js)?;
-        let d = draft(&account)?;
-        self.book
-            .apply(
-                &org(&actor)?,
-                &institution,
-                bank::ApplicationRequest {
-                    id: &application_id,
-                    usage,
-                    draft: &d,
-                },
-            )
-            .map_err(js)
+        self.0
+            .apply(&actor, &institution, &application_id, &usage, &account)
     }
 
     /// The federation approves.
     #[napi]
     pub fn approve(&mut self, actor: String, application_id: String) -> napi::Result<(), Code> {
-        self.book
-            .approve(&org(&actor)?, &application_id)
-            .map_err(js)
+        self.0.approve(&actor, &application_id)
     }
 
     /// The federation rejects with a reason 1–7 (7 needs a note).
@@ -658,59 +84,31 @@ impl BankAccountBook {
         reason: Option<i64>,
         note: Option<String>,
     ) -> napi::Result<(), Code> {
-        self.book
-            .reject(&org(&actor)?, &application_id, reason, note.as_deref())
-            .map_err(js)
+        self.0
+            .reject(&actor, &application_id, reason, note.as_deref())
     }
 
     /// The applicant deletes a pending application.
     #[napi]
     pub fn delete(&mut self, actor: String, application_id: String) -> napi::Result<(), Code> {
-        self.book.delete(&org(&actor)?, &application_id).map_err(js)
+        self.0.delete(&actor, &application_id)
     }
 
     /// Applications in the order made.
     #[napi]
     pub fn applications(&self) -> Vec<Application> {
-        self.book
-            .applications()
-            .iter()
-            .map(|a| Application {
-                id: a.id.clone(),
-                institution: a.institution.to_string(),
-                usage: a.usage.as_str().into(),
-                status: a.status.as_str().into(),
-                account: account_out(&a.account),
-            })
-            .collect()
+        self.0.applications()
     }
 
     /// Active accounts.
     #[napi]
     pub fn active(&self) -> Vec<ActiveAccount> {
-        self.book
-            .active()
-            .iter()
-            .map(|((inst, usage), a)| ActiveAccount {
-                institution: inst.to_string(),
-                usage: usage.as_str().into(),
-                account: account_out(a),
-            })
-            .collect()
+        self.0.active()
     }
 
     /// Notifications in order.
     #[napi]
     pub fn notifications(&self) -> Vec<Notification> {
-        self.book
-            .notifications()
-            .iter()
-            .map(|n| Notification {
-                to: n.to.to_string(),
-                event: n.event.as_str().into(),
-                application: n.application.clone(),
-                reason: n.reason.map(|r| u32::from(r.number())),
-            })
-            .collect()
+        self.0.notifications()
     }
 }

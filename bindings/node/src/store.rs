@@ -17,8 +17,8 @@ use sesshu_core::service::{self, Actor, CsvEncoding, ExportOptions, RecordQuery}
 use sesshu_core::store::{LogFilter, Store};
 use sesshu_core::{persons, records};
 
-use crate::error::{date, invalid, js, Code, Job, JsResult};
-use crate::rules::{history, intervals_of, ResidencyInterval};
+use crate::error::{date, fail, invalid, Code, Job, Result};
+use crate::plain::rules::{history, intervals_of, ResidencyInterval};
 
 /// A person subject to vaccination (接種対象者).
 #[napi(object)]
@@ -35,14 +35,14 @@ pub struct Person {
     pub residency: Vec<ResidencyInterval>,
 }
 
-fn person_in(p: &Person) -> JsResult<persons::Person> {
+fn person_in(p: &Person) -> Result<persons::Person> {
     Ok(persons::Person {
-        management_id: ManagementId::parse(&p.management_id).map_err(js)?,
-        subject_number: SubjectNumber::parse(&p.subject_number).map_err(js)?,
-        name: normalise_name(&p.name).map_err(js)?,
-        name_kana: normalise_kana(&p.name_kana).map_err(js)?,
+        management_id: ManagementId::parse(&p.management_id).map_err(fail)?,
+        subject_number: SubjectNumber::parse(&p.subject_number).map_err(fail)?,
+        name: normalise_name(&p.name).map_err(fail)?,
+        name_kana: normalise_kana(&p.name_kana).map_err(fail)?,
         birth_date: date(&p.birth_date)?,
-        sex: Sex::parse(&p.sex).map_err(js)?,
+        sex: Sex::parse(&p.sex).map_err(fail)?,
         pmh_key: p.pmh_key.clone(),
         residency: history(&p.residency)?,
     })
@@ -77,22 +77,22 @@ pub struct Record {
     pub erroneous: Option<bool>,
 }
 
-fn record_in(r: &Record) -> JsResult<records::VaccinationRecord> {
+fn record_in(r: &Record) -> Result<records::VaccinationRecord> {
     Ok(records::VaccinationRecord {
-        id: RecordId::parse(&r.id).map_err(js)?,
-        person: ManagementId::parse(&r.management_id).map_err(js)?,
-        responsible: MunicipalityCode::parse(&r.responsible).map_err(js)?,
-        category: Category::parse(&r.category).map_err(js)?,
-        vaccine: VaccineCode::parse(&r.vaccine).map_err(js)?,
-        dose_number: dose_number(i64::from(r.dose_number)).map_err(js)?,
+        id: RecordId::parse(&r.id).map_err(fail)?,
+        person: ManagementId::parse(&r.management_id).map_err(fail)?,
+        responsible: MunicipalityCode::parse(&r.responsible).map_err(fail)?,
+        category: Category::parse(&r.category).map_err(fail)?,
+        vaccine: VaccineCode::parse(&r.vaccine).map_err(fail)?,
+        dose_number: dose_number(i64::from(r.dose_number)).map_err(fail)?,
         date: date(&r.date)?,
-        lot: r.lot.as_deref().map(lot_number).transpose().map_err(js)?,
+        lot: r.lot.as_deref().map(lot_number).transpose().map_err(fail)?,
         institution: r
             .institution
             .as_deref()
             .map(MedicalInstitutionCode::parse)
             .transpose()
-            .map_err(js)?,
+            .map_err(fail)?,
         erroneous: r.erroneous.unwrap_or(false),
     })
 }
@@ -194,27 +194,27 @@ pub struct QueryOptions {
     pub replacement: Option<String>,
 }
 
-fn query(o: &QueryOptions) -> JsResult<RecordQuery> {
+fn query(o: &QueryOptions) -> Result<RecordQuery> {
     Ok(RecordQuery {
         subject_number: o
             .subject_number
             .as_deref()
             .map(SubjectNumber::parse)
             .transpose()
-            .map_err(js)?,
+            .map_err(fail)?,
         kana_prefix: o
             .kana_prefix
             .as_deref()
             .map(normalise_kana)
             .transpose()
-            .map_err(js)?,
+            .map_err(fail)?,
         birth_date: o.birth_date.as_deref().map(date).transpose()?,
         vaccine: o
             .vaccine
             .as_deref()
             .map(VaccineCode::parse)
             .transpose()
-            .map_err(js)?,
+            .map_err(fail)?,
         vaccinated_from: o.vaccinated_from.as_deref().map(date).transpose()?,
         vaccinated_to: o.vaccinated_to.as_deref().map(date).transpose()?,
     })
@@ -228,10 +228,10 @@ pub struct RecordPage {
     pub next: Option<String>,
 }
 
-fn staff(municipality: &str, user: &str) -> JsResult<Actor> {
+fn staff(municipality: &str, user: &str) -> Result<Actor> {
     Ok(Actor::municipality(
         user,
-        MunicipalityCode::parse(municipality).map_err(js)?,
+        MunicipalityCode::parse(municipality).map_err(fail)?,
     ))
 }
 
@@ -272,7 +272,7 @@ impl Sesshu {
     /// Opens (creating if needed) a SQLite database file. `now` pins the clock.
     #[napi(factory)]
     pub fn open_sqlite(path: String, now: Option<DateTime<Utc>>) -> napi::Result<Self, Code> {
-        let store = sesshu_sqlite::SqliteStore::open(&path).map_err(js)?;
+        let store = sesshu_sqlite::SqliteStore::open(&path).map_err(fail)?;
         Ok(Sesshu {
             inner: services(Arc::new(store), now),
         })
@@ -281,7 +281,7 @@ impl Sesshu {
     /// Connects to a PostgreSQL database. `now` pins the clock.
     #[napi(factory)]
     pub fn open_postgres(url: String, now: Option<DateTime<Utc>>) -> napi::Result<Self, Code> {
-        let store = sesshu_postgres::PostgresStore::connect(&url).map_err(js)?;
+        let store = sesshu_postgres::PostgresStore::connect(&url).map_err(fail)?;
         Ok(Sesshu {
             inner: services(Arc::new(store), now),
         })
@@ -296,10 +296,7 @@ impl Sesshu {
         persons: Vec<Person>,
     ) -> napi::Result<AsyncTask<Job<Vec<service::PutOutcome>, Vec<String>>>, Code> {
         let actor = staff(&municipality, &user)?;
-        let persons = persons
-            .iter()
-            .map(person_in)
-            .collect::<JsResult<Vec<_>>>()?;
+        let persons = persons.iter().map(person_in).collect::<Result<Vec<_>>>()?;
         let s = self.inner.clone();
         Ok(Job::new(move || s.put_persons(&actor, persons), outcomes))
     }
@@ -313,10 +310,7 @@ impl Sesshu {
         records: Vec<Record>,
     ) -> napi::Result<AsyncTask<Job<Vec<service::PutOutcome>, Vec<String>>>, Code> {
         let actor = staff(&municipality, &user)?;
-        let records = records
-            .iter()
-            .map(record_in)
-            .collect::<JsResult<Vec<_>>>()?;
+        let records = records.iter().map(record_in).collect::<Result<Vec<_>>>()?;
         let s = self.inner.clone();
         Ok(Job::new(move || s.put_records(&actor, records), outcomes))
     }
@@ -330,7 +324,7 @@ impl Sesshu {
         management_id: String,
     ) -> napi::Result<AsyncTask<Job<Vec<service::RecordRow>, Vec<RecordRow>>>, Code> {
         let actor = staff(&municipality, &user)?;
-        let id = ManagementId::parse(&management_id).map_err(js)?;
+        let id = ManagementId::parse(&management_id).map_err(fail)?;
         let s = self.inner.clone();
         Ok(Job::new(move || s.person_records(&actor, &id), rows_out))
     }
@@ -351,7 +345,7 @@ impl Sesshu {
             .as_deref()
             .map(ManagementId::parse)
             .transpose()
-            .map_err(js)?;
+            .map_err(fail)?;
         let per_page = o.persons_per_page.map_or(100, |n| n as usize);
         let s = self.inner.clone();
         Ok(Job::new(
@@ -490,7 +484,7 @@ impl Sesshu {
                 .as_deref()
                 .map(ManagementId::parse)
                 .transpose()
-                .map_err(js)?,
+                .map_err(fail)?,
             actor,
             ..LogFilter::default()
         };

@@ -1,7 +1,6 @@
 //! Accounts, organisation access tokens and the outbox (H-1, H-2).
 
 use std::collections::HashMap;
-use std::time::SystemTime;
 
 use sesshu_core::accounts::{AccountStatus, UserId};
 use sesshu_core::identifiers::EmailAddress;
@@ -9,7 +8,7 @@ use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
 use sesshu_core::service::{self, OwnChanges, UserChanges};
 
-use crate::error::{date, fail, invalid, system_time, Res};
+use crate::error::{date, fail, invalid, Result, Timestamp};
 use crate::store::Sesshu;
 
 /// Who performs an operation: from `signIn`, `verifyToken`, or built for an operator.
@@ -21,7 +20,7 @@ pub struct Actor {
     pub roles: Vec<String>,
 }
 
-fn actor_in(a: &Actor) -> Res<service::Actor> {
+fn actor_in(a: &Actor) -> Result<service::Actor> {
     let roles = a
         .roles
         .iter()
@@ -50,7 +49,7 @@ pub struct IssuedAccount {
     pub user_id: String,
     pub temporary_password: String,
     pub url_token: String,
-    pub expires_at: SystemTime,
+    pub expires_at: Timestamp,
 }
 
 /// A new organisation access token (shown once) and its id.
@@ -59,7 +58,7 @@ pub struct IssuedToken {
     pub token: String,
     pub id: String,
     pub organisation: String,
-    pub expires_at: Option<SystemTime>,
+    pub expires_at: Option<Timestamp>,
 }
 
 fn token_out(t: service::IssuedToken) -> IssuedToken {
@@ -67,7 +66,7 @@ fn token_out(t: service::IssuedToken) -> IssuedToken {
         token: t.token.expose().to_owned(),
         id: t.stored.id,
         organisation: t.stored.organisation.to_string(),
-        expires_at: t.stored.expires_at.map(system_time),
+        expires_at: t.stored.expires_at,
     }
 }
 
@@ -104,7 +103,7 @@ impl Sesshu {
         email: String,
         name: String,
         role: String,
-    ) -> Res<IssuedAccount> {
+    ) -> Result<IssuedAccount> {
         let email = EmailAddress::parse(&email).map_err(fail)?;
         let i = self
             .inner
@@ -119,7 +118,7 @@ impl Sesshu {
             user_id: i.user_id.to_string(),
             temporary_password: i.temporary_password.expose().to_owned(),
             url_token: i.url_token.expose().to_owned(),
-            expires_at: system_time(i.expires_at),
+            expires_at: i.expires_at,
         })
     }
 
@@ -130,7 +129,7 @@ impl Sesshu {
         url_token: String,
         temporary_password: String,
         new_password: String,
-    ) -> Res<()> {
+    ) -> Result<()> {
         self.inner
             .activate_account(&user_id, &url_token, &temporary_password, &new_password)
             .map_err(fail)
@@ -142,7 +141,7 @@ impl Sesshu {
         user_id: String,
         password: String,
         second_factor: Option<String>,
-    ) -> Res<Actor> {
+    ) -> Result<Actor> {
         self.inner
             .sign_in(&user_id, &password, second_factor.as_deref())
             .map(actor_out)
@@ -150,13 +149,13 @@ impl Sesshu {
     }
 
     /// Starts TOTP enrolment: `[secret, otpauthUri]`.
-    pub fn enrol_totp(&self, actor: Actor) -> Res<Vec<String>> {
+    pub fn enrol_totp(&self, actor: Actor) -> Result<Vec<String>> {
         let (k, u) = self.inner.enrol_totp(&actor_in(&actor)?).map_err(fail)?;
         Ok(vec![k.expose().to_owned(), u.expose().to_owned()])
     }
 
     /// Confirms TOTP with a first code; returns the recovery codes.
-    pub fn confirm_totp(&self, actor: Actor, code: String) -> Res<Vec<String>> {
+    pub fn confirm_totp(&self, actor: Actor, code: String) -> Result<Vec<String>> {
         let codes = self
             .inner
             .confirm_totp(&actor_in(&actor)?, &code)
@@ -165,14 +164,14 @@ impl Sesshu {
     }
 
     /// Queues a new temporary password when user id and e-mail match (answers the same either way).
-    pub fn request_password_reset(&self, user_id: String, email: String) -> Res<()> {
+    pub fn request_password_reset(&self, user_id: String, email: String) -> Result<()> {
         self.inner
             .request_password_reset(&user_id, &email)
             .map_err(fail)
     }
 
     /// Queues the user ids registered with an address (answers the same either way).
-    pub fn remind_user_ids(&self, email: String) -> Res<()> {
+    pub fn remind_user_ids(&self, email: String) -> Result<()> {
         self.inner.remind_user_ids(&email).map_err(fail)
     }
 
@@ -185,7 +184,7 @@ impl Sesshu {
         linked_accounts: Option<Vec<String>>,
         current_password: Option<String>,
         new_password: Option<String>,
-    ) -> Res<Vec<String>> {
+    ) -> Result<Vec<String>> {
         let c = OwnChanges {
             name,
             email: email
@@ -208,7 +207,7 @@ impl Sesshu {
     }
 
     /// Follows the link sent to a new e-mail address.
-    pub fn confirm_email(&self, user_id: String, token: String) -> Res<()> {
+    pub fn confirm_email(&self, user_id: String, token: String) -> Result<()> {
         self.inner.confirm_email(&user_id, &token).map_err(fail)
     }
 
@@ -220,7 +219,7 @@ impl Sesshu {
         name: Option<String>,
         role: Option<String>,
         state: Option<String>,
-    ) -> Res<Vec<String>> {
+    ) -> Result<Vec<String>> {
         let c = UserChanges {
             name,
             role: role.as_deref().map(Role::parse).transpose().map_err(fail)?,
@@ -241,7 +240,7 @@ impl Sesshu {
         &self,
         actor: Actor,
         masters_json: String,
-    ) -> Res<ExtractionResult> {
+    ) -> Result<ExtractionResult> {
         let input = serde_json::from_str(&masters_json)
             .map_err(|e| invalid("invalid_masters", e.to_string()))?;
         let r = self
@@ -263,7 +262,12 @@ impl Sesshu {
     }
 
     /// The inactivity batch for an execution date (`YYYY-MM-DD`): warns, or with `execute` suspends. Returns `[candidates, changed]`.
-    pub fn inactivity(&self, actor: Actor, execution_date: String, execute: bool) -> Res<Vec<u64>> {
+    pub fn inactivity(
+        &self,
+        actor: Actor,
+        execution_date: String,
+        execute: bool,
+    ) -> Result<Vec<u64>> {
         let (a, day) = (actor_in(&actor)?, date(&execution_date)?);
         let r = if execute {
             self.inner.inactivity_execute(&a, day, |_| {})
@@ -281,7 +285,7 @@ impl Sesshu {
         organisation: String,
         label: String,
         valid_days: Option<i64>,
-    ) -> Res<IssuedToken> {
+    ) -> Result<IssuedToken> {
         let t = OrganisationType::parse(&org_type).map_err(fail)?;
         let o = OrganisationCode::parse(&organisation).map_err(fail)?;
         self.inner
@@ -291,19 +295,19 @@ impl Sesshu {
     }
 
     /// The actor a presented token acts as.
-    pub fn verify_token(&self, token: String) -> Res<Actor> {
+    pub fn verify_token(&self, token: String) -> Result<Actor> {
         self.inner.verify_token(&token).map(actor_out).map_err(fail)
     }
 
     /// Revokes a token; false when it already was.
-    pub fn revoke_token(&self, actor: Actor, id: String) -> Res<bool> {
+    pub fn revoke_token(&self, actor: Actor, id: String) -> Result<bool> {
         self.inner
             .revoke_token(&actor_in(&actor)?, &id)
             .map_err(fail)
     }
 
     /// Issues a successor; the old token stays valid for the overlap.
-    pub fn rotate_token(&self, actor: Actor, id: String) -> Res<IssuedToken> {
+    pub fn rotate_token(&self, actor: Actor, id: String) -> Result<IssuedToken> {
         self.inner
             .rotate_token(&actor_in(&actor)?, &id)
             .map(token_out)
@@ -311,7 +315,11 @@ impl Sesshu {
     }
 
     /// Unsent notifications, oldest first.
-    pub fn pending_notifications(&self, actor: Actor, limit: u32) -> Res<Vec<OutboxNotification>> {
+    pub fn pending_notifications(
+        &self,
+        actor: Actor,
+        limit: u32,
+    ) -> Result<Vec<OutboxNotification>> {
         let ns = self
             .inner
             .pending_notifications(&actor_in(&actor)?, limit as usize)
@@ -334,7 +342,7 @@ impl Sesshu {
     }
 
     /// Marks notifications sent (their secrets are erased).
-    pub fn ack_notifications(&self, actor: Actor, seqs: Vec<i64>) -> Res<()> {
+    pub fn ack_notifications(&self, actor: Actor, seqs: Vec<i64>) -> Result<()> {
         self.inner
             .ack_notifications(&actor_in(&actor)?, &seqs)
             .map_err(fail)
@@ -389,7 +397,7 @@ pub struct Issuance {
     pub signed_by: Option<String>,
 }
 
-fn municipality_actor(municipality: &str, user: &str) -> Res<service::Actor> {
+fn municipality_actor(municipality: &str, user: &str) -> Result<service::Actor> {
     Ok(service::Actor::municipality(
         user,
         sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(fail)?,
@@ -404,7 +412,7 @@ impl Sesshu {
         &self,
         key_pem: String,
         certificate_pem: String,
-    ) -> Res<std::sync::Arc<Sesshu>> {
+    ) -> Result<std::sync::Arc<Sesshu>> {
         let signer =
             sesshu_core::certificate::signature::Signer::from_pem(&key_pem, &certificate_pem)
                 .map_err(|e| fail(sesshu_core::certificate::CertificateError::from(e)))?;
@@ -421,7 +429,7 @@ impl Sesshu {
         management_id: String,
         records: Vec<String>,
         options: CertificateOptions,
-    ) -> Res<IssuedCertificate> {
+    ) -> Result<IssuedCertificate> {
         let o = options;
         let request = service::CertificateRequestText {
             management_id,
@@ -456,7 +464,7 @@ impl Sesshu {
         municipality: String,
         user: String,
         management_id: Option<String>,
-    ) -> Res<Vec<Issuance>> {
+    ) -> Result<Vec<Issuance>> {
         let person = management_id
             .as_deref()
             .map(sesshu_core::identifiers::ManagementId::parse)

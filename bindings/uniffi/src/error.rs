@@ -35,19 +35,13 @@ pub fn invalid(code: &str, reason: impl Into<String>) -> SesshuError {
 }
 
 /// A result for the apps.
-pub type Res<T> = Result<T, SesshuError>;
+pub type Result<T, E = SesshuError> = std::result::Result<T, E>;
 
 /// Parses a calendar date `YYYY-MM-DD`.
-pub fn date(s: &str) -> Res<chrono::NaiveDate> {
+pub fn date(s: &str) -> Result<chrono::NaiveDate> {
     sesshu_core::calendar::parse_date(s).map_err(fail)
 }
 
-/// An instant from the platform's.
-pub fn instant(t: SystemTime) -> DateTime<Utc> {
-    DateTime::<Utc>::from(t)
-}
-
-/// An instant for the platform.
-pub fn system_time(t: DateTime<Utc>) -> SystemTime {
-    SystemTime::from(t)
-}
+/// Instants cross as the platform's (`java.time.Instant`, `Date`).
+pub type Timestamp = DateTime<Utc>;
+uniffi::custom_type!(Timestamp, SystemTime, { remote });

@@ -12,5 +12,7 @@ uniffi::setup_scaffolding!();
 
 mod accounts;
 mod error;
+#[path = "../../plain/mod.rs"]
+mod plain;
 mod rules;
 mod store;

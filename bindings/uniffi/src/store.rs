@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use std::time::SystemTime;
-
 use sesshu_core::calendar::{Clock, FixedClock, SystemClock};
 use sesshu_core::identifiers::{
     ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, SubjectNumber, VaccineCode,
@@ -15,8 +13,8 @@ use sesshu_core::service::{self, Actor, CsvEncoding, ExportOptions, RecordQuery}
 use sesshu_core::store::{LogFilter, Store};
 use sesshu_core::{persons, records};
 
-use crate::error::{date, fail, instant, invalid, system_time, Res};
-use crate::rules::{history, intervals_of, ResidencyInterval};
+use crate::error::{date, fail, invalid, Result, Timestamp};
+use crate::plain::rules::{history, intervals_of, ResidencyInterval};
 
 /// A person subject to vaccination (接種対象者).
 #[derive(uniffi::Record)]
@@ -33,7 +31,7 @@ pub struct Person {
     pub residency: Vec<ResidencyInterval>,
 }
 
-fn person_in(p: &Person) -> Res<persons::Person> {
+fn person_in(p: &Person) -> Result<persons::Person> {
     Ok(persons::Person {
         management_id: ManagementId::parse(&p.management_id).map_err(fail)?,
         subject_number: SubjectNumber::parse(&p.subject_number).map_err(fail)?,
@@ -75,7 +73,7 @@ pub struct Record {
     pub erroneous: Option<bool>,
 }
 
-fn record_in(r: &Record) -> Res<records::VaccinationRecord> {
+fn record_in(r: &Record) -> Result<records::VaccinationRecord> {
     Ok(records::VaccinationRecord {
         id: RecordId::parse(&r.id).map_err(fail)?,
         person: ManagementId::parse(&r.management_id).map_err(fail)?,
@@ -118,7 +116,7 @@ pub struct RecordRow {
     pub certifiable: bool,
     /// Row version (a string: versions may exceed 2^53).
     pub version: String,
-    pub updated_at: SystemTime,
+    pub updated_at: Timestamp,
 }
 
 fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
@@ -128,7 +126,7 @@ fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
             record: record_out(&r.record.record),
             certifiable: r.certifiable,
             version: r.record.version.to_string(),
-            updated_at: system_time(r.record.updated_at),
+            updated_at: r.record.updated_at,
         })
         .collect()
 }
@@ -155,7 +153,7 @@ pub struct DeliveryPull {
 pub struct LogEntry {
     /// Sequence number (a string: it may exceed 2^53).
     pub seq: String,
-    pub at: SystemTime,
+    pub at: Timestamp,
     pub actor: String,
     pub organisation: String,
     pub action: String,
@@ -191,7 +189,7 @@ pub struct QueryOptions {
     pub replacement: Option<String>,
 }
 
-fn query(o: &QueryOptions) -> Res<RecordQuery> {
+fn query(o: &QueryOptions) -> Result<RecordQuery> {
     Ok(RecordQuery {
         subject_number: o
             .subject_number
@@ -225,7 +223,7 @@ pub struct RecordPage {
     pub next: Option<String>,
 }
 
-fn staff(municipality: &str, user: &str) -> Res<Actor> {
+fn staff(municipality: &str, user: &str) -> Result<Actor> {
     Ok(Actor::municipality(
         user,
         MunicipalityCode::parse(municipality).map_err(fail)?,
@@ -247,9 +245,9 @@ fn outcomes(o: Vec<service::PutOutcome>) -> Vec<String> {
 
 /// Services over a store: the system clock (or `now`, pinned) and the
 /// operating system's random source.
-fn services(store: Arc<dyn Store>, now: Option<SystemTime>) -> service::Sesshu {
+fn services(store: Arc<dyn Store>, now: Option<Timestamp>) -> service::Sesshu {
     let clock: Arc<dyn Clock> = match now {
-        Some(t) => Arc::new(FixedClock(instant(t))),
+        Some(t) => Arc::new(FixedClock(t)),
         None => Arc::new(SystemClock),
     };
     service::Sesshu::new(store, clock).with_random(Arc::new(sesshu_core::secrets::OsRandom))
@@ -265,7 +263,7 @@ pub struct Sesshu {
 impl Sesshu {
     /// Opens (creating if needed) a SQLite database file. `now` pins the clock.
     #[uniffi::constructor]
-    pub fn open_sqlite(path: String, now: Option<SystemTime>) -> Res<Self> {
+    pub fn open_sqlite(path: String, now: Option<Timestamp>) -> Result<Self> {
         let store = sesshu_sqlite::SqliteStore::open(&path).map_err(fail)?;
         Ok(Sesshu {
             inner: services(Arc::new(store), now),
@@ -274,7 +272,7 @@ impl Sesshu {
 
     /// Connects to a PostgreSQL database. `now` pins the clock.
     #[uniffi::constructor]
-    pub fn open_postgres(url: String, now: Option<SystemTime>) -> Res<Self> {
+    pub fn open_postgres(url: String, now: Option<Timestamp>) -> Result<Self> {
         let store = sesshu_postgres::PostgresStore::connect(&url).map_err(fail)?;
         Ok(Sesshu {
             inner: services(Arc::new(store), now),
@@ -287,9 +285,9 @@ impl Sesshu {
         municipality: String,
         user: String,
         persons: Vec<Person>,
-    ) -> Res<Vec<String>> {
+    ) -> Result<Vec<String>> {
         let actor = staff(&municipality, &user)?;
-        let persons = persons.iter().map(person_in).collect::<Res<Vec<_>>>()?;
+        let persons = persons.iter().map(person_in).collect::<Result<Vec<_>>>()?;
         self.inner
             .put_persons(&actor, persons)
             .map(outcomes)
@@ -302,9 +300,9 @@ impl Sesshu {
         municipality: String,
         user: String,
         records: Vec<Record>,
-    ) -> Res<Vec<String>> {
+    ) -> Result<Vec<String>> {
         let actor = staff(&municipality, &user)?;
-        let records = records.iter().map(record_in).collect::<Res<Vec<_>>>()?;
+        let records = records.iter().map(record_in).collect::<Result<Vec<_>>>()?;
         self.inner
             .put_records(&actor, records)
             .map(outcomes)
@@ -317,7 +315,7 @@ impl Sesshu {
         municipality: String,
         user: String,
         management_id: String,
-    ) -> Res<Vec<RecordRow>> {
+    ) -> Result<Vec<RecordRow>> {
         let actor = staff(&municipality, &user)?;
         let id = ManagementId::parse(&management_id).map_err(fail)?;
         self.inner
@@ -332,7 +330,7 @@ impl Sesshu {
         municipality: String,
         user: String,
         options: QueryOptions,
-    ) -> Res<RecordPage> {
+    ) -> Result<RecordPage> {
         let actor = staff(&municipality, &user)?;
         let q = query(&options)?;
         let after = options
@@ -358,7 +356,7 @@ impl Sesshu {
         municipality: String,
         user: String,
         options: QueryOptions,
-    ) -> Res<Vec<u8>> {
+    ) -> Result<Vec<u8>> {
         let actor = staff(&municipality, &user)?;
         let q = query(&options)?;
         let encoding = match options.encoding.as_deref().unwrap_or("utf8") {
@@ -401,7 +399,7 @@ impl Sesshu {
     }
 
     /// The portal list for a PMH key.
-    pub fn portal_records(&self, pmh_key: String) -> Res<Vec<Record>> {
+    pub fn portal_records(&self, pmh_key: String) -> Result<Vec<Record>> {
         let recs = self.inner.portal_records(&pmh_key).map_err(fail)?;
         Ok(recs.iter().map(|r| record_out(&r.record)).collect())
     }
@@ -412,7 +410,7 @@ impl Sesshu {
         municipality: String,
         user: String,
         limit: u32,
-    ) -> Res<DeliveryPull> {
+    ) -> Result<DeliveryPull> {
         let actor = staff(&municipality, &user)?;
         let p = self
             .inner
@@ -434,7 +432,12 @@ impl Sesshu {
     }
 
     /// Acknowledges a batch; false when it already was.
-    pub fn ack_delivery(&self, municipality: String, user: String, batch_id: String) -> Res<bool> {
+    pub fn ack_delivery(
+        &self,
+        municipality: String,
+        user: String,
+        batch_id: String,
+    ) -> Result<bool> {
         let actor = staff(&municipality, &user)?;
         self.inner.ack_delivery(&actor, &batch_id).map_err(fail)
     }
@@ -446,7 +449,7 @@ impl Sesshu {
         user: String,
         subject: Option<String>,
         actor: Option<String>,
-    ) -> Res<Vec<LogEntry>> {
+    ) -> Result<Vec<LogEntry>> {
         let who = staff(&municipality, &user)?;
         let filter = LogFilter {
             subject: subject
@@ -465,7 +468,7 @@ impl Sesshu {
             .into_iter()
             .map(|e| LogEntry {
                 seq: e.seq.to_string(),
-                at: system_time(e.draft.at),
+                at: e.draft.at,
                 actor: e.draft.actor,
                 organisation: e.draft.organisation,
                 action: e.draft.action.to_string(),
@@ -476,7 +479,7 @@ impl Sesshu {
     }
 
     /// Walks the access-log chain.
-    pub fn verify_log(&self, municipality: String, user: String) -> Res<VerifyReport> {
+    pub fn verify_log(&self, municipality: String, user: String) -> Result<VerifyReport> {
         let r = self
             .inner
             .verify_log(&staff(&municipality, &user)?)

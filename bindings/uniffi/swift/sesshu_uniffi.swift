@@ -1168,12 +1168,12 @@ open class Sesshu: SesshuProtocol, @unchecked Sendable {
     /**
      * Connects to a PostgreSQL database. `now` pins the clock.
      */
-public static func openPostgres(url: String, now: Date?)throws  -> Sesshu  {
+public static func openPostgres(url: String, now: Timestamp?)throws  -> Sesshu  {
     return try  FfiConverterTypeSesshu_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_constructor_sesshu_open_postgres(
         FfiConverterString.lower(url),
-        FfiConverterOptionTimestamp.lower(now),uniffiCallStatus
+        FfiConverterOptionTypeTimestamp.lower(now),uniffiCallStatus
     )
 })
 }
@@ -1181,12 +1181,12 @@ public static func openPostgres(url: String, now: Date?)throws  -> Sesshu  {
     /**
      * Opens (creating if needed) a SQLite database file. `now` pins the clock.
      */
-public static func openSqlite(path: String, now: Date?)throws  -> Sesshu  {
+public static func openSqlite(path: String, now: Timestamp?)throws  -> Sesshu  {
     return try  FfiConverterTypeSesshu_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_constructor_sesshu_open_sqlite(
         FfiConverterString.lower(path),
-        FfiConverterOptionTimestamp.lower(now),uniffiCallStatus
+        FfiConverterOptionTypeTimestamp.lower(now),uniffiCallStatus
     )
 })
 }
@@ -2896,7 +2896,7 @@ public struct InactivitySchedule: Equatable, Hashable {
     /**
      * 00:00 JST six months before.
      */
-    public var threshold: Date
+    public var threshold: Timestamp
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2906,7 +2906,7 @@ public struct InactivitySchedule: Equatable, Hashable {
          */noticeDate: String, 
         /**
          * 00:00 JST six months before.
-         */threshold: Date) {
+         */threshold: Timestamp) {
         self.noticeDate = noticeDate
         self.threshold = threshold
     }
@@ -2928,13 +2928,13 @@ public struct FfiConverterTypeInactivitySchedule: FfiConverterRustBuffer {
         return
             try InactivitySchedule(
                 noticeDate: FfiConverterString.read(from: &buf), 
-                threshold: FfiConverterTimestamp.read(from: &buf)
+                threshold: FfiConverterTypeTimestamp.read(from: &buf)
         )
     }
 
     public static func write(_ value: InactivitySchedule, into buf: inout [UInt8]) {
         FfiConverterString.write(value.noticeDate, into: &buf)
-        FfiConverterTimestamp.write(value.threshold, into: &buf)
+        FfiConverterTypeTimestamp.write(value.threshold, into: &buf)
     }
 }
 
@@ -3074,11 +3074,11 @@ public struct IssuedAccount: Equatable, Hashable {
     public var userId: String
     public var temporaryPassword: String
     public var urlToken: String
-    public var expiresAt: Date
+    public var expiresAt: Timestamp
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userId: String, temporaryPassword: String, urlToken: String, expiresAt: Date) {
+    public init(userId: String, temporaryPassword: String, urlToken: String, expiresAt: Timestamp) {
         self.userId = userId
         self.temporaryPassword = temporaryPassword
         self.urlToken = urlToken
@@ -3104,7 +3104,7 @@ public struct FfiConverterTypeIssuedAccount: FfiConverterRustBuffer {
                 userId: FfiConverterString.read(from: &buf), 
                 temporaryPassword: FfiConverterString.read(from: &buf), 
                 urlToken: FfiConverterString.read(from: &buf), 
-                expiresAt: FfiConverterTimestamp.read(from: &buf)
+                expiresAt: FfiConverterTypeTimestamp.read(from: &buf)
         )
     }
 
@@ -3112,7 +3112,7 @@ public struct FfiConverterTypeIssuedAccount: FfiConverterRustBuffer {
         FfiConverterString.write(value.userId, into: &buf)
         FfiConverterString.write(value.temporaryPassword, into: &buf)
         FfiConverterString.write(value.urlToken, into: &buf)
-        FfiConverterTimestamp.write(value.expiresAt, into: &buf)
+        FfiConverterTypeTimestamp.write(value.expiresAt, into: &buf)
     }
 }
 
@@ -3200,11 +3200,11 @@ public struct IssuedToken: Equatable, Hashable {
     public var token: String
     public var id: String
     public var organisation: String
-    public var expiresAt: Date?
+    public var expiresAt: Timestamp?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(token: String, id: String, organisation: String, expiresAt: Date?) {
+    public init(token: String, id: String, organisation: String, expiresAt: Timestamp?) {
         self.token = token
         self.id = id
         self.organisation = organisation
@@ -3230,7 +3230,7 @@ public struct FfiConverterTypeIssuedToken: FfiConverterRustBuffer {
                 token: FfiConverterString.read(from: &buf), 
                 id: FfiConverterString.read(from: &buf), 
                 organisation: FfiConverterString.read(from: &buf), 
-                expiresAt: FfiConverterOptionTimestamp.read(from: &buf)
+                expiresAt: FfiConverterOptionTypeTimestamp.read(from: &buf)
         )
     }
 
@@ -3238,7 +3238,7 @@ public struct FfiConverterTypeIssuedToken: FfiConverterRustBuffer {
         FfiConverterString.write(value.token, into: &buf)
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.organisation, into: &buf)
-        FfiConverterOptionTimestamp.write(value.expiresAt, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.expiresAt, into: &buf)
     }
 }
 
@@ -3266,7 +3266,7 @@ public struct LogEntry: Equatable, Hashable {
      * Sequence number (a string: it may exceed 2^53).
      */
     public var seq: String
-    public var at: Date
+    public var at: Timestamp
     public var actor: String
     public var organisation: String
     public var action: String
@@ -3278,7 +3278,7 @@ public struct LogEntry: Equatable, Hashable {
     public init(
         /**
          * Sequence number (a string: it may exceed 2^53).
-         */seq: String, at: Date, actor: String, organisation: String, action: String, subject: String?, recordIds: [String]) {
+         */seq: String, at: Timestamp, actor: String, organisation: String, action: String, subject: String?, recordIds: [String]) {
         self.seq = seq
         self.at = at
         self.actor = actor
@@ -3305,7 +3305,7 @@ public struct FfiConverterTypeLogEntry: FfiConverterRustBuffer {
         return
             try LogEntry(
                 seq: FfiConverterString.read(from: &buf), 
-                at: FfiConverterTimestamp.read(from: &buf), 
+                at: FfiConverterTypeTimestamp.read(from: &buf), 
                 actor: FfiConverterString.read(from: &buf), 
                 organisation: FfiConverterString.read(from: &buf), 
                 action: FfiConverterString.read(from: &buf), 
@@ -3316,7 +3316,7 @@ public struct FfiConverterTypeLogEntry: FfiConverterRustBuffer {
 
     public static func write(_ value: LogEntry, into buf: inout [UInt8]) {
         FfiConverterString.write(value.seq, into: &buf)
-        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterTypeTimestamp.write(value.at, into: &buf)
         FfiConverterString.write(value.actor, into: &buf)
         FfiConverterString.write(value.organisation, into: &buf)
         FfiConverterString.write(value.action, into: &buf)
@@ -4131,14 +4131,14 @@ public struct RecordRow: Equatable, Hashable {
      * Row version (a string: versions may exceed 2^53).
      */
     public var version: String
-    public var updatedAt: Date
+    public var updatedAt: Timestamp
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(person: Person, record: Record, certifiable: Bool, 
         /**
          * Row version (a string: versions may exceed 2^53).
-         */version: String, updatedAt: Date) {
+         */version: String, updatedAt: Timestamp) {
         self.person = person
         self.record = record
         self.certifiable = certifiable
@@ -4166,7 +4166,7 @@ public struct FfiConverterTypeRecordRow: FfiConverterRustBuffer {
                 record: FfiConverterTypeRecord.read(from: &buf), 
                 certifiable: FfiConverterBool.read(from: &buf), 
                 version: FfiConverterString.read(from: &buf), 
-                updatedAt: FfiConverterTimestamp.read(from: &buf)
+                updatedAt: FfiConverterTypeTimestamp.read(from: &buf)
         )
     }
 
@@ -4175,7 +4175,7 @@ public struct FfiConverterTypeRecordRow: FfiConverterRustBuffer {
         FfiConverterTypeRecord.write(value.record, into: &buf)
         FfiConverterBool.write(value.certifiable, into: &buf)
         FfiConverterString.write(value.version, into: &buf)
-        FfiConverterTimestamp.write(value.updatedAt, into: &buf)
+        FfiConverterTypeTimestamp.write(value.updatedAt, into: &buf)
     }
 }
 
@@ -4753,30 +4753,6 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
-    typealias SwiftType = Date?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTimestamp.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTimestamp.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeTravelDetails: FfiConverterRustBuffer {
     typealias SwiftType = TravelDetails?
 
@@ -4817,6 +4793,30 @@ fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterSequenceString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Timestamp?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTimestamp.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTimestamp.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5397,6 +5397,46 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
         return dict
     }
 }
+
+
+public typealias Timestamp = Date
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTimestamp: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Timestamp {
+        return try FfiConverterTimestamp.read(from: &buf)
+    }
+
+    public static func write(_ value: Timestamp, into buf: inout [UInt8]) {
+        return FfiConverterTimestamp.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> Timestamp {
+        return try FfiConverterTimestamp.lift(value)
+    }
+
+    public static func lower(_ value: Timestamp) -> RustBuffer {
+        return FfiConverterTimestamp.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimestamp_lift(_ value: RustBuffer) throws -> Timestamp {
+    return try FfiConverterTypeTimestamp.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimestamp_lower(_ value: Timestamp) -> RustBuffer {
+    return FfiConverterTypeTimestamp.lower(value)
+}
+
 /**
  * The violation codes of a password (empty: acceptable). Throws
  * `invalid_policy` for a self-contradicting policy.
@@ -5449,42 +5489,28 @@ public func inactivitySchedule(executionDate: String)throws  -> InactivitySchedu
 /**
  * Whether an account (`active`/`suspended`) is an inactivity candidate.
  */
-public func isInactivityCandidate(executionDate: String, status: String, issuedAt: Date, lastLoginAt: Date?)throws  -> Bool  {
+public func isInactivityCandidate(executionDate: String, status: String, issuedAt: Timestamp, lastLoginAt: Timestamp?)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_func_is_inactivity_candidate(
         FfiConverterString.lower(executionDate),
         FfiConverterString.lower(status),
-        FfiConverterTimestamp.lower(issuedAt),
-        FfiConverterOptionTimestamp.lower(lastLoginAt),uniffiCallStatus
-    )
-})
-}
-/**
- * The questionnaire items the institution modified (SPEC §5), sorted.
- * Answers are JSON objects as the questionnaire forms carry them (answers
- * are dynamic: booleans, numbers, text, choices, groups).
- */
-public func modifiedItems(subjectJson: String, institutionJson: String)throws  -> [String]  {
-    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_func_modified_items(
-        FfiConverterString.lower(subjectJson),
-        FfiConverterString.lower(institutionJson),uniffiCallStatus
+        FfiConverterTypeTimestamp_lower(issuedAt),
+        FfiConverterOptionTypeTimestamp.lower(lastLoginAt),uniffiCallStatus
     )
 })
 }
 /**
  * Whether a municipality's system must receive a record (SPEC §4).
  */
-public func needsDelivery(municipality: String, responsible: String, updatedAt: Date, deliveredAt: Date?)throws  -> Bool  {
+public func needsDelivery(municipality: String, responsible: String, updatedAt: Timestamp, deliveredAt: Timestamp?)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_func_needs_delivery(
         FfiConverterString.lower(municipality),
         FfiConverterString.lower(responsible),
-        FfiConverterTimestamp.lower(updatedAt),
-        FfiConverterOptionTimestamp.lower(deliveredAt),uniffiCallStatus
+        FfiConverterTypeTimestamp_lower(updatedAt),
+        FfiConverterOptionTypeTimestamp.lower(deliveredAt),uniffiCallStatus
     )
 })
 }
@@ -5659,6 +5685,20 @@ public func wareki(day: String)throws  -> String  {
     )
 })
 }
+/**
+ * The questionnaire items the institution modified (SPEC §5), sorted.
+ * Answers are JSON objects as the questionnaire forms carry them (answers
+ * are dynamic: booleans, numbers, text, choices, groups).
+ */
+public func modifiedItems(subjectJson: String, institutionJson: String)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_func_modified_items(
+        FfiConverterString.lower(subjectJson),
+        FfiConverterString.lower(institutionJson),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -5675,82 +5715,82 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_check_password() != 37239) {
+    if (uniffi_sesshu_uniffi_checksum_func_check_password() != 22977) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_check_role() != 15848) {
+    if (uniffi_sesshu_uniffi_checksum_func_check_role() != 39940) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_extract_first_administrators() != 28191) {
+    if (uniffi_sesshu_uniffi_checksum_func_extract_first_administrators() != 38665) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_inactivity_schedule() != 61126) {
+    if (uniffi_sesshu_uniffi_checksum_func_inactivity_schedule() != 29798) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_is_inactivity_candidate() != 217) {
+    if (uniffi_sesshu_uniffi_checksum_func_is_inactivity_candidate() != 6204) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_needs_delivery() != 65519) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_account_holder_name() != 22334) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_account_number() != 40393) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_bank_code() != 23877) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_branch_code() != 48819) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_email() != 22070) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_gs1() != 45633) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_gtin() != 41274) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_medical_institution_code() != 2866) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_municipality_code() != 5319) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_nationality() != 26033) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_passport_number() != 6123) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_roman_name() != 7130) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_record_access() != 26578) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_select_form() != 11143) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_wareki() != 48061) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_func_modified_items() != 5892) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_needs_delivery() != 50839) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_account_holder_name() != 45054) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_account_number() != 38708) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_bank_code() != 11042) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_branch_code() != 11536) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_email() != 50427) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_gs1() != 5734) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_gtin() != 3575) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_medical_institution_code() != 59295) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_municipality_code() != 7001) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_nationality() != 27609) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_passport_number() != 5966) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_roman_name() != 8659) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_record_access() != 36441) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_select_form() != 53141) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_func_wareki() != 7117) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_active() != 33885) {
+    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_active() != 17062) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_add_institution() != 59240) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_applications() != 2277) {
+    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_applications() != 16255) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_apply() != 10766) {
+    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_apply() != 31863) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_approve() != 13487) {
@@ -5759,13 +5799,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_delete() != 2839) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_notifications() != 64029) {
+    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_notifications() != 7125) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_reject() != 59520) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_set_active() != 45224) {
+    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_set_active() != 19652) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_notifications() != 13981) {
@@ -5861,13 +5901,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log() != 11651) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_constructor_bankaccountbook_new() != 37057) {
+    if (uniffi_sesshu_uniffi_checksum_constructor_bankaccountbook_new() != 51932) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_constructor_sesshu_open_postgres() != 26507) {
+    if (uniffi_sesshu_uniffi_checksum_constructor_sesshu_open_postgres() != 52984) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_constructor_sesshu_open_sqlite() != 56147) {
+    if (uniffi_sesshu_uniffi_checksum_constructor_sesshu_open_sqlite() != 25423) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -503,11 +503,6 @@ RustBuffer uniffi_sesshu_uniffi_fn_func_inactivity_schedule(RustBuffer execution
 int8_t uniffi_sesshu_uniffi_fn_func_is_inactivity_candidate(RustBuffer execution_date, RustBuffer status, RustBuffer issued_at, RustBuffer last_login_at, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MODIFIED_ITEMS
-#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MODIFIED_ITEMS
-RustBuffer uniffi_sesshu_uniffi_fn_func_modified_items(RustBuffer subject_json, RustBuffer institution_json, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_NEEDS_DELIVERY
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_NEEDS_DELIVERY
 int8_t uniffi_sesshu_uniffi_fn_func_needs_delivery(RustBuffer municipality, RustBuffer responsible, RustBuffer updated_at, RustBuffer delivered_at, RustCallStatus *_Nonnull out_status
@@ -586,6 +581,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_func_select_form(RustBuffer category, RustBuf
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_WAREKI
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_WAREKI
 RustBuffer uniffi_sesshu_uniffi_fn_func_wareki(RustBuffer day, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MODIFIED_ITEMS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MODIFIED_ITEMS
+RustBuffer uniffi_sesshu_uniffi_fn_func_modified_items(RustBuffer subject_json, RustBuffer institution_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_SESSHU_UNIFFI_RUSTBUFFER_ALLOC
@@ -878,12 +878,6 @@ uint16_t uniffi_sesshu_uniffi_checksum_func_is_inactivity_candidate(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MODIFIED_ITEMS
-#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MODIFIED_ITEMS
-uint16_t uniffi_sesshu_uniffi_checksum_func_modified_items(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_NEEDS_DELIVERY
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_NEEDS_DELIVERY
 uint16_t uniffi_sesshu_uniffi_checksum_func_needs_delivery(void
@@ -977,6 +971,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_func_select_form(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_WAREKI
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_WAREKI
 uint16_t uniffi_sesshu_uniffi_checksum_func_wareki(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MODIFIED_ITEMS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MODIFIED_ITEMS
+uint16_t uniffi_sesshu_uniffi_checksum_func_modified_items(void
     
 );
 #endif
