@@ -24,4 +24,6 @@ pub(crate) use napi_derive::napi as export;
 #[cfg(binding = "uniffi")]
 pub(crate) use uniffi::export;
 
+pub mod accounts;
+pub mod records;
 pub mod rules;

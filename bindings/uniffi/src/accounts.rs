@@ -8,67 +8,10 @@ use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
 use sesshu_core::service::{self, OwnChanges, UserChanges};
 
-use crate::error::{date, fail, invalid, Result, Timestamp};
+use crate::error::{date, fail, invalid, Result};
+use crate::plain::accounts::{actor_in, actor_out, changed, municipality_actor, token_out};
+use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken};
 use crate::store::Sesshu;
-
-/// Who performs an operation: from `signIn`, `verifyToken`, or built for an operator.
-#[derive(uniffi::Record)]
-pub struct Actor {
-    pub user_id: String,
-    pub org_type: String,
-    pub organisation: String,
-    pub roles: Vec<String>,
-}
-
-fn actor_in(a: &Actor) -> Result<service::Actor> {
-    let roles = a
-        .roles
-        .iter()
-        .map(|r| Role::parse(r))
-        .collect::<Result<Vec<_>, _>>();
-    Ok(service::Actor::new(
-        &a.user_id,
-        OrganisationType::parse(&a.org_type).map_err(fail)?,
-        OrganisationCode::parse(&a.organisation).map_err(fail)?,
-        roles.map_err(fail)?,
-    ))
-}
-
-fn actor_out(a: service::Actor) -> Actor {
-    Actor {
-        user_id: a.user_id,
-        org_type: a.org_type.to_string(),
-        organisation: a.organisation.to_string(),
-        roles: a.roles.iter().map(ToString::to_string).collect(),
-    }
-}
-
-/// A new account's user id, temporary password and URL token (shown once).
-#[derive(uniffi::Record)]
-pub struct IssuedAccount {
-    pub user_id: String,
-    pub temporary_password: String,
-    pub url_token: String,
-    pub expires_at: Timestamp,
-}
-
-/// A new organisation access token (shown once) and its id.
-#[derive(uniffi::Record)]
-pub struct IssuedToken {
-    pub token: String,
-    pub id: String,
-    pub organisation: String,
-    pub expires_at: Option<Timestamp>,
-}
-
-fn token_out(t: service::IssuedToken) -> IssuedToken {
-    IssuedToken {
-        token: t.token.expose().to_owned(),
-        id: t.stored.id,
-        organisation: t.stored.organisation.to_string(),
-        expires_at: t.stored.expires_at,
-    }
-}
 
 /// A notification to send; `secrets` only until acknowledged.
 #[derive(uniffi::Record)]
@@ -79,19 +22,6 @@ pub struct OutboxNotification {
     pub user_id: Option<String>,
     pub payload: HashMap<String, String>,
     pub secrets: HashMap<String, String>,
-}
-
-/// What a first-administrator batch did.
-#[derive(uniffi::Record)]
-pub struct ExtractionResult {
-    /// `[organisation, userId]` pairs.
-    pub issued: Vec<Vec<String>>,
-    /// `[code, errorCode]` pairs.
-    pub rejected: Vec<Vec<String>>,
-}
-
-fn changed(r: service::ChangeReport) -> Vec<String> {
-    r.changed.iter().map(|s| (*s).to_owned()).collect()
 }
 
 #[uniffi::export]
@@ -395,13 +325,6 @@ pub struct Issuance {
     pub name_roman: Option<String>,
     /// The signing certificate's subject, when the PDF was signed.
     pub signed_by: Option<String>,
-}
-
-fn municipality_actor(municipality: &str, user: &str) -> Result<service::Actor> {
-    Ok(service::Actor::municipality(
-        user,
-        sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(fail)?,
-    ))
 }
 
 #[uniffi::export]

@@ -5808,7 +5808,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_set_active() != 19652) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_notifications() != 13981) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_notifications() != 113) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_activate_account() != 1961) {
@@ -5817,31 +5817,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_confirm_email() != 24917) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_confirm_totp() != 2252) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_confirm_totp() != 43198) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_create_user() != 50638) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_create_user() != 46568) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_enrol_totp() != 24223) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_enrol_totp() != 43884) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_extract_first_administrators() != 25763) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_extract_first_administrators() != 11167) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_inactivity() != 37015) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_inactivity() != 55141) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_certificate() != 33945) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_token() != 13561) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_token() != 36907) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_issuances() != 10812) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_pending_notifications() != 34477) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_pending_notifications() != 30817) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_remind_user_ids() != 7418) {
@@ -5850,22 +5850,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_request_password_reset() != 52736) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_revoke_token() != 7035) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_revoke_token() != 32282) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_rotate_token() != 49034) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_rotate_token() != 15216) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_sign_in() != 12002) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_sign_in() != 47201) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_update_own_account() != 4209) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_update_own_account() != 7395) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_update_user() != 40874) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_update_user() != 48194) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_token() != 39262) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_token() != 64475) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer() != 30763) {
@@ -5874,31 +5874,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_delivery() != 58484) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_records_csv() != 37867) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_records_csv() != 51869) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_person_records() != 44758) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_person_records() != 35757) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_portal_records() != 42845) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_portal_records() != 42686) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_pull_delivery() != 32758) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_pull_delivery() != 30911) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_put_persons() != 13993) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_put_persons() != 29287) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_put_records() != 27951) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_put_records() != 5568) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_query_records() != 28672) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_query_records() != 23065) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_search_log() != 44465) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_search_log() != 24193) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log() != 11651) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log() != 12724) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_constructor_bankaccountbook_new() != 51932) {

@@ -1,0 +1,98 @@
+//! Actors, issued accounts and tokens in their plain form, and their
+//! conversions. Written once for Node and Kotlin/Swift.
+
+use chrono::{DateTime, Utc};
+#[cfg(binding = "node")]
+use napi_derive::napi;
+use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
+use sesshu_core::service;
+
+use crate::error::{fail, Result};
+
+/// Who performs an operation: from `signIn`, `verifyToken`, or built for an operator.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct Actor {
+    pub user_id: String,
+    pub org_type: String,
+    pub organisation: String,
+    pub roles: Vec<String>,
+}
+
+/// The actor for the core (codes checked).
+pub fn actor_in(a: &Actor) -> Result<service::Actor> {
+    let roles = a
+        .roles
+        .iter()
+        .map(|r| Role::parse(r))
+        .collect::<std::result::Result<Vec<_>, _>>();
+    Ok(service::Actor::new(
+        &a.user_id,
+        OrganisationType::parse(&a.org_type).map_err(fail)?,
+        OrganisationCode::parse(&a.organisation).map_err(fail)?,
+        roles.map_err(fail)?,
+    ))
+}
+
+/// The actor in plain form.
+pub fn actor_out(a: service::Actor) -> Actor {
+    Actor {
+        user_id: a.user_id,
+        org_type: a.org_type.to_string(),
+        organisation: a.organisation.to_string(),
+        roles: a.roles.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// A new account's user id, temporary password and URL token (shown once).
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct IssuedAccount {
+    pub user_id: String,
+    pub temporary_password: String,
+    pub url_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new organisation access token (shown once) and its id.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct IssuedToken {
+    pub token: String,
+    pub id: String,
+    pub organisation: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A new token in plain form (the secret shown once).
+pub fn token_out(t: service::IssuedToken) -> IssuedToken {
+    IssuedToken {
+        token: t.token.expose().to_owned(),
+        id: t.stored.id,
+        organisation: t.stored.organisation.to_string(),
+        expires_at: t.stored.expires_at,
+    }
+}
+
+/// What a first-administrator batch did.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct ExtractionResult {
+    /// `[organisation, userId]` pairs.
+    pub issued: Vec<Vec<String>>,
+    /// `[code, errorCode]` pairs.
+    pub rejected: Vec<Vec<String>>,
+}
+
+/// The names of the fields a change changed.
+pub fn changed(r: service::ChangeReport) -> Vec<String> {
+    r.changed.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// A municipality's staff member as the actor.
+pub fn municipality_actor(municipality: &str, user: &str) -> Result<service::Actor> {
+    Ok(service::Actor::municipality(
+        user,
+        sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(fail)?,
+    ))
+}

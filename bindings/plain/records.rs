@@ -1,0 +1,276 @@
+//! The store's records (persons, vaccination records, deliveries, the
+//! access log, searches) in their plain form, and their conversions to and
+//! from the core's types. Written once for Node and Kotlin/Swift.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+#[cfg(binding = "node")]
+use napi_derive::napi;
+use sesshu_core::calendar::{Clock, FixedClock, SystemClock};
+use sesshu_core::identifiers::{
+    ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, SubjectNumber, VaccineCode,
+};
+use sesshu_core::persons::{normalise_kana, normalise_name, Sex};
+use sesshu_core::records::{dose_number, lot_number, Category};
+use sesshu_core::service::{self, Actor, RecordQuery};
+use sesshu_core::store::Store;
+use sesshu_core::{persons, records};
+
+use super::rules::{history, intervals_of, ResidencyInterval};
+use crate::error::{date, fail, Result};
+
+/// A person subject to vaccination (接種対象者).
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct Person {
+    pub management_id: String,
+    pub subject_number: String,
+    pub name: String,
+    pub name_kana: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// `male`, `female` or `unspecified`.
+    pub sex: String,
+    pub pmh_key: Option<String>,
+    pub residency: Vec<ResidencyInterval>,
+}
+
+/// A person for the core (codes and names checked and normalised).
+pub fn person_in(p: &Person) -> Result<persons::Person> {
+    Ok(persons::Person {
+        management_id: ManagementId::parse(&p.management_id).map_err(fail)?,
+        subject_number: SubjectNumber::parse(&p.subject_number).map_err(fail)?,
+        name: normalise_name(&p.name).map_err(fail)?,
+        name_kana: normalise_kana(&p.name_kana).map_err(fail)?,
+        birth_date: date(&p.birth_date)?,
+        sex: Sex::parse(&p.sex).map_err(fail)?,
+        pmh_key: p.pmh_key.clone(),
+        residency: history(&p.residency)?,
+    })
+}
+
+/// A person in plain form.
+pub fn person_out(p: &persons::Person) -> Person {
+    Person {
+        management_id: p.management_id.to_string(),
+        subject_number: p.subject_number.to_string(),
+        name: p.name.clone(),
+        name_kana: p.name_kana.clone(),
+        birth_date: p.birth_date.to_string(),
+        sex: p.sex.to_string(),
+        pmh_key: p.pmh_key.clone(),
+        residency: intervals_of(&p.residency),
+    }
+}
+
+/// A vaccination record (予防接種記録).
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct Record {
+    pub id: String,
+    pub management_id: String,
+    pub responsible: String,
+    pub category: String,
+    pub vaccine: String,
+    pub dose_number: u32,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub lot: Option<String>,
+    pub institution: Option<String>,
+    pub erroneous: Option<bool>,
+}
+
+/// A vaccination record for the core (codes checked).
+pub fn record_in(r: &Record) -> Result<records::VaccinationRecord> {
+    Ok(records::VaccinationRecord {
+        id: RecordId::parse(&r.id).map_err(fail)?,
+        person: ManagementId::parse(&r.management_id).map_err(fail)?,
+        responsible: MunicipalityCode::parse(&r.responsible).map_err(fail)?,
+        category: Category::parse(&r.category).map_err(fail)?,
+        vaccine: VaccineCode::parse(&r.vaccine).map_err(fail)?,
+        dose_number: dose_number(i64::from(r.dose_number)).map_err(fail)?,
+        date: date(&r.date)?,
+        lot: r.lot.as_deref().map(lot_number).transpose().map_err(fail)?,
+        institution: r
+            .institution
+            .as_deref()
+            .map(MedicalInstitutionCode::parse)
+            .transpose()
+            .map_err(fail)?,
+        erroneous: r.erroneous.unwrap_or(false),
+    })
+}
+
+/// A vaccination record in plain form.
+pub fn record_out(r: &records::VaccinationRecord) -> Record {
+    Record {
+        id: r.id.to_string(),
+        management_id: r.person.to_string(),
+        responsible: r.responsible.to_string(),
+        category: r.category.to_string(),
+        vaccine: r.vaccine.to_string(),
+        dose_number: u32::from(r.dose_number),
+        date: r.date.to_string(),
+        lot: r.lot.clone(),
+        institution: r.institution.map(|i| i.to_string()),
+        erroneous: Some(r.erroneous),
+    }
+}
+
+/// A record a municipality may see, with its person.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct RecordRow {
+    pub person: Person,
+    pub record: Record,
+    pub certifiable: bool,
+    /// Row version (a string: versions may exceed 2^53).
+    pub version: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Visible rows in plain form.
+pub fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
+    rows.iter()
+        .map(|r| RecordRow {
+            person: person_out(&r.person),
+            record: record_out(&r.record.record),
+            certifiable: r.certifiable,
+            version: r.record.version.to_string(),
+            updated_at: r.record.updated_at,
+        })
+        .collect()
+}
+
+/// One record of a delivery.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct DeliveredRecord {
+    pub subject_number: String,
+    pub management_id: String,
+    pub record: Record,
+}
+
+/// A delivery batch.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct DeliveryPull {
+    /// Absent when there was nothing to deliver.
+    pub batch_id: Option<String>,
+    pub redelivery: bool,
+    pub records: Vec<DeliveredRecord>,
+}
+
+/// An access-log entry.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct LogEntry {
+    /// Sequence number (a string: it may exceed 2^53).
+    pub seq: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub organisation: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub record_ids: Vec<String>,
+}
+
+/// The result of walking the access-log chain.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct VerifyReport {
+    pub verified: String,
+    /// The first entry that does not match, if any.
+    pub first_break: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Search options of `queryRecords` and `exportRecordsCsv`.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[derive(Default)]
+pub struct QueryOptions {
+    pub subject_number: Option<String>,
+    pub kana_prefix: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    pub vaccine: Option<String>,
+    pub vaccinated_from: Option<String>,
+    pub vaccinated_to: Option<String>,
+    /// `after` of the previous page.
+    pub after: Option<String>,
+    pub persons_per_page: Option<u32>,
+    /// `utf8` (default) or `shift_jis` (export only).
+    pub encoding: Option<String>,
+    /// For Shift_JIS: a character to write instead of one it cannot hold.
+    pub replacement: Option<String>,
+}
+
+/// The staff search the options describe.
+pub fn query(o: &QueryOptions) -> Result<RecordQuery> {
+    Ok(RecordQuery {
+        subject_number: o
+            .subject_number
+            .as_deref()
+            .map(SubjectNumber::parse)
+            .transpose()
+            .map_err(fail)?,
+        kana_prefix: o
+            .kana_prefix
+            .as_deref()
+            .map(normalise_kana)
+            .transpose()
+            .map_err(fail)?,
+        birth_date: o.birth_date.as_deref().map(date).transpose()?,
+        vaccine: o
+            .vaccine
+            .as_deref()
+            .map(VaccineCode::parse)
+            .transpose()
+            .map_err(fail)?,
+        vaccinated_from: o.vaccinated_from.as_deref().map(date).transpose()?,
+        vaccinated_to: o.vaccinated_to.as_deref().map(date).transpose()?,
+    })
+}
+
+/// A page of the staff search.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct RecordPage {
+    pub rows: Vec<RecordRow>,
+    /// Pass as `after` for the next page; absent at the end.
+    pub next: Option<String>,
+}
+
+/// A municipality's staff member as the actor.
+pub fn staff(municipality: &str, user: &str) -> Result<Actor> {
+    Ok(Actor::municipality(
+        user,
+        MunicipalityCode::parse(municipality).map_err(fail)?,
+    ))
+}
+
+/// `created` / `updated` / `unchanged` for each write.
+pub fn outcomes(o: Vec<service::PutOutcome>) -> Vec<String> {
+    o.into_iter()
+        .map(|o| {
+            match o {
+                service::PutOutcome::Created => "created",
+                service::PutOutcome::Updated => "updated",
+                service::PutOutcome::Unchanged => "unchanged",
+            }
+            .to_owned()
+        })
+        .collect()
+}
+
+/// Services over a store: the system clock (or `now`, pinned) and the
+/// operating system's random source.
+pub fn services(store: Arc<dyn Store>, now: Option<DateTime<Utc>>) -> service::Sesshu {
+    let clock: Arc<dyn Clock> = match now {
+        Some(t) => Arc::new(FixedClock(t)),
+        None => Arc::new(SystemClock),
+    };
+    service::Sesshu::new(store, clock).with_random(Arc::new(sesshu_core::secrets::OsRandom))
+}
