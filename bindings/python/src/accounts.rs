@@ -11,28 +11,19 @@ use sesshu_core::service::{self, OwnChanges, UserChanges};
 use crate::error::to_py;
 use crate::store::Sesshu;
 
-/// Who performs an operation: from `sign_in`, `verify_token`, or built for
-/// an operator.
-#[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
-#[derive(Clone)]
-pub struct Actor {
-    pub user_id: String,
-    pub org_type: String,
-    pub organisation: String,
-    pub roles: Vec<String>,
+py_record! {
+    /// Who performs an operation: from `sign_in`, `verify_token`, or built for
+    /// an operator.
+    pub struct Actor {
+        user_id: String,
+        org_type: String,
+        organisation: String,
+        roles: Vec<String>,
+    }
 }
 
 #[pymethods]
 impl Actor {
-    #[new]
-    fn new(user_id: String, org_type: String, organisation: String, roles: Vec<String>) -> Self {
-        Actor {
-            user_id,
-            org_type,
-            organisation,
-            roles,
-        }
-    }
     fn __repr__(&self) -> String {
         format!(
             "Actor({:?}, {}, {}, {:?})",

@@ -6,6 +6,35 @@
 //! `sesshu.SesshuError` subclass carrying `.code`. Store calls release the
 //! GIL.
 
+/// A frozen Python class for a record that Python code builds: each field
+/// is written once, with its keyword default if it has one, and becomes an
+/// attribute and a constructor argument in that order.
+macro_rules! py_record {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_meta:meta])* $field:ident : $ty:ty $(= $default:expr)? ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
+        #[derive(Clone)]
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: $ty ),*
+        }
+
+        #[pymethods]
+        impl $name {
+            #[new]
+            #[pyo3(signature = ($( $field $(= $default)? ),*))]
+            #[allow(clippy::too_many_arguments)]
+            fn new($( $field: $ty ),*) -> Self {
+                $name { $( $field ),* }
+            }
+        }
+    };
+}
+
 mod accounts;
 mod error;
 mod rules;

@@ -88,28 +88,15 @@ fn municipality(code: &str) -> PyResult<id::MunicipalityCode> {
     id::MunicipalityCode::parse(code).map_err(to_py)
 }
 
-/// One period of residence `[start, end)`.
-#[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
-#[derive(Clone)]
-pub struct ResidencyInterval {
-    /// Municipality code.
-    pub municipality: String,
-    /// First day of residence.
-    pub start: NaiveDate,
-    /// First day no longer resident; None while resident.
-    pub end: Option<NaiveDate>,
-}
-
-#[pymethods]
-impl ResidencyInterval {
-    #[new]
-    #[pyo3(signature = (municipality, start, end=None))]
-    fn new(municipality: String, start: NaiveDate, end: Option<NaiveDate>) -> Self {
-        ResidencyInterval {
-            municipality,
-            start,
-            end,
-        }
+py_record! {
+    /// One period of residence `[start, end)`.
+    pub struct ResidencyInterval {
+        /// Municipality code.
+        municipality: String,
+        /// First day of residence.
+        start: NaiveDate,
+        /// First day no longer resident; None while resident.
+        end: Option<NaiveDate> = None,
     }
 }
 
@@ -171,27 +158,15 @@ impl ResidencyHistory {
     }
 }
 
-/// What the access rule reads of a record.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct RecordFacts {
-    /// The responsible municipality.
-    pub responsible: String,
-    /// "routine", "temporary" or "voluntary".
-    pub category: String,
-    /// Marked erroneous.
-    pub erroneous: bool,
-}
-
-#[pymethods]
-impl RecordFacts {
-    #[new]
-    #[pyo3(signature = (responsible, category, erroneous=false))]
-    fn new(responsible: String, category: String, erroneous: bool) -> Self {
-        RecordFacts {
-            responsible,
-            category,
-            erroneous,
-        }
+py_record! {
+    /// What the access rule reads of a record.
+    pub struct RecordFacts {
+        /// The responsible municipality.
+        responsible: String,
+        /// "routine", "temporary" or "voluntary".
+        category: String,
+        /// Marked erroneous.
+        erroneous: bool = false,
     }
 }
 
@@ -237,27 +212,15 @@ impl RecordAccess {
     }
 }
 
-/// Travel details for form 3 (as written, or as normalised in a selection).
-#[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
-#[derive(Clone)]
-pub struct TravelDetails {
-    /// 旅券番号.
-    pub passport_number: String,
-    /// ISO 3166-1 alpha-3.
-    pub nationality: String,
-    /// Name in Roman letters.
-    pub name_roman: String,
-}
-
-#[pymethods]
-impl TravelDetails {
-    #[new]
-    fn new(passport_number: String, nationality: String, name_roman: String) -> Self {
-        TravelDetails {
-            passport_number,
-            nationality,
-            name_roman,
-        }
+py_record! {
+    /// Travel details for form 3 (as written, or as normalised in a selection).
+    pub struct TravelDetails {
+        /// 旅券番号.
+        passport_number: String,
+        /// ISO 3166-1 alpha-3.
+        nationality: String,
+        /// Name in Roman letters.
+        name_roman: String,
     }
 }
 
@@ -303,70 +266,26 @@ pub fn check_role(org_type: &str, role: &str) -> PyResult<()> {
     t.check_role(r).map_err(to_py)
 }
 
-/// A master row of a medical institution, municipality or wide-area union.
-#[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
-#[derive(Clone)]
-pub struct OrganisationRow {
-    pub code: String,
-    pub issuance: String,
-    pub delegation: Option<String>,
-    pub union: Option<String>,
-    pub email: Option<String>,
-    pub admin_name: Option<String>,
-}
-
-#[pymethods]
-impl OrganisationRow {
-    #[new]
-    #[pyo3(signature = (code, issuance, delegation=None, union=None, email=None, admin_name=None))]
-    fn new(
+py_record! {
+    /// A master row of a medical institution, municipality or wide-area union.
+    pub struct OrganisationRow {
         code: String,
         issuance: String,
-        delegation: Option<String>,
-        union: Option<String>,
-        email: Option<String>,
-        admin_name: Option<String>,
-    ) -> Self {
-        OrganisationRow {
-            code,
-            issuance,
-            delegation,
-            union,
-            email,
-            admin_name,
-        }
+        delegation: Option<String> = None,
+        union: Option<String> = None,
+        email: Option<String> = None,
+        admin_name: Option<String> = None,
     }
 }
 
-/// A master row of MHLW, a federation or the central association.
-#[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
-#[derive(Clone)]
-pub struct AdministratorRow {
-    pub org_code: String,
-    pub org_type: String,
-    pub issuance: String,
-    pub email: Option<String>,
-    pub admin_name: Option<String>,
-}
-
-#[pymethods]
-impl AdministratorRow {
-    #[new]
-    #[pyo3(signature = (org_code, org_type, issuance, email=None, admin_name=None))]
-    fn new(
+py_record! {
+    /// A master row of MHLW, a federation or the central association.
+    pub struct AdministratorRow {
         org_code: String,
         org_type: String,
         issuance: String,
-        email: Option<String>,
-        admin_name: Option<String>,
-    ) -> Self {
-        AdministratorRow {
-            org_code,
-            org_type,
-            issuance,
-            email,
-            admin_name,
-        }
+        email: Option<String> = None,
+        admin_name: Option<String> = None,
     }
 }
 
@@ -633,39 +552,17 @@ pub fn modified_items(
     ))
 }
 
-/// A bank account as entered.
-#[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
-#[derive(Clone)]
-pub struct BankAccountDraft {
-    /// "national" or "registered".
-    pub account_class: String,
-    pub bank: String,
-    pub branch: String,
-    /// "ordinary", "current" or "savings".
-    pub deposit_type: String,
-    pub number: String,
-    pub holder: String,
-}
-
-#[pymethods]
-impl BankAccountDraft {
-    #[new]
-    fn new(
+py_record! {
+    /// A bank account as entered.
+    pub struct BankAccountDraft {
+        /// "national" or "registered".
         account_class: String,
         bank: String,
         branch: String,
+        /// "ordinary", "current" or "savings".
         deposit_type: String,
         number: String,
         holder: String,
-    ) -> Self {
-        BankAccountDraft {
-            account_class,
-            bank,
-            branch,
-            deposit_type,
-            number,
-            holder,
-        }
     }
 }
 

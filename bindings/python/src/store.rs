@@ -19,46 +19,18 @@ use sesshu_core::{persons, records};
 use crate::error::{invalid, to_py};
 use crate::rules::{history, intervals_of, ResidencyInterval};
 
-/// A person subject to vaccination (接種対象者).
-#[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
-#[derive(Clone)]
-pub struct Person {
-    pub management_id: String,
-    pub subject_number: String,
-    pub name: String,
-    pub name_kana: String,
-    pub birth_date: NaiveDate,
-    /// "male", "female" or "unspecified".
-    pub sex: String,
-    pub pmh_key: Option<String>,
-    pub residency: Vec<ResidencyInterval>,
-}
-
-#[pymethods]
-impl Person {
-    #[new]
-    #[pyo3(signature = (management_id, subject_number, name, name_kana, birth_date, sex, pmh_key=None, residency=Vec::new()))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
+py_record! {
+    /// A person subject to vaccination (接種対象者).
+    pub struct Person {
         management_id: String,
         subject_number: String,
         name: String,
         name_kana: String,
         birth_date: NaiveDate,
+        /// "male", "female" or "unspecified".
         sex: String,
-        pmh_key: Option<String>,
-        residency: Vec<ResidencyInterval>,
-    ) -> Self {
-        Person {
-            management_id,
-            subject_number,
-            name,
-            name_kana,
-            birth_date,
-            sex,
-            pmh_key,
-            residency,
-        }
+        pmh_key: Option<String> = None,
+        residency: Vec<ResidencyInterval> = Vec::new(),
     }
 }
 
@@ -88,28 +60,9 @@ fn person_out(p: &persons::Person) -> Person {
     }
 }
 
-/// A vaccination record (予防接種記録).
-#[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
-#[derive(Clone)]
-pub struct Record {
-    pub id: String,
-    pub management_id: String,
-    pub responsible: String,
-    pub category: String,
-    pub vaccine: String,
-    pub dose_number: i64,
-    pub date: NaiveDate,
-    pub lot: Option<String>,
-    pub institution: Option<String>,
-    pub erroneous: bool,
-}
-
-#[pymethods]
-impl Record {
-    #[new]
-    #[pyo3(signature = (id, management_id, responsible, category, vaccine, dose_number, date, lot=None, institution=None, erroneous=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
+py_record! {
+    /// A vaccination record (予防接種記録).
+    pub struct Record {
         id: String,
         management_id: String,
         responsible: String,
@@ -117,22 +70,9 @@ impl Record {
         vaccine: String,
         dose_number: i64,
         date: NaiveDate,
-        lot: Option<String>,
-        institution: Option<String>,
-        erroneous: bool,
-    ) -> Self {
-        Record {
-            id,
-            management_id,
-            responsible,
-            category,
-            vaccine,
-            dose_number,
-            date,
-            lot,
-            institution,
-            erroneous,
-        }
+        lot: Option<String> = None,
+        institution: Option<String> = None,
+        erroneous: bool = false,
     }
 }
 
