@@ -7,13 +7,14 @@
 //! GIL.
 
 /// A frozen Python class for a record that Python code builds: each field
-/// is written once, with its keyword default if it has one, and becomes an
-/// attribute and a constructor argument in that order.
+/// is written once, with its keyword default if it has one (a literal,
+/// `None`, or `Type::new()`), and becomes an attribute and a constructor
+/// argument in that order.
 macro_rules! py_record {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
-            $( $(#[$field_meta:meta])* $field:ident : $ty:ty $(= $default:expr)? ),* $(,)?
+            $( $(#[$field_meta:meta])* $field:ident : $ty:ty $(= $default:tt $(:: $ctor:ident ())?)? ),* $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -26,7 +27,7 @@ macro_rules! py_record {
         #[pymethods]
         impl $name {
             #[new]
-            #[pyo3(signature = ($( $field $(= $default)? ),*))]
+            #[pyo3(signature = ($( $field $(= $default $(:: $ctor ())?)? ),*))]
             #[allow(clippy::too_many_arguments)]
             fn new($( $field: $ty ),*) -> Self {
                 $name { $( $field ),* }
