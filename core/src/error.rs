@@ -15,7 +15,7 @@ use crate::{
     questionnaire::QuestionnaireError,
     records::RecordError,
     residency::ResidencyError,
-    service::ServiceError,
+    service::{ExportOptionError, ServiceError},
     store::StoreError,
     tokens::TokenError,
 };
@@ -67,6 +67,9 @@ pub enum Error {
     /// A service refused the operation (not found, not authorised, bad input).
     #[error(transparent)]
     Service(#[from] ServiceError),
+    /// An export's encoding or replacement character was refused.
+    #[error(transparent)]
+    ExportOption(#[from] ExportOptionError),
     /// An inactivity-suspension input was refused.
     #[error(transparent)]
     Inactivity(#[from] InactivityError),
@@ -100,6 +103,7 @@ impl Error {
             Error::Inactivity(e) => e.code(),
             Error::Store(e) => e.code(),
             Error::Service(e) => e.code(),
+            Error::ExportOption(e) => e.code(),
             Error::SignIn(e) => e.code(),
             Error::Token(e) => e.code(),
             Error::Hashing(e) => e.code(),

@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use sesshu_core::identifiers::ManagementId;
-use sesshu_core::service::{self, CsvEncoding, ExportOptions};
+use sesshu_core::service::{self, ExportOptions};
 use sesshu_core::store::LogFilter;
 
-use crate::error::{fail, invalid, Code, Job, Result};
+use crate::error::{fail, Code, Job, Result};
 use crate::plain::records::{
     outcomes, person_in, query, record_in, record_out, rows_out, services, staff,
 };
@@ -128,44 +128,14 @@ impl Sesshu {
         let actor = staff(&municipality, &user)?;
         let o = options.unwrap_or_default();
         let q = query(&o)?;
-        let encoding = match o.encoding.as_deref().unwrap_or("utf8") {
-            "utf8" | "utf-8" => CsvEncoding::Utf8Bom,
-            "shift_jis" | "shift-jis" | "sjis" => CsvEncoding::ShiftJis,
-            other => {
-                return Err(invalid(
-                    "invalid_encoding",
-                    format!("unknown encoding {other:?}: utf8 or shift_jis"),
-                ))
-            }
-        };
-        let replacement = match o
-            .replacement
-            .as_deref()
-            .map(|r| r.chars().collect::<Vec<_>>())
-        {
-            None => None,
-            Some(chars) if chars.len() == 1 => Some(chars[0]),
-            Some(_) => {
-                return Err(invalid(
-                    "invalid_replacement",
-                    "the replacement must be one character",
-                ))
-            }
-        };
+        let options = ExportOptions::from_text(o.encoding.as_deref(), o.replacement.as_deref())
+            .map_err(fail)?;
         let s = self.inner.clone();
         Ok(Job::new(
             move || {
                 let mut out = Vec::new();
-                s.export_records_csv(
-                    &actor,
-                    &q,
-                    ExportOptions {
-                        encoding,
-                        replacement,
-                    },
-                    &mut out,
-                )
-                .map(|_| out)
+                s.export_records_csv(&actor, &q, options, &mut out)
+                    .map(|_| out)
             },
             Buffer::from,
         ))

@@ -40,6 +40,8 @@ test('round trip', async () => {
   await assert.rejects(db.exportRecordsCsv(CHIYODA, 'clerk', { encoding: 'shift_jis' }), (e) => e.code === 'unencodable_character')
   const sjis = await db.exportRecordsCsv(CHIYODA, 'clerk', { encoding: 'shift_jis', replacement: '?' })
   assert.ok(new TextDecoder('shift_jis').decode(sjis).includes('髙橋 ?子'))
+  assert.throws(() => db.exportRecordsCsv(CHIYODA, 'clerk', { encoding: 'latin1' }), (e) => e.code === 'invalid_encoding')
+  assert.throws(() => db.exportRecordsCsv(CHIYODA, 'clerk', { encoding: 'shift_jis', replacement: '??' }), (e) => e.code === 'invalid_replacement')
 
   const pull = await db.pullDelivery(CHIYODA, 'system')
   assert.deepEqual(pull.records.map((r) => r.record.id).sort(), ['new', 'r2'])

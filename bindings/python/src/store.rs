@@ -12,11 +12,11 @@ use sesshu_core::identifiers::{
 };
 use sesshu_core::persons::{normalise_kana, normalise_name, Sex};
 use sesshu_core::records::{dose_number, lot_number, Category};
-use sesshu_core::service::{self, Actor, CsvEncoding, ExportOptions, RecordQuery};
+use sesshu_core::service::{self, Actor, ExportOptions, RecordQuery};
 use sesshu_core::store::{LogFilter, Store};
 use sesshu_core::{persons, records};
 
-use crate::error::{invalid, to_py};
+use crate::error::to_py;
 use crate::rules::{history, intervals_of, ResidencyInterval};
 
 py_record! {
@@ -360,37 +360,20 @@ impl Sesshu {
         municipality: &str,
         user: &str,
         encoding: &str,
-        replacement: Option<char>,
+        replacement: Option<&str>,
         subject_number: Option<&str>,
         kana_prefix: Option<&str>,
         vaccine: Option<&str>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let actor = staff(municipality, user)?;
         let q = query(subject_number, kana_prefix, None, vaccine, None, None)?;
-        let encoding = match encoding {
-            "utf8" | "utf-8" => CsvEncoding::Utf8Bom,
-            "shift_jis" | "shift-jis" | "sjis" => CsvEncoding::ShiftJis,
-            other => {
-                return Err(invalid(
-                    "invalid_encoding",
-                    format!("unknown encoding {other:?}: utf8 or shift_jis"),
-                ))
-            }
-        };
+        let options = ExportOptions::from_text(Some(encoding), replacement).map_err(to_py)?;
         let s = self.0.clone();
         let bytes = py
             .detach(move || {
                 let mut out = Vec::new();
-                s.export_records_csv(
-                    &actor,
-                    &q,
-                    ExportOptions {
-                        encoding,
-                        replacement,
-                    },
-                    &mut out,
-                )
-                .map(|_| out)
+                s.export_records_csv(&actor, &q, options, &mut out)
+                    .map(|_| out)
             })
             .map_err(to_py)?;
         Ok(PyBytes::new(py, &bytes))

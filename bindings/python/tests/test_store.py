@@ -51,6 +51,11 @@ def test_round_trip(tmp_db):
     assert e.value.code == "unencodable_character"
     sjis = s.export_records_csv(CHIYODA, "clerk", encoding="shift_jis", replacement="?")
     assert "髙橋 ?子" in sjis.decode("cp932")
+    for kwargs, code in [({"encoding": "latin1"}, "invalid_encoding"),
+                         ({"encoding": "shift_jis", "replacement": "??"}, "invalid_replacement")]:
+        with pytest.raises(sesshu.ValidationError) as e:
+            s.export_records_csv(CHIYODA, "clerk", **kwargs)
+        assert e.value.code == code
 
     pull = s.pull_delivery(CHIYODA, "system")
     assert sorted(r.record.id for r in pull.records) == ["new", "r2"]

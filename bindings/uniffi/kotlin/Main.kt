@@ -192,6 +192,11 @@ fun storeRoundTrip(dir: File) {
     check(csv[0] == 0xEF.toByte() && String(csv, Charsets.UTF_8).contains("𠮷"), "csv")
     val sjis = runCatching { db.exportRecordsCsv("131016", "clerk", opts.copy(encoding = "shift_jis")) }.exceptionOrNull()
     check(sjis is SesshuException.Failed && sjis.code == "unencodable_character", "shift_jis: $sjis")
+    for ((bad, code) in listOf(opts.copy(encoding = "latin1") to "invalid_encoding",
+                               opts.copy(encoding = "shift_jis", replacement = "??") to "invalid_replacement")) {
+        val e = runCatching { db.exportRecordsCsv("131016", "clerk", bad) }.exceptionOrNull()
+        check(e is SesshuException.Failed && e.code == code, "$code: $e")
+    }
     val pull = db.pullDelivery("131016", "system", 10000u)
     check(pull.records.map { it.record.id }.sorted() == listOf("new", "r2"), "pull")
     check(db.pullDelivery("131016", "system", 10000u).let { it.batchId == pull.batchId && it.redelivery }, "redelivery")

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use sesshu_core::identifiers::ManagementId;
-use sesshu_core::service::{self, CsvEncoding, ExportOptions};
+use sesshu_core::service::{self, ExportOptions};
 use sesshu_core::store::LogFilter;
 
-use crate::error::{fail, invalid, Result, Timestamp};
+use crate::error::{fail, Result, Timestamp};
 use crate::plain::records::{
     outcomes, person_in, query, record_in, record_out, rows_out, services, staff,
 };
@@ -120,41 +120,12 @@ impl Sesshu {
     ) -> Result<Vec<u8>> {
         let actor = staff(&municipality, &user)?;
         let q = query(&options)?;
-        let encoding = match options.encoding.as_deref().unwrap_or("utf8") {
-            "utf8" | "utf-8" => CsvEncoding::Utf8Bom,
-            "shift_jis" | "shift-jis" | "sjis" => CsvEncoding::ShiftJis,
-            other => {
-                return Err(invalid(
-                    "invalid_encoding",
-                    format!("unknown encoding {other:?}: utf8 or shift_jis"),
-                ))
-            }
-        };
-        let replacement = match options
-            .replacement
-            .as_deref()
-            .map(|r| r.chars().collect::<Vec<_>>())
-        {
-            None => None,
-            Some(chars) if chars.len() == 1 => Some(chars[0]),
-            Some(_) => {
-                return Err(invalid(
-                    "invalid_replacement",
-                    "the replacement must be one character",
-                ))
-            }
-        };
+        let options =
+            ExportOptions::from_text(options.encoding.as_deref(), options.replacement.as_deref())
+                .map_err(fail)?;
         let mut out = Vec::new();
         self.inner
-            .export_records_csv(
-                &actor,
-                &q,
-                ExportOptions {
-                    encoding,
-                    replacement,
-                },
-                &mut out,
-            )
+            .export_records_csv(&actor, &q, options, &mut out)
             .map_err(fail)?;
         Ok(out)
     }

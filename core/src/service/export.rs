@@ -30,6 +30,55 @@ pub struct ExportOptions {
     pub replacement: Option<char>,
 }
 
+impl ExportOptions {
+    /// The options as a request names them (the bindings' keyword
+    /// arguments): `encoding` is `utf8` (the default; also `utf-8`) or
+    /// `shift_jis` (also `shift-jis`, `sjis`); `replacement` is one
+    /// character.
+    pub fn from_text(
+        encoding: Option<&str>,
+        replacement: Option<&str>,
+    ) -> Result<Self, ExportOptionError> {
+        let encoding = match encoding.unwrap_or("utf8") {
+            "utf8" | "utf-8" => CsvEncoding::Utf8Bom,
+            "shift_jis" | "shift-jis" | "sjis" => CsvEncoding::ShiftJis,
+            other => return Err(ExportOptionError::UnknownEncoding(other.to_owned())),
+        };
+        let replacement = match replacement.map(|r| (r, r.chars())) {
+            None => None,
+            Some((r, mut chars)) => match (chars.next(), chars.next()) {
+                (Some(c), None) => Some(c),
+                _ => return Err(ExportOptionError::Replacement(r.to_owned())),
+            },
+        };
+        Ok(ExportOptions {
+            encoding,
+            replacement,
+        })
+    }
+}
+
+/// Export options that name no encoding or replacement the export can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportOptionError {
+    /// Not `utf8` or `shift_jis`.
+    #[error("unknown encoding {0:?}: utf8 or shift_jis")]
+    UnknownEncoding(String),
+    /// Not exactly one character.
+    #[error("the replacement must be one character, not {0:?}")]
+    Replacement(String),
+}
+
+impl ExportOptionError {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ExportOptionError::UnknownEncoding(_) => "invalid_encoding",
+            ExportOptionError::Replacement(_) => "invalid_replacement",
+        }
+    }
+}
+
 /// The columns, in order.
 pub const COLUMNS: [&str; 16] = [
     "subject_number",
@@ -165,5 +214,29 @@ impl Sesshu {
             }
         }
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_read_from_their_names() {
+        let o = ExportOptions::from_text(None, None).unwrap();
+        assert_eq!(o, ExportOptions::default());
+        for name in ["shift_jis", "shift-jis", "sjis"] {
+            let o = ExportOptions::from_text(Some(name), Some("〓")).unwrap();
+            assert_eq!(
+                (o.encoding, o.replacement),
+                (CsvEncoding::ShiftJis, Some('〓'))
+            );
+        }
+        let e = ExportOptions::from_text(Some("latin1"), None).unwrap_err();
+        assert_eq!(e.code(), "invalid_encoding");
+        for bad in ["", "ab"] {
+            let e = ExportOptions::from_text(Some("utf8"), Some(bad)).unwrap_err();
+            assert_eq!(e.code(), "invalid_replacement");
+        }
     }
 }

@@ -36,7 +36,7 @@ pub use accounts::{
 #[cfg(feature = "pdf")]
 pub use certificates::{CertificateRequest, CertificateRequestText, IssuedCertificate, Issuer};
 pub use delivery::{DeliveredRecord, DeliveryPull};
-pub use export::{CsvEncoding, ExportOptions};
+pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
 pub use log::VerifyReport;
 pub use people::{ImportReport, PutOutcome};
 pub use questionnaires::QuestionnaireView;
