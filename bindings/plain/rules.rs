@@ -28,30 +28,7 @@ macro_rules! normalizer {
     };
 }
 
-normalizer! {
-    /// 全国地方公共団体コード → its normal form.
-    parse_municipality_code => id::MunicipalityCode,
-    /// 医療機関コード.
-    parse_medical_institution_code => id::MedicalInstitutionCode,
-    /// GTIN-13/14.
-    parse_gtin => id::Gtin,
-    /// 口座番号.
-    parse_account_number => id::AccountNumber,
-    /// 口座名義 in zengin characters.
-    parse_account_holder_name => id::AccountHolderName,
-    /// 金融機関コード.
-    parse_bank_code => id::BankCode,
-    /// 支店コード.
-    parse_branch_code => id::BranchCode,
-    /// Passport number.
-    parse_passport_number => id::PassportNumber,
-    /// ISO 3166-1 alpha-3 nationality.
-    parse_nationality => id::Nationality,
-    /// Name in Roman letters.
-    parse_roman_name => id::RomanName,
-    /// E-mail address.
-    parse_email => id::EmailAddress,
-}
+sesshu_core::with_identifier_normalisers!(normalizer);
 
 /// A GS1 element string read from a label.
 #[cfg_attr(binding = "node", napi(object))]

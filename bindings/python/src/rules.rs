@@ -23,33 +23,16 @@ macro_rules! normalizer {
                 <$ty>::parse(value).map(|v| v.to_string()).map_err(to_py)
             }
         )+
+
+        /// Registers the normalisers.
+        fn register_normalizers(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            $( m.add_function(wrap_pyfunction!($name, m)?)?; )+
+            Ok(())
+        }
     };
 }
 
-normalizer! {
-    /// 全国地方公共団体コード → its normal form, or ValidationError.
-    parse_municipality_code => id::MunicipalityCode,
-    /// 医療機関コード.
-    parse_medical_institution_code => id::MedicalInstitutionCode,
-    /// GTIN-13/14.
-    parse_gtin => id::Gtin,
-    /// 口座番号 (7 digits).
-    parse_account_number => id::AccountNumber,
-    /// 口座名義 in zengin characters.
-    parse_account_holder_name => id::AccountHolderName,
-    /// 金融機関コード.
-    parse_bank_code => id::BankCode,
-    /// 支店コード.
-    parse_branch_code => id::BranchCode,
-    /// Passport number (form 3).
-    parse_passport_number => id::PassportNumber,
-    /// ISO 3166-1 alpha-3 nationality.
-    parse_nationality => id::Nationality,
-    /// Name in Roman letters.
-    parse_roman_name => id::RomanName,
-    /// E-mail address.
-    parse_email => id::EmailAddress,
-}
+sesshu_core::with_identifier_normalisers!(normalizer);
 
 /// A GS1 element string read from a label.
 #[pyclass(module = "sesshu", frozen, get_all)]
@@ -760,18 +743,8 @@ impl BankAccountBook {
 
 /// Registers the rule functions and classes.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    register_normalizers(m)?;
     for f in [
-        wrap_pyfunction!(parse_municipality_code, m)?,
-        wrap_pyfunction!(parse_medical_institution_code, m)?,
-        wrap_pyfunction!(parse_gtin, m)?,
-        wrap_pyfunction!(parse_account_number, m)?,
-        wrap_pyfunction!(parse_account_holder_name, m)?,
-        wrap_pyfunction!(parse_bank_code, m)?,
-        wrap_pyfunction!(parse_branch_code, m)?,
-        wrap_pyfunction!(parse_passport_number, m)?,
-        wrap_pyfunction!(parse_nationality, m)?,
-        wrap_pyfunction!(parse_roman_name, m)?,
-        wrap_pyfunction!(parse_email, m)?,
         wrap_pyfunction!(parse_gs1, m)?,
         wrap_pyfunction!(wareki, m)?,
         wrap_pyfunction!(select_form, m)?,

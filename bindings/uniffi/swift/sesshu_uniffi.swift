@@ -5515,7 +5515,7 @@ public func needsDelivery(municipality: String, responsible: String, updatedAt: 
 })
 }
 /**
- * 口座名義 in zengin characters.
+ * 口座名義 in zengin characters → its normal form.
  */
 public func parseAccountHolderName(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5526,7 +5526,7 @@ public func parseAccountHolderName(value: String)throws  -> String  {
 })
 }
 /**
- * 口座番号.
+ * 口座番号 (7 digits) → its normal form.
  */
 public func parseAccountNumber(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5537,7 +5537,7 @@ public func parseAccountNumber(value: String)throws  -> String  {
 })
 }
 /**
- * 金融機関コード.
+ * 金融機関コード → its normal form.
  */
 public func parseBankCode(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5548,7 +5548,7 @@ public func parseBankCode(value: String)throws  -> String  {
 })
 }
 /**
- * 支店コード.
+ * 支店コード → its normal form.
  */
 public func parseBranchCode(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5559,7 +5559,7 @@ public func parseBranchCode(value: String)throws  -> String  {
 })
 }
 /**
- * E-mail address.
+ * E-mail address → its normal form.
  */
 public func parseEmail(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5581,7 +5581,7 @@ public func parseGs1(value: String)throws  -> Gs1  {
 })
 }
 /**
- * GTIN-13/14.
+ * GTIN-13/14 → its normal form.
  */
 public func parseGtin(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5592,7 +5592,7 @@ public func parseGtin(value: String)throws  -> String  {
 })
 }
 /**
- * 医療機関コード.
+ * 医療機関コード → its normal form.
  */
 public func parseMedicalInstitutionCode(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5614,7 +5614,7 @@ public func parseMunicipalityCode(value: String)throws  -> String  {
 })
 }
 /**
- * ISO 3166-1 alpha-3 nationality.
+ * ISO 3166-1 alpha-3 nationality → its normal form.
  */
 public func parseNationality(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5625,7 +5625,7 @@ public func parseNationality(value: String)throws  -> String  {
 })
 }
 /**
- * Passport number.
+ * 旅券番号 (form 3) → its normal form.
  */
 public func parsePassportNumber(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5636,7 +5636,7 @@ public func parsePassportNumber(value: String)throws  -> String  {
 })
 }
 /**
- * Name in Roman letters.
+ * Name in Roman letters → its normal form.
  */
 public func parseRomanName(value: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -5733,40 +5733,40 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_func_needs_delivery() != 65519) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_account_holder_name() != 22334) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_account_holder_name() != 9537) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_account_number() != 40393) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_account_number() != 56573) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_bank_code() != 23877) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_bank_code() != 10672) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_branch_code() != 48819) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_branch_code() != 7796) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_email() != 22070) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_email() != 29561) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_func_parse_gs1() != 45633) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_gtin() != 41274) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_gtin() != 40820) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_medical_institution_code() != 2866) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_medical_institution_code() != 62659) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_func_parse_municipality_code() != 5319) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_nationality() != 26033) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_nationality() != 44242) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_passport_number() != 6123) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_passport_number() != 50779) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_roman_name() != 7130) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_roman_name() != 22843) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_func_record_access() != 26578) {

@@ -26,6 +26,42 @@ pub use travel::{Nationality, PassportNumber, RomanName};
 
 use thiserror::Error;
 
+/// Calls `$m!` with the identifiers the bindings offer a normaliser for, as
+/// `parse_name => Type` pairs, each with its doc comment: one list for every
+/// binding (each turns a pair into a function taking text and returning
+/// the identifier's normal form, or the identifier's error). The docs are
+/// `#[doc]` strings, not `///` comments, so that generated type
+/// declarations (napi-rs's `index.d.ts`) show them as plain text.
+#[macro_export]
+macro_rules! with_identifier_normalisers {
+    ($m:ident) => {
+        $m! {
+            #[doc = "全国地方公共団体コード → its normal form."]
+            parse_municipality_code => $crate::identifiers::MunicipalityCode,
+            #[doc = "医療機関コード → its normal form."]
+            parse_medical_institution_code => $crate::identifiers::MedicalInstitutionCode,
+            #[doc = "GTIN-13/14 → its normal form."]
+            parse_gtin => $crate::identifiers::Gtin,
+            #[doc = "口座番号 (7 digits) → its normal form."]
+            parse_account_number => $crate::identifiers::AccountNumber,
+            #[doc = "口座名義 in zengin characters → its normal form."]
+            parse_account_holder_name => $crate::identifiers::AccountHolderName,
+            #[doc = "金融機関コード → its normal form."]
+            parse_bank_code => $crate::identifiers::BankCode,
+            #[doc = "支店コード → its normal form."]
+            parse_branch_code => $crate::identifiers::BranchCode,
+            #[doc = "旅券番号 (form 3) → its normal form."]
+            parse_passport_number => $crate::identifiers::PassportNumber,
+            #[doc = "ISO 3166-1 alpha-3 nationality → its normal form."]
+            parse_nationality => $crate::identifiers::Nationality,
+            #[doc = "Name in Roman letters → its normal form."]
+            parse_roman_name => $crate::identifiers::RomanName,
+            #[doc = "E-mail address → its normal form."]
+            parse_email => $crate::identifiers::EmailAddress,
+        }
+    };
+}
+
 /// Why an identifier was refused. Each variant's [`code`](IdentifierError::code)
 /// is stable.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
