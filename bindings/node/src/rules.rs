@@ -7,8 +7,9 @@ use napi_derive::napi;
 use sesshu_core::questionnaire;
 
 use crate::error::{fail, invalid, Code};
-use crate::plain::rules::ActiveAccount;
-use crate::plain::rules::{Application, BankAccountDraft, Book, Notification, ZenginEntry};
+use crate::plain::rules::{
+    ActiveAccount, Application, BankAccountDraft, Book, Notification, ZenginEntry,
+};
 
 /// The questionnaire items the institution modified (SPEC §5), sorted.
 #[napi]

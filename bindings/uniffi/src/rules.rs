@@ -8,8 +8,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use sesshu_core::questionnaire;
 
 use crate::error::{fail, invalid, Result};
-use crate::plain::rules::ZenginEntry;
-use crate::plain::rules::{ActiveAccount, Application, BankAccountDraft, Book, Notification};
+use crate::plain::rules::{
+    ActiveAccount, Application, BankAccountDraft, Book, Notification, ZenginEntry,
+};
 
 /// The questionnaire items the institution modified (SPEC §5), sorted.
 /// Answers are JSON objects as the questionnaire forms carry them (answers
