@@ -52,3 +52,14 @@ fn every_rule_of_the_spec_has_a_scenario_file() {
         );
     }
 }
+
+/// The project's own cases beyond the shared floor (`tests/scenarios`):
+/// boundaries and conversions the shared files do not pin.
+#[test]
+fn the_projects_edge_case_scenarios_pass() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let report = sesshu_cli::scenarios::run_paths(&[&dir]);
+    let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(report.passed >= 70, "only {} cases ran", report.passed);
+}
