@@ -155,16 +155,21 @@ fn batch_where(
     .transpose()
 }
 
+/// The access log's head, locked until the commit (appends are serialised).
+pub(crate) const LOCK_LOG_HEAD: &str = "SELECT seq, hash FROM log_head WHERE id = 1 FOR UPDATE";
+
+/// The access log's head as it is.
 pub(crate) fn log_head(
     c: &mut impl postgres::GenericClient,
-    lock: bool,
 ) -> Result<(i64, Digest32), StoreError> {
-    let sql = if lock {
-        "SELECT seq, hash FROM log_head WHERE id = 1 FOR UPDATE"
-    } else {
-        "SELECT seq, hash FROM log_head WHERE id = 1"
-    };
-    let row = c.query_one(sql, &[]).map_err(backend)?;
+    head_of(
+        &c.query_one("SELECT seq, hash FROM log_head WHERE id = 1", &[])
+            .map_err(backend)?,
+    )
+}
+
+/// The head (last sequence number and hash) in a `log_head` row.
+pub(crate) fn head_of(row: &Row) -> Result<(i64, Digest32), StoreError> {
     let seq: i64 = row.get(0);
     let hash: String = row.get(1);
     from_hex(&hash)
@@ -470,7 +475,7 @@ impl Store for PostgresStore {
     }
 
     fn log_head(&self) -> Result<Option<(i64, Digest32)>, StoreError> {
-        let (seq, hash) = log_head(&mut self.client()?.client, false)?;
+        let (seq, hash) = log_head(&mut self.client()?.client)?;
         Ok((seq > 0).then_some((seq, hash)))
     }
 
@@ -624,6 +629,6 @@ impl Store for PostgresStore {
     }
 
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
-        crate::write::commit(&mut self.client()?.client, changes)
+        crate::write::commit(&mut *self.client()?, changes)
     }
 }

@@ -1,15 +1,18 @@
 //! Commits: one transaction per change set; version checks lock the rows
 //! they read, and the access log's head row is locked for appends.
 
-use postgres::{Client, Statement, Transaction};
+use postgres::{Statement, Transaction};
 use sesshu_core::access_log::{chain_all, to_hex};
 use sesshu_core::questionnaire::answers_to_storage;
 use sesshu_core::store::rows::{LogRow, PersonRow, RecordRow};
 use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, FoundVersion, StoreError, Write};
 
 use crate::backend;
+use crate::pool::CachedClient;
+use crate::read::{head_of, LOCK_LOG_HEAD};
 
-/// Statements prepared once per commit and reused for every write.
+/// The statements a commit uses, prepared once per connection (the
+/// connection's statement cache) and reused by every commit on it.
 struct Prepared {
     person_version: Statement,
     insert_person: Statement,
@@ -20,11 +23,14 @@ struct Prepared {
     insert_records: Statement,
     update_records: Statement,
     take_seqs: Statement,
+    lock_log_head: Statement,
+    insert_log: Statement,
+    update_log_head: Statement,
 }
 
 impl Prepared {
-    fn new(tx: &mut Transaction<'_>) -> Result<Self, StoreError> {
-        let mut p = |sql: &str| tx.prepare(sql).map_err(backend);
+    fn new(c: &mut CachedClient) -> Result<Self, StoreError> {
+        let mut p = |sql: &str| c.statement(sql);
         Ok(Prepared {
             person_version: p("SELECT version FROM persons WHERE management_id = $1")?,
             insert_person: p(
@@ -63,6 +69,13 @@ impl Prepared {
             take_seqs: p(
                 "UPDATE counters SET value = value + $1 WHERE name = 'record_seq' RETURNING value",
             )?,
+            lock_log_head: p(LOCK_LOG_HEAD)?,
+            insert_log: p(
+                "INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
+                 SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+                                      $6::text[], $7::text[], $8::text[], $9::text[])",
+            )?,
+            update_log_head: p("UPDATE log_head SET seq = $1, hash = $2 WHERE id = 1")?,
         })
     }
 }
@@ -364,9 +377,9 @@ fn apply(tx: &mut Transaction<'_>, p: &Prepared, write: Write) -> Result<i64, St
 }
 
 /// Commits a change set in one transaction.
-pub fn commit(client: &mut Client, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
-    let mut tx = client.transaction().map_err(backend)?;
-    let prepared = Prepared::new(&mut tx)?;
+pub fn commit(c: &mut CachedClient, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
+    let prepared = Prepared::new(c)?;
+    let mut tx = c.client.transaction().map_err(backend)?;
     let mut receipt = CommitReceipt {
         versions: Vec::with_capacity(changes.writes.len()),
         log_seqs: Vec::with_capacity(changes.log.len()),
@@ -408,7 +421,10 @@ pub fn commit(client: &mut Client, changes: ChangeSet) -> Result<CommitReceipt, 
     }
     flush(&mut tx, &mut pending)?;
     if !changes.log.is_empty() {
-        let head = crate::read::log_head(&mut tx, true)?;
+        let head = head_of(
+            &tx.query_one(&prepared.lock_log_head, &[])
+                .map_err(backend)?,
+        )?;
         let (entries, (seq, hash)) = chain_all((head.0 > 0).then_some(head), changes.log);
         // One statement per 5,000 entries (a delivery batch logs one entry
         // per person): columns as arrays, unnested by the server.
@@ -419,9 +435,7 @@ pub fn commit(client: &mut Client, changes: ChangeSet) -> Result<CommitReceipt, 
             let ats: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.at).collect();
             let subjects: Vec<Option<&String>> = rows.iter().map(|r| r.subject.as_ref()).collect();
             tx.execute(
-                "INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
-                 SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
-                                      $6::text[], $7::text[], $8::text[], $9::text[])",
+                &prepared.insert_log,
                 &[
                     &seqs,
                     &ats,
@@ -437,11 +451,8 @@ pub fn commit(client: &mut Client, changes: ChangeSet) -> Result<CommitReceipt, 
             .map_err(backend)?;
             receipt.log_seqs.extend(seqs);
         }
-        tx.execute(
-            "UPDATE log_head SET seq = $1, hash = $2 WHERE id = 1",
-            &[&seq, &to_hex(&hash)],
-        )
-        .map_err(backend)?;
+        tx.execute(&prepared.update_log_head, &[&seq, &to_hex(&hash)])
+            .map_err(backend)?;
     }
     tx.commit().map_err(backend)?;
     Ok(receipt)
