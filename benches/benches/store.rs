@@ -481,6 +481,20 @@ fn postgres_group(c: &mut Criterion) {
             black_box(owned.len())
         })
     });
+    let services = Sesshu::new(store.clone(), clock());
+    let staff = Actor::municipality("bench", chiyoda());
+    let mut i = 0;
+    g.bench_function("visible_records/service_with_access_log", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            black_box(
+                services
+                    .person_records(&staff, &ids[i])
+                    .map(|r| r.len())
+                    .unwrap_or(0),
+            )
+        })
+    });
     g.finish();
     let reset_url = url.clone();
     delivery(c, "postgres", 100_000, store.clone(), &move || {
