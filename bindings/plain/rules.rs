@@ -64,6 +64,13 @@ pub fn wareki(day: String) -> Result<String> {
         .map_err(fail)
 }
 
+/// An RFC 3339 timestamp (the offset is required: a time without one names
+/// no instant) as an instant; `invalid_timestamp` otherwise.
+#[export]
+pub fn parse_timestamp(value: String) -> Result<DateTime<Utc>> {
+    calendar::parse_timestamp(&value).map_err(fail)
+}
+
 /// One period of residence `[from, to)`.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]

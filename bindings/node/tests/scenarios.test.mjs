@@ -11,7 +11,8 @@ const s = require('../index.js')
 const here = dirname(fileURLToPath(import.meta.url))
 const dir = process.env.SESSHU_SCENARIOS ?? join(here, '..', '..', '..', '..', 'shared', 'scenarios')
 
-const ts = (v) => new Date(v)
+// The library's own reading of timestamp text (an offset is required).
+const ts = (v) => s.parseTimestamp(v)
 
 const rules = {
   identifiers (g) {
@@ -85,6 +86,7 @@ const rules = {
     return { notice_date: plan.noticeDate, threshold: plan.threshold.toISOString(), candidates }
   },
   record_link_diff (g) {
+    s.parseMunicipalityCode(g.municipality) // checked even with no records
     return {
       deliver: g.records
         .filter((r) => s.needsDelivery(g.municipality, r.municipality, ts(r.updated_at), r.delivered_at ? ts(r.delivered_at) : undefined))
@@ -154,8 +156,10 @@ function files (d) {
     .sort()
 }
 
+// The shared floor, then the project's own edge cases.
+const project = join(here, '..', '..', '..', 'tests', 'scenarios')
 let count = 0
-for (const file of files(dir)) {
+for (const file of [...files(dir), ...files(project)]) {
   const doc = JSON.parse(readFileSync(file, 'utf8'))
   for (const c of doc.cases) {
     count++

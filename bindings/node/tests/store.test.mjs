@@ -60,6 +60,13 @@ test('round trip', async () => {
   assert.ok(Number(report.verified) > 0)
 })
 
+test('timestamp text needs an offset', () => {
+  assert.equal(s.parseTimestamp('2025-04-01T10:00:00.001+09:00').toISOString(), '2025-04-01T01:00:00.001Z')
+  for (const text of ['2025-04-01T10:00:00', '2025-04-01', 'yesterday']) {
+    assert.throws(() => s.parseTimestamp(text), (e) => e.code === 'invalid_timestamp')
+  }
+})
+
 test('bad input is a typed error, and nothing is written', async () => {
   const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
   assert.throws(() => db.putPersons(CHIYODA, 'clerk', [person('P1'), person('bad id!')]), (e) => e.code === 'invalid_management_id')

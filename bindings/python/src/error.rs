@@ -1,6 +1,7 @@
 //! The one place core errors become Python exceptions: a `SesshuError`
 //! base carrying `.code`, and one subclass per area.
 
+use chrono::{DateTime, FixedOffset, Utc};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -91,6 +92,28 @@ pub fn invalid(code: &'static str, message: String) -> PyErr {
         let _ = err.value(py).setattr("code", code);
     });
     err
+}
+
+/// An instant from Python: an aware `datetime` (any offset), as UTC. A
+/// naive `datetime` names no instant (its offset would be a guess), so it
+/// is refused like any bad input: `ValidationError`, code
+/// `invalid_timestamp` (not a `TypeError`).
+pub struct Aware(pub DateTime<Utc>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Aware {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        obj.extract::<DateTime<FixedOffset>>()
+            .map(|t| Aware(t.with_timezone(&Utc)))
+            .map_err(|_| {
+                let shown = obj.repr().map(|r| r.to_string()).unwrap_or_default();
+                invalid(
+                    "invalid_timestamp",
+                    format!("{shown} is not an aware datetime (one with tzinfo)"),
+                )
+            })
+    }
 }
 
 /// Registers the exception classes.

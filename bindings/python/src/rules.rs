@@ -12,7 +12,7 @@ use sesshu_core::{
 };
 use sesshu_core::{organisation, questionnaire, records, residency};
 
-use crate::error::{invalid, to_py};
+use crate::error::{invalid, to_py, Aware};
 
 macro_rules! normalizer {
     ($($(#[$m:meta])* $name:ident => $ty:ty),+ $(,)?) => {
@@ -65,6 +65,14 @@ pub fn wareki(date: NaiveDate) -> PyResult<String> {
     calendar::WarekiDate::from_date(date)
         .map(|w| w.to_string())
         .map_err(to_py)
+}
+
+/// An RFC 3339 timestamp (the offset is required: a time without one names
+/// no instant) as an aware UTC `datetime`; ValidationError
+/// `invalid_timestamp` otherwise.
+#[pyfunction]
+pub fn parse_timestamp(value: &str) -> PyResult<DateTime<Utc>> {
+    calendar::parse_timestamp(value).map_err(to_py)
 }
 
 fn municipality(code: &str) -> PyResult<id::MunicipalityCode> {
@@ -435,13 +443,13 @@ impl InactivitySchedule {
     fn is_candidate(
         &self,
         status: &str,
-        issued_at: DateTime<FixedOffset>,
-        last_login_at: Option<DateTime<FixedOffset>>,
+        issued_at: Aware,
+        last_login_at: Option<Aware>,
     ) -> PyResult<bool> {
         Ok(self.0.is_candidate(&accounts::AccountActivity {
             status: accounts::AccountStatus::parse(status).map_err(to_py)?,
-            issued_at: issued_at.with_timezone(&Utc),
-            last_login_at: last_login_at.map(|t| t.with_timezone(&Utc)),
+            issued_at: issued_at.0,
+            last_login_at: last_login_at.map(|t| t.0),
         }))
     }
 }
@@ -452,17 +460,22 @@ impl InactivitySchedule {
 pub fn needs_delivery(
     municipality_code: &str,
     responsible: &str,
-    updated_at: DateTime<FixedOffset>,
-    delivered_at: Option<DateTime<FixedOffset>>,
+    updated_at: Aware,
+    delivered_at: Option<Aware>,
 ) -> PyResult<bool> {
     Ok(delivery::needs_delivery(
         municipality(municipality_code)?,
         &delivery::DeliveryFacts {
             responsible: municipality(responsible)?,
-            updated_at: updated_at.with_timezone(&Utc),
-            delivered_at: delivered_at.map(|t| t.with_timezone(&Utc)),
+            updated_at: updated_at.0,
+            delivered_at: delivered_at.map(|t| t.0),
         },
     ))
+}
+
+/// Python's `decimal.Decimal`.
+fn decimal_type(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    py.import("decimal")?.getattr("Decimal")
 }
 
 fn answer(v: &Bound<'_, PyAny>) -> PyResult<Option<questionnaire::AnswerValue>> {
@@ -481,10 +494,11 @@ fn answer(v: &Bound<'_, PyAny>) -> PyResult<Option<questionnaire::AnswerValue>> 
                     invalid("invalid_answer", format!("{text} is not a decimal number"))
                 })?,
         )
-    } else if let Ok(d) = v.extract::<Decimal>() {
-        A::Number(d)
     } else if v.is_instance_of::<PyString>() {
+        // Before any number: text that reads as a number is still text.
         A::Text(v.extract()?)
+    } else if v.is_instance(&decimal_type(v.py())?)? {
+        A::Number(v.extract::<Decimal>()?)
     } else if let Ok(list) = v.cast::<PyList>() {
         A::Choices(
             list.iter()
@@ -747,6 +761,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for f in [
         wrap_pyfunction!(parse_gs1, m)?,
         wrap_pyfunction!(wareki, m)?,
+        wrap_pyfunction!(parse_timestamp, m)?,
         wrap_pyfunction!(select_form, m)?,
         wrap_pyfunction!(check_role, m)?,
         wrap_pyfunction!(extract_first_administrators, m)?,

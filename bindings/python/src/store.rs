@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use sesshu_core::calendar::{Clock, FixedClock, SystemClock};
@@ -16,7 +16,7 @@ use sesshu_core::service::{self, Actor, ExportOptions, RecordQuery};
 use sesshu_core::store::{LogFilter, Store};
 use sesshu_core::{persons, records};
 
-use crate::error::to_py;
+use crate::error::{to_py, Aware};
 use crate::rules::{history, intervals_of, ResidencyInterval};
 
 py_record! {
@@ -219,9 +219,9 @@ pub struct Sesshu(pub(crate) service::Sesshu);
 
 /// Services over a store: the system clock (or `now`, pinned) and the
 /// operating system's random source.
-fn services(store: Arc<dyn Store>, now: Option<DateTime<FixedOffset>>) -> service::Sesshu {
+fn services(store: Arc<dyn Store>, now: Option<Aware>) -> service::Sesshu {
     let clock: Arc<dyn Clock> = match now {
-        Some(t) => Arc::new(FixedClock(t.with_timezone(&Utc))),
+        Some(Aware(t)) => Arc::new(FixedClock(t)),
         None => Arc::new(SystemClock),
     };
     service::Sesshu::new(store, clock).with_random(Arc::new(sesshu_core::secrets::OsRandom))
@@ -232,11 +232,7 @@ impl Sesshu {
     /// Opens (creating if needed) a SQLite database file. `now` pins the clock.
     #[staticmethod]
     #[pyo3(signature = (path, now=None))]
-    fn open_sqlite(
-        py: Python<'_>,
-        path: String,
-        now: Option<DateTime<FixedOffset>>,
-    ) -> PyResult<Self> {
+    fn open_sqlite(py: Python<'_>, path: String, now: Option<Aware>) -> PyResult<Self> {
         let store = py
             .detach(|| sesshu_sqlite::SqliteStore::open(&path))
             .map_err(to_py)?;
@@ -246,11 +242,7 @@ impl Sesshu {
     /// Connects to a PostgreSQL database. `now` pins the clock.
     #[staticmethod]
     #[pyo3(signature = (url, now=None))]
-    fn open_postgres(
-        py: Python<'_>,
-        url: String,
-        now: Option<DateTime<FixedOffset>>,
-    ) -> PyResult<Self> {
+    fn open_postgres(py: Python<'_>, url: String, now: Option<Aware>) -> PyResult<Self> {
         let store = py
             .detach(|| sesshu_postgres::PostgresStore::connect(&url))
             .map_err(to_py)?;
@@ -447,8 +439,8 @@ impl Sesshu {
         user: &str,
         subject: Option<&str>,
         actor: Option<String>,
-        start: Option<DateTime<FixedOffset>>,
-        end: Option<DateTime<FixedOffset>>,
+        start: Option<Aware>,
+        end: Option<Aware>,
         limit: usize,
     ) -> PyResult<Vec<LogEntry>> {
         let who = staff(municipality, user)?;
@@ -458,8 +450,8 @@ impl Sesshu {
                 .transpose()
                 .map_err(to_py)?,
             actor,
-            from: start.map(|t| t.with_timezone(&Utc)),
-            to: end.map(|t| t.with_timezone(&Utc)),
+            from: start.map(|t| t.0),
+            to: end.map(|t| t.0),
             after_seq: None,
         };
         let s = self.0.clone();

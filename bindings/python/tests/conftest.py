@@ -11,6 +11,11 @@ def scenarios_dir() -> pathlib.Path:
     return pathlib.Path(__file__).resolve().parents[4] / "shared" / "scenarios"
 
 
+def project_scenarios_dir() -> pathlib.Path:
+    """The project's own edge cases beyond the shared floor."""
+    return pathlib.Path(__file__).resolve().parents[3] / "tests" / "scenarios"
+
+
 @pytest.fixture
 def tmp_db(tmp_path):
     return str(tmp_path / "sesshu.db")

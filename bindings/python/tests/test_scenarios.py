@@ -6,7 +6,7 @@ import json
 import pytest
 
 import sesshu
-from conftest import scenarios_dir
+from conftest import project_scenarios_dir, scenarios_dir
 
 
 def d(s):
@@ -14,7 +14,8 @@ def d(s):
 
 
 def ts(s):
-    return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+    # The library's own reading of timestamp text (an offset is required).
+    return sesshu.parse_timestamp(s)
 
 
 def identifiers(g):
@@ -113,6 +114,7 @@ def inactivity_suspension(g):
 
 
 def record_link_diff(g):
+    sesshu.parse_municipality_code(g["municipality"])  # checked even with no records
     return {
         "deliver": [
             r["id"]
@@ -210,8 +212,9 @@ def canonical(v, ordered, keep=False):
     return v
 
 
-def cases():
-    for path in sorted(scenarios_dir().glob("**/*.json")):
+def cases(dirs=None):
+    paths = [p for d in dirs or (scenarios_dir(), project_scenarios_dir()) for p in sorted(d.glob("**/*.json"))]
+    for path in paths:
         doc = json.loads(path.read_text(encoding="utf-8"))
         for i, case in enumerate(doc["cases"]):
             yield pytest.param(doc["rule"], case, id=f"{path.stem}::{case.get('name', i)}")
@@ -237,4 +240,5 @@ def test_scenario(rule, case):
 
 
 def test_the_shared_scenarios_are_there():
-    assert len(list(cases())) >= 100
+    assert len(list(cases([scenarios_dir()]))) >= 100
+    assert len(list(cases([project_scenarios_dir()]))) >= 100

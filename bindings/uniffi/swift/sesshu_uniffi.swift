@@ -5647,6 +5647,18 @@ public func parseRomanName(value: String)throws  -> String  {
 })
 }
 /**
+ * An RFC 3339 timestamp (the offset is required: a time without one names
+ * no instant) as an instant; `invalid_timestamp` otherwise.
+ */
+public func parseTimestamp(value: String)throws  -> Timestamp  {
+    return try  FfiConverterTypeTimestamp_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_func_parse_timestamp(
+        FfiConverterString.lower(value),uniffiCallStatus
+    )
+})
+}
+/**
  * The access rule (SPEC §3) for one person's `records`, seen by a
  * municipality on a date: one answer per record, in order.
  */
@@ -5767,6 +5779,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_func_parse_roman_name() != 22843) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_func_parse_timestamp() != 1345) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_func_record_access() != 26578) {

@@ -568,6 +568,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_func_parse_passport_number(RustBuffer value, 
 RustBuffer uniffi_sesshu_uniffi_fn_func_parse_roman_name(RustBuffer value, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_PARSE_TIMESTAMP
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_PARSE_TIMESTAMP
+RustBuffer uniffi_sesshu_uniffi_fn_func_parse_timestamp(RustBuffer value, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_RECORD_ACCESS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_RECORD_ACCESS
 RustBuffer uniffi_sesshu_uniffi_fn_func_record_access(RustBuffer residency, RustBuffer municipality, RustBuffer on, RustBuffer records, RustCallStatus *_Nonnull out_status
@@ -953,6 +958,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_func_parse_passport_number(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_PARSE_ROMAN_NAME
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_PARSE_ROMAN_NAME
 uint16_t uniffi_sesshu_uniffi_checksum_func_parse_roman_name(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_PARSE_TIMESTAMP
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_PARSE_TIMESTAMP
+uint16_t uniffi_sesshu_uniffi_checksum_func_parse_timestamp(void
     
 );
 #endif

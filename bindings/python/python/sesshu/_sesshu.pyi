@@ -36,6 +36,10 @@ class Gs1:
 
 def parse_gs1(value: str) -> Gs1: ...
 def wareki(date: datetime.date) -> str: ...
+def parse_timestamp(value: str) -> datetime.datetime:
+    """RFC 3339 text with an offset -> an aware UTC datetime; ValidationError
+    (code invalid_timestamp) otherwise. Every instant the library takes must be
+    aware: a naive datetime raises ValidationError (invalid_timestamp)."""
 
 class ResidencyInterval:
     municipality: str

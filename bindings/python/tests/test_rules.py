@@ -1,0 +1,36 @@
+"""Rules from Python where Python's own types meet them: instants must be
+aware, and answers keep their Python type."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+import sesshu
+
+
+def test_an_instant_must_be_aware():
+    naive = dt.datetime(2025, 4, 1, 10, 0)
+    with pytest.raises(sesshu.ValidationError) as e:
+        sesshu.needs_delivery("131016", "131016", naive)
+    assert e.value.code == "invalid_timestamp"
+    with pytest.raises(sesshu.ValidationError) as e:
+        sesshu.Sesshu.open_sqlite(":memory:", now=naive)
+    assert e.value.code == "invalid_timestamp"
+    aware = dt.datetime(2025, 4, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    assert sesshu.needs_delivery("131016", "131016", aware) is True
+
+
+def test_timestamp_text_needs_an_offset():
+    t = sesshu.parse_timestamp("2025-04-01T10:00:00.001+09:00")
+    assert t == dt.datetime(2025, 4, 1, 1, 0, 0, 1000, tzinfo=dt.timezone.utc)
+    for text in ["2025-04-01T10:00:00", "2025-04-01", "yesterday"]:
+        with pytest.raises(sesshu.ValidationError) as e:
+            sesshu.parse_timestamp(text)
+        assert e.value.code == "invalid_timestamp"
+
+
+def test_text_that_reads_as_a_number_stays_text():
+    assert sesshu.modified_items({"a": "1"}, {"a": 1}) == ["a"]
+    assert sesshu.modified_items({"a": Decimal("1.0")}, {"a": 1}) == []
+    assert sesshu.modified_items({"t": 36.5}, {"t": Decimal("36.50")}) == []
