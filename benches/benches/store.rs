@@ -90,6 +90,29 @@ fn visible_through_store(store: &dyn Store, id: &ManagementId) -> usize {
         .count()
 }
 
+/// A staff member's read through the service: the rule, and the access-log
+/// entry committed with it.
+fn service_read(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    store: Arc<dyn Store>,
+    ids: &[ManagementId],
+) {
+    let services = Sesshu::new(store, clock());
+    let staff = Actor::municipality("bench", chiyoda());
+    let mut i = 0;
+    g.bench_function("visible_records/service_with_access_log", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            black_box(
+                services
+                    .person_records(&staff, &ids[i])
+                    .map(|r| r.len())
+                    .unwrap_or(0),
+            )
+        })
+    });
+}
+
 /// The same answer, hand-written in SQL: residency status and visibility in
 /// one statement, every column read into owned values like the store does.
 const HAND_SQL_SQLITE: &str = "
@@ -153,20 +176,7 @@ fn sqlite_group(c: &mut Criterion) {
             black_box(rows)
         })
     });
-    let services = Sesshu::new(store.clone(), clock());
-    let staff = Actor::municipality("bench", chiyoda());
-    let mut i = 0;
-    g.bench_function("visible_records/service_with_access_log", |b| {
-        b.iter(|| {
-            i = (i + 1) % ids.len();
-            black_box(
-                services
-                    .person_records(&staff, &ids[i])
-                    .map(|r| r.len())
-                    .unwrap_or(0),
-            )
-        })
-    });
+    service_read(&mut g, store.clone(), &ids);
     g.finish();
     delivery(c, "sqlite", 200_000, store.clone(), &|| {
         store.with_connection(|c| c.execute_batch(RESET_DELIVERIES).unwrap())
@@ -481,20 +491,7 @@ fn postgres_group(c: &mut Criterion) {
             black_box(owned.len())
         })
     });
-    let services = Sesshu::new(store.clone(), clock());
-    let staff = Actor::municipality("bench", chiyoda());
-    let mut i = 0;
-    g.bench_function("visible_records/service_with_access_log", |b| {
-        b.iter(|| {
-            i = (i + 1) % ids.len();
-            black_box(
-                services
-                    .person_records(&staff, &ids[i])
-                    .map(|r| r.len())
-                    .unwrap_or(0),
-            )
-        })
-    });
+    service_read(&mut g, store.clone(), &ids);
     g.finish();
     let reset_url = url.clone();
     delivery(c, "postgres", 100_000, store.clone(), &move || {
