@@ -436,6 +436,23 @@ fn import_all(services: &Sesshu, batches: Batches) {
     }
 }
 
+/// The record columns as PostgreSQL returns them.
+type PgRecordColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    chrono::NaiveDate,
+    Option<String>,
+    Option<String>,
+    bool,
+    i64,
+    chrono::DateTime<chrono::Utc>,
+    i64,
+);
+
 fn postgres_group(c: &mut Criterion) {
     let Ok(url) = std::env::var("SESSHU_BENCH_POSTGRES") else {
         eprintln!("SESSHU_BENCH_POSTGRES is not set: PostgreSQL benchmarks not run");
@@ -484,9 +501,27 @@ fn postgres_group(c: &mut Criterion) {
             let rows = raw
                 .query(&stmt, &[&ids[i].as_str(), &CHIYODA, &day])
                 .unwrap();
-            let owned: Vec<(String, Option<String>, i64)> = rows
+            // Every column into owned values, like the store and the
+            // SQLite side of this bench.
+            let owned: Vec<PgRecordColumns> = rows
                 .iter()
-                .map(|r| (r.get(0), r.get(7), r.get(10)))
+                .map(|r| {
+                    (
+                        r.get(0),
+                        r.get(1),
+                        r.get(2),
+                        r.get(3),
+                        r.get(4),
+                        r.get(5),
+                        r.get(6),
+                        r.get(7),
+                        r.get(8),
+                        r.get(9),
+                        r.get(10),
+                        r.get(11),
+                        r.get(12),
+                    )
+                })
                 .collect();
             black_box(owned.len())
         })

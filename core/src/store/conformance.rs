@@ -21,7 +21,7 @@ use crate::records::{Category, VaccinationRecord};
 use crate::residency::{ResidencyHistory, ResidencyInterval};
 use crate::service::{Actor, PutOutcome, RecordQuery, Sesshu};
 
-use super::{ChangeSet, Expected, LogFilter, PersonFilter, Store, StoreError, Write};
+use super::{ChangeSet, Expected, LogFilter, PersonFilter, RecordScope, Store, StoreError, Write};
 
 /// Generates one `#[test]` per conformance check for an adapter.
 /// `$make` is an expression giving a fresh, empty `Arc<dyn Store>` each time.
@@ -39,6 +39,7 @@ macro_rules! store_conformance_tests {
             access_log_chain_and_search,
             person_search_filters_and_paging,
             staff_query_follows_visibility,
+            person_with_records_reads_one_person,
             questionnaire_round_trip,
             concurrent_commits_exactly_one_wins,
             organisations_and_users_round_trip,
@@ -689,6 +690,66 @@ pub fn staff_query_follows_visibility(store: Arc<dyn Store>) {
         })
         .count();
     assert_eq!(reads, 4);
+}
+
+/// `person_with_records`: the whole person (residency in date order), the
+/// records the scope keeps in id order, nothing of other persons.
+pub fn person_with_records_reads_one_person(store: Arc<dyn Store>) {
+    let mut p = person("A1", "山田 花子", "ヤマダ ハナコ");
+    let mut moves = p.residency.intervals().to_vec();
+    moves.reverse();
+    p.residency = ResidencyHistory::new(moves).unwrap();
+    let alone = person("B1", "佐藤 一郎", "サトウ イチロウ");
+    let other = person("C1", "鈴木 次郎", "スズキ ジロウ");
+    store
+        .commit(ChangeSet {
+            writes: vec![
+                put_person(p.clone(), 0),
+                put_person(alone.clone(), 0),
+                put_person(other, 0),
+                put_record(record("r3", "A1", CHIYODA, "2024-01-01"), 1),
+                put_record(record("r1", "A1", SAPPORO, "2010-01-01"), 1),
+                put_record(record("q1", "C1", CHIYODA, "2021-01-01"), 1),
+                put_record(record("r2", "A1", CHIYODA, "2021-01-01"), 1),
+            ],
+            log: vec![],
+        })
+        .unwrap();
+    let read = |who: &str, scope: RecordScope| {
+        let (person, records) = store
+            .person_with_records(&id(who), &|_| scope)
+            .unwrap()
+            .unwrap();
+        let ids: Vec<String> = records.iter().map(|r| r.record.id.to_string()).collect();
+        (person, ids)
+    };
+    let (got, all) = read("A1", RecordScope::All);
+    assert_eq!(got.person, p);
+    assert_eq!(got.version, 1);
+    assert_eq!(all, ["r1", "r2", "r3"]);
+    let (_, own) = read("A1", RecordScope::ResponsibleOnly(code(CHIYODA)));
+    assert_eq!(own, ["r2", "r3"]);
+    let (_, none) = read("A1", RecordScope::Nothing);
+    assert!(none.is_empty());
+    let (got, empty) = read("B1", RecordScope::All);
+    assert_eq!(got.person, alone);
+    assert!(empty.is_empty());
+    // The scope is decided on the person as stored.
+    let seen = std::cell::Cell::new(0);
+    let scope = |q: &Person| {
+        assert_eq!(q, &p);
+        seen.set(seen.get() + 1);
+        RecordScope::All
+    };
+    assert!(store
+        .person_with_records(&id("A1"), &scope)
+        .unwrap()
+        .is_some());
+    assert_eq!(seen.get(), 1);
+    assert!(store
+        .person_with_records(&id("nobody"), &|_| RecordScope::All)
+        .unwrap()
+        .is_none());
 }
 
 pub fn questionnaire_round_trip(store: Arc<dyn Store>) {

@@ -24,9 +24,29 @@ use crate::{backend, PostgresStore};
 
 const PERSON_COLUMNS: &str = "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
 const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, seq";
-const RECORD_COLUMNS_OF_R: &str = "r.id, r.management_id, r.responsible, r.category, r.vaccine, r.dose_number, r.vaccination_date, r.lot, r.institution, r.erroneous, r.version, r.updated_at, r.seq";
 const LOG_COLUMNS: &str =
     "seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash";
+
+const KIND_PERSON: i32 = 0;
+const KIND_INTERVAL: i32 = 1;
+const KIND_RECORD: i32 = 2;
+
+/// A person, their residency and their records as rows of one shape:
+/// `kind, text×4, date×2, text×2, bigint, boolean, bigint, timestamptz, bigint`.
+/// Narrow rows without repeated person columns or arrays are what made this
+/// read cheapest on the server (see docs/benchmarks.md).
+const PERSON_WITH_RECORDS: &str = "
+SELECT 0, management_id, subject_number, name, name_kana, birth_date, NULL::date,
+       sex, pmh_key, NULL::bigint, NULL::boolean, version, updated_at, NULL::bigint
+  FROM persons WHERE management_id = $1
+UNION ALL
+SELECT 1, municipality, NULL, NULL, NULL, from_date, to_date,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM residency WHERE management_id = $1
+UNION ALL
+SELECT 2, id, responsible, category, vaccine, vaccination_date, NULL,
+       lot, institution, dose_number, erroneous, version, updated_at, seq
+  FROM records WHERE management_id = $1";
 
 type Params<'a> = Vec<Box<dyn ToSql + Sync + 'a>>;
 
@@ -306,53 +326,66 @@ impl Store for PostgresStore {
         id: &ManagementId,
         scope: &dyn Fn(&Person) -> RecordScope,
     ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
-        // One round trip: the person, the residency as arrays, and every
-        // record of the person as one row each (a person has few); the
-        // scope, which needs the residency, is applied here.
-        let sql = format!(
-            "SELECT {PERSON_COLUMNS}, h.m, h.f, h.t, {RECORD_COLUMNS_OF_R}
-             FROM persons p
-             LEFT JOIN LATERAL (
-                 SELECT array_agg(municipality ORDER BY from_date) m,
-                        array_agg(from_date ORDER BY from_date) f,
-                        array_agg(to_date ORDER BY from_date) t
-                 FROM residency WHERE management_id = p.management_id) h ON true
-             LEFT JOIN records r ON r.management_id = p.management_id
-             WHERE p.management_id = $1
-             ORDER BY r.id"
-        );
-        let rows = self.client()?.query(&sql, &[&id.as_str()])?;
-        let Some(first) = rows.first() else {
+        // One statement (one round trip, one snapshot): the person, each
+        // residency interval and each record as narrow rows told apart by
+        // their first column. The scope, which needs the residency, is
+        // applied here; rows outside it are not decoded.
+        let rows = self.client()?.query(PERSON_WITH_RECORDS, &[&id.as_str()])?;
+        let Some(first) = rows.iter().find(|r| r.get::<_, i32>(0) == KIND_PERSON) else {
             return Ok(None);
         };
-        let mut person = person_row(first);
-        let municipalities: Option<Vec<String>> = first.get(9);
-        let from: Option<Vec<chrono::NaiveDate>> = first.get(10);
-        let to: Option<Vec<Option<chrono::NaiveDate>>> = first.get(11);
-        person.residency = municipalities
-            .unwrap_or_default()
-            .into_iter()
-            .zip(from.unwrap_or_default())
-            .zip(to.unwrap_or_default())
-            .map(|((municipality, from), to)| IntervalRow {
-                municipality,
-                from,
-                to,
+        let mut person = PersonRow {
+            management_id: first.get(1),
+            subject_number: first.get(2),
+            name: first.get(3),
+            name_kana: first.get(4),
+            birth_date: first.get(5),
+            sex: first.get(7),
+            pmh_key: first.get(8),
+            residency: Vec::new(),
+            version: first.get(11),
+            updated_at: first.get(12),
+        };
+        person.residency = rows
+            .iter()
+            .filter(|r| r.get::<_, i32>(0) == KIND_INTERVAL)
+            .map(|r| IntervalRow {
+                municipality: r.get(1),
+                from: r.get(5),
+                to: r.get(6),
             })
             .collect();
+        person.residency.sort_by_key(|i| i.from);
         let person = person.into_stored()?;
-        let keep: &dyn Fn(&RecordRow) -> bool = match scope(&person.person) {
-            RecordScope::All => &|_| true,
-            RecordScope::ResponsibleOnly(m) => &move |r| r.responsible == m.as_str(),
-            RecordScope::Nothing => &|_| false,
-        };
-        let records = rows
+        let scope = scope(&person.person);
+        let mut records = rows
             .iter()
-            .filter(|r| r.get::<_, Option<String>>(12).is_some())
-            .map(|r| record_row(r, 12))
-            .filter(|r| keep(r))
-            .map(RecordRow::into_stored)
-            .collect::<Result<_, _>>()?;
+            .filter(|r| r.get::<_, i32>(0) == KIND_RECORD)
+            .filter(|r| match &scope {
+                RecordScope::All => true,
+                RecordScope::ResponsibleOnly(m) => r.get::<_, &str>(2) == m.as_str(),
+                RecordScope::Nothing => false,
+            })
+            .map(|r| {
+                RecordRow {
+                    id: r.get(1),
+                    management_id: id.as_str().to_owned(),
+                    responsible: r.get(2),
+                    category: r.get(3),
+                    vaccine: r.get(4),
+                    dose_number: r.get(9),
+                    date: r.get(5),
+                    lot: r.get(7),
+                    institution: r.get(8),
+                    erroneous: r.get(10),
+                    version: r.get(11),
+                    updated_at: r.get(12),
+                    seq: r.get(13),
+                }
+                .into_stored()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        records.sort_by(|a, b| a.record.id.cmp(&b.record.id));
         Ok(Some((person, records)))
     }
 
