@@ -23,7 +23,7 @@ use sesshu_core::identifiers::{ManagementId, MunicipalityCode};
 use sesshu_core::persons::Person;
 use sesshu_core::records::RecordAccess;
 use sesshu_core::service::{Actor, Sesshu};
-use sesshu_core::store::Store;
+use sesshu_core::store::{Store, StoreError};
 
 const CHIYODA: &str = "131016";
 
@@ -154,23 +154,10 @@ fn sqlite_group(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % ids.len();
             let rows = stmt
-                .query_map((ids[i].as_str(), CHIYODA, "2025-04-01"), |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, i64>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, Option<String>>(7)?,
-                        r.get::<_, Option<String>>(8)?,
-                        r.get::<_, bool>(9)?,
-                        r.get::<_, i64>(10)?,
-                        r.get::<_, String>(11)?,
-                        r.get::<_, i64>(12)?,
-                    ))
-                })
+                .query_map(
+                    (ids[i].as_str(), CHIYODA, "2025-04-01"),
+                    sqlite_record_columns,
+                )
                 .unwrap()
                 .count();
             black_box(rows)
@@ -178,9 +165,19 @@ fn sqlite_group(c: &mut Criterion) {
     });
     service_read(&mut g, store.clone(), &ids);
     g.finish();
-    delivery(c, "sqlite", 200_000, store.clone(), &|| {
-        store.with_connection(|c| c.execute_batch(RESET_DELIVERIES).unwrap())
-    });
+    let mut raw = rusqlite::Connection::open(store_path(&store)).unwrap();
+    raw.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 4294967296;",
+    )
+    .unwrap();
+    delivery(
+        c,
+        "sqlite",
+        200_000,
+        store.clone(),
+        &|| store.with_connection(|c| c.execute_batch(RESET_DELIVERIES).unwrap()),
+        &mut |drain| hand_delivery_sqlite(&mut raw, drain),
+    );
     log_verification(c, "sqlite", store);
 }
 
@@ -197,6 +194,7 @@ fn delivery(
     drain: usize,
     store: Arc<dyn Store + 'static>,
     reset: &dyn Fn(),
+    hand_written: &mut dyn FnMut(usize),
 ) {
     reset();
     let services = Sesshu::new(store.clone(), clock());
@@ -225,7 +223,67 @@ fn delivery(
             )
         },
     );
+    g.bench_function(
+        format!("hand_written_sql_{drain}_records_of_131016_in_batches_of_10000"),
+        |b| b.iter_batched(reset, |()| hand_written(drain), BatchSize::PerIteration),
+    );
     g.finish();
+}
+
+/// The delivery's reads and cursor by hand, per batch of 10,000: one
+/// statement reads the next records of Chiyoda with their subject numbers
+/// (every column into owned values), one advances the cursor, in one
+/// transaction. No batch row, no access log, no validation: the engine's
+/// ceiling for the same data.
+const HAND_DELIVERY_SQL: &str = "
+SELECT r.id, r.management_id, r.responsible, r.category, r.vaccine, r.dose_number, r.vaccination_date,
+       r.lot, r.institution, r.erroneous, r.version, r.updated_at, r.seq, p.subject_number
+FROM records r JOIN persons p ON p.management_id = r.management_id
+WHERE r.responsible = $1 AND r.seq > $2 ORDER BY r.seq LIMIT 10000";
+const HAND_CURSOR_SQL: &str = "
+INSERT INTO delivery_cursors (municipality, delivered_through) VALUES ($1, $2)
+ON CONFLICT (municipality) DO UPDATE SET delivered_through = excluded.delivered_through";
+
+fn hand_delivery_sqlite(c: &mut rusqlite::Connection, drain: usize) {
+    let (mut n, mut cursor) = (0, 0i64);
+    while n < drain {
+        let tx = c.transaction().unwrap();
+        let rows: Vec<(SqliteRecordColumns, String)> = tx
+            .prepare_cached(HAND_DELIVERY_SQL)
+            .unwrap()
+            .query_map((CHIYODA, cursor), |r| {
+                Ok((sqlite_record_columns(r)?, r.get(13)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!rows.is_empty(), "fewer than {drain} records for 131016");
+        cursor = rows[rows.len() - 1].0 .12;
+        tx.prepare_cached(HAND_CURSOR_SQL)
+            .unwrap()
+            .execute((CHIYODA, cursor))
+            .unwrap();
+        tx.commit().unwrap();
+        n += rows.len();
+    }
+}
+
+fn hand_delivery_postgres(c: &mut postgres::Client, drain: usize) {
+    let (mut n, mut cursor) = (0, 0i64);
+    while n < drain {
+        let mut tx = c.transaction().unwrap();
+        let rows: Vec<(PgRecordColumns, String)> = tx
+            .query(HAND_DELIVERY_SQL, &[&CHIYODA, &cursor])
+            .unwrap()
+            .iter()
+            .map(|r| (pg_record_columns(r), r.get(13)))
+            .collect();
+        assert!(!rows.is_empty(), "fewer than {drain} records for 131016");
+        cursor = rows[rows.len() - 1].0 .12;
+        tx.execute(HAND_CURSOR_SQL, &[&CHIYODA, &cursor]).unwrap();
+        tx.commit().unwrap();
+        n += rows.len();
+    }
 }
 
 /// SQL that undoes the deliveries the benchmark made.
@@ -377,19 +435,78 @@ fn import_group(c: &mut Criterion) {
         )
     });
     if let Ok(url) = std::env::var("SESSHU_BENCH_POSTGRES_SCRATCH") {
+        // A scratch store holding the 1,000 persons, with (`keep`) or
+        // without their records.
+        let fresh = |keep: bool| {
+            let store = Arc::new(sesshu_postgres::PostgresStore::connect(&url).unwrap());
+            let sql = "TRUNCATE persons, residency, records, access_log; UPDATE log_head SET seq = 0, hash = repeat('0', 64)";
+            store
+                .with_client(|c| c.batch_execute(sql).map_err(StoreError::backend))
+                .unwrap();
+            let fixture = import_fixture(store.clone());
+            if !keep {
+                store
+                    .with_client(|c| {
+                        c.batch_execute("DELETE FROM records")
+                            .map_err(StoreError::backend)
+                    })
+                    .unwrap();
+            }
+            fixture
+        };
         g.bench_function("postgres/10000_records", |b| {
             b.iter_batched(
-                || {
-                    let store = Arc::new(sesshu_postgres::PostgresStore::connect(&url).unwrap());
-                    store
-                        .with_client(|c| {
-                            c.batch_execute("TRUNCATE persons, residency, records, access_log; UPDATE log_head SET seq = 0, hash = repeat('0', 64)")
-                                .map_err(sesshu_core::store::StoreError::backend)
-                        })
-                        .unwrap();
-                    import_fixture(store)
-                },
+                || fresh(true),
                 |(services, batches)| import_all(&services, batches),
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_function("postgres/10000_new_records", |b| {
+            b.iter_batched(
+                || fresh(false),
+                |(services, batches)| import_all(&services, batches),
+                BatchSize::PerIteration,
+            )
+        });
+        // The same 10,000 rows by one hand-written INSERT of unnested arrays
+        // in one transaction: no reads, no checks, no access log.
+        let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        g.bench_function("postgres/10000_new_records_hand_written_sql", |b| {
+            b.iter_batched(
+                || fresh(false).1,
+                |batches| {
+                    let all: Vec<&sesshu_core::records::VaccinationRecord> =
+                        batches.iter().flat_map(|(_, r)| r).collect();
+                    let text = |f: fn(&sesshu_core::records::VaccinationRecord) -> String| {
+                        all.iter().map(|r| f(r)).collect::<Vec<_>>()
+                    };
+                    let (ids, people, responsible, category, vaccine) = (
+                        text(|r| r.id.to_string()),
+                        text(|r| r.person.to_string()),
+                        text(|r| r.responsible.to_string()),
+                        text(|r| r.category.as_str().to_owned()),
+                        text(|r| r.vaccine.to_string()),
+                    );
+                    let dose: Vec<i64> = all.iter().map(|r| i64::from(r.dose_number)).collect();
+                    let date: Vec<chrono::NaiveDate> = all.iter().map(|r| r.date).collect();
+                    let lot: Vec<Option<&str>> = all.iter().map(|r| r.lot.as_deref()).collect();
+                    let inst: Vec<Option<String>> =
+                        all.iter().map(|r| r.institution.map(|i| i.to_string())).collect();
+                    let err: Vec<bool> = all.iter().map(|r| r.erroneous).collect();
+                    let seq: Vec<i64> = (1..=all.len() as i64).collect();
+                    let mut tx = raw.transaction().unwrap();
+                    tx.execute(
+                        "INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number,
+                           vaccination_date, lot, institution, erroneous, version, updated_at, seq)
+                         SELECT id, m, resp, cat, vac, dose, d, lot, inst, err, 1, now(), seq
+                         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
+                                     $7::date[], $8::text[], $9::text[], $10::bool[], $11::int8[])
+                              AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, seq)",
+                        &[&ids, &people, &responsible, &category, &vaccine, &dose, &date, &lot, &inst, &err, &seq],
+                    )
+                    .unwrap();
+                    tx.commit().unwrap();
+                },
                 BatchSize::PerIteration,
             )
         });
@@ -453,6 +570,61 @@ type PgRecordColumns = (
     i64,
 );
 
+/// The record columns of a row, as the store reads them.
+fn pg_record_columns(r: &postgres::Row) -> PgRecordColumns {
+    (
+        r.get(0),
+        r.get(1),
+        r.get(2),
+        r.get(3),
+        r.get(4),
+        r.get(5),
+        r.get(6),
+        r.get(7),
+        r.get(8),
+        r.get(9),
+        r.get(10),
+        r.get(11),
+        r.get(12),
+    )
+}
+
+/// The record columns as SQLite returns them.
+type SqliteRecordColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    i64,
+    String,
+    i64,
+);
+
+/// The record columns of a row, as the store reads them.
+fn sqlite_record_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<SqliteRecordColumns> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+        r.get(12)?,
+    ))
+}
+
 fn postgres_group(c: &mut Criterion) {
     let Ok(url) = std::env::var("SESSHU_BENCH_POSTGRES") else {
         eprintln!("SESSHU_BENCH_POSTGRES is not set: PostgreSQL benchmarks not run");
@@ -503,36 +675,24 @@ fn postgres_group(c: &mut Criterion) {
                 .unwrap();
             // Every column into owned values, like the store and the
             // SQLite side of this bench.
-            let owned: Vec<PgRecordColumns> = rows
-                .iter()
-                .map(|r| {
-                    (
-                        r.get(0),
-                        r.get(1),
-                        r.get(2),
-                        r.get(3),
-                        r.get(4),
-                        r.get(5),
-                        r.get(6),
-                        r.get(7),
-                        r.get(8),
-                        r.get(9),
-                        r.get(10),
-                        r.get(11),
-                        r.get(12),
-                    )
-                })
-                .collect();
+            let owned: Vec<PgRecordColumns> = rows.iter().map(pg_record_columns).collect();
             black_box(owned.len())
         })
     });
     service_read(&mut g, store.clone(), &ids);
     g.finish();
     let reset_url = url.clone();
-    delivery(c, "postgres", 100_000, store.clone(), &move || {
-        let mut c = postgres::Client::connect(&reset_url, postgres::NoTls).unwrap();
-        c.batch_execute(RESET_DELIVERIES).unwrap();
-    });
+    delivery(
+        c,
+        "postgres",
+        100_000,
+        store.clone(),
+        &move || {
+            let mut c = postgres::Client::connect(&reset_url, postgres::NoTls).unwrap();
+            c.batch_execute(RESET_DELIVERIES).unwrap();
+        },
+        &mut |drain| hand_delivery_postgres(&mut raw, drain),
+    );
     log_verification(c, "postgres", store);
 }
 

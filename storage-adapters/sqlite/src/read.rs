@@ -656,6 +656,6 @@ impl Store for SqliteStore {
     }
 
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
-        self.with_connection(|c| crate::write::commit(c, changes))
+        self.commit_changes(changes)
     }
 }
