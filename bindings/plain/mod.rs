@@ -25,5 +25,6 @@ pub(crate) use napi_derive::napi as export;
 pub(crate) use uniffi::export;
 
 pub mod accounts;
+pub mod certificates;
 pub mod records;
 pub mod rules;

@@ -14,6 +14,9 @@ use sesshu_core::service::{self, OwnChanges, UserChanges};
 use crate::error::{date, fail, invalid, Code, Job, Result};
 use crate::plain::accounts::{actor_in, actor_out, changed, municipality_actor, token_out};
 use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken};
+use crate::plain::certificates::{
+    certificate_request, issuances_out, CertificateOptions, Issuance,
+};
 use crate::store::Sesshu;
 
 /// A notification to send; `secrets` only until acknowledged.
@@ -375,52 +378,12 @@ impl Sesshu {
     }
 }
 
-/// What a certificate request names besides the person and records.
-#[napi(object)]
-pub struct CertificateOptions {
-    /// The issuing municipality as printed (「千代田区」).
-    pub municipality_name: String,
-    /// Its head as printed.
-    pub head: String,
-    pub form: Option<i64>,
-    pub passport_number: Option<String>,
-    pub nationality: Option<String>,
-    pub name_roman: Option<String>,
-    /// A name to print instead of the person's (旧姓・別名).
-    pub name: Option<String>,
-    /// `subject` (default), `household` or `delegate`.
-    pub applicant: Option<String>,
-    pub delegation_checked: Option<bool>,
-    /// `counter` (default) or `portal`.
-    pub channel: Option<String>,
-}
-
 /// An issued certificate: its number, form and the PDF.
 #[napi(object)]
 pub struct IssuedCertificate {
     pub certificate_number: String,
     pub form: u32,
     pub pdf: Buffer,
-}
-
-/// One entry of the issuance register.
-#[napi(object)]
-pub struct Issuance {
-    pub certificate_number: String,
-    /// `YYYY-MM-DD`.
-    pub issue_date: String,
-    pub management_id: String,
-    pub records: Vec<String>,
-    pub form: u32,
-    pub channel: String,
-    pub applicant: String,
-    pub delegation_checked: bool,
-    pub name_override: Option<String>,
-    pub passport_number: Option<String>,
-    pub nationality: Option<String>,
-    pub name_roman: Option<String>,
-    /// The signing certificate's subject, when the PDF was signed.
-    pub signed_by: Option<String>,
 }
 
 #[allow(clippy::type_complexity)]
@@ -453,23 +416,7 @@ impl Sesshu {
         options: CertificateOptions,
     ) -> napi::Result<AsyncTask<Job<service::IssuedCertificate, IssuedCertificate>>, Code> {
         let actor = municipality_actor(&municipality, &user)?;
-        let o = options;
-        let request = service::CertificateRequestText {
-            management_id,
-            records,
-            form: o.form,
-            passport_number: o.passport_number,
-            nationality: o.nationality,
-            name_roman: o.name_roman,
-            name: o.name,
-            applicant: o.applicant,
-            delegation_checked: o.delegation_checked.unwrap_or(false),
-            channel: o.channel,
-            municipality_name: o.municipality_name,
-            head: o.head,
-        }
-        .parse()
-        .map_err(fail)?;
+        let request = certificate_request(management_id, records, options)?;
         let s = self.inner.clone();
         Ok(Job::new(
             move || s.issue_certificate(&actor, &request),
@@ -501,26 +448,7 @@ impl Sesshu {
         let s = self.inner.clone();
         Ok(Job::new(
             move || s.list_issuances(&actor, person.as_ref(), None, 10_000),
-            |found| {
-                found
-                    .into_iter()
-                    .map(|i| Issuance {
-                        certificate_number: i.certificate_number,
-                        issue_date: i.issue_date.to_string(),
-                        management_id: i.person.to_string(),
-                        records: i.records.iter().map(ToString::to_string).collect(),
-                        form: u32::from(i.form),
-                        channel: i.channel.to_string(),
-                        applicant: i.applicant.to_string(),
-                        delegation_checked: i.delegation_checked,
-                        name_override: i.name_override,
-                        passport_number: i.passport_number,
-                        nationality: i.nationality,
-                        name_roman: i.name_roman,
-                        signed_by: i.signed_by,
-                    })
-                    .collect()
-            },
+            issuances_out,
         ))
     }
 }

@@ -277,7 +277,9 @@ fun certificatesRoundTrip(dir: File) {
     db.putPersons("131016", "clerk", listOf(Person("P1", "S1", "山田 花子", "ヤマダ ハナコ", "1990-05-01", "female", null,
         listOf(ResidencyInterval("131016", "1990-05-01", null)))))
     db.putRecords("131016", "clerk", listOf(Record("R1", "P1", "131016", "routine", "MR", 1u, "2024-01-01", "AB12C", null, false)))
-    val options = CertificateOptions("千代田区", "千代田区長　千代田　太郎", null, null, null, null, null, "subject", false, "counter")
+    // Only the municipality's name and head are required; the rest default to absent.
+    val options = CertificateOptions(municipalityName = "千代田区", head = "千代田区長　千代田　太郎")
+    check(options.applicant == null && options.delegationChecked == null && options.channel == null, "options default to absent")
     val c = db.issueCertificate("131016", "clerk", "P1", listOf("R1"), options)
     check(c.certificateNumber == "131016-2025-000001" && c.form.toInt() == 1, "certificate: ${c.certificateNumber}")
     check(String(c.pdf.copyOfRange(0, 5), Charsets.US_ASCII) == "%PDF-" && c.pdf.size < 60_000, "pdf")

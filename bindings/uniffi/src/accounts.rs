@@ -6,11 +6,14 @@ use sesshu_core::accounts::{AccountStatus, UserId};
 use sesshu_core::identifiers::EmailAddress;
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
-use sesshu_core::service::{self, OwnChanges, UserChanges};
+use sesshu_core::service::{OwnChanges, UserChanges};
 
 use crate::error::{date, fail, invalid, Result};
 use crate::plain::accounts::{actor_in, actor_out, changed, municipality_actor, token_out};
 use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken};
+use crate::plain::certificates::{
+    certificate_request, issuances_out, CertificateOptions, Issuance,
+};
 use crate::store::Sesshu;
 
 /// A notification to send; `secrets` only until acknowledged.
@@ -279,52 +282,12 @@ impl Sesshu {
     }
 }
 
-/// What a certificate request names besides the person and records.
-#[derive(uniffi::Record)]
-pub struct CertificateOptions {
-    /// The issuing municipality as printed (「千代田区」).
-    pub municipality_name: String,
-    /// Its head as printed.
-    pub head: String,
-    pub form: Option<i64>,
-    pub passport_number: Option<String>,
-    pub nationality: Option<String>,
-    pub name_roman: Option<String>,
-    /// A name to print instead of the person's (旧姓・別名).
-    pub name: Option<String>,
-    /// `subject`, `household` or `delegate`.
-    pub applicant: String,
-    pub delegation_checked: bool,
-    /// `counter` or `portal`.
-    pub channel: String,
-}
-
 /// An issued certificate: its number, form and the PDF.
 #[derive(uniffi::Record)]
 pub struct IssuedCertificate {
     pub certificate_number: String,
     pub form: u8,
     pub pdf: Vec<u8>,
-}
-
-/// One entry of the issuance register.
-#[derive(uniffi::Record)]
-pub struct Issuance {
-    pub certificate_number: String,
-    /// `YYYY-MM-DD`.
-    pub issue_date: String,
-    pub management_id: String,
-    pub records: Vec<String>,
-    pub form: u8,
-    pub channel: String,
-    pub applicant: String,
-    pub delegation_checked: bool,
-    pub name_override: Option<String>,
-    pub passport_number: Option<String>,
-    pub nationality: Option<String>,
-    pub name_roman: Option<String>,
-    /// The signing certificate's subject, when the PDF was signed.
-    pub signed_by: Option<String>,
 }
 
 #[uniffi::export]
@@ -353,23 +316,7 @@ impl Sesshu {
         records: Vec<String>,
         options: CertificateOptions,
     ) -> Result<IssuedCertificate> {
-        let o = options;
-        let request = service::CertificateRequestText {
-            management_id,
-            records,
-            form: o.form,
-            passport_number: o.passport_number,
-            nationality: o.nationality,
-            name_roman: o.name_roman,
-            name: o.name,
-            applicant: Some(o.applicant),
-            delegation_checked: o.delegation_checked,
-            channel: Some(o.channel),
-            municipality_name: o.municipality_name,
-            head: o.head,
-        }
-        .parse()
-        .map_err(fail)?;
+        let request = certificate_request(management_id, records, options)?;
         let c = self
             .inner
             .issue_certificate(&municipality_actor(&municipality, &user)?, &request)
@@ -402,23 +349,6 @@ impl Sesshu {
                 10_000,
             )
             .map_err(fail)?;
-        Ok(found
-            .into_iter()
-            .map(|i| Issuance {
-                certificate_number: i.certificate_number,
-                issue_date: i.issue_date.to_string(),
-                management_id: i.person.to_string(),
-                records: i.records.iter().map(ToString::to_string).collect(),
-                form: i.form,
-                channel: i.channel.to_string(),
-                applicant: i.applicant.to_string(),
-                delegation_checked: i.delegation_checked,
-                name_override: i.name_override,
-                passport_number: i.passport_number,
-                nationality: i.nationality,
-                name_roman: i.name_roman,
-                signed_by: i.signed_by,
-            })
-            .collect())
+        Ok(issuances_out(found))
     }
 }

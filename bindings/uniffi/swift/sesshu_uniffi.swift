@@ -2155,7 +2155,8 @@ public func FfiConverterTypeBankAccountDraft_lower(_ value: BankAccountDraft) ->
 
 
 /**
- * What a certificate request names besides the person and records.
+ * What a certificate request names besides the person and records; only
+ * the municipality's name and head are required.
  */
 public struct CertificateOptions: Equatable, Hashable {
     /**
@@ -2166,23 +2167,38 @@ public struct CertificateOptions: Equatable, Hashable {
      * Its head as printed.
      */
     public var head: String
+    /**
+     * The form asked for (temporary vaccinations: 2 or 3).
+     */
     public var form: Int64?
+    /**
+     * Form 3: passport number.
+     */
     public var passportNumber: String?
+    /**
+     * Form 3: nationality (ISO 3166-1 alpha-3).
+     */
     public var nationality: String?
+    /**
+     * Form 3: the name in Roman letters.
+     */
     public var nameRoman: String?
     /**
      * A name to print instead of the person's (旧姓・別名).
      */
     public var name: String?
     /**
-     * `subject`, `household` or `delegate`.
+     * `subject` (when absent), `household` or `delegate`.
      */
-    public var applicant: String
-    public var delegationChecked: Bool
+    public var applicant: String?
     /**
-     * `counter` or `portal`.
+     * The letter of delegation was checked (absent: not).
      */
-    public var channel: String
+    public var delegationChecked: Bool?
+    /**
+     * `counter` (when absent) or `portal`.
+     */
+    public var channel: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2192,16 +2208,31 @@ public struct CertificateOptions: Equatable, Hashable {
          */municipalityName: String, 
         /**
          * Its head as printed.
-         */head: String, form: Int64?, passportNumber: String?, nationality: String?, nameRoman: String?, 
+         */head: String, 
+        /**
+         * The form asked for (temporary vaccinations: 2 or 3).
+         */form: Int64? = nil, 
+        /**
+         * Form 3: passport number.
+         */passportNumber: String? = nil, 
+        /**
+         * Form 3: nationality (ISO 3166-1 alpha-3).
+         */nationality: String? = nil, 
+        /**
+         * Form 3: the name in Roman letters.
+         */nameRoman: String? = nil, 
         /**
          * A name to print instead of the person's (旧姓・別名).
-         */name: String?, 
+         */name: String? = nil, 
         /**
-         * `subject`, `household` or `delegate`.
-         */applicant: String, delegationChecked: Bool, 
+         * `subject` (when absent), `household` or `delegate`.
+         */applicant: String? = nil, 
         /**
-         * `counter` or `portal`.
-         */channel: String) {
+         * The letter of delegation was checked (absent: not).
+         */delegationChecked: Bool? = nil, 
+        /**
+         * `counter` (when absent) or `portal`.
+         */channel: String? = nil) {
         self.municipalityName = municipalityName
         self.head = head
         self.form = form
@@ -2237,9 +2268,9 @@ public struct FfiConverterTypeCertificateOptions: FfiConverterRustBuffer {
                 nationality: FfiConverterOptionString.read(from: &buf), 
                 nameRoman: FfiConverterOptionString.read(from: &buf), 
                 name: FfiConverterOptionString.read(from: &buf), 
-                applicant: FfiConverterString.read(from: &buf), 
-                delegationChecked: FfiConverterBool.read(from: &buf), 
-                channel: FfiConverterString.read(from: &buf)
+                applicant: FfiConverterOptionString.read(from: &buf), 
+                delegationChecked: FfiConverterOptionBool.read(from: &buf), 
+                channel: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2251,9 +2282,9 @@ public struct FfiConverterTypeCertificateOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.nationality, into: &buf)
         FfiConverterOptionString.write(value.nameRoman, into: &buf)
         FfiConverterOptionString.write(value.name, into: &buf)
-        FfiConverterString.write(value.applicant, into: &buf)
-        FfiConverterBool.write(value.delegationChecked, into: &buf)
-        FfiConverterString.write(value.channel, into: &buf)
+        FfiConverterOptionString.write(value.applicant, into: &buf)
+        FfiConverterOptionBool.write(value.delegationChecked, into: &buf)
+        FfiConverterOptionString.write(value.channel, into: &buf)
     }
 }
 
@@ -2965,7 +2996,7 @@ public struct Issuance: Equatable, Hashable {
     public var issueDate: String
     public var managementId: String
     public var records: [String]
-    public var form: UInt8
+    public var form: UInt32
     public var channel: String
     public var applicant: String
     public var delegationChecked: Bool
@@ -2983,7 +3014,7 @@ public struct Issuance: Equatable, Hashable {
     public init(certificateNumber: String, 
         /**
          * `YYYY-MM-DD`.
-         */issueDate: String, managementId: String, records: [String], form: UInt8, channel: String, applicant: String, delegationChecked: Bool, nameOverride: String?, passportNumber: String?, nationality: String?, nameRoman: String?, 
+         */issueDate: String, managementId: String, records: [String], form: UInt32, channel: String, applicant: String, delegationChecked: Bool, nameOverride: String?, passportNumber: String?, nationality: String?, nameRoman: String?, 
         /**
          * The signing certificate's subject, when the PDF was signed.
          */signedBy: String?) {
@@ -3022,7 +3053,7 @@ public struct FfiConverterTypeIssuance: FfiConverterRustBuffer {
                 issueDate: FfiConverterString.read(from: &buf), 
                 managementId: FfiConverterString.read(from: &buf), 
                 records: FfiConverterSequenceString.read(from: &buf), 
-                form: FfiConverterUInt8.read(from: &buf), 
+                form: FfiConverterUInt32.read(from: &buf), 
                 channel: FfiConverterString.read(from: &buf), 
                 applicant: FfiConverterString.read(from: &buf), 
                 delegationChecked: FfiConverterBool.read(from: &buf), 
@@ -3039,7 +3070,7 @@ public struct FfiConverterTypeIssuance: FfiConverterRustBuffer {
         FfiConverterString.write(value.issueDate, into: &buf)
         FfiConverterString.write(value.managementId, into: &buf)
         FfiConverterSequenceString.write(value.records, into: &buf)
-        FfiConverterUInt8.write(value.form, into: &buf)
+        FfiConverterUInt32.write(value.form, into: &buf)
         FfiConverterString.write(value.channel, into: &buf)
         FfiConverterString.write(value.applicant, into: &buf)
         FfiConverterBool.write(value.delegationChecked, into: &buf)
@@ -5847,13 +5878,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_inactivity() != 55141) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_certificate() != 33945) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_certificate() != 60394) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_token() != 36907) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_issuances() != 10812) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_issuances() != 27201) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_pending_notifications() != 30817) {
