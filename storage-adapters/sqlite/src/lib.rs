@@ -1,8 +1,9 @@
 //! # sesshu-sqlite — the embedded default store
 //!
 //! One SQLite file in WAL mode: a single writer connection (commits are
-//! serialised with `BEGIN IMMEDIATE`) and a small pool of reader
-//! connections, so reads never wait for a commit. Every
+//! serialised with `BEGIN IMMEDIATE`), a small pool of reader
+//! connections, so reads never wait for a commit, and a thread that
+//! checkpoints the write-ahead log, so commits never wait for that either. Every
 //! [`ChangeSet`](sesshu_core::store::ChangeSet) is one transaction.
 //!
 //! ```no_run
