@@ -24,8 +24,7 @@ struct Prepared {
     update_records: Statement,
     take_seqs: Statement,
     lock_log_head: Statement,
-    insert_log: Statement,
-    update_log_head: Statement,
+    append_log: Statement,
 }
 
 impl Prepared {
@@ -70,12 +69,15 @@ impl Prepared {
                 "UPDATE counters SET value = value + $1 WHERE name = 'record_seq' RETURNING value",
             )?,
             lock_log_head: p(LOCK_LOG_HEAD)?,
-            insert_log: p(
-                "INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
-                 SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
-                                      $6::text[], $7::text[], $8::text[], $9::text[])",
+            // Appends entries and moves the head to the last of them in one
+            // statement (one round trip fewer for every logged read).
+            append_log: p(
+                "WITH appended AS (
+                   INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
+                   SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+                                        $6::text[], $7::text[], $8::text[], $9::text[]))
+                 UPDATE log_head SET seq = $10, hash = $11 WHERE id = 1",
             )?,
-            update_log_head: p("UPDATE log_head SET seq = $1, hash = $2 WHERE id = 1")?,
         })
     }
 }
@@ -425,17 +427,19 @@ pub fn commit(c: &mut CachedClient, changes: ChangeSet) -> Result<CommitReceipt,
             &tx.query_one(&prepared.lock_log_head, &[])
                 .map_err(backend)?,
         )?;
-        let (entries, (seq, hash)) = chain_all((head.0 > 0).then_some(head), changes.log);
+        let (entries, _) = chain_all((head.0 > 0).then_some(head), changes.log);
         // One statement per 5,000 entries (a delivery batch logs one entry
-        // per person): columns as arrays, unnested by the server.
+        // per person): columns as arrays, unnested by the server; each moves
+        // the head to its last entry.
         for chunk in entries.chunks(5_000) {
+            let Some(last) = chunk.last() else { continue };
             let rows: Vec<LogRow> = chunk.iter().map(LogRow::from_entry).collect();
             let column = |f: fn(&LogRow) -> &String| rows.iter().map(f).collect::<Vec<_>>();
             let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
             let ats: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.at).collect();
             let subjects: Vec<Option<&String>> = rows.iter().map(|r| r.subject.as_ref()).collect();
             tx.execute(
-                &prepared.insert_log,
+                &prepared.append_log,
                 &[
                     &seqs,
                     &ats,
@@ -446,13 +450,13 @@ pub fn commit(c: &mut CachedClient, changes: ChangeSet) -> Result<CommitReceipt,
                     &column(|r| &r.record_ids),
                     &column(|r| &r.prev_hash),
                     &column(|r| &r.hash),
+                    &last.seq,
+                    &to_hex(&last.hash),
                 ],
             )
             .map_err(backend)?;
             receipt.log_seqs.extend(seqs);
         }
-        tx.execute(&prepared.update_log_head, &[&seq, &to_hex(&hash)])
-            .map_err(backend)?;
     }
     tx.commit().map_err(backend)?;
     Ok(receipt)
