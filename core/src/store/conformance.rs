@@ -37,6 +37,7 @@ macro_rules! store_conformance_tests {
             large_commit,
             delivery_is_at_least_once,
             access_log_chain_and_search,
+            concurrent_log_appends_keep_one_chain,
             person_search_filters_and_paging,
             staff_query_follows_visibility,
             person_with_records_reads_one_person,
@@ -509,6 +510,59 @@ pub fn access_log_chain_and_search(store: Arc<dyn Store>) {
 
     let report = services(store, 30).verify_log(&staff(CHIYODA)).unwrap();
     assert_eq!((report.verified, report.first_break), (3, None));
+}
+
+/// Logged reads from many threads at once (each a change set of log
+/// entries only): every entry lands once, in one unbroken chain.
+pub fn concurrent_log_appends_keep_one_chain(store: Arc<dyn Store>) {
+    const THREADS: usize = 8;
+    const APPENDS: usize = 40;
+    let barrier = Barrier::new(THREADS);
+    let mut seqs: Vec<i64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (store, barrier) = (store.clone(), &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    let mut mine = Vec::new();
+                    for i in 0..APPENDS {
+                        // One or two entries per change set.
+                        let log = (0..=i % 2)
+                            .map(|k| {
+                                log(&format!("u{t}-{i}-{k}"), AccessAction::ReadRecords, "A1", 0)
+                            })
+                            .collect();
+                        let receipt = store
+                            .commit(ChangeSet {
+                                writes: vec![],
+                                log,
+                            })
+                            .unwrap();
+                        mine.extend(receipt.log_seqs);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let total = THREADS * (APPENDS / 2 + APPENDS);
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=total as i64).collect::<Vec<_>>());
+    let entries = store.log_entries(1, total + 10).unwrap();
+    assert_eq!(entries.len(), total);
+    let mut v = ChainVerifier::default();
+    for e in &entries {
+        v.check(e).unwrap();
+    }
+    assert_eq!(store.log_head().unwrap().map(|h| h.0), Some(total as i64));
+    assert_eq!(
+        store.log_head().unwrap().map(|h| h.1),
+        entries.last().map(|e| e.hash)
+    );
 }
 
 pub fn person_search_filters_and_paging(store: Arc<dyn Store>) {

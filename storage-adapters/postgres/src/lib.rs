@@ -4,7 +4,9 @@
 //! [`ChangeSet`](sesshu_core::store::ChangeSet) is one transaction: version
 //! checks lock the rows they read (`SELECT … FOR UPDATE`), racing inserts
 //! meet the primary key, and appends to the access log lock its head row,
-//! so exactly one of two conflicting commits wins.
+//! so exactly one of two conflicting commits wins. A change set of log
+//! entries only (a logged read) is one statement that appends only if the
+//! head is still the one its entries were chained after.
 //!
 //! ```no_run
 //! use std::sync::Arc;

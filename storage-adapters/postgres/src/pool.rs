@@ -13,6 +13,10 @@ pub struct CachedClient {
     /// The connection.
     pub client: Client,
     statements: HashMap<String, Statement>,
+    /// The access log's head `(seq, hash)` as this connection last wrote or
+    /// read it; possibly stale (another connection may have appended since),
+    /// so it is only ever used in a compare-and-set.
+    pub log_head: Option<(i64, sesshu_core::access_log::Digest32)>,
 }
 
 impl CachedClient {
@@ -83,6 +87,7 @@ impl r2d2::ManageConnection for Manager {
         Ok(CachedClient {
             client,
             statements: HashMap::new(),
+            log_head: None,
         })
     }
 

@@ -1,8 +1,9 @@
 //! Commits: one transaction per change set; version checks lock the rows
-//! they read, and the access log's head row is locked for appends.
+//! they read, and the access log's head row is locked for appends. A change
+//! set of log entries only is one compare-and-set statement instead.
 
 use postgres::{Statement, Transaction};
-use sesshu_core::access_log::{chain_all, to_hex};
+use sesshu_core::access_log::{chain_all, to_hex, AccessLogDraft};
 use sesshu_core::questionnaire::answers_to_storage;
 use sesshu_core::store::rows::{LogRow, PersonRow, RecordRow};
 use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, FoundVersion, StoreError, Write};
@@ -378,8 +379,78 @@ fn apply(tx: &mut Transaction<'_>, p: &Prepared, write: Write) -> Result<i64, St
     }
 }
 
+/// Appends entries in one statement, atomic by itself, if the log's head
+/// still is `head` (seq and hash: compare-and-set); moves the head to the
+/// last entry. Its result is the number of entries inserted: all or none.
+const APPEND_IF_HEAD: &str = "
+WITH moved AS (
+  UPDATE log_head SET seq = $10, hash = $11 WHERE id = 1 AND seq = $12 AND hash = $13 RETURNING id)
+INSERT INTO access_log (seq, at, actor, organisation, action, subject, record_ids, prev_hash, hash)
+SELECT u.* FROM unnest($1::int8[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+                       $6::text[], $7::text[], $8::text[], $9::text[]) AS u, moved";
+
+/// A change set that only appends to the access log (every logged read) is
+/// one round trip when the head this connection last saw is still the head:
+/// the entries are chained after it and inserted by [`APPEND_IF_HEAD`].
+/// When another connection appended in between, the head is read again and
+/// the entries chained anew; after three such misses this gives up (`None`)
+/// and the caller takes the locking path.
+fn append_only(
+    c: &mut CachedClient,
+    log: &[AccessLogDraft],
+) -> Result<Option<CommitReceipt>, StoreError> {
+    let stmt = c.statement(APPEND_IF_HEAD)?;
+    for _ in 0..3 {
+        let head = match c.log_head {
+            Some(h) => h,
+            None => crate::read::log_head(&mut c.client)?,
+        };
+        let (entries, new_head) = chain_all((head.0 > 0).then_some(head), log.to_vec());
+        let rows: Vec<LogRow> = entries.iter().map(LogRow::from_entry).collect();
+        let column = |f: fn(&LogRow) -> &String| rows.iter().map(f).collect::<Vec<_>>();
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        let ats: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.at).collect();
+        let subjects: Vec<Option<&String>> = rows.iter().map(|r| r.subject.as_ref()).collect();
+        let inserted = c
+            .client
+            .execute(
+                &stmt,
+                &[
+                    &seqs,
+                    &ats,
+                    &column(|r| &r.actor),
+                    &column(|r| &r.organisation),
+                    &column(|r| &r.action),
+                    &subjects,
+                    &column(|r| &r.record_ids),
+                    &column(|r| &r.prev_hash),
+                    &column(|r| &r.hash),
+                    &new_head.0,
+                    &to_hex(&new_head.1),
+                    &head.0,
+                    &to_hex(&head.1),
+                ],
+            )
+            .map_err(backend)?;
+        if inserted == seqs.len() as u64 {
+            c.log_head = Some(new_head);
+            return Ok(Some(CommitReceipt {
+                versions: Vec::new(),
+                log_seqs: seqs,
+            }));
+        }
+        c.log_head = None;
+    }
+    Ok(None)
+}
+
 /// Commits a change set in one transaction.
 pub fn commit(c: &mut CachedClient, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
+    if changes.writes.is_empty() && (1..=5_000).contains(&changes.log.len()) {
+        if let Some(receipt) = append_only(c, &changes.log)? {
+            return Ok(receipt);
+        }
+    }
     let prepared = Prepared::new(c)?;
     let mut tx = c.client.transaction().map_err(backend)?;
     let mut receipt = CommitReceipt {
@@ -422,12 +493,14 @@ pub fn commit(c: &mut CachedClient, changes: ChangeSet) -> Result<CommitReceipt,
         }
     }
     flush(&mut tx, &mut pending)?;
+    let mut appended = None;
     if !changes.log.is_empty() {
         let head = head_of(
             &tx.query_one(&prepared.lock_log_head, &[])
                 .map_err(backend)?,
         )?;
-        let (entries, _) = chain_all((head.0 > 0).then_some(head), changes.log);
+        let (entries, new_head) = chain_all((head.0 > 0).then_some(head), changes.log);
+        appended = Some(new_head);
         // One statement per 5,000 entries (a delivery batch logs one entry
         // per person): columns as arrays, unnested by the server; each moves
         // the head to its last entry.
@@ -459,5 +532,8 @@ pub fn commit(c: &mut CachedClient, changes: ChangeSet) -> Result<CommitReceipt,
         }
     }
     tx.commit().map_err(backend)?;
+    if appended.is_some() {
+        c.log_head = appended;
+    }
     Ok(receipt)
 }
