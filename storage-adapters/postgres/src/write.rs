@@ -2,6 +2,7 @@
 //! they read, and the access log's head row is locked for appends. A change
 //! set of log entries only is one compare-and-set statement instead.
 
+use postgres::types::ToSql;
 use postgres::{Statement, Transaction};
 use sesshu_core::access_log::{chain_all, to_hex, AccessLogDraft};
 use sesshu_core::questionnaire::answers_to_storage;
@@ -379,6 +380,51 @@ fn apply(tx: &mut Transaction<'_>, p: &Prepared, write: Write) -> Result<i64, St
     }
 }
 
+/// Access-log rows as the nine arrays the append statements unnest.
+struct LogColumns<'a> {
+    seqs: Vec<i64>,
+    ats: Vec<chrono::DateTime<chrono::Utc>>,
+    actors: Vec<&'a String>,
+    organisations: Vec<&'a String>,
+    actions: Vec<&'a String>,
+    subjects: Vec<Option<&'a String>>,
+    record_ids: Vec<&'a String>,
+    prev_hashes: Vec<&'a String>,
+    hashes: Vec<&'a String>,
+}
+
+impl<'a> LogColumns<'a> {
+    fn of(rows: &'a [LogRow]) -> Self {
+        let column = |f: fn(&LogRow) -> &String| rows.iter().map(f).collect::<Vec<_>>();
+        LogColumns {
+            seqs: rows.iter().map(|r| r.seq).collect(),
+            ats: rows.iter().map(|r| r.at).collect(),
+            actors: column(|r| &r.actor),
+            organisations: column(|r| &r.organisation),
+            actions: column(|r| &r.action),
+            subjects: rows.iter().map(|r| r.subject.as_ref()).collect(),
+            record_ids: column(|r| &r.record_ids),
+            prev_hashes: column(|r| &r.prev_hash),
+            hashes: column(|r| &r.hash),
+        }
+    }
+
+    /// Parameters `$1`–`$9` of the append statements.
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        vec![
+            &self.seqs,
+            &self.ats,
+            &self.actors,
+            &self.organisations,
+            &self.actions,
+            &self.subjects,
+            &self.record_ids,
+            &self.prev_hashes,
+            &self.hashes,
+        ]
+    }
+}
+
 /// Appends entries in one statement, atomic by itself, if the log's head
 /// still is `head` (seq and hash: compare-and-set); moves the head to the
 /// last entry. Its result is the number of entries inserted: all or none.
@@ -407,36 +453,21 @@ fn append_only(
         };
         let (entries, new_head) = chain_all((head.0 > 0).then_some(head), log.to_vec());
         let rows: Vec<LogRow> = entries.iter().map(LogRow::from_entry).collect();
-        let column = |f: fn(&LogRow) -> &String| rows.iter().map(f).collect::<Vec<_>>();
-        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-        let ats: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.at).collect();
-        let subjects: Vec<Option<&String>> = rows.iter().map(|r| r.subject.as_ref()).collect();
-        let inserted = c
-            .client
-            .execute(
-                &stmt,
-                &[
-                    &seqs,
-                    &ats,
-                    &column(|r| &r.actor),
-                    &column(|r| &r.organisation),
-                    &column(|r| &r.action),
-                    &subjects,
-                    &column(|r| &r.record_ids),
-                    &column(|r| &r.prev_hash),
-                    &column(|r| &r.hash),
-                    &new_head.0,
-                    &to_hex(&new_head.1),
-                    &head.0,
-                    &to_hex(&head.1),
-                ],
-            )
-            .map_err(backend)?;
-        if inserted == seqs.len() as u64 {
+        let columns = LogColumns::of(&rows);
+        let (new_hash, old_hash) = (to_hex(&new_head.1), to_hex(&head.1));
+        let mut params = columns.params();
+        params.extend([
+            &new_head.0 as &(dyn ToSql + Sync),
+            &new_hash,
+            &head.0,
+            &old_hash,
+        ]);
+        let inserted = c.client.execute(&stmt, &params).map_err(backend)?;
+        if inserted == columns.seqs.len() as u64 {
             c.log_head = Some(new_head);
             return Ok(Some(CommitReceipt {
                 versions: Vec::new(),
-                log_seqs: seqs,
+                log_seqs: columns.seqs,
             }));
         }
         c.log_head = None;
@@ -507,28 +538,12 @@ pub fn commit(c: &mut CachedClient, changes: ChangeSet) -> Result<CommitReceipt,
         for chunk in entries.chunks(5_000) {
             let Some(last) = chunk.last() else { continue };
             let rows: Vec<LogRow> = chunk.iter().map(LogRow::from_entry).collect();
-            let column = |f: fn(&LogRow) -> &String| rows.iter().map(f).collect::<Vec<_>>();
-            let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-            let ats: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.at).collect();
-            let subjects: Vec<Option<&String>> = rows.iter().map(|r| r.subject.as_ref()).collect();
-            tx.execute(
-                &prepared.append_log,
-                &[
-                    &seqs,
-                    &ats,
-                    &column(|r| &r.actor),
-                    &column(|r| &r.organisation),
-                    &column(|r| &r.action),
-                    &subjects,
-                    &column(|r| &r.record_ids),
-                    &column(|r| &r.prev_hash),
-                    &column(|r| &r.hash),
-                    &last.seq,
-                    &to_hex(&last.hash),
-                ],
-            )
-            .map_err(backend)?;
-            receipt.log_seqs.extend(seqs);
+            let columns = LogColumns::of(&rows);
+            let last_hash = to_hex(&last.hash);
+            let mut params = columns.params();
+            params.extend([&last.seq as &(dyn ToSql + Sync), &last_hash]);
+            tx.execute(&prepared.append_log, &params).map_err(backend)?;
+            receipt.log_seqs.extend(columns.seqs);
         }
     }
     tx.commit().map_err(backend)?;
