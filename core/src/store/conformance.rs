@@ -38,6 +38,7 @@ macro_rules! store_conformance_tests {
             delivery_is_at_least_once,
             access_log_chain_and_search,
             concurrent_log_appends_keep_one_chain,
+            log_search_by_subject_over_a_long_log,
             person_search_filters_and_paging,
             staff_query_follows_visibility,
             person_with_records_reads_one_person,
@@ -510,6 +511,84 @@ pub fn access_log_chain_and_search(store: Arc<dyn Store>) {
 
     let report = services(store, 30).verify_log(&staff(CHIYODA)).unwrap();
     assert_eq!((report.verified, report.first_break), (3, None));
+}
+
+/// A search by subject over a log of 20,000 entries: the subject's
+/// entries, wherever they lie in the log, in order, page by page; other
+/// filters combine with it.
+pub fn log_search_by_subject_over_a_long_log(store: Arc<dyn Store>) {
+    const LEN: usize = 20_000;
+    let theirs = [1, 2, 4_095, 4_096, 4_097, 8_193, 12_000, 16_384, LEN];
+    let drafts: Vec<AccessLogDraft> = (1..=LEN)
+        .map(|seq| {
+            let (subject, actor) = if theirs.contains(&seq) {
+                ("A1", if seq % 2 == 0 { "u2" } else { "u1" })
+            } else {
+                ("B1", "u1")
+            };
+            log(actor, AccessAction::ReadRecords, subject, seq as i64)
+        })
+        .collect();
+    for chunk in drafts.chunks(7_000) {
+        store
+            .commit(ChangeSet {
+                writes: vec![],
+                log: chunk.to_vec(),
+            })
+            .unwrap();
+    }
+    let search = |after_seq: Option<i64>, actor: Option<&str>, limit: usize| -> Vec<i64> {
+        store
+            .log_search(
+                &LogFilter {
+                    subject: Some(id("A1")),
+                    actor: actor.map(Into::into),
+                    after_seq,
+                    ..LogFilter::default()
+                },
+                limit,
+            )
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect()
+    };
+    let all: Vec<i64> = theirs.iter().map(|&s| s as i64).collect();
+    assert_eq!(search(None, None, 100), all);
+    // Page by page, three at a time.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = search(after, None, 3);
+        let Some(&last) = page.last() else { break };
+        paged.extend(page);
+        after = Some(last);
+    }
+    assert_eq!(paged, all);
+    assert_eq!(search(Some(4_096), None, 2), [4_097, 8_193]);
+    assert_eq!(search(Some(LEN as i64), None, 10), Vec::<i64>::new());
+    assert_eq!(
+        search(None, Some("u2"), 100),
+        all.iter()
+            .copied()
+            .filter(|s| s % 2 == 0)
+            .collect::<Vec<_>>()
+    );
+    let in_period = store
+        .log_search(
+            &LogFilter {
+                subject: Some(id("A1")),
+                from: Some(at(4_096)),
+                to: Some(at(12_001)),
+                ..LogFilter::default()
+            },
+            100,
+        )
+        .unwrap();
+    assert_eq!(
+        in_period.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [4_096, 4_097, 8_193, 12_000]
+    );
 }
 
 /// Logged reads from many threads at once (each a change set of log

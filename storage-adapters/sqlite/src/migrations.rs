@@ -24,10 +24,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "issuances",
         include_str!("../migrations/0004_issuances.sql"),
     ),
+    (
+        5,
+        "access_log_subject_blocks",
+        include_str!("../migrations/0005_access_log_subject_blocks.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The recorded schema version (0 for an empty database).
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {
