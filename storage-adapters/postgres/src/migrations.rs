@@ -25,10 +25,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "issuances",
         include_str!("../migrations/0004_issuances.sql"),
     ),
+    (
+        5,
+        "access_log_subject_blocks",
+        include_str!("../migrations/0005_access_log_subject_blocks.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// An arbitrary constant: the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x5e55_4875;

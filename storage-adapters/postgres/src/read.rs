@@ -222,6 +222,49 @@ impl PostgresStore {
     }
 }
 
+/// The access log's subject index leads with the entry's block of
+/// sequence numbers, `seq >> LOG_BLOCK_SHIFT` (migration 5), so that one
+/// commit's entries are written together at the index's end rather than
+/// one random page per person. The shift must match the index's expression.
+pub(crate) const LOG_BLOCK_SHIFT: u32 = 12;
+
+/// The statement and parameters of a log search.
+pub(crate) fn log_search_statement(
+    filter: &LogFilter,
+    limit_n: usize,
+) -> (String, Params<'static>) {
+    let mut sql = format!("SELECT {LOG_COLUMNS} FROM access_log WHERE seq > $1");
+    let mut params: Params<'_> = vec![Box::new(filter.after_seq.unwrap_or(0))];
+    let next = |params: &Params<'_>| format!("${}", params.len());
+    if let Some(s) = &filter.subject {
+        // One probe of the subject index per block, from the page's start
+        // to the head's.
+        params.push(Box::new(s.as_str().to_owned()));
+        sql.push_str(&format!(
+            " AND (seq >> {LOG_BLOCK_SHIFT}) = ANY(ARRAY(SELECT generate_series(
+                  greatest($1, 0) >> {LOG_BLOCK_SHIFT},
+                  (SELECT max(seq) FROM access_log) >> {LOG_BLOCK_SHIFT})))
+              AND subject = {}",
+            next(&params)
+        ));
+    }
+    if let Some(a) = &filter.actor {
+        params.push(Box::new(a.clone()));
+        sql.push_str(&format!(" AND actor = {}", next(&params)));
+    }
+    if let Some(from) = filter.from {
+        params.push(Box::new(from));
+        sql.push_str(&format!(" AND at >= {}", next(&params)));
+    }
+    if let Some(to) = filter.to {
+        params.push(Box::new(to));
+        sql.push_str(&format!(" AND at < {}", next(&params)));
+    }
+    params.push(Box::new(limit(limit_n)));
+    sql.push_str(&format!(" ORDER BY seq LIMIT {}", next(&params)));
+    (sql, params)
+}
+
 impl Store for PostgresStore {
     fn person(&self, id: &ManagementId) -> Result<Option<StoredPerson>, StoreError> {
         let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id = $1");
@@ -531,27 +574,7 @@ impl Store for PostgresStore {
         filter: &LogFilter,
         limit_n: usize,
     ) -> Result<Vec<AccessLogEntry>, StoreError> {
-        let mut sql = format!("SELECT {LOG_COLUMNS} FROM access_log WHERE seq > $1");
-        let mut params: Params<'_> = vec![Box::new(filter.after_seq.unwrap_or(0))];
-        let next = |params: &Params<'_>| format!("${}", params.len());
-        if let Some(s) = &filter.subject {
-            params.push(Box::new(s.as_str().to_owned()));
-            sql.push_str(&format!(" AND subject = {}", next(&params)));
-        }
-        if let Some(a) = &filter.actor {
-            params.push(Box::new(a.clone()));
-            sql.push_str(&format!(" AND actor = {}", next(&params)));
-        }
-        if let Some(from) = filter.from {
-            params.push(Box::new(from));
-            sql.push_str(&format!(" AND at >= {}", next(&params)));
-        }
-        if let Some(to) = filter.to {
-            params.push(Box::new(to));
-            sql.push_str(&format!(" AND at < {}", next(&params)));
-        }
-        params.push(Box::new(limit(limit_n)));
-        sql.push_str(&format!(" ORDER BY seq LIMIT {}", next(&params)));
+        let (sql, params) = log_search_statement(filter, limit_n);
         log_query(&mut *self.client()?, &sql, &params)
     }
 
@@ -663,5 +686,52 @@ impl Store for PostgresStore {
 
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
         crate::write::commit(&mut *self.client()?, changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sesshu_core::identifiers::ManagementId;
+
+    /// A search by subject probes the block-led subject index: if the
+    /// shift here and the index's expression (migration 5) disagreed, the
+    /// plan could not use it. Run in a schema of its own on the test server.
+    #[test]
+    fn a_subject_search_uses_the_block_index() {
+        let url = std::env::var("SESSHU_TEST_POSTGRES_URL")
+            .expect("SESSHU_TEST_POSTGRES_URL is not set: run scripts/test");
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let schema = format!("sesshu_plan_{}", std::process::id());
+        c.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};
+             SET search_path = {schema}; SET enable_seqscan = off;"
+        ))
+        .unwrap();
+        crate::migrate(&mut c, crate::SCHEMA_VERSION).unwrap();
+        let filter = LogFilter {
+            subject: Some(ManagementId::parse("A1").unwrap()),
+            ..LogFilter::default()
+        };
+        let (sql, params) = log_search_statement(&filter, 10);
+        let plan: Vec<String> = c
+            .query(&format!("EXPLAIN {sql}"), &refs(&params))
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .unwrap();
+        // The block is the index's leading condition, not a filter.
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("Index Scan using access_log_by_block_subject")),
+            "{plan:#?}"
+        );
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("Index Cond: (((seq >> ") && step.contains(") = ANY")),
+            "{plan:#?}"
+        );
     }
 }

@@ -705,8 +705,8 @@ mod tests {
                 .unwrap()
         });
         assert!(
-            plan.iter()
-                .any(|step| step.contains("USING INDEX access_log_by_block_subject")),
+            plan.iter().any(|step| step
+                .contains("USING INDEX access_log_by_block_subject (<expr>=? AND subject=?")),
             "{plan:?}"
         );
     }
