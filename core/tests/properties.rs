@@ -9,7 +9,8 @@ use sesshu_core::{
     calendar::{date_text, parse_date, parse_timestamp, utc_text, WarekiDate},
     identifiers::{
         AccountHolderName, AccountNumber, BankCode, BranchCode, EmailAddress, Gs1ElementString,
-        Gtin, MedicalInstitutionCode, MunicipalityCode, Nationality, PassportNumber, RomanName,
+        Gtin, ManagementId, MedicalInstitutionCode, MunicipalityCode, Nationality, PassportNumber,
+        RecordId, RomanName, SubjectNumber, VaccineCode,
     },
     organisation::{OrganisationType, Role},
     records::{on_portal, Category, RecordAccess, RecordFacts},
@@ -195,6 +196,23 @@ proptest! {
         let _ = Category::parse(&s);
         let _ = Role::parse(&s);
         let _ = OrganisationType::parse(&s);
+    }
+
+    /// Parsing a key already owned (a stored key) decides exactly as
+    /// parsing borrowed text, for any text: ASCII keys, full-width ones,
+    /// padded ones, bad ones.
+    #[test]
+    fn owned_keys_parse_as_borrowed_ones(
+        s in prop_oneof![
+            any::<String>(),
+            r"[ \tA-Za-z0-9_\-.]{0,45}",
+            "[ Ａ-Ｚ０-９＿－]{0,10}[A-Z0-9]{0,5}",
+        ]
+    ) {
+        prop_assert_eq!(ManagementId::parse_owned(s.clone()), ManagementId::parse(&s));
+        prop_assert_eq!(RecordId::parse_owned(s.clone()), RecordId::parse(&s));
+        prop_assert_eq!(VaccineCode::parse_owned(s.clone()), VaccineCode::parse(&s));
+        prop_assert_eq!(SubjectNumber::parse_owned(s.clone()), SubjectNumber::parse(&s));
     }
 
     #[test]

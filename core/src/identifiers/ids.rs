@@ -7,6 +7,25 @@ use crate::macros::string_identifier;
 /// letters, digits, `-` and `_`.
 fn opaque(input: &str, max: usize) -> Result<String, &'static str> {
     let s = nfkc_trimmed(input);
+    check_opaque(&s, max)?;
+    Ok(s)
+}
+
+/// [`opaque`] of text already owned: kept as it is, without a copy, when
+/// it is already normal (ASCII, nothing to trim), as stored keys are. The
+/// text comes back with the reason when it is refused.
+fn opaque_owned(input: String, max: usize) -> Result<String, (String, &'static str)> {
+    if !input.is_ascii() || input.trim().len() != input.len() {
+        return opaque(&input, max).map_err(|reason| (input, reason));
+    }
+    match check_opaque(&input, max) {
+        Ok(()) => Ok(input),
+        Err(reason) => Err((input, reason)),
+    }
+}
+
+/// The checks on a normalised key.
+fn check_opaque(s: &str, max: usize) -> Result<(), &'static str> {
     if s.is_empty() {
         return Err("empty");
     }
@@ -19,7 +38,7 @@ fn opaque(input: &str, max: usize) -> Result<String, &'static str> {
     {
         return Err("only letters, digits, '-' and '_' are allowed");
     }
-    Ok(s)
+    Ok(())
 }
 
 macro_rules! opaque_id {
@@ -38,6 +57,18 @@ macro_rules! opaque_id {
                     .map_err(|reason| IdentifierError::InvalidKey {
                         kind: $kind,
                         value: input.to_owned(),
+                        reason,
+                    })
+            }
+
+            /// [`Self::parse`] of text already owned (a stored key): the
+            /// same checks, without a copy when it is already normal.
+            pub fn parse_owned(input: String) -> Result<Self, IdentifierError> {
+                opaque_owned(input, $max)
+                    .map($ty)
+                    .map_err(|(value, reason)| IdentifierError::InvalidKey {
+                        kind: $kind,
+                        value,
                         reason,
                     })
             }

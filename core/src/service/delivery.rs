@@ -7,11 +7,9 @@
 //! sequence: a record needs delivery to its responsible municipality while
 //! its sequence number is above that municipality's acknowledged cursor.
 
-use std::collections::{BTreeMap, HashMap};
-
 use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
-use crate::identifiers::{ManagementId, RecordId, SubjectNumber};
+use crate::identifiers::{ManagementId, SubjectNumber};
 use crate::records::VaccinationRecord;
 use crate::store::{ChangeSet, DeliveryBatch, Expected, StoredRecord, Write};
 use crate::Error;
@@ -96,37 +94,48 @@ impl Sesshu {
                 (batch, false, records, changes)
             }
         };
-        let mut people: Vec<ManagementId> =
-            records.iter().map(|r| r.record.person.clone()).collect();
-        people.sort();
-        people.dedup();
-        let subjects: HashMap<ManagementId, SubjectNumber> =
-            self.store.subject_numbers(&people)?.into_iter().collect();
-        let mut out = Vec::with_capacity(records.len());
-        let mut by_person: BTreeMap<ManagementId, Vec<RecordId>> = BTreeMap::new();
-        for r in records {
-            let Some(subject) = subjects.get(&r.record.person) else {
-                continue;
-            };
-            by_person
-                .entry(r.record.person.clone())
-                .or_default()
-                .push(r.record.id.clone());
-            out.push(DeliveredRecord {
-                subject_number: subject.clone(),
-                management_id: r.record.person.clone(),
-                record: r.record,
-            });
-        }
-        changes.log = by_person
-            .into_iter()
-            .map(|(person, ids)| AccessLogDraft {
+        // The batch's people in id order, each once, with their records'
+        // positions (in sequence order within each person).
+        let mut order: Vec<usize> = (0..records.len()).collect();
+        order.sort_by(|&a, &b| records[a].record.person.cmp(&records[b].record.person));
+        let groups: Vec<&[usize]> = order
+            .chunk_by(|&a, &b| records[a].record.person == records[b].record.person)
+            .collect();
+        let people: Vec<ManagementId> = groups
+            .iter()
+            .map(|g| records[g[0]].record.person.clone())
+            .collect();
+        // Those that exist; sorted here too, as the search below relies on it.
+        let mut subjects = self.store.subject_numbers(&people)?;
+        subjects.sort();
+        let subject_of = |person: &ManagementId| {
+            subjects
+                .binary_search_by(|(p, _)| p.cmp(person))
+                .ok()
+                .map(|i| &subjects[i].1)
+        };
+        changes.log = groups
+            .iter()
+            .zip(people)
+            .filter(|(_, person)| subject_of(person).is_some())
+            .map(|(g, person)| AccessLogDraft {
                 at: now,
                 actor: actor.user_id.clone(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::DeliverRecords,
                 subject: Some(person),
-                record_ids: ids,
+                record_ids: g.iter().map(|&i| records[i].record.id.clone()).collect(),
+            })
+            .collect();
+        let out: Vec<DeliveredRecord> = records
+            .into_iter()
+            .filter_map(|r| {
+                let subject = subject_of(&r.record.person)?.clone();
+                Some(DeliveredRecord {
+                    subject_number: subject,
+                    management_id: r.record.person.clone(),
+                    record: r.record,
+                })
             })
             .collect();
         self.store.commit(changes)?;

@@ -36,6 +36,7 @@ macro_rules! store_conformance_tests {
             idempotent_reruns,
             large_commit,
             delivery_is_at_least_once,
+            delivery_logs_each_person_once,
             access_log_chain_and_search,
             concurrent_log_appends_keep_one_chain,
             log_search_by_subject_over_a_long_log,
@@ -436,6 +437,87 @@ pub fn delivery_is_at_least_once(store: Arc<dyn Store>) {
             .map_err(|e| e.code())
             .err(),
         Some("not_found")
+    );
+}
+
+/// A pull's payload carries each record's own person and subject number,
+/// in change order, and the access log gets one entry per person with
+/// that person's records, in change order (SPEC §4, §13).
+pub fn delivery_logs_each_person_once(store: Arc<dyn Store>) {
+    let chiyoda = staff(CHIYODA);
+    let s = services(store.clone(), 0);
+    s.put_persons(
+        &chiyoda,
+        vec![
+            person("B1", "山田 花子", "ヤマダ ハナコ"),
+            person("A1", "佐藤 太郎", "サトウ タロウ"),
+            person("C1", "鈴木 一郎", "スズキ イチロウ"),
+        ],
+    )
+    .unwrap();
+    let order = [
+        ("rb1", "B1"),
+        ("ra1", "A1"),
+        ("rb2", "B1"),
+        ("rc1", "C1"),
+        ("ra2", "A1"),
+    ];
+    for (r, p) in order {
+        s.put_record(&chiyoda, record(r, p, CHIYODA, "2024-01-01"))
+            .unwrap();
+    }
+    let head = store.log_head().unwrap().map_or(0, |(seq, _)| seq);
+    let pull = services(store.clone(), 10)
+        .pull_delivery(&chiyoda, 100)
+        .unwrap();
+    let got: Vec<(&str, &str, &str)> = pull
+        .records
+        .iter()
+        .map(|d| {
+            (
+                d.record.id.as_str(),
+                d.management_id.as_str(),
+                d.subject_number.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("rb1", "B1", "SB1"),
+            ("ra1", "A1", "SA1"),
+            ("rb2", "B1", "SB1"),
+            ("rc1", "C1", "SC1"),
+            ("ra2", "A1", "SA1"),
+        ]
+    );
+    let logged: Vec<(String, Vec<String>)> = store
+        .log_search(
+            &LogFilter {
+                after_seq: Some(head),
+                ..LogFilter::default()
+            },
+            100,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            assert_eq!(e.draft.action, AccessAction::DeliverRecords);
+            assert_eq!(e.draft.actor, chiyoda.user_id);
+            (
+                e.draft.subject.map(|p| p.to_string()).unwrap_or_default(),
+                e.draft.record_ids.iter().map(ToString::to_string).collect(),
+            )
+        })
+        .collect();
+    let entry = |p: &str, ids: &[&str]| (p.to_owned(), ids.iter().map(|i| i.to_string()).collect());
+    assert_eq!(
+        logged,
+        vec![
+            entry("A1", &["ra1", "ra2"]),
+            entry("B1", &["rb1", "rb2"]),
+            entry("C1", &["rc1"]),
+        ]
     );
 }
 

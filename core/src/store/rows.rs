@@ -7,7 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access_log::{from_hex, AccessAction, AccessLogDraft, AccessLogEntry};
 use crate::identifiers::{
-    ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, SubjectNumber, VaccineCode,
+    IdentifierError, ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId,
+    SubjectNumber, VaccineCode,
 };
 use crate::persons::{Person, Sex};
 use crate::records::{Category, VaccinationRecord};
@@ -171,16 +172,29 @@ impl RecordRow {
         }
     }
 
-    /// Checks and converts a stored record.
+    /// Checks and converts a stored record (its keys are kept, not copied).
     pub fn into_stored(self) -> Result<StoredRecord, StoreError> {
-        let bad = corrupt("record", &self.id);
+        let id = RecordId::parse_owned(self.id).map_err(|e| StoreError::Corrupt {
+            entity: "record",
+            id: match &e {
+                IdentifierError::InvalidKey { value, .. } => value.clone(),
+                _ => String::new(),
+            },
+            reason: e.to_string(),
+        })?;
+        let bad = |reason: String| StoreError::Corrupt {
+            entity: "record",
+            id: id.to_string(),
+            reason,
+        };
+        let person = ManagementId::parse_owned(self.management_id);
+        let vaccine = VaccineCode::parse_owned(self.vaccine);
         let record = VaccinationRecord {
-            id: RecordId::parse(&self.id).map_err(|e| bad(e.to_string()))?,
-            person: ManagementId::parse(&self.management_id).map_err(|e| bad(e.to_string()))?,
+            person: person.map_err(|e| bad(e.to_string()))?,
             responsible: MunicipalityCode::parse(&self.responsible)
                 .map_err(|e| bad(e.to_string()))?,
             category: Category::parse(&self.category).map_err(|e| bad(e.to_string()))?,
-            vaccine: VaccineCode::parse(&self.vaccine).map_err(|e| bad(e.to_string()))?,
+            vaccine: vaccine.map_err(|e| bad(e.to_string()))?,
             dose_number: crate::records::dose_number(self.dose_number)
                 .map_err(|e| bad(e.to_string()))?,
             date: self.date,
@@ -192,6 +206,7 @@ impl RecordRow {
                 .transpose()
                 .map_err(|e| bad(e.to_string()))?,
             erroneous: self.erroneous,
+            id,
         };
         Ok(StoredRecord {
             record,
