@@ -178,6 +178,20 @@ fn sqlite_group(c: &mut Criterion) {
         &|| store.with_connection(|c| c.execute_batch(RESET_DELIVERIES).unwrap()),
         &mut |drain| hand_delivery_sqlite(&mut raw, drain),
     );
+    import_into_data_set(c, "sqlite", store.clone(), &ids, &mut |rows| {
+        let tx = raw.transaction().unwrap();
+        let n = rows.len() as i64;
+        let top: i64 = tx.query_row(HAND_TAKE_SEQ, [n], |r| r.get(0)).unwrap();
+        {
+            let mut insert = tx.prepare_cached(HAND_INSERT_SQLITE).unwrap();
+            for (i, r) in rows.iter().enumerate() {
+                let mut p = r.sqlite_params();
+                p.push(rusqlite::types::Value::Integer(top - n + 1 + i as i64));
+                insert.execute(rusqlite::params_from_iter(p)).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    });
     log_verification(c, "sqlite", store);
 }
 
@@ -284,6 +298,141 @@ fn hand_delivery_postgres(c: &mut postgres::Client, drain: usize) {
         tx.commit().unwrap();
         n += rows.len();
     }
+}
+
+/// A record to insert by hand: its columns as the schema stores them.
+struct HandRow {
+    /// id, management_id, responsible, category, vaccine.
+    text: [String; 5],
+    dose_number: i64,
+    date: chrono::NaiveDate,
+    lot: Option<String>,
+    institution: Option<String>,
+    erroneous: bool,
+}
+
+impl HandRow {
+    fn of(r: &sesshu_core::records::VaccinationRecord) -> Self {
+        HandRow {
+            text: [
+                r.id.to_string(),
+                r.person.to_string(),
+                r.responsible.to_string(),
+                r.category.as_str().to_owned(),
+                r.vaccine.to_string(),
+            ],
+            dose_number: i64::from(r.dose_number),
+            date: r.date,
+            lot: r.lot.clone(),
+            institution: r.institution.map(|i| i.to_string()),
+            erroneous: r.erroneous,
+        }
+    }
+
+    fn sqlite_params(&self) -> Vec<rusqlite::types::Value> {
+        use rusqlite::types::Value;
+        let text = |s: &str| Value::Text(s.to_owned());
+        let mut p: Vec<Value> = self.text.iter().map(|t| text(t)).collect();
+        p.push(Value::Integer(self.dose_number));
+        p.push(text(&self.date.to_string()));
+        p.push(self.lot.as_deref().map_or(Value::Null, text));
+        p.push(self.institution.as_deref().map_or(Value::Null, text));
+        p.push(Value::Integer(i64::from(self.erroneous)));
+        p
+    }
+}
+
+/// Takes the next sequence numbers for `$1` records; returns the last.
+const HAND_TAKE_SEQ: &str =
+    "UPDATE counters SET value = value + $1 WHERE name = 'record_seq' RETURNING value";
+
+/// One prepared INSERT per record: no reads, no checks, no access log.
+const HAND_INSERT_SQLITE: &str = "
+INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number,
+                     vaccination_date, lot, institution, erroneous, version, updated_at, seq)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, '2025-04-01T03:00:00.000000Z', ?11)";
+
+/// One `INSERT … SELECT FROM unnest(…)` for all the rows.
+const HAND_INSERT_POSTGRES: &str = "
+INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number,
+                     vaccination_date, lot, institution, erroneous, version, updated_at, seq)
+SELECT id, m, resp, cat, vac, dose, d, lot, inst, err, 1, now(), $11::int8 + n
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
+            $7::date[], $8::text[], $9::text[], $10::bool[]) WITH ORDINALITY
+     AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, n)";
+
+/// Imports 10,000 new records of 1,000 people already in the data set
+/// (their records copied under new ids), through the service and by
+/// hand-written SQL. Each iteration adds its records to the data set.
+fn import_into_data_set(
+    c: &mut Criterion,
+    engine: &str,
+    store: Arc<dyn Store>,
+    ids: &[ManagementId],
+    hand_written: &mut dyn FnMut(&[HandRow]),
+) {
+    let services = Sesshu::new(store.clone(), clock());
+    // Ids unique to this run and iteration.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut n = 0usize;
+    let mut batch = || {
+        n += 1;
+        let mut by_m: std::collections::BTreeMap<MunicipalityCode, Vec<_>> = Default::default();
+        let mut count = 0;
+        let mut seen = std::collections::HashSet::new();
+        for person in ids
+            .iter()
+            .cycle()
+            .skip(n * 1_000 % ids.len())
+            .take(ids.len())
+        {
+            if !seen.insert(person) {
+                continue;
+            }
+            // The generated records only, not those earlier iterations added.
+            for r in store.records_of(person).unwrap() {
+                if r.record.id.as_str().starts_with('I') {
+                    continue;
+                }
+                let mut rec = r.record;
+                rec.id =
+                    sesshu_core::identifiers::RecordId::parse(&format!("I{run}-{n}-{}", rec.id))
+                        .unwrap();
+                by_m.entry(rec.responsible).or_default().push(rec);
+                count += 1;
+            }
+            if count >= 10_000 {
+                break;
+            }
+        }
+        by_m.into_iter().collect::<Batches>()
+    };
+    let mut g = c.benchmark_group(format!("{engine}_import_into_the_data_set"));
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("10000_new_records", |b| {
+        b.iter_batched(
+            &mut batch,
+            |batches| import_all(&services, batches),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("10000_new_records_hand_written_sql", |b| {
+        b.iter_batched(
+            || {
+                batch()
+                    .iter()
+                    .flat_map(|(_, rs)| rs.iter().map(HandRow::of))
+                    .collect::<Vec<_>>()
+            },
+            |rows| hand_written(&rows),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
 }
 
 /// SQL that undoes the deliveries the benchmark made.
@@ -693,6 +842,33 @@ fn postgres_group(c: &mut Criterion) {
         },
         &mut |drain| hand_delivery_postgres(&mut raw, drain),
     );
+    import_into_data_set(c, "postgres", store.clone(), &ids, &mut |rows| {
+        let mut tx = raw.transaction().unwrap();
+        let n = rows.len() as i64;
+        let top: i64 = tx.query_one(HAND_TAKE_SEQ, &[&n]).unwrap().get(0);
+        let col = |i: usize| rows.iter().map(|r| r.text[i].clone()).collect::<Vec<_>>();
+        tx.execute(
+            HAND_INSERT_POSTGRES,
+            &[
+                &col(0),
+                &col(1),
+                &col(2),
+                &col(3),
+                &col(4),
+                &rows.iter().map(|r| r.dose_number).collect::<Vec<_>>(),
+                &rows.iter().map(|r| r.date).collect::<Vec<_>>(),
+                &rows.iter().map(|r| r.lot.clone()).collect::<Vec<_>>(),
+                &rows
+                    .iter()
+                    .map(|r| r.institution.clone())
+                    .collect::<Vec<_>>(),
+                &rows.iter().map(|r| r.erroneous).collect::<Vec<_>>(),
+                &(top - n),
+            ],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    });
     log_verification(c, "postgres", store);
 }
 
