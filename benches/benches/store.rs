@@ -178,20 +178,30 @@ fn sqlite_group(c: &mut Criterion) {
         &|| store.with_connection(|c| c.execute_batch(RESET_DELIVERIES).unwrap()),
         &mut |drain| hand_delivery_sqlite(&mut raw, drain),
     );
-    import_into_data_set(c, "sqlite", store.clone(), &ids, &mut |rows| {
-        let tx = raw.transaction().unwrap();
-        let n = rows.len() as i64;
-        let top: i64 = tx.query_row(HAND_TAKE_SEQ, [n], |r| r.get(0)).unwrap();
-        {
-            let mut insert = tx.prepare_cached(HAND_INSERT_SQLITE).unwrap();
-            for (i, r) in rows.iter().enumerate() {
-                let mut p = r.sqlite_params();
-                p.push(rusqlite::types::Value::Integer(top - n + 1 + i as i64));
-                insert.execute(rusqlite::params_from_iter(p)).unwrap();
+    let remove_added = || {
+        store.with_connection(|c| c.execute(REMOVE_IMPORTED, []).unwrap());
+    };
+    import_into_data_set(
+        c,
+        "sqlite",
+        store.clone(),
+        &ids,
+        &remove_added,
+        &mut |rows| {
+            let tx = raw.transaction().unwrap();
+            let n = rows.len() as i64;
+            let top: i64 = tx.query_row(HAND_TAKE_SEQ, [n], |r| r.get(0)).unwrap();
+            {
+                let mut insert = tx.prepare_cached(HAND_INSERT_SQLITE).unwrap();
+                for (i, r) in rows.iter().enumerate() {
+                    let mut p = r.sqlite_params();
+                    p.push(rusqlite::types::Value::Integer(top - n + 1 + i as i64));
+                    insert.execute(rusqlite::params_from_iter(p)).unwrap();
+                }
             }
-        }
-        tx.commit().unwrap();
-    });
+            tx.commit().unwrap();
+        },
+    );
     log_verification(c, "sqlite", store);
 }
 
@@ -361,24 +371,27 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8
             $7::date[], $8::text[], $9::text[], $10::bool[]) WITH ORDINALITY
      AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, n)";
 
+/// SQL that removes the records the import benchmarks added (their ids
+/// start with `I`; the generated ones with `D`).
+const REMOVE_IMPORTED: &str = "DELETE FROM records WHERE id >= 'I' AND id < 'J'";
+
 /// Imports 10,000 new records of 1,000 people already in the data set
 /// (their records copied under new ids), through the service and by
-/// hand-written SQL. Each iteration adds its records to the data set.
+/// hand-written SQL. Before each iteration, outside the timing,
+/// `remove_added` deletes the records the last one added, so the data set
+/// stays as generated for the other benchmarks.
 fn import_into_data_set(
     c: &mut Criterion,
     engine: &str,
     store: Arc<dyn Store>,
     ids: &[ManagementId],
+    remove_added: &dyn Fn(),
     hand_written: &mut dyn FnMut(&[HandRow]),
 ) {
     let services = Sesshu::new(store.clone(), clock());
-    // Ids unique to this run and iteration.
-    let run = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
     let mut n = 0usize;
     let mut batch = || {
+        remove_added();
         n += 1;
         let mut by_m: std::collections::BTreeMap<MunicipalityCode, Vec<_>> = Default::default();
         let mut count = 0;
@@ -399,8 +412,7 @@ fn import_into_data_set(
                 }
                 let mut rec = r.record;
                 rec.id =
-                    sesshu_core::identifiers::RecordId::parse(&format!("I{run}-{n}-{}", rec.id))
-                        .unwrap();
+                    sesshu_core::identifiers::RecordId::parse(&format!("I{n}-{}", rec.id)).unwrap();
                 by_m.entry(rec.responsible).or_default().push(rec);
                 count += 1;
             }
@@ -433,6 +445,7 @@ fn import_into_data_set(
         )
     });
     g.finish();
+    remove_added();
 }
 
 /// SQL that undoes the deliveries the benchmark made.
@@ -842,33 +855,44 @@ fn postgres_group(c: &mut Criterion) {
         },
         &mut |drain| hand_delivery_postgres(&mut raw, drain),
     );
-    import_into_data_set(c, "postgres", store.clone(), &ids, &mut |rows| {
-        let mut tx = raw.transaction().unwrap();
-        let n = rows.len() as i64;
-        let top: i64 = tx.query_one(HAND_TAKE_SEQ, &[&n]).unwrap().get(0);
-        let col = |i: usize| rows.iter().map(|r| r.text[i].clone()).collect::<Vec<_>>();
-        tx.execute(
-            HAND_INSERT_POSTGRES,
-            &[
-                &col(0),
-                &col(1),
-                &col(2),
-                &col(3),
-                &col(4),
-                &rows.iter().map(|r| r.dose_number).collect::<Vec<_>>(),
-                &rows.iter().map(|r| r.date).collect::<Vec<_>>(),
-                &rows.iter().map(|r| r.lot.clone()).collect::<Vec<_>>(),
-                &rows
-                    .iter()
-                    .map(|r| r.institution.clone())
-                    .collect::<Vec<_>>(),
-                &rows.iter().map(|r| r.erroneous).collect::<Vec<_>>(),
-                &(top - n),
-            ],
-        )
-        .unwrap();
-        tx.commit().unwrap();
-    });
+    let remove_added = || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.execute(REMOVE_IMPORTED, &[]).unwrap();
+    };
+    import_into_data_set(
+        c,
+        "postgres",
+        store.clone(),
+        &ids,
+        &remove_added,
+        &mut |rows| {
+            let mut tx = raw.transaction().unwrap();
+            let n = rows.len() as i64;
+            let top: i64 = tx.query_one(HAND_TAKE_SEQ, &[&n]).unwrap().get(0);
+            let col = |i: usize| rows.iter().map(|r| r.text[i].clone()).collect::<Vec<_>>();
+            tx.execute(
+                HAND_INSERT_POSTGRES,
+                &[
+                    &col(0),
+                    &col(1),
+                    &col(2),
+                    &col(3),
+                    &col(4),
+                    &rows.iter().map(|r| r.dose_number).collect::<Vec<_>>(),
+                    &rows.iter().map(|r| r.date).collect::<Vec<_>>(),
+                    &rows.iter().map(|r| r.lot.clone()).collect::<Vec<_>>(),
+                    &rows
+                        .iter()
+                        .map(|r| r.institution.clone())
+                        .collect::<Vec<_>>(),
+                    &rows.iter().map(|r| r.erroneous).collect::<Vec<_>>(),
+                    &(top - n),
+                ],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        },
+    );
     log_verification(c, "postgres", store);
 }
 
