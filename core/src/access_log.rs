@@ -98,9 +98,27 @@ pub struct AccessLogEntry {
     pub hash: Digest32,
 }
 
-fn put(out: &mut Vec<u8>, field: &[u8]) {
-    out.extend_from_slice(&(field.len() as u64).to_be_bytes());
-    out.extend_from_slice(field);
+/// Feeds an entry's hashed bytes to `out`, piece by piece: its
+/// length-prefixed fields (seq, time to the microsecond, actor,
+/// organisation, action, subject, record ids) and the previous hash.
+fn feed_entry(seq: i64, draft: &AccessLogDraft, prev_hash: &Digest32, out: &mut dyn FnMut(&[u8])) {
+    let mut field = |bytes: &[u8]| {
+        out(&(bytes.len() as u64).to_be_bytes());
+        out(bytes);
+    };
+    field(&seq.to_be_bytes());
+    field(crate::calendar::utc_text(draft.at).as_bytes());
+    field(draft.actor.as_bytes());
+    field(draft.organisation.as_bytes());
+    field(draft.action.as_str().as_bytes());
+    field(draft.subject.as_ref().map_or("", |s| s.as_str()).as_bytes());
+    out(&(draft.record_ids.len() as u64).to_be_bytes());
+    for id in &draft.record_ids {
+        let bytes = id.as_str().as_bytes();
+        out(&(bytes.len() as u64).to_be_bytes());
+        out(bytes);
+    }
+    out(prev_hash);
 }
 
 /// The bytes an entry's hash covers: its length-prefixed fields (seq, time
@@ -108,26 +126,15 @@ fn put(out: &mut Vec<u8>, field: &[u8]) {
 /// and the previous hash.
 pub fn entry_bytes(seq: i64, draft: &AccessLogDraft, prev_hash: &Digest32) -> Vec<u8> {
     let mut out = Vec::with_capacity(160 + 16 * draft.record_ids.len());
-    put(&mut out, &seq.to_be_bytes());
-    put(&mut out, crate::calendar::utc_text(draft.at).as_bytes());
-    put(&mut out, draft.actor.as_bytes());
-    put(&mut out, draft.organisation.as_bytes());
-    put(&mut out, draft.action.as_str().as_bytes());
-    put(
-        &mut out,
-        draft.subject.as_ref().map_or("", |s| s.as_str()).as_bytes(),
-    );
-    out.extend_from_slice(&(draft.record_ids.len() as u64).to_be_bytes());
-    for id in &draft.record_ids {
-        put(&mut out, id.as_str().as_bytes());
-    }
-    out.extend_from_slice(prev_hash);
+    feed_entry(seq, draft, prev_hash, &mut |b| out.extend_from_slice(b));
     out
 }
 
 /// The hash of an entry: SHA-256 of [`entry_bytes`].
 pub fn entry_hash(seq: i64, draft: &AccessLogDraft, prev_hash: &Digest32) -> Digest32 {
-    Sha256::digest(entry_bytes(seq, draft, prev_hash)).into()
+    let mut hasher = Sha256::new();
+    feed_entry(seq, draft, prev_hash, &mut |b| hasher.update(b));
+    hasher.finalize().into()
 }
 
 /// Chains a draft after the entry `(prev_seq, prev_hash)`.

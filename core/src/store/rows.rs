@@ -265,8 +265,12 @@ impl LogRow {
     /// Checks and converts a stored entry. A tampered entry still converts
     /// when its fields are well-formed: the chain check finds it.
     pub fn into_entry(self) -> Result<AccessLogEntry, StoreError> {
-        let seq = self.seq.to_string();
-        let bad = corrupt("access log entry", &seq);
+        let seq = self.seq;
+        let bad = |reason: String| StoreError::Corrupt {
+            entity: "access log entry",
+            id: seq.to_string(),
+            reason,
+        };
         let record_ids = if self.record_ids.is_empty() {
             Vec::new()
         } else {
@@ -285,8 +289,7 @@ impl LogRow {
                 action: AccessAction::parse(&self.action).map_err(|e| bad(e.to_string()))?,
                 subject: self
                     .subject
-                    .as_deref()
-                    .map(ManagementId::parse)
+                    .map(ManagementId::parse_owned)
                     .transpose()
                     .map_err(|e| bad(e.to_string()))?,
                 record_ids,
