@@ -187,20 +187,7 @@ fn sqlite_group(c: &mut Criterion) {
         store.clone(),
         &ids,
         &remove_added,
-        &mut |rows| {
-            let tx = raw.transaction().unwrap();
-            let n = rows.len() as i64;
-            let top: i64 = tx.query_row(HAND_TAKE_SEQ, [n], |r| r.get(0)).unwrap();
-            {
-                let mut insert = tx.prepare_cached(HAND_INSERT_SQLITE).unwrap();
-                for (i, r) in rows.iter().enumerate() {
-                    let mut p = r.sqlite_params();
-                    p.push(rusqlite::types::Value::Integer(top - n + 1 + i as i64));
-                    insert.execute(rusqlite::params_from_iter(p)).unwrap();
-                }
-            }
-            tx.commit().unwrap();
-        },
+        &mut |rows| hand_insert_sqlite(&mut raw, rows),
     );
     log_verification(c, "sqlite", store);
 }
@@ -352,6 +339,14 @@ impl HandRow {
     }
 }
 
+/// The rows of every batch, for a hand-written insert.
+fn hand_rows(batches: &Batches) -> Vec<HandRow> {
+    batches
+        .iter()
+        .flat_map(|(_, records)| records.iter().map(HandRow::of))
+        .collect()
+}
+
 /// Takes the next sequence numbers for `$1` records; returns the last.
 const HAND_TAKE_SEQ: &str =
     "UPDATE counters SET value = value + $1 WHERE name = 'record_seq' RETURNING value";
@@ -374,6 +369,53 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8
 /// SQL that removes the records the import benchmarks added (their ids
 /// start with `I`; the generated ones with `D`).
 const REMOVE_IMPORTED: &str = "DELETE FROM records WHERE id >= 'I' AND id < 'J'";
+
+/// The rows by hand into SQLite in one transaction: sequence numbers from
+/// the counter, then one prepared `INSERT` per row.
+fn hand_insert_sqlite(conn: &mut rusqlite::Connection, rows: &[HandRow]) {
+    let tx = conn.transaction().unwrap();
+    let n = rows.len() as i64;
+    let top: i64 = tx.query_row(HAND_TAKE_SEQ, [n], |r| r.get(0)).unwrap();
+    {
+        let mut insert = tx.prepare_cached(HAND_INSERT_SQLITE).unwrap();
+        for (i, r) in rows.iter().enumerate() {
+            let mut p = r.sqlite_params();
+            p.push(rusqlite::types::Value::Integer(top - n + 1 + i as i64));
+            insert.execute(rusqlite::params_from_iter(p)).unwrap();
+        }
+    }
+    tx.commit().unwrap();
+}
+
+/// The rows by hand into PostgreSQL in one transaction: sequence numbers
+/// from the counter, then one `INSERT … SELECT FROM unnest(…)`.
+fn hand_insert_postgres(client: &mut postgres::Client, rows: &[HandRow]) {
+    let mut tx = client.transaction().unwrap();
+    let n = rows.len() as i64;
+    let top: i64 = tx.query_one(HAND_TAKE_SEQ, &[&n]).unwrap().get(0);
+    let text = |i: usize| rows.iter().map(|r| r.text[i].clone()).collect::<Vec<_>>();
+    tx.execute(
+        HAND_INSERT_POSTGRES,
+        &[
+            &text(0),
+            &text(1),
+            &text(2),
+            &text(3),
+            &text(4),
+            &rows.iter().map(|r| r.dose_number).collect::<Vec<_>>(),
+            &rows.iter().map(|r| r.date).collect::<Vec<_>>(),
+            &rows.iter().map(|r| r.lot.clone()).collect::<Vec<_>>(),
+            &rows
+                .iter()
+                .map(|r| r.institution.clone())
+                .collect::<Vec<_>>(),
+            &rows.iter().map(|r| r.erroneous).collect::<Vec<_>>(),
+            &(top - n),
+        ],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+}
 
 /// Imports 10,000 new records of 1,000 people already in the data set
 /// (their records copied under new ids), through the service and by
@@ -434,12 +476,7 @@ fn import_into_data_set(
     });
     g.bench_function("10000_new_records_hand_written_sql", |b| {
         b.iter_batched(
-            || {
-                batch()
-                    .iter()
-                    .flat_map(|(_, rs)| rs.iter().map(HandRow::of))
-                    .collect::<Vec<_>>()
-            },
+            || hand_rows(&batch()),
             |rows| hand_written(&rows),
             BatchSize::PerIteration,
         )
@@ -557,42 +594,9 @@ fn import_group(c: &mut Criterion) {
                 let conn = rusqlite::Connection::open(path).unwrap();
                 conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;")
                     .unwrap();
-                (dir, conn, batches)
+                (dir, conn, hand_rows(&batches))
             },
-            |(_dir, mut conn, batches)| {
-                let tx = conn.transaction().unwrap();
-                {
-                    let mut insert = tx
-                        .prepare(
-                            "INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number,
-                               vaccination_date, lot, institution, erroneous, version, updated_at, seq)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, '2025-04-01T03:00:00.000000Z', ?11)",
-                        )
-                        .unwrap();
-                    let mut seq = 0i64;
-                    for (_, records) in &batches {
-                        for r in records {
-                            seq += 1;
-                            insert
-                                .execute((
-                                    r.id.as_str(),
-                                    r.person.as_str(),
-                                    r.responsible.as_str(),
-                                    r.category.as_str(),
-                                    r.vaccine.as_str(),
-                                    i64::from(r.dose_number),
-                                    r.date.to_string(),
-                                    r.lot.as_deref(),
-                                    r.institution.map(|i| i.to_string()),
-                                    r.erroneous,
-                                    seq,
-                                ))
-                                .unwrap();
-                        }
-                    }
-                }
-                tx.commit().unwrap();
-            },
+            |(_dir, mut conn, rows)| hand_insert_sqlite(&mut conn, &rows),
             BatchSize::PerIteration,
         )
     });
@@ -635,40 +639,8 @@ fn import_group(c: &mut Criterion) {
         let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
         g.bench_function("postgres/10000_new_records_hand_written_sql", |b| {
             b.iter_batched(
-                || fresh(false).1,
-                |batches| {
-                    let all: Vec<&sesshu_core::records::VaccinationRecord> =
-                        batches.iter().flat_map(|(_, r)| r).collect();
-                    let text = |f: fn(&sesshu_core::records::VaccinationRecord) -> String| {
-                        all.iter().map(|r| f(r)).collect::<Vec<_>>()
-                    };
-                    let (ids, people, responsible, category, vaccine) = (
-                        text(|r| r.id.to_string()),
-                        text(|r| r.person.to_string()),
-                        text(|r| r.responsible.to_string()),
-                        text(|r| r.category.as_str().to_owned()),
-                        text(|r| r.vaccine.to_string()),
-                    );
-                    let dose: Vec<i64> = all.iter().map(|r| i64::from(r.dose_number)).collect();
-                    let date: Vec<chrono::NaiveDate> = all.iter().map(|r| r.date).collect();
-                    let lot: Vec<Option<&str>> = all.iter().map(|r| r.lot.as_deref()).collect();
-                    let inst: Vec<Option<String>> =
-                        all.iter().map(|r| r.institution.map(|i| i.to_string())).collect();
-                    let err: Vec<bool> = all.iter().map(|r| r.erroneous).collect();
-                    let seq: Vec<i64> = (1..=all.len() as i64).collect();
-                    let mut tx = raw.transaction().unwrap();
-                    tx.execute(
-                        "INSERT INTO records (id, management_id, responsible, category, vaccine, dose_number,
-                           vaccination_date, lot, institution, erroneous, version, updated_at, seq)
-                         SELECT id, m, resp, cat, vac, dose, d, lot, inst, err, 1, now(), seq
-                         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
-                                     $7::date[], $8::text[], $9::text[], $10::bool[], $11::int8[])
-                              AS u(id, m, resp, cat, vac, dose, d, lot, inst, err, seq)",
-                        &[&ids, &people, &responsible, &category, &vaccine, &dose, &date, &lot, &inst, &err, &seq],
-                    )
-                    .unwrap();
-                    tx.commit().unwrap();
-                },
+                || hand_rows(&fresh(false).1),
+                |rows| hand_insert_postgres(&mut raw, &rows),
                 BatchSize::PerIteration,
             )
         });
@@ -865,33 +837,7 @@ fn postgres_group(c: &mut Criterion) {
         store.clone(),
         &ids,
         &remove_added,
-        &mut |rows| {
-            let mut tx = raw.transaction().unwrap();
-            let n = rows.len() as i64;
-            let top: i64 = tx.query_one(HAND_TAKE_SEQ, &[&n]).unwrap().get(0);
-            let col = |i: usize| rows.iter().map(|r| r.text[i].clone()).collect::<Vec<_>>();
-            tx.execute(
-                HAND_INSERT_POSTGRES,
-                &[
-                    &col(0),
-                    &col(1),
-                    &col(2),
-                    &col(3),
-                    &col(4),
-                    &rows.iter().map(|r| r.dose_number).collect::<Vec<_>>(),
-                    &rows.iter().map(|r| r.date).collect::<Vec<_>>(),
-                    &rows.iter().map(|r| r.lot.clone()).collect::<Vec<_>>(),
-                    &rows
-                        .iter()
-                        .map(|r| r.institution.clone())
-                        .collect::<Vec<_>>(),
-                    &rows.iter().map(|r| r.erroneous).collect::<Vec<_>>(),
-                    &(top - n),
-                ],
-            )
-            .unwrap();
-            tx.commit().unwrap();
-        },
+        &mut |rows| hand_insert_postgres(&mut raw, rows),
     );
     log_verification(c, "postgres", store);
 }
