@@ -102,21 +102,22 @@ pub struct AccessLogEntry {
 /// length-prefixed fields (seq, time to the microsecond, actor,
 /// organisation, action, subject, record ids) and the previous hash.
 fn feed_entry(seq: i64, draft: &AccessLogDraft, prev_hash: &Digest32, out: &mut dyn FnMut(&[u8])) {
-    let mut field = |bytes: &[u8]| {
+    fn field(out: &mut dyn FnMut(&[u8]), bytes: &[u8]) {
         out(&(bytes.len() as u64).to_be_bytes());
         out(bytes);
-    };
-    field(&seq.to_be_bytes());
-    field(crate::calendar::utc_text(draft.at).as_bytes());
-    field(draft.actor.as_bytes());
-    field(draft.organisation.as_bytes());
-    field(draft.action.as_str().as_bytes());
-    field(draft.subject.as_ref().map_or("", |s| s.as_str()).as_bytes());
+    }
+    field(out, &seq.to_be_bytes());
+    field(out, crate::calendar::utc_text(draft.at).as_bytes());
+    field(out, draft.actor.as_bytes());
+    field(out, draft.organisation.as_bytes());
+    field(out, draft.action.as_str().as_bytes());
+    field(
+        out,
+        draft.subject.as_ref().map_or("", |s| s.as_str()).as_bytes(),
+    );
     out(&(draft.record_ids.len() as u64).to_be_bytes());
     for id in &draft.record_ids {
-        let bytes = id.as_str().as_bytes();
-        out(&(bytes.len() as u64).to_be_bytes());
-        out(bytes);
+        field(out, id.as_str().as_bytes());
     }
     out(prev_hash);
 }
@@ -268,6 +269,36 @@ mod tests {
             subject: ManagementId::parse("P1").ok(),
             record_ids: vec![RecordId::parse("r1").expect("id")],
         }
+    }
+
+    /// The hashed layout is what every stored log was chained with: it
+    /// must never change. Spelled out field by field, and pinned.
+    #[test]
+    fn the_hashed_layout_is_fixed() {
+        let d = draft("a");
+        let prev = [7u8; 32];
+        let mut want = Vec::new();
+        let mut field = |b: &[u8]| {
+            want.extend_from_slice(&(b.len() as u64).to_be_bytes());
+            want.extend_from_slice(b);
+        };
+        field(&5i64.to_be_bytes());
+        field(b"2023-11-14T22:13:20.123456Z");
+        field(b"a");
+        field(b"131016");
+        field(b"read_records");
+        field(b"P1");
+        want.extend_from_slice(&1u64.to_be_bytes());
+        want.extend_from_slice(&2u64.to_be_bytes());
+        want.extend_from_slice(b"r1");
+        want.extend_from_slice(&prev);
+        assert_eq!(entry_bytes(5, &d, &prev), want);
+        let hash: Digest32 = Sha256::digest(&want).into();
+        assert_eq!(entry_hash(5, &d, &prev), hash);
+        assert_eq!(
+            to_hex(&hash),
+            "428c8ff95ebf473a81b9e24a35fac06f4a66c720acd5726d5c9776e86a7fd457"
+        );
     }
 
     #[test]
