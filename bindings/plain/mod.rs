@@ -10,12 +10,13 @@
 //!
 //! - `Result<T>` — the binding's result (its error carries the code);
 //! - `fail` (a core error) and `invalid` (a value of the wrong form);
-//! - `date` (text → calendar date), `Instant` with `instant` / `instant_out`
-//!   (the platform's instant ↔ the core's UTC instant).
+//! - `date` (text → calendar date);
 //!
 //! and in the `binding` configuration their build script sets (`"node"` or
 //! `"uniffi"`), which picks `#[napi(object)]` or `#[derive(uniffi::Record)]`
 //! for each record and `#[napi]` or `#[uniffi::export]` for each function.
+//! Instants are the core's `DateTime<Utc>` in both: napi-rs passes them as
+//! a `Date`, and the uniffi crate declares them a custom type (`Timestamp`).
 //! Python keeps its own records: its dates, instants and decimals are
 //! native objects, not text (ADR 0008).
 

@@ -253,16 +253,7 @@ pub fn staff(municipality: &str, user: &str) -> Result<Actor> {
 
 /// `created` / `updated` / `unchanged` for each write.
 pub fn outcomes(o: Vec<service::PutOutcome>) -> Vec<String> {
-    o.into_iter()
-        .map(|o| {
-            match o {
-                service::PutOutcome::Created => "created",
-                service::PutOutcome::Updated => "updated",
-                service::PutOutcome::Unchanged => "unchanged",
-            }
-            .to_owned()
-        })
-        .collect()
+    o.into_iter().map(|o| o.as_str().to_owned()).collect()
 }
 
 /// Services over a store: the system clock (or `now`, pinned) and the

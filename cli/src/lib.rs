@@ -7,5 +7,6 @@ pub mod certificates;
 pub mod commands;
 pub mod demo;
 pub mod import;
+pub mod questionnaires;
 pub mod scenarios;
 pub mod store;

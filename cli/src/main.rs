@@ -110,6 +110,30 @@ enum Command {
         #[command(subcommand)]
         command: CertificateCommand,
     },
+    /// Pre-screening questionnaire answers (予診票回答, H-4).
+    Questionnaire {
+        #[command(subcommand)]
+        command: QuestionnaireCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuestionnaireCommand {
+    /// Stores a record's answers from a JSON file `{"subject": {…},
+    /// "institution": {…}}` (the institution that gave the vaccination, or
+    /// the responsible municipality).
+    Put {
+        /// The vaccination record's id.
+        record: String,
+        /// The JSON file.
+        file: PathBuf,
+    },
+    /// Prints a record's answers as staff see them, with the items the
+    /// institution changed, as JSON.
+    Show {
+        /// The vaccination record's id.
+        record: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -448,6 +472,20 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                     let n = cert::export(&s, &a, person.as_deref(), out)?;
                     eprintln!("{n} certificates exported to {}", out.display());
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Questionnaire { command } => {
+            use sesshu_cli::questionnaires as q;
+            let s = services(cli)?;
+            let a = actor(cli)?;
+            match command {
+                QuestionnaireCommand::Put { record, file } => {
+                    let text = std::fs::read_to_string(file)
+                        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                    q::put(&s, &a, record, &text, &mut stdout)?;
+                }
+                QuestionnaireCommand::Show { record } => q::show(&s, &a, record, &mut stdout)?,
             }
             Ok(ExitCode::SUCCESS)
         }

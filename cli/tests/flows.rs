@@ -193,6 +193,8 @@ fn flows(db: &str, dir: &Path) {
         .contains("already acknowledged"));
     assert!(pull(dir)["records"].as_array().unwrap().is_empty());
 
+    questionnaire_flows(db, dir);
+
     let log = sesshu(db, dir, &["log", "search", "--subject", "P001"]);
     assert!(
         log.stdout.contains("deliver_records") && log.stdout.contains("tester"),
@@ -202,6 +204,80 @@ fn flows(db: &str, dir: &Path) {
     let verify = sesshu(db, dir, &["log", "verify"]);
     assert_eq!(verify.code, 0, "{}", verify.stdout);
     assert!(verify.stdout.contains("intact"));
+}
+
+/// The clinic that gave R1 writes its questionnaire; the municipality's
+/// staff read it with the items the clinic changed.
+fn questionnaire_flows(db: &str, dir: &Path) {
+    let clinic = [
+        "--org",
+        "1311234502",
+        "--org-type",
+        "medical_institution",
+        "--role",
+        "doctor",
+    ];
+    let answers = write(
+        dir,
+        "answers.json",
+        r#"{"subject": {"fever": false, "temperature": 36.5, "note": "なし"},
+            "institution": {"fever": false, "temperature": 36.8}}"#,
+    );
+    let put = |args: &[&str]| {
+        let mut all = clinic.to_vec();
+        all.extend_from_slice(args);
+        sesshu(db, dir, &all)
+    };
+    let file = answers.to_str().unwrap();
+    let run = put(&["questionnaire", "put", "R1", file]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "R1: created\n");
+    assert_eq!(
+        put(&["questionnaire", "put", "R1", file]).stdout,
+        "R1: unchanged\n"
+    );
+    let show = sesshu(db, dir, &["questionnaire", "show", "R1"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(doc["modified"], serde_json::json!(["note", "temperature"]));
+    assert_eq!(doc["institution"]["temperature"], serde_json::json!(36.8));
+    assert_eq!(doc["subject"]["note"], "なし");
+
+    // Another clinic may not write; a document without both sides is refused.
+    let other = sesshu(
+        db,
+        dir,
+        &[
+            "--org",
+            "0110113719",
+            "--org-type",
+            "medical_institution",
+            "--role",
+            "doctor",
+            "questionnaire",
+            "put",
+            "R1",
+            file,
+        ],
+    );
+    assert!(
+        other.code == 1 && other.stderr.contains("(not_authorized)"),
+        "{}",
+        other.stderr
+    );
+    let half = write(dir, "half.json", r#"{"subject": {}}"#);
+    let run = put(&["questionnaire", "put", "R1", half.to_str().unwrap()]);
+    assert!(
+        run.code == 1 && run.stderr.contains("\"institution\""),
+        "{}",
+        run.stderr
+    );
+    let missing = sesshu(db, dir, &["questionnaire", "show", "R2"]);
+    assert!(
+        missing.code == 1 && missing.stderr.contains("(not_found)"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]

@@ -158,6 +158,43 @@ pub fn answers_from_json(
     Ok(out)
 }
 
+impl AnswerValue {
+    /// The answer as plain JSON, the form [`AnswerValue::from_json`] reads:
+    /// a number is a JSON number, exact for integers that fit 64 bits and
+    /// otherwise the nearest double (`36.5`; a scale such as `36.50` is not
+    /// kept, and the rule compares numbers by value).
+    pub fn to_json(&self) -> serde_json::Value {
+        use rust_decimal::prelude::ToPrimitive;
+        use serde_json::Value as J;
+        match self {
+            AnswerValue::Bool(b) => J::Bool(*b),
+            AnswerValue::Number(n) => {
+                let n = n.normalize();
+                if n.scale() == 0 {
+                    if let Some(i) = n.to_i64() {
+                        return J::from(i);
+                    }
+                }
+                n.to_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or_else(|| J::String(n.to_string()), J::Number)
+            }
+            AnswerValue::Text(t) => J::String(t.clone()),
+            AnswerValue::Choices(c) => J::Array(c.iter().map(AnswerValue::to_json).collect()),
+            AnswerValue::Group(g) => J::Object(answers_to_json(g)),
+        }
+    }
+}
+
+/// A set of answers as a plain JSON object (the reverse of
+/// [`answers_from_json`]).
+pub fn answers_to_json(answers: &Answers) -> serde_json::Map<String, serde_json::Value> {
+    answers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect()
+}
+
 /// The storage form of a set of answers (JSON text).
 pub fn answers_to_storage(answers: &Answers) -> String {
     serde_json::to_string(answers).unwrap_or_else(|_| "{}".to_owned())

@@ -5,6 +5,7 @@
 
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
+use rust_decimal::Decimal;
 use sesshu_core::{
     calendar::{date_text, parse_date, parse_timestamp, utc_text, WarekiDate},
     identifiers::{
@@ -13,6 +14,7 @@ use sesshu_core::{
         RecordId, RomanName, SubjectNumber, VaccineCode,
     },
     organisation::{OrganisationType, Role},
+    questionnaire::{answers_from_json, answers_to_json, modified_items, AnswerValue, Answers},
     records::{on_portal, Category, RecordAccess, RecordFacts},
     residency::{ResidenceStatus, ResidencyHistory, ResidencyInterval},
     store::RecordScope,
@@ -245,4 +247,32 @@ proptest! {
         prop_assert!(wa.year >= 1 && wb.year >= 1);
         prop_assert_eq!(da.cmp(&db), wa.cmp(&wb));
     }
+
+    #[test]
+    fn answers_survive_their_json_form(answers in answers(2)) {
+        let json = answers_to_json(&answers);
+        let back = answers_from_json(&json).expect("plain JSON of answers reads back");
+        prop_assert_eq!(&back, &answers);
+        prop_assert!(modified_items(&answers, &back).is_empty());
+    }
+}
+
+/// Answers as forms give them: booleans, integers and decimals of up to 15
+/// significant digits, text (also text that looks like a number), choices
+/// and groups nested `depth` deep.
+fn answers(depth: u32) -> impl Strategy<Value = Answers> {
+    let leaf = prop_oneof![
+        any::<bool>().prop_map(AnswerValue::Bool),
+        any::<i64>().prop_map(|i| AnswerValue::Number(Decimal::from(i))),
+        (-99_999_999_999_999i64..99_999_999_999_999, 0u32..8)
+            .prop_map(|(m, scale)| AnswerValue::Number(Decimal::new(m, scale))),
+        "[0-9a-zあ-ん .]{0,6}".prop_map(AnswerValue::Text),
+    ];
+    let value = leaf.prop_recursive(depth, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(AnswerValue::Choices),
+            prop::collection::btree_map("[a-z]{1,4}", inner, 0..4).prop_map(AnswerValue::Group),
+        ]
+    });
+    prop::collection::btree_map("[a-z_]{1,8}", value, 0..6)
 }

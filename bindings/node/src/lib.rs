@@ -14,5 +14,6 @@ mod accounts;
 mod error;
 #[path = "../../plain/mod.rs"]
 mod plain;
+mod questionnaires;
 mod rules;
 mod store;

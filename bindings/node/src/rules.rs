@@ -11,19 +11,23 @@ use crate::plain::rules::{
     ActiveAccount, Application, BankAccountDraft, Book, Notification, ZenginEntry,
 };
 
+/// One side's answers from a JavaScript object (`null` answers left out).
+pub(crate) fn answers_in(v: &serde_json::Value) -> napi::Result<questionnaire::Answers, Code> {
+    match v {
+        serde_json::Value::Object(m) => questionnaire::answers_from_json(m).map_err(fail),
+        _ => Err(invalid("invalid_answer", "answers must be an object")),
+    }
+}
+
 /// The questionnaire items the institution modified (SPEC §5), sorted.
 #[napi]
 pub fn modified_items(
     subject: serde_json::Value,
     institution: serde_json::Value,
 ) -> napi::Result<Vec<String>, Code> {
-    let side = |v: &serde_json::Value| match v {
-        serde_json::Value::Object(m) => questionnaire::answers_from_json(m).map_err(fail),
-        _ => Err(invalid("invalid_answer", "answers must be an object")),
-    };
     Ok(questionnaire::modified_items(
-        &side(&subject)?,
-        &side(&institution)?,
+        &answers_in(&subject)?,
+        &answers_in(&institution)?,
     ))
 }
 

@@ -32,7 +32,7 @@ impl Actor {
     }
 }
 
-fn actor_in(a: &Actor) -> PyResult<service::Actor> {
+pub(crate) fn actor_in(a: &Actor) -> PyResult<service::Actor> {
     let roles = a
         .roles
         .iter()

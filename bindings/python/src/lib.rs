@@ -38,6 +38,7 @@ macro_rules! py_record {
 
 mod accounts;
 mod error;
+mod questionnaires;
 mod rules;
 mod store;
 
@@ -51,6 +52,7 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     store::register(m)?;
     accounts::register(m)?;
     accounts::register_certificates(m)?;
+    questionnaires::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -174,7 +174,7 @@ pub struct VerifyReport {
     pub reason: Option<String>,
 }
 
-fn staff(municipality: &str, user: &str) -> PyResult<Actor> {
+pub(crate) fn staff(municipality: &str, user: &str) -> PyResult<Actor> {
     Ok(Actor::municipality(
         user,
         MunicipalityCode::parse(municipality).map_err(to_py)?,
@@ -204,13 +204,7 @@ fn query(
 }
 
 fn outcome_names(o: Vec<service::PutOutcome>) -> Vec<&'static str> {
-    o.into_iter()
-        .map(|o| match o {
-            service::PutOutcome::Created => "created",
-            service::PutOutcome::Updated => "updated",
-            service::PutOutcome::Unchanged => "unchanged",
-        })
-        .collect()
+    o.into_iter().map(service::PutOutcome::as_str).collect()
 }
 
 /// The sesshu services over a store (SQLite or PostgreSQL).

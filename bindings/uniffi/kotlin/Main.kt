@@ -308,6 +308,30 @@ fun certificatesRoundTrip(dir: File) {
     check(signing.listIssuances("131016", "auditor", null).last().signedBy == "千代田区長 (rsa)", "signed by")
 }
 
+fun questionnairesRoundTrip(dir: File) {
+    val db = Sesshu.openSqlite(File(dir, "questionnaires.db").path, Instant.parse("2025-04-01T03:00:00Z"))
+    db.putPersons("131016", "clerk", listOf(Person("P1", "S1", "山田 花子", "ヤマダ ハナコ", "1990-05-01", "female", null,
+        listOf(ResidencyInterval("011002", "1990-05-01", "2020-04-01"), ResidencyInterval("131016", "2020-04-01", null)))))
+    db.putRecords("131016", "clerk", listOf(Record("R1", "P1", "131016", "routine", "MR", 1u, "2024-01-01", null, "0110113719", false)))
+    val doctor = Actor("dr-sato", "medical_institution", "0110113719", listOf("doctor"))
+    val subject = """{"fever": false, "temperature": 36.5, "allergies": ["egg", "milk"], "note": "なし", "blank": null}"""
+    val institution = """{"fever": false, "temperature": 36.8, "allergies": ["milk", "egg"], "doctor": "佐藤"}"""
+    check(failure { db.questionnaire("131016", "clerk", "R1") } == "not_found", "no answers yet")
+    check(db.putQuestionnaire(doctor, "R1", subject, institution) == "created", "created")
+    check(db.putQuestionnaire(doctor, "R1", subject, institution) == "unchanged", "unchanged")
+    val q = db.questionnaire("131016", "clerk", "R1")
+    check(q.record == "R1" && q.modified == listOf("doctor", "note", "temperature"), "modified: ${q.modified}")
+    val read = JsonParser.parseString(q.institutionJson).asJsonObject
+    check(read.get("temperature").asBigDecimal == java.math.BigDecimal("36.8") && read.str("doctor") == "佐藤", "institution: $read")
+    check(!JsonParser.parseString(q.subjectJson).asJsonObject.has("blank"), "a null answer is no answer")
+    check(failure { db.questionnaire("011002", "clerk", "R1") } == "not_found", "former municipality, not its record")
+    val other = doctor.copy(userId = "dr-x", organisation = "1310000003")
+    check(failure { db.putQuestionnaire(other, "R1", subject, institution) } == "not_authorized", "another institution")
+    check(failure { db.putQuestionnaire(doctor, "R1", "[1]", institution) } == "invalid_answer", "not an object")
+    check(failure { db.putQuestionnaire(doctor, "bad id!", subject, institution) } == "invalid_record_id", "bad id")
+    check(db.searchLog("131016", "auditor", "P1", null).count { it.action == "write_questionnaire" } == 1, "logged")
+}
+
 fun main(args: Array<String>) {
     // The shared floor, then (second argument) the project's own edge cases.
     val dir = File(args.getOrElse(0) { "../../../../shared/scenarios" })
@@ -322,6 +346,7 @@ fun main(args: Array<String>) {
         storeRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         accountsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         certificatesRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
+        questionnairesRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
     } catch (e: Throwable) {
         println("FAIL store round trip: $e"); storeFailed = 1
     }

@@ -17,14 +17,18 @@ use crate::plain::rules::{
 /// are dynamic: booleans, numbers, text, choices, groups).
 #[uniffi::export]
 pub fn modified_items(subject_json: String, institution_json: String) -> Result<Vec<String>> {
-    let side = |text: &str| match serde_json::from_str::<serde_json::Value>(text) {
+    Ok(questionnaire::modified_items(
+        &answers_in(&subject_json)?,
+        &answers_in(&institution_json)?,
+    ))
+}
+
+/// One side's answers from JSON text (`null` answers left out).
+pub(crate) fn answers_in(text: &str) -> Result<questionnaire::Answers> {
+    match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(m)) => questionnaire::answers_from_json(&m).map_err(fail),
         _ => Err(invalid("invalid_answer", "answers must be a JSON object")),
-    };
-    Ok(questionnaire::modified_items(
-        &side(&subject_json)?,
-        &side(&institution_json)?,
-    ))
+    }
 }
 
 /// Medical institutions' bank-account applications, in memory (SPEC §10).

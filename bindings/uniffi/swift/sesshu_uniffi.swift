@@ -1061,6 +1061,20 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func withCertificateSigner(keyPem: String, certificatePem: String) throws  -> Sesshu
     
     /**
+     * Stores a record's answers (JSON objects), the subject's and the
+     * institution's: the institution that gave the vaccination or the
+     * responsible municipality may. Returns created/updated/unchanged (the
+     * same answers again write nothing). A `null` answer is no answer.
+     */
+    func putQuestionnaire(actor: Actor, recordId: String, subjectJson: String, institutionJson: String) throws  -> String
+    
+    /**
+     * A record's answers as the municipality's staff see them: visible
+     * under the record's rule (SPEC §3), `not_found` otherwise. Logged.
+     */
+    func questionnaire(municipality: String, user: String, recordId: String) throws  -> Questionnaire
+    
+    /**
      * Acknowledges a batch; false when it already was.
      */
     func ackDelivery(municipality: String, user: String, batchId: String) throws  -> Bool
@@ -1496,6 +1510,41 @@ open func withCertificateSigner(keyPem: String, certificatePem: String)throws  -
             self.uniffiCloneHandle(),
         FfiConverterString.lower(keyPem),
         FfiConverterString.lower(certificatePem),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Stores a record's answers (JSON objects), the subject's and the
+     * institution's: the institution that gave the vaccination or the
+     * responsible municipality may. Returns created/updated/unchanged (the
+     * same answers again write nothing). A `null` answer is no answer.
+     */
+open func putQuestionnaire(actor: Actor, recordId: String, subjectJson: String, institutionJson: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_put_questionnaire(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(recordId),
+        FfiConverterString.lower(subjectJson),
+        FfiConverterString.lower(institutionJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A record's answers as the municipality's staff see them: visible
+     * under the record's rule (SPEC §3), `not_found` otherwise. Logged.
+     */
+open func questionnaire(municipality: String, user: String, recordId: String)throws  -> Questionnaire  {
+    return try  FfiConverterTypeQuestionnaire_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_questionnaire(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterString.lower(recordId),uniffiCallStatus
     )
 })
 }
@@ -3915,6 +3964,95 @@ public func FfiConverterTypeQueryOptions_lower(_ value: QueryOptions) -> RustBuf
 
 
 /**
+ * 予診票: a record's answers as staff see them (SPEC §5).
+ */
+public struct Questionnaire: Equatable, Hashable {
+    /**
+     * The vaccination record.
+     */
+    public var record: String
+    /**
+     * 予診票回答（接種対象者）: the subject's own answers, a JSON object.
+     */
+    public var subjectJson: String
+    /**
+     * 予診票回答（医療機関）: the institution's answers, a JSON object.
+     */
+    public var institutionJson: String
+    /**
+     * The items the institution changed, sorted.
+     */
+    public var modified: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The vaccination record.
+         */record: String, 
+        /**
+         * 予診票回答（接種対象者）: the subject's own answers, a JSON object.
+         */subjectJson: String, 
+        /**
+         * 予診票回答（医療機関）: the institution's answers, a JSON object.
+         */institutionJson: String, 
+        /**
+         * The items the institution changed, sorted.
+         */modified: [String]) {
+        self.record = record
+        self.subjectJson = subjectJson
+        self.institutionJson = institutionJson
+        self.modified = modified
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Questionnaire: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQuestionnaire: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Questionnaire {
+        return
+            try Questionnaire(
+                record: FfiConverterString.read(from: &buf), 
+                subjectJson: FfiConverterString.read(from: &buf), 
+                institutionJson: FfiConverterString.read(from: &buf), 
+                modified: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Questionnaire, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.record, into: &buf)
+        FfiConverterString.write(value.subjectJson, into: &buf)
+        FfiConverterString.write(value.institutionJson, into: &buf)
+        FfiConverterSequenceString.write(value.modified, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuestionnaire_lift(_ buf: RustBuffer) throws -> Questionnaire {
+    return try FfiConverterTypeQuestionnaire.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuestionnaire_lower(_ value: Questionnaire) -> RustBuffer {
+    return FfiConverterTypeQuestionnaire.lower(value)
+}
+
+
+/**
  * A vaccination record (予防接種記録).
  */
 public struct Record: Equatable, Hashable {
@@ -5915,6 +6053,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer() != 30763) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_put_questionnaire() != 60893) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_questionnaire() != 57746) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_delivery() != 58484) {

@@ -428,6 +428,16 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_token(uint64_t ptr, Rust
 uint64_t uniffi_sesshu_uniffi_fn_method_sesshu_with_certificate_signer(uint64_t ptr, RustBuffer key_pem, RustBuffer certificate_pem, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PUT_QUESTIONNAIRE
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PUT_QUESTIONNAIRE
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_put_questionnaire(uint64_t ptr, RustBuffer actor, RustBuffer record_id, RustBuffer subject_json, RustBuffer institution_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_QUESTIONNAIRE
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_QUESTIONNAIRE
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_questionnaire(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer record_id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ACK_DELIVERY
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ACK_DELIVERY
 int8_t uniffi_sesshu_uniffi_fn_method_sesshu_ack_delivery(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer batch_id, RustCallStatus *_Nonnull out_status
@@ -1168,6 +1178,18 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_verify_token(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_WITH_CERTIFICATE_SIGNER
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_WITH_CERTIFICATE_SIGNER
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PUT_QUESTIONNAIRE
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PUT_QUESTIONNAIRE
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_put_questionnaire(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_QUESTIONNAIRE
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_QUESTIONNAIRE
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_questionnaire(void
     
 );
 #endif

@@ -20,6 +20,18 @@ pub enum PutOutcome {
     Unchanged,
 }
 
+impl PutOutcome {
+    /// `created`, `updated` or `unchanged`: the name the bindings and the
+    /// command line report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PutOutcome::Created => "created",
+            PutOutcome::Updated => "updated",
+            PutOutcome::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// What an import did, row by row.
 #[derive(Debug)]
 pub struct ImportReport {

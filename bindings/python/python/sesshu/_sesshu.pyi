@@ -282,6 +282,12 @@ class Issuance:
     name_roman: Optional[str]
     signed_by: Optional[str]
 
+class Questionnaire:
+    record: str
+    subject: Dict[str, Any]
+    institution: Dict[str, Any]
+    modified: List[str]
+
 class Sesshu:
     @staticmethod
     def open_sqlite(path: str, now: Optional[datetime.datetime] = None) -> "Sesshu": ...
@@ -334,3 +340,6 @@ class Sesshu:
                           channel: str = "counter") -> IssuedCertificate: ...
     def list_issuances(self, municipality: str, user: str, management_id: Optional[str] = None,
                        after: Optional[str] = None, limit: int = 1000) -> List[Issuance]: ...
+    def put_questionnaire(self, actor: Actor, record_id: str, subject: Mapping[str, Any],
+                          institution: Mapping[str, Any]) -> str: ...
+    def questionnaire(self, municipality: str, user: str, record_id: str) -> Questionnaire: ...
