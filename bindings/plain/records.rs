@@ -234,6 +234,19 @@ pub fn query(o: &QueryOptions) -> Result<RecordQuery> {
     })
 }
 
+/// The search, the `after` key and the page size (100 persons unless
+/// given) the options describe, for the paged searches.
+pub fn paged_query(o: &QueryOptions) -> Result<(RecordQuery, Option<ManagementId>, usize)> {
+    let after = o
+        .after
+        .as_deref()
+        .map(ManagementId::parse)
+        .transpose()
+        .map_err(fail)?;
+    let per_page = o.persons_per_page.map_or(100, |n| n as usize);
+    Ok((query(o)?, after, per_page))
+}
+
 /// A page of the staff search.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]

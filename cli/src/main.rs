@@ -134,6 +134,18 @@ enum QuestionnaireCommand {
         /// The vaccination record's id.
         record: String,
     },
+    /// Lists the records with answers the municipality may see
+    /// (tab-separated), searched like `records list`.
+    List {
+        #[command(flatten)]
+        query: QueryArgs,
+        /// At most this many questionnaires.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Downloads the answers as CSV, one line per record and item (UTF-8
+    /// with BOM, or Shift_JIS), searched like `records export`.
+    Export(ExportArgs),
 }
 
 #[derive(Subcommand)]
@@ -263,20 +275,24 @@ enum RecordsCommand {
         limit: usize,
     },
     /// Downloads matching records as CSV.
-    Export {
-        #[command(flatten)]
-        query: QueryArgs,
-        /// UTF-8 with BOM (default) or Shift_JIS.
-        #[arg(long, value_enum, default_value_t)]
-        encoding: OutputEncoding,
-        /// For Shift_JIS: write this character for one it cannot hold
-        /// (default: refuse, naming row and column).
-        #[arg(long)]
-        replace: Option<char>,
-        /// The file to write (default: stdout).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Export(ExportArgs),
+}
+
+/// What a download writes, and where.
+#[derive(clap::Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    query: QueryArgs,
+    /// UTF-8 with BOM (default) or Shift_JIS.
+    #[arg(long, value_enum, default_value_t)]
+    encoding: OutputEncoding,
+    /// For Shift_JIS: write this character for one it cannot hold
+    /// (default: refuse, naming row and column).
+    #[arg(long)]
+    replace: Option<char>,
+    /// The file to write (default: stdout).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -414,19 +430,9 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                     let n = commands::list(&s, &a, query, *limit, &mut stdout)?;
                     eprintln!("{n} records");
                 }
-                RecordsCommand::Export {
-                    query,
-                    encoding,
-                    replace,
-                    out,
-                } => {
-                    let n = commands::export(
-                        &s,
-                        &a,
-                        query,
-                        encoding.options(*replace),
-                        out.as_deref(),
-                    )?;
+                RecordsCommand::Export(e) => {
+                    let options = e.encoding.options(e.replace);
+                    let n = commands::export(&s, &a, &e.query, options, e.out.as_deref())?;
                     eprintln!("{n} records exported");
                 }
             }
@@ -486,6 +492,15 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                     q::put(&s, &a, record, &text, &mut stdout)?;
                 }
                 QuestionnaireCommand::Show { record } => q::show(&s, &a, record, &mut stdout)?,
+                QuestionnaireCommand::List { query, limit } => {
+                    let n = q::list(&s, &a, query, *limit, &mut stdout)?;
+                    eprintln!("{n} questionnaires");
+                }
+                QuestionnaireCommand::Export(e) => {
+                    let options = e.encoding.options(e.replace);
+                    let n = q::export(&s, &a, &e.query, options, e.out.as_deref())?;
+                    eprintln!("{n} questionnaires exported");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

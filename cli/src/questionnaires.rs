@@ -1,14 +1,16 @@
 //! `sesshu questionnaire`: a record's pre-screening answers (予診票回答,
-//! H-4), written from a JSON document and shown as staff see them.
+//! H-4), written from a JSON document, shown, listed and downloaded as
+//! staff see them.
 
 use std::io::Write;
+use std::path::Path;
 
 use serde_json::{json, Value};
-use sesshu_core::identifiers::RecordId;
+use sesshu_core::identifiers::{ManagementId, RecordId};
 use sesshu_core::questionnaire::{answers_from_json, answers_to_json, Answers};
-use sesshu_core::service::{Actor, Sesshu};
+use sesshu_core::service::{Actor, ExportOptions, Sesshu};
 
-use crate::commands::{core, Failure};
+use crate::commands::{core, write_file, Failure, QueryArgs};
 
 /// One side of the document: a JSON object of answers.
 fn side(doc: &Value, key: &str) -> Result<Answers, Failure> {
@@ -58,4 +60,71 @@ pub fn show(
     });
     serde_json::to_writer(&mut *out, &doc).map_err(|e| e.to_string())?;
     writeln!(out).map_err(|e| e.to_string())
+}
+
+/// `questionnaire list`: the records with answers the municipality may
+/// see, one per line (tab-separated), with the items the institution
+/// changed.
+pub fn list(
+    services: &Sesshu,
+    actor: &Actor,
+    args: &QueryArgs,
+    limit: usize,
+    out: &mut dyn Write,
+) -> Result<usize, Failure> {
+    let query = args.query()?;
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| e.to_string());
+    w(
+        out,
+        "record\tsubject\tmanagement_id\tname\tdate\tvaccine\tmodified".into(),
+    )?;
+    let (mut after, mut shown): (Option<ManagementId>, usize) = (None, 0);
+    'pages: loop {
+        let page = services
+            .query_questionnaires(actor, &query, after.as_ref(), 200)
+            .map_err(core)?;
+        for q in &page.rows {
+            if shown == limit {
+                break 'pages;
+            }
+            let (p, r) = (&q.row.person, &q.row.record.record);
+            w(
+                out,
+                format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r.id,
+                    p.subject_number,
+                    p.management_id,
+                    p.name,
+                    r.date,
+                    r.vaccine,
+                    q.answers.modified.join(",")
+                ),
+            )?;
+            shown += 1;
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    Ok(shown)
+}
+
+/// `questionnaire export`: 予診票回答ダウンロード, the CSV of every
+/// questionnaire the search finds, to `path` (nothing left behind on
+/// failure) or stdout. Returns the number of questionnaires written.
+pub fn export(
+    services: &Sesshu,
+    actor: &Actor,
+    args: &QueryArgs,
+    options: ExportOptions,
+    path: Option<&Path>,
+) -> Result<usize, Failure> {
+    let query = args.query()?;
+    write_file(path, |out| {
+        services
+            .export_questionnaires_csv(actor, &query, options, out)
+            .map_err(core)
+    })
 }

@@ -278,6 +278,32 @@ fn questionnaire_flows(db: &str, dir: &Path) {
         "{}",
         missing.stderr
     );
+
+    // The list shows R1 only (R2 has no answers); the download has a line
+    // per item, written through a temporary file.
+    let list = sesshu(db, dir, &["questionnaire", "list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let lines: Vec<&str> = list.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", list.stdout);
+    assert!(
+        lines[1].starts_with("R1\tS001\tP001\t山田 花子\t2024-01-01\tMR\tnote,temperature"),
+        "{}",
+        lines[1]
+    );
+    let out = dir.join("questionnaires.csv");
+    let export = sesshu(
+        db,
+        dir,
+        &["questionnaire", "export", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    assert!(export.stderr.contains("1 questionnaires exported"));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        csv.contains("S001,P001,山田 花子,ヤマダ ハナコ,R1,MR,2024-01-01,temperature,36.8,36.5,true"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
 }
 
 #[test]

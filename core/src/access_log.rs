@@ -48,8 +48,10 @@ named_enum! {
         AcknowledgeDelivery = "acknowledge_delivery",
         /// Questionnaire answers were written.
         WriteQuestionnaire = "write_questionnaire",
-        /// Questionnaire answers were read.
+        /// Questionnaire answers were read (list or detail).
         ReadQuestionnaire = "read_questionnaire",
+        /// Staff downloaded questionnaire answers as a file.
+        ExportQuestionnaires = "export_questionnaires",
         /// The access log itself was searched (disclosure requests).
         ReadAccessLog = "read_access_log",
         /// An operation was refused (not authorised).

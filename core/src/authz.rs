@@ -26,8 +26,10 @@ named_enum! {
         ReceiveDeliveries = "receive_deliveries",
         /// Write questionnaire answers (予診票).
         WriteQuestionnaires = "write_questionnaires",
-        /// Read questionnaire answers.
+        /// Read questionnaire answers (予診票回答の照会).
         ReadQuestionnaires = "read_questionnaires",
+        /// Download questionnaire answers as a file.
+        ExportQuestionnaires = "export_questionnaires",
         /// Search the access log (開示請求).
         SearchLog = "search_log",
         /// Verify the access log's hash chain.
@@ -80,6 +82,7 @@ const POLICY: &[(Operation, Role, Relation)] = &[
     (Op::WriteQuestionnaires, R::MedicalStaff, Own),
     (Op::WriteQuestionnaires, R::ProxyRegistrar, Other),
     (Op::ReadQuestionnaires, R::Municipality, Own),
+    (Op::ExportQuestionnaires, R::Municipality, Own),
     (Op::SearchLog, R::Municipality, Own),
     (Op::SearchLog, R::Administrator, Own),
     (Op::VerifyLog, R::Municipality, Own),

@@ -7,11 +7,12 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use sesshu_core::identifiers::RecordId;
 use sesshu_core::questionnaire::answers_to_json;
-use sesshu_core::service::{self, QuestionnaireView};
+use sesshu_core::service::{self, ExportOptions, QuestionnaireView};
 
 use crate::error::{fail, Code, Job};
 use crate::plain::accounts::{actor_in, Actor};
-use crate::plain::records::staff;
+use crate::plain::records::{paged_query, person_out, query, record_out, staff};
+use crate::plain::records::{Person, QueryOptions, Record};
 use crate::rules::answers_in;
 use crate::store::Sesshu;
 
@@ -28,6 +29,38 @@ pub struct Questionnaire {
     pub institution: serde_json::Value,
     /// The items the institution changed, sorted.
     pub modified: Vec<String>,
+}
+
+/// A line of the questionnaire list: a record with answers, and its person.
+#[napi(object)]
+pub struct QuestionnaireRow {
+    pub person: Person,
+    pub record: Record,
+    pub answers: Questionnaire,
+}
+
+/// A page of the questionnaire list.
+#[napi(object)]
+pub struct QuestionnairePage {
+    /// May be empty while there is a next page.
+    pub rows: Vec<QuestionnaireRow>,
+    /// Pass as `after` for the next page; absent at the end.
+    pub next: Option<String>,
+}
+
+fn page_out(page: service::QuestionnairePage) -> QuestionnairePage {
+    QuestionnairePage {
+        rows: page
+            .rows
+            .into_iter()
+            .map(|r| QuestionnaireRow {
+                person: person_out(&r.row.person),
+                record: record_out(&r.row.record.record),
+                answers: questionnaire_out(r.answers),
+            })
+            .collect(),
+        next: page.next.map(|n| n.to_string()),
+    }
 }
 
 fn questionnaire_out(v: QuestionnaireView) -> Questionnaire {
@@ -79,6 +112,49 @@ impl Sesshu {
         Ok(Job::new(
             move || s.questionnaire(&actor, &record),
             questionnaire_out,
+        ))
+    }
+
+    /// One page of the questionnaire list (予診票回答一覧), searched like
+    /// `queryRecords`.
+    #[napi(ts_return_type = "Promise<QuestionnairePage>")]
+    pub fn query_questionnaires(
+        &self,
+        municipality: String,
+        user: String,
+        options: Option<QueryOptions>,
+    ) -> napi::Result<AsyncTask<Job<service::QuestionnairePage, QuestionnairePage>>, Code> {
+        let actor = staff(&municipality, &user)?;
+        let (q, after, per_page) = paged_query(&options.unwrap_or_default())?;
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || s.query_questionnaires(&actor, &q, after.as_ref(), per_page),
+            page_out,
+        ))
+    }
+
+    /// 予診票回答ダウンロード: the list as CSV bytes, one line per record and
+    /// item (UTF-8 with BOM, or Shift_JIS, as `exportRecordsCsv`).
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn export_questionnaires_csv(
+        &self,
+        municipality: String,
+        user: String,
+        options: Option<QueryOptions>,
+    ) -> napi::Result<AsyncTask<Job<Vec<u8>, Buffer>>, Code> {
+        let actor = staff(&municipality, &user)?;
+        let o = options.unwrap_or_default();
+        let q = query(&o)?;
+        let options = ExportOptions::from_text(o.encoding.as_deref(), o.replacement.as_deref())
+            .map_err(fail)?;
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || {
+                let mut out = Vec::new();
+                s.export_questionnaires_csv(&actor, &q, options, &mut out)
+                    .map(|_| out)
+            },
+            Buffer::from,
         ))
     }
 }

@@ -13,7 +13,7 @@ use sesshu_core::store::LogFilter;
 
 use crate::error::{fail, Code, Job, Result};
 use crate::plain::records::{
-    outcomes, person_in, query, record_in, record_out, rows_out, services, staff,
+    outcomes, paged_query, person_in, query, record_in, record_out, rows_out, services, staff,
 };
 use crate::plain::records::{DeliveredRecord, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
@@ -98,15 +98,7 @@ impl Sesshu {
         options: Option<QueryOptions>,
     ) -> napi::Result<AsyncTask<Job<service::RecordPage, RecordPage>>, Code> {
         let actor = staff(&municipality, &user)?;
-        let o = options.unwrap_or_default();
-        let q = query(&o)?;
-        let after = o
-            .after
-            .as_deref()
-            .map(ManagementId::parse)
-            .transpose()
-            .map_err(fail)?;
-        let per_page = o.persons_per_page.map_or(100, |n| n as usize);
+        let (q, after, per_page) = paged_query(&options.unwrap_or_default())?;
         let s = self.inner.clone();
         Ok(Job::new(
             move || s.query_records(&actor, &q, after.as_ref(), per_page),

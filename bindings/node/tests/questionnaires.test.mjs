@@ -59,3 +59,32 @@ test('visibility follows the record; refusals are typed and write nothing', asyn
   await assert.rejects(db.questionnaire(SAPPORO, 'clerk', 'R1'), (e) => e.code === 'not_found')
   await assert.rejects(db.questionnaire(YOKOHAMA, 'clerk', 'R1'), (e) => e.code === 'not_found')
 })
+
+test('the list and the download follow the record', async () => {
+  const db = await store()
+  await db.putRecords(SAPPORO, 'clerk', [{
+    id: 'S1', managementId: 'P1', responsible: SAPPORO, category: 'routine', vaccine: 'MR', doseNumber: 1, date: '2010-01-01', institution: CLINIC
+  }])
+  await db.putRecords(CHIYODA, 'clerk', [{ id: 'R2', managementId: 'P1', responsible: CHIYODA, category: 'routine', vaccine: 'MR', doseNumber: 2, date: '2024-06-01' }])
+  await db.putQuestionnaire(DOCTOR, 'R1', SUBJECT, { ...INSTITUTION, doctor: '𠮷田' })
+  await db.putQuestionnaire(DOCTOR, 'S1', { fever: true }, { fever: true })
+
+  const page = await db.queryQuestionnaires(CHIYODA, 'clerk')
+  assert.equal(page.next, undefined)
+  assert.deepEqual(page.rows.map((r) => [r.record.id, r.person.managementId]), [['R1', 'P1'], ['S1', 'P1']])
+  assert.deepEqual(page.rows[0].answers.modified, ['doctor', 'note', 'temperature'])
+  assert.deepEqual((await db.queryQuestionnaires(SAPPORO, 'clerk')).rows.map((r) => r.record.id), ['S1'])
+  assert.deepEqual((await db.queryQuestionnaires(YOKOHAMA, 'clerk')).rows, [])
+  const paged = await db.queryQuestionnaires(CHIYODA, 'clerk', { vaccinatedFrom: '2020-01-01' })
+  assert.deepEqual(paged.rows.map((r) => r.record.id), ['R1'])
+
+  const csv = await db.exportQuestionnairesCsv(CHIYODA, 'clerk')
+  assert.ok(Buffer.isBuffer(csv) && csv[0] === 0xef)
+  const lines = csv.toString('utf8').replace(/^\uFEFF/, '').split('\r\n').filter((l) => l)
+  assert.ok(lines.includes('S1,P1,山田 花子,ヤマダ ハナコ,R1,MR,2024-01-01,temperature,36.8,36.5,true'), lines.join('\n'))
+  assert.ok(lines.includes('S1,P1,山田 花子,ヤマダ ハナコ,S1,MR,2010-01-01,fever,true,true,false'))
+  assert.equal(lines.length, 1 + 6 + 1)
+  await assert.rejects(db.exportQuestionnairesCsv(CHIYODA, 'clerk', { encoding: 'shift_jis' }), (e) => e.code === 'unencodable_character')
+  const actions = (await db.searchLog(CHIYODA, 'auditor', 'P1')).map((e) => e.action)
+  assert.ok(actions.includes('read_questionnaire') && actions.includes('export_questionnaires'))
+})

@@ -4,15 +4,17 @@
 //! numbers (`int`, `float`, `Decimal` in; `Decimal` out), `str`, lists of
 //! choices and dicts of sub-items.
 
+use chrono::NaiveDate;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use sesshu_core::identifiers::RecordId;
+use pyo3::types::{PyBytes, PyDict, PyList};
+use sesshu_core::identifiers::{ManagementId, RecordId};
 use sesshu_core::questionnaire::{AnswerValue, Answers};
+use sesshu_core::service::{ExportOptions, QuestionnaireView};
 
 use crate::accounts::{actor_in, Actor};
 use crate::error::to_py;
 use crate::rules::answers;
-use crate::store::{staff, Sesshu};
+use crate::store::{person_out, query, record_out, staff, Person, Record, Sesshu};
 
 /// 予診票: a record's answers as staff see them (SPEC §5).
 #[pyclass(module = "sesshu", frozen, get_all)]
@@ -25,6 +27,23 @@ pub struct Questionnaire {
     pub institution: Py<PyDict>,
     /// The items the institution changed, sorted.
     pub modified: Vec<String>,
+}
+
+/// A line of the questionnaire list: a record with answers, and its person.
+#[pyclass(module = "sesshu", frozen, get_all)]
+pub struct QuestionnaireRow {
+    pub person: Person,
+    pub record: Record,
+    pub answers: Py<Questionnaire>,
+}
+
+fn questionnaire_out(py: Python<'_>, view: QuestionnaireView) -> PyResult<Questionnaire> {
+    Ok(Questionnaire {
+        record: view.record.to_string(),
+        subject: answers_out(py, &view.subject)?.unbind(),
+        institution: answers_out(py, &view.institution)?.unbind(),
+        modified: view.modified,
+    })
 }
 
 fn answer_out<'py>(py: Python<'py>, v: &AnswerValue) -> PyResult<Bound<'py, PyAny>> {
@@ -89,16 +108,88 @@ impl Sesshu {
         let view = py
             .detach(move || s.questionnaire(&actor, &record))
             .map_err(to_py)?;
-        Ok(Questionnaire {
-            record: view.record.to_string(),
-            subject: answers_out(py, &view.subject)?.unbind(),
-            institution: answers_out(py, &view.institution)?.unbind(),
-            modified: view.modified,
-        })
+        questionnaire_out(py, view)
+    }
+
+    /// One page of the questionnaire list (予診票回答一覧), searched like
+    /// `query_records`: (rows, the `after` key of the next page or None). A
+    /// page may be empty while there is a next one.
+    #[pyo3(signature = (municipality, user, *, subject_number=None, kana_prefix=None, birth_date=None, vaccine=None, vaccinated_from=None, vaccinated_to=None, after=None, persons_per_page=100))]
+    #[allow(clippy::too_many_arguments)]
+    fn query_questionnaires(
+        &self,
+        py: Python<'_>,
+        municipality: &str,
+        user: &str,
+        subject_number: Option<&str>,
+        kana_prefix: Option<&str>,
+        birth_date: Option<NaiveDate>,
+        vaccine: Option<&str>,
+        vaccinated_from: Option<NaiveDate>,
+        vaccinated_to: Option<NaiveDate>,
+        after: Option<&str>,
+        persons_per_page: usize,
+    ) -> PyResult<(Vec<QuestionnaireRow>, Option<String>)> {
+        let actor = staff(municipality, user)?;
+        let q = query(
+            subject_number,
+            kana_prefix,
+            birth_date,
+            vaccine,
+            vaccinated_from,
+            vaccinated_to,
+        )?;
+        let after = after.map(ManagementId::parse).transpose().map_err(to_py)?;
+        let s = self.0.clone();
+        let page = py
+            .detach(move || s.query_questionnaires(&actor, &q, after.as_ref(), persons_per_page))
+            .map_err(to_py)?;
+        let rows = page
+            .rows
+            .into_iter()
+            .map(|r| {
+                Ok(QuestionnaireRow {
+                    person: person_out(&r.row.person),
+                    record: record_out(&r.row.record.record),
+                    answers: Py::new(py, questionnaire_out(py, r.answers)?)?,
+                })
+            })
+            .collect::<PyResult<_>>()?;
+        Ok((rows, page.next.map(|n| n.to_string())))
+    }
+
+    /// 予診票回答ダウンロード: the list as CSV bytes, one line per record and
+    /// item, with the encodings of `export_records_csv`.
+    #[pyo3(signature = (municipality, user, *, encoding="utf8", replacement=None, subject_number=None, kana_prefix=None, vaccine=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn export_questionnaires_csv<'py>(
+        &self,
+        py: Python<'py>,
+        municipality: &str,
+        user: &str,
+        encoding: &str,
+        replacement: Option<&str>,
+        subject_number: Option<&str>,
+        kana_prefix: Option<&str>,
+        vaccine: Option<&str>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let actor = staff(municipality, user)?;
+        let q = query(subject_number, kana_prefix, None, vaccine, None, None)?;
+        let options = ExportOptions::from_text(Some(encoding), replacement).map_err(to_py)?;
+        let s = self.0.clone();
+        let bytes = py
+            .detach(move || {
+                let mut out = Vec::new();
+                s.export_questionnaires_csv(&actor, &q, options, &mut out)
+                    .map(|_| out)
+            })
+            .map_err(to_py)?;
+        Ok(PyBytes::new(py, &bytes))
     }
 }
 
-/// Registers the questionnaire class.
+/// Registers the questionnaire classes.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Questionnaire>()
+    m.add_class::<Questionnaire>()?;
+    m.add_class::<QuestionnaireRow>()
 }

@@ -47,7 +47,7 @@ fn person_in(p: &Person) -> PyResult<persons::Person> {
     })
 }
 
-fn person_out(p: &persons::Person) -> Person {
+pub(crate) fn person_out(p: &persons::Person) -> Person {
     Person {
         management_id: p.management_id.to_string(),
         subject_number: p.subject_number.to_string(),
@@ -101,7 +101,7 @@ fn record_in(r: &Record) -> PyResult<records::VaccinationRecord> {
     })
 }
 
-fn record_out(r: &records::VaccinationRecord) -> Record {
+pub(crate) fn record_out(r: &records::VaccinationRecord) -> Record {
     Record {
         id: r.id.to_string(),
         management_id: r.person.to_string(),
@@ -182,7 +182,7 @@ pub(crate) fn staff(municipality: &str, user: &str) -> PyResult<Actor> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn query(
+pub(crate) fn query(
     subject_number: Option<&str>,
     kana_prefix: Option<&str>,
     birth_date: Option<NaiveDate>,

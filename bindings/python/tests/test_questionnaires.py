@@ -84,3 +84,36 @@ def test_refusals_are_typed_and_write_nothing(store):
     assert e.value.code == "invalid_record_id"
     with pytest.raises(sesshu.NotFoundError):
         store.questionnaire(CHIYODA, "clerk", "R1")
+
+
+def test_the_list_and_the_download_follow_the_record(store):
+    store.put_records(SAPPORO, "clerk", [sesshu.Record(
+        "S1", "P1", SAPPORO, "routine", "MR", 1, dt.date(2010, 1, 1), institution=CLINIC)])
+    store.put_records(CHIYODA, "clerk", [sesshu.Record(
+        "R2", "P1", CHIYODA, "routine", "MR", 2, dt.date(2024, 6, 1))])
+    store.put_questionnaire(DOCTOR, "R1", SUBJECT, dict(INSTITUTION, doctor="𠮷田"))
+    store.put_questionnaire(DOCTOR, "S1", {"fever": True}, {"fever": True})
+
+    rows, nxt = store.query_questionnaires(CHIYODA, "clerk")
+    assert nxt is None
+    # R2 has no answers; S1, from before the move-in, is listed for Chiyoda.
+    assert [(r.record.id, r.person.management_id) for r in rows] == [("R1", "P1"), ("S1", "P1")]
+    assert rows[0].answers.modified == ["doctor", "note", "temperature"]
+    assert rows[1].answers.institution == {"fever": True}
+    assert [r.record.id for r in store.query_questionnaires(SAPPORO, "clerk")[0]] == ["S1"]
+    assert store.query_questionnaires(YOKOHAMA, "clerk") == ([], None)
+    assert store.query_questionnaires(CHIYODA, "clerk", vaccinated_from=dt.date(2020, 1, 1))[0][0].record.id == "R1"
+
+    csv = store.export_questionnaires_csv(CHIYODA, "clerk")
+    lines = csv.decode("utf-8-sig").splitlines()
+    assert lines[0].split(",")[7:] == ["item", "institution_answer", "subject_answer", "modified"]
+    assert "S1,P1,山田 花子,ヤマダ ハナコ,R1,MR,2024-01-01,temperature,36.8,36.5,true" in lines
+    assert "S1,P1,山田 花子,ヤマダ ハナコ,S1,MR,2010-01-01,fever,true,true,false" in lines
+    assert len(lines) == 1 + 6 + 1  # the header, R1's six items, S1's one
+    with pytest.raises(sesshu.SesshuError) as e:
+        store.export_questionnaires_csv(CHIYODA, "clerk", encoding="shift_jis")
+    assert e.value.code == "unencodable_character"
+    sjis = store.export_questionnaires_csv(CHIYODA, "clerk", encoding="shift_jis", replacement="?")
+    assert ",doctor,?田,,true" in sjis.decode("cp932")
+    actions = [e.action for e in store.search_log(CHIYODA, "auditor", subject="P1")]
+    assert "export_questionnaires" in actions

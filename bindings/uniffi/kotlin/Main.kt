@@ -330,6 +330,17 @@ fun questionnairesRoundTrip(dir: File) {
     check(failure { db.putQuestionnaire(doctor, "R1", "[1]", institution) } == "invalid_answer", "not an object")
     check(failure { db.putQuestionnaire(doctor, "bad id!", subject, institution) } == "invalid_record_id", "bad id")
     check(db.searchLog("131016", "auditor", "P1", null).count { it.action == "write_questionnaire" } == 1, "logged")
+
+    // The list and the download follow the record (SPEC §3).
+    val none = QueryOptions(null, null, null, null, null, null, null, null, null, null)
+    val page = db.queryQuestionnaires("131016", "clerk", none)
+    check(page.rows.map { it.record.id to it.person.managementId } == listOf("R1" to "P1") && page.next == null, "list: $page")
+    check(page.rows[0].answers.modified == listOf("doctor", "note", "temperature"), "list modified")
+    check(db.queryQuestionnaires("141003", "clerk", none).rows.isEmpty(), "a stranger lists nothing")
+    val csv = String(db.exportQuestionnairesCsv("131016", "clerk", none), Charsets.UTF_8).removePrefix("\uFEFF").lines().filter { it.isNotEmpty() }
+    check(csv.contains("S1,P1,山田 花子,ヤマダ ハナコ,R1,MR,2024-01-01,temperature,36.8,36.5,true"), "csv: $csv")
+    check(csv.size == 1 + 5, "csv lines: ${csv.size}")
+    check(failure { db.exportQuestionnairesCsv("131016", "clerk", none.copy(encoding = "latin1")) } == "invalid_encoding", "encoding")
 }
 
 fun main(args: Array<String>) {

@@ -5,10 +5,12 @@
 
 use sesshu_core::identifiers::RecordId;
 use sesshu_core::questionnaire::{answers_to_json, Answers};
+use sesshu_core::service::{ExportOptions, QuestionnaireView};
 
 use crate::error::{fail, Result};
 use crate::plain::accounts::{actor_in, Actor};
-use crate::plain::records::staff;
+use crate::plain::records::{paged_query, person_out, query, record_out, staff};
+use crate::plain::records::{Person, QueryOptions, Record};
 use crate::rules::answers_in;
 use crate::store::Sesshu;
 
@@ -25,8 +27,34 @@ pub struct Questionnaire {
     pub modified: Vec<String>,
 }
 
+/// A line of the questionnaire list: a record with answers, and its person.
+#[derive(uniffi::Record)]
+pub struct QuestionnaireRow {
+    pub person: Person,
+    pub record: Record,
+    pub answers: Questionnaire,
+}
+
+/// A page of the questionnaire list.
+#[derive(uniffi::Record)]
+pub struct QuestionnairePage {
+    /// May be empty while there is a next page.
+    pub rows: Vec<QuestionnaireRow>,
+    /// Pass as `after` for the next page; absent at the end.
+    pub next: Option<String>,
+}
+
 fn json_text(a: &Answers) -> String {
     serde_json::Value::Object(answers_to_json(a)).to_string()
+}
+
+fn questionnaire_out(v: QuestionnaireView) -> Questionnaire {
+    Questionnaire {
+        record: v.record.to_string(),
+        subject_json: json_text(&v.subject),
+        institution_json: json_text(&v.institution),
+        modified: v.modified,
+    }
 }
 
 #[uniffi::export]
@@ -62,11 +90,54 @@ impl Sesshu {
         let actor = staff(&municipality, &user)?;
         let record = RecordId::parse(&record_id).map_err(fail)?;
         let v = self.inner.questionnaire(&actor, &record).map_err(fail)?;
-        Ok(Questionnaire {
-            record: v.record.to_string(),
-            subject_json: json_text(&v.subject),
-            institution_json: json_text(&v.institution),
-            modified: v.modified,
+        Ok(questionnaire_out(v))
+    }
+
+    /// One page of the questionnaire list (予診票回答一覧), searched like
+    /// `queryRecords`.
+    pub fn query_questionnaires(
+        &self,
+        municipality: String,
+        user: String,
+        options: QueryOptions,
+    ) -> Result<QuestionnairePage> {
+        let actor = staff(&municipality, &user)?;
+        let (q, after, per_page) = paged_query(&options)?;
+        let page = self
+            .inner
+            .query_questionnaires(&actor, &q, after.as_ref(), per_page)
+            .map_err(fail)?;
+        Ok(QuestionnairePage {
+            rows: page
+                .rows
+                .into_iter()
+                .map(|r| QuestionnaireRow {
+                    person: person_out(&r.row.person),
+                    record: record_out(&r.row.record.record),
+                    answers: questionnaire_out(r.answers),
+                })
+                .collect(),
+            next: page.next.map(|n| n.to_string()),
         })
+    }
+
+    /// 予診票回答ダウンロード: the list as CSV bytes, one line per record and
+    /// item (UTF-8 with BOM, or Shift_JIS, as `exportRecordsCsv`).
+    pub fn export_questionnaires_csv(
+        &self,
+        municipality: String,
+        user: String,
+        options: QueryOptions,
+    ) -> Result<Vec<u8>> {
+        let actor = staff(&municipality, &user)?;
+        let q = query(&options)?;
+        let options =
+            ExportOptions::from_text(options.encoding.as_deref(), options.replacement.as_deref())
+                .map_err(fail)?;
+        let mut out = Vec::new();
+        self.inner
+            .export_questionnaires_csv(&actor, &q, options, &mut out)
+            .map_err(fail)?;
+        Ok(out)
     }
 }

@@ -9,7 +9,7 @@ use sesshu_core::store::LogFilter;
 
 use crate::error::{fail, Result, Timestamp};
 use crate::plain::records::{
-    outcomes, person_in, query, record_in, record_out, rows_out, services, staff,
+    outcomes, paged_query, person_in, query, record_in, record_out, rows_out, services, staff,
 };
 use crate::plain::records::{DeliveredRecord, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
@@ -93,14 +93,7 @@ impl Sesshu {
         options: QueryOptions,
     ) -> Result<RecordPage> {
         let actor = staff(&municipality, &user)?;
-        let q = query(&options)?;
-        let after = options
-            .after
-            .as_deref()
-            .map(ManagementId::parse)
-            .transpose()
-            .map_err(fail)?;
-        let per_page = options.persons_per_page.map_or(100, |n| n as usize);
+        let (q, after, per_page) = paged_query(&options)?;
         let page = self
             .inner
             .query_records(&actor, &q, after.as_ref(), per_page)

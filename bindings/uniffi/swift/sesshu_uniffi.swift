@@ -1061,12 +1061,24 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func withCertificateSigner(keyPem: String, certificatePem: String) throws  -> Sesshu
     
     /**
+     * 予診票回答ダウンロード: the list as CSV bytes, one line per record and
+     * item (UTF-8 with BOM, or Shift_JIS, as `exportRecordsCsv`).
+     */
+    func exportQuestionnairesCsv(municipality: String, user: String, options: QueryOptions) throws  -> Data
+    
+    /**
      * Stores a record's answers (JSON objects), the subject's and the
      * institution's: the institution that gave the vaccination or the
      * responsible municipality may. Returns created/updated/unchanged (the
      * same answers again write nothing). A `null` answer is no answer.
      */
     func putQuestionnaire(actor: Actor, recordId: String, subjectJson: String, institutionJson: String) throws  -> String
+    
+    /**
+     * One page of the questionnaire list (予診票回答一覧), searched like
+     * `queryRecords`.
+     */
+    func queryQuestionnaires(municipality: String, user: String, options: QueryOptions) throws  -> QuestionnairePage
     
     /**
      * A record's answers as the municipality's staff see them: visible
@@ -1515,6 +1527,22 @@ open func withCertificateSigner(keyPem: String, certificatePem: String)throws  -
 }
     
     /**
+     * 予診票回答ダウンロード: the list as CSV bytes, one line per record and
+     * item (UTF-8 with BOM, or Shift_JIS, as `exportRecordsCsv`).
+     */
+open func exportQuestionnairesCsv(municipality: String, user: String, options: QueryOptions)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_export_questionnaires_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterTypeQueryOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Stores a record's answers (JSON objects), the subject's and the
      * institution's: the institution that gave the vaccination or the
      * responsible municipality may. Returns created/updated/unchanged (the
@@ -1529,6 +1557,22 @@ open func putQuestionnaire(actor: Actor, recordId: String, subjectJson: String, 
         FfiConverterString.lower(recordId),
         FfiConverterString.lower(subjectJson),
         FfiConverterString.lower(institutionJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * One page of the questionnaire list (予診票回答一覧), searched like
+     * `queryRecords`.
+     */
+open func queryQuestionnaires(municipality: String, user: String, options: QueryOptions)throws  -> QuestionnairePage  {
+    return try  FfiConverterTypeQuestionnairePage_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_query_questionnaires(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterTypeQueryOptions_lower(options),uniffiCallStatus
     )
 })
 }
@@ -4053,6 +4097,136 @@ public func FfiConverterTypeQuestionnaire_lower(_ value: Questionnaire) -> RustB
 
 
 /**
+ * A page of the questionnaire list.
+ */
+public struct QuestionnairePage: Equatable, Hashable {
+    /**
+     * May be empty while there is a next page.
+     */
+    public var rows: [QuestionnaireRow]
+    /**
+     * Pass as `after` for the next page; absent at the end.
+     */
+    public var next: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * May be empty while there is a next page.
+         */rows: [QuestionnaireRow], 
+        /**
+         * Pass as `after` for the next page; absent at the end.
+         */next: String?) {
+        self.rows = rows
+        self.next = next
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QuestionnairePage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQuestionnairePage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QuestionnairePage {
+        return
+            try QuestionnairePage(
+                rows: FfiConverterSequenceTypeQuestionnaireRow.read(from: &buf), 
+                next: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QuestionnairePage, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeQuestionnaireRow.write(value.rows, into: &buf)
+        FfiConverterOptionString.write(value.next, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuestionnairePage_lift(_ buf: RustBuffer) throws -> QuestionnairePage {
+    return try FfiConverterTypeQuestionnairePage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuestionnairePage_lower(_ value: QuestionnairePage) -> RustBuffer {
+    return FfiConverterTypeQuestionnairePage.lower(value)
+}
+
+
+/**
+ * A line of the questionnaire list: a record with answers, and its person.
+ */
+public struct QuestionnaireRow: Equatable, Hashable {
+    public var person: Person
+    public var record: Record
+    public var answers: Questionnaire
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(person: Person, record: Record, answers: Questionnaire) {
+        self.person = person
+        self.record = record
+        self.answers = answers
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QuestionnaireRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQuestionnaireRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QuestionnaireRow {
+        return
+            try QuestionnaireRow(
+                person: FfiConverterTypePerson.read(from: &buf), 
+                record: FfiConverterTypeRecord.read(from: &buf), 
+                answers: FfiConverterTypeQuestionnaire.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QuestionnaireRow, into buf: inout [UInt8]) {
+        FfiConverterTypePerson.write(value.person, into: &buf)
+        FfiConverterTypeRecord.write(value.record, into: &buf)
+        FfiConverterTypeQuestionnaire.write(value.answers, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuestionnaireRow_lift(_ buf: RustBuffer) throws -> QuestionnaireRow {
+    return try FfiConverterTypeQuestionnaireRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuestionnaireRow_lower(_ value: QuestionnaireRow) -> RustBuffer {
+    return FfiConverterTypeQuestionnaireRow.lower(value)
+}
+
+
+/**
  * A vaccination record (予防接種記録).
  */
 public struct Record: Equatable, Hashable {
@@ -5369,6 +5543,31 @@ fileprivate struct FfiConverterSequenceTypePerson: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeQuestionnaireRow: FfiConverterRustBuffer {
+    typealias SwiftType = [QuestionnaireRow]
+
+    public static func write(_ value: [QuestionnaireRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeQuestionnaireRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [QuestionnaireRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [QuestionnaireRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeQuestionnaireRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRecord: FfiConverterRustBuffer {
     typealias SwiftType = [Record]
 
@@ -6055,7 +6254,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer() != 30763) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_questionnaires_csv() != 12145) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_put_questionnaire() != 60893) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_query_questionnaires() != 65135) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_questionnaire() != 57746) {

@@ -428,9 +428,19 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_token(uint64_t ptr, Rust
 uint64_t uniffi_sesshu_uniffi_fn_method_sesshu_with_certificate_signer(uint64_t ptr, RustBuffer key_pem, RustBuffer certificate_pem, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_QUESTIONNAIRES_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_QUESTIONNAIRES_CSV
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_questionnaires_csv(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PUT_QUESTIONNAIRE
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PUT_QUESTIONNAIRE
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_put_questionnaire(uint64_t ptr, RustBuffer actor, RustBuffer record_id, RustBuffer subject_json, RustBuffer institution_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_QUERY_QUESTIONNAIRES
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_QUERY_QUESTIONNAIRES
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_query_questionnaires(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_QUESTIONNAIRE
@@ -1181,9 +1191,21 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer(voi
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_QUESTIONNAIRES_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_QUESTIONNAIRES_CSV
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_questionnaires_csv(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PUT_QUESTIONNAIRE
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PUT_QUESTIONNAIRE
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_put_questionnaire(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_QUERY_QUESTIONNAIRES
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_QUERY_QUESTIONNAIRES
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_query_questionnaires(void
     
 );
 #endif

@@ -131,8 +131,28 @@ fn quote(field: &str) -> String {
     }
 }
 
-/// Encodes one line, naming the first character Shift_JIS cannot hold.
-fn encode(line: &[String], row: usize, options: ExportOptions) -> Result<Vec<u8>, ServiceError> {
+/// The first bytes of a file: the BOM (UTF-8 only) and the header line.
+pub(super) fn csv_head(
+    columns: &[&'static str],
+    options: ExportOptions,
+) -> Result<Vec<u8>, ServiceError> {
+    let mut head = Vec::new();
+    if options.encoding == CsvEncoding::Utf8Bom {
+        head.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    let header: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    head.extend(encode(&header, columns, 0, options)?);
+    Ok(head)
+}
+
+/// Encodes one line of a file with these `columns`, naming the first
+/// character Shift_JIS cannot hold by its row and column.
+pub(super) fn encode(
+    line: &[String],
+    columns: &[&'static str],
+    row: usize,
+    options: ExportOptions,
+) -> Result<Vec<u8>, ServiceError> {
     let text = line.iter().map(|f| quote(f)).collect::<Vec<_>>().join(",") + "\r\n";
     match options.encoding {
         CsvEncoding::Utf8Bom => Ok(text.into_bytes()),
@@ -156,7 +176,7 @@ fn encode(line: &[String], row: usize, options: ExportOptions) -> Result<Vec<u8>
                         (true, None) => {
                             return Err(ServiceError::Unencodable {
                                 row,
-                                column: COLUMNS.get(column).copied().unwrap_or("?"),
+                                column: columns.get(column).copied().unwrap_or("?"),
                                 character: c,
                             })
                         }
@@ -185,13 +205,7 @@ impl Sesshu {
         out: &mut dyn Write,
     ) -> Result<usize, Error> {
         let io = |e: std::io::Error| crate::store::StoreError::backend(e);
-        let mut head = Vec::new();
-        if options.encoding == CsvEncoding::Utf8Bom {
-            head.extend_from_slice(b"\xEF\xBB\xBF");
-        }
-        let header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-        head.extend(encode(&header, 0, options)?);
-        out.write_all(&head).map_err(io)?;
+        out.write_all(&csv_head(&COLUMNS, options)?).map_err(io)?;
         let mut rows = 0;
         let mut after: Option<ManagementId> = None;
         loop {
@@ -205,7 +219,7 @@ impl Sesshu {
             let mut buf = Vec::new();
             for row in &page.rows {
                 rows += 1;
-                buf.extend(encode(&fields(row), rows, options)?);
+                buf.extend(encode(&fields(row), &COLUMNS, rows, options)?);
             }
             out.write_all(&buf).map_err(io)?;
             match page.next {

@@ -39,7 +39,9 @@ pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
 pub use log::VerifyReport;
 pub use people::{ImportReport, PutOutcome};
-pub use questionnaires::QuestionnaireView;
+pub use questionnaires::{
+    QuestionnairePage, QuestionnaireRow, QuestionnaireView, QUESTIONNAIRE_COLUMNS,
+};
 pub use records::{PortalRecord, RecordPage, RecordQuery, RecordRow};
 
 /// Why a service refused an operation.

@@ -3,13 +3,15 @@
 
 use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
-use crate::identifiers::RecordId;
-use crate::questionnaire::{modified_items, Answers};
+use crate::identifiers::{ManagementId, RecordId};
+use crate::questionnaire::{modified_items, AnswerValue, Answers};
 use crate::records::RecordAccess;
-use crate::store::{ChangeSet, Expected, Write};
+use crate::store::{ChangeSet, Expected, StoredQuestionnaire, Write};
 use crate::Error;
 
-use super::{Actor, PutOutcome, ServiceError, Sesshu};
+use super::export::{csv_head, encode, ExportOptions};
+use super::records::read_log;
+use super::{Actor, PutOutcome, RecordQuery, RecordRow, ServiceError, Sesshu};
 
 /// What staff see of a record's questionnaire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,94 @@ pub struct QuestionnaireView {
     pub subject: Answers,
     /// Items the institution modified (sorted).
     pub modified: Vec<String>,
+}
+
+impl QuestionnaireView {
+    fn of(q: StoredQuestionnaire) -> Self {
+        QuestionnaireView {
+            modified: modified_items(&q.subject, &q.institution),
+            record: q.record,
+            institution: q.institution,
+            subject: q.subject,
+        }
+    }
+}
+
+/// A line of the questionnaire list (予診票回答一覧, H-4): a record the
+/// municipality may see that has answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionnaireRow {
+    /// The record and its person, as the staff search shows them.
+    pub row: RecordRow,
+    /// The answers and the items the institution changed.
+    pub answers: QuestionnaireView,
+}
+
+/// A page of the questionnaire list, with the key to the next page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuestionnairePage {
+    /// Rows, by person then record id. A page may hold none while `next`
+    /// is set: its persons' records had no answers.
+    pub rows: Vec<QuestionnaireRow>,
+    /// Pass as `after` for the next page; `None` at the end.
+    pub next: Option<ManagementId>,
+}
+
+/// The columns of the questionnaire download, in order: one line per
+/// record and item (answered on either side).
+pub const QUESTIONNAIRE_COLUMNS: [&str; 11] = [
+    "subject_number",
+    "management_id",
+    "name",
+    "name_kana",
+    "record_id",
+    "vaccine",
+    "vaccination_date",
+    "item",
+    "institution_answer",
+    "subject_answer",
+    "modified",
+];
+
+/// An answer in a file's cell: text as written, numbers exactly as
+/// entered, `true`/`false`, and choices and groups as JSON.
+fn cell(answer: Option<&AnswerValue>) -> String {
+    match answer {
+        None => String::new(),
+        Some(AnswerValue::Bool(b)) => b.to_string(),
+        Some(AnswerValue::Number(n)) => n.to_string(),
+        Some(AnswerValue::Text(t)) => t.clone(),
+        Some(v) => v.to_json().to_string(),
+    }
+}
+
+/// The lines of one questionnaire: one per item, or one without an item
+/// when neither side answered anything (so that every questionnaire shows).
+fn lines(q: &QuestionnaireRow) -> Vec<[String; 11]> {
+    let (p, r, a) = (&q.row.person, &q.row.record.record, &q.answers);
+    let line = |item: &str| {
+        [
+            p.subject_number.to_string(),
+            p.management_id.to_string(),
+            p.name.clone(),
+            p.name_kana.clone(),
+            r.id.to_string(),
+            r.vaccine.to_string(),
+            r.date.to_string(),
+            item.to_owned(),
+            cell(a.institution.get(item)),
+            cell(a.subject.get(item)),
+            a.modified.iter().any(|m| m == item).to_string(),
+        ]
+    };
+    let items: std::collections::BTreeSet<&String> =
+        a.institution.keys().chain(a.subject.keys()).collect();
+    if items.is_empty() {
+        let mut empty = line("");
+        empty[10] = String::new();
+        return vec![empty];
+    }
+    items.into_iter().map(|i| line(i)).collect()
 }
 
 impl Sesshu {
@@ -111,11 +201,115 @@ impl Sesshu {
                 record_ids: vec![record.clone()],
             }],
         })?;
-        Ok(QuestionnaireView {
-            record: record.clone(),
-            modified: modified_items(&q.subject, &q.institution),
-            institution: q.institution,
-            subject: q.subject,
-        })
+        Ok(QuestionnaireView::of(q))
+    }
+
+    /// One page of the questionnaire list (予診票回答一覧): the staff search
+    /// (`query`, by person) and, for each record found that the
+    /// municipality may see (SPEC §3), its answers when it has any. Logged,
+    /// one entry per person shown.
+    pub fn query_questionnaires(
+        &self,
+        actor: &Actor,
+        query: &RecordQuery,
+        after: Option<&ManagementId>,
+        persons_per_page: usize,
+    ) -> Result<QuestionnairePage, Error> {
+        self.questionnaire_page(
+            actor,
+            query,
+            after,
+            persons_per_page,
+            AccessAction::ReadQuestionnaire,
+        )
+    }
+
+    fn questionnaire_page(
+        &self,
+        actor: &Actor,
+        query: &RecordQuery,
+        after: Option<&ManagementId>,
+        persons_per_page: usize,
+        action: AccessAction,
+    ) -> Result<QuestionnairePage, Error> {
+        let op = if action == AccessAction::ExportQuestionnaires {
+            Operation::ExportQuestionnaires
+        } else {
+            Operation::ReadQuestionnaires
+        };
+        self.guard(actor, op, Relation::Own)?;
+        let m = actor.acting_municipality("read questionnaires")?;
+        let (groups, next) = self.search(m, query, after, persons_per_page)?;
+        let now = self.now();
+        let mut page = QuestionnairePage {
+            rows: Vec::new(),
+            next,
+        };
+        let mut log = Vec::new();
+        for rows in groups {
+            let person = rows[0].person.management_id.clone();
+            let mut ids = Vec::new();
+            for row in rows {
+                if let Some(q) = self.store.questionnaire(&row.record.record.id)? {
+                    ids.push(q.record.clone());
+                    page.rows.push(QuestionnaireRow {
+                        row,
+                        answers: QuestionnaireView::of(q),
+                    });
+                }
+            }
+            if !ids.is_empty() {
+                log.push(read_log(actor, now, action, &person, ids));
+            }
+        }
+        if !log.is_empty() {
+            self.store.commit(ChangeSet {
+                writes: Vec::new(),
+                log,
+            })?;
+        }
+        Ok(page)
+    }
+
+    /// 予診票回答ダウンロード: writes the answers of every questionnaire the
+    /// search finds as CSV to `out` (columns [`QUESTIONNAIRE_COLUMNS`], one
+    /// line per record and item), page by page, with the options of
+    /// [`Sesshu::export_records_csv`]. Each person exported is logged.
+    /// Returns the number of questionnaires written.
+    pub fn export_questionnaires_csv(
+        &self,
+        actor: &Actor,
+        query: &RecordQuery,
+        options: ExportOptions,
+        out: &mut dyn std::io::Write,
+    ) -> Result<usize, Error> {
+        let io = |e: std::io::Error| crate::store::StoreError::backend(e);
+        out.write_all(&csv_head(&QUESTIONNAIRE_COLUMNS, options)?)
+            .map_err(io)?;
+        let (mut written, mut line_no) = (0, 0);
+        let mut after: Option<ManagementId> = None;
+        loop {
+            let page = self.questionnaire_page(
+                actor,
+                query,
+                after.as_ref(),
+                500,
+                AccessAction::ExportQuestionnaires,
+            )?;
+            let mut buf = Vec::new();
+            for q in &page.rows {
+                written += 1;
+                for line in lines(q) {
+                    line_no += 1;
+                    buf.extend(encode(&line, &QUESTIONNAIRE_COLUMNS, line_no, options)?);
+                }
+            }
+            out.write_all(&buf).map_err(io)?;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        Ok(written)
     }
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
-use crate::identifiers::{ManagementId, RecordId, SubjectNumber, VaccineCode};
+use crate::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber, VaccineCode};
 use crate::persons::Person;
 use crate::records::{on_portal, RecordAccess, VaccinationRecord};
 use crate::store::{ChangeSet, Expected, PersonFilter, StoredRecord, Write};
@@ -83,7 +83,7 @@ pub(super) fn record_relation(actor: &Actor, record: &VaccinationRecord) -> Rela
     }
 }
 
-fn read_log(
+pub(super) fn read_log(
     actor: &Actor,
     at: chrono::DateTime<chrono::Utc>,
     action: AccessAction,
@@ -317,6 +317,38 @@ impl Sesshu {
         };
         self.guard(actor, op, Relation::Own)?;
         let m = actor.acting_municipality("read records")?;
+        let (groups, next) = self.search(m, query, after, persons_per_page)?;
+        let now = self.now();
+        let log = groups
+            .iter()
+            .map(|rows| {
+                let ids = rows.iter().map(|r| r.record.record.id.clone()).collect();
+                read_log(actor, now, action, &rows[0].person.management_id, ids)
+            })
+            .collect::<Vec<_>>();
+        if !log.is_empty() {
+            self.store.commit(ChangeSet {
+                writes: Vec::new(),
+                log,
+            })?;
+        }
+        Ok(RecordPage {
+            rows: groups.into_iter().flatten().collect(),
+            next,
+        })
+    }
+
+    /// One page of the staff search for municipality `m`, not logged (the
+    /// caller logs what it shows): for each person found, in order, the
+    /// records `m` may see that the query keeps (never an empty group),
+    /// and the key to the next page.
+    pub(super) fn search(
+        &self,
+        m: MunicipalityCode,
+        query: &RecordQuery,
+        after: Option<&ManagementId>,
+        persons_per_page: usize,
+    ) -> Result<(Vec<Vec<RecordRow>>, Option<ManagementId>), Error> {
         let limit = persons_per_page.clamp(1, 10_000);
         let filter = PersonFilter {
             municipality: Some(m),
@@ -332,12 +364,7 @@ impl Sesshu {
             .then(|| persons.last().map(|p| p.person.management_id.clone()))
             .flatten();
         let today = self.clock.today_jst();
-        let now = self.now();
-        let mut page = RecordPage {
-            rows: Vec::new(),
-            next,
-        };
-        let mut log = Vec::new();
+        let mut groups = Vec::new();
         for p in persons {
             let access = RecordAccess::new(&p.person.residency, m, today);
             let rows: Vec<RecordRow> = self
@@ -351,20 +378,11 @@ impl Sesshu {
                     record: r,
                 })
                 .collect();
-            if rows.is_empty() {
-                continue;
+            if !rows.is_empty() {
+                groups.push(rows);
             }
-            let ids = rows.iter().map(|r| r.record.record.id.clone()).collect();
-            log.push(read_log(actor, now, action, &p.person.management_id, ids));
-            page.rows.extend(rows);
         }
-        if !log.is_empty() {
-            self.store.commit(ChangeSet {
-                writes: Vec::new(),
-                log,
-            })?;
-        }
-        Ok(page)
+        Ok((groups, next))
     }
 
     /// The portal list (マイナポータル, `H_033-001_IF`): the person behind a

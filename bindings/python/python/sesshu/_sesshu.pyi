@@ -288,6 +288,11 @@ class Questionnaire:
     institution: Dict[str, Any]
     modified: List[str]
 
+class QuestionnaireRow:
+    person: Person
+    record: Record
+    answers: Questionnaire
+
 class Sesshu:
     @staticmethod
     def open_sqlite(path: str, now: Optional[datetime.datetime] = None) -> "Sesshu": ...
@@ -343,3 +348,11 @@ class Sesshu:
     def put_questionnaire(self, actor: Actor, record_id: str, subject: Mapping[str, Any],
                           institution: Mapping[str, Any]) -> str: ...
     def questionnaire(self, municipality: str, user: str, record_id: str) -> Questionnaire: ...
+    def query_questionnaires(self, municipality: str, user: str, *, subject_number: Optional[str] = None,
+                             kana_prefix: Optional[str] = None, birth_date: Optional[datetime.date] = None,
+                             vaccine: Optional[str] = None, vaccinated_from: Optional[datetime.date] = None,
+                             vaccinated_to: Optional[datetime.date] = None, after: Optional[str] = None,
+                             persons_per_page: int = 100) -> Tuple[List[QuestionnaireRow], Optional[str]]: ...
+    def export_questionnaires_csv(self, municipality: str, user: str, *, encoding: str = "utf8",
+                                  replacement: Optional[str] = None, subject_number: Optional[str] = None,
+                                  kana_prefix: Optional[str] = None, vaccine: Optional[str] = None) -> bytes: ...
