@@ -509,6 +509,8 @@ fn stored_flows(
         after.records.len()
     ))?;
 
+    w(out, demo_questionnaires(&services, &staff, &page.rows)?)?;
+
     let portal = services.portal_records("pmh-0000000").map_err(err)?;
     w(
         out,
@@ -541,6 +543,67 @@ fn stored_flows(
         ),
     )?;
     Ok(())
+}
+
+/// The questionnaires of the staff query's first page are written (the
+/// subject's answers, then the clinic's: every third time it measured
+/// another temperature); 131016's staff list them.
+/// Returns the report line.
+fn demo_questionnaires(
+    services: &Sesshu,
+    staff: &Actor,
+    rows: &[sesshu_core::service::RecordRow],
+) -> Result<String, String> {
+    use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
+    use sesshu_core::questionnaire::{AnswerValue, Answers};
+    let err = |e: sesshu_core::Error| format!("{e} ({})", e.code());
+    let mut written = 0;
+    for (i, row) in rows.iter().enumerate() {
+        let r = &row.record.record;
+        // The clinic that gave the vaccination writes; for a record that
+        // names none, 131016 writes the ones it is responsible for.
+        let writer = match r.institution {
+            Some(clinic) => Actor::new(
+                "demo-doctor",
+                OrganisationType::MedicalInstitution,
+                OrganisationCode::parse(clinic.as_str()).map_err(|e| e.to_string())?,
+                vec![Role::Doctor],
+            ),
+            None if r.responsible.as_str() == staff.organisation.as_str() => staff.clone(),
+            None => continue,
+        };
+        let answers = |temperature: i64| -> Answers {
+            [
+                ("fever".to_owned(), AnswerValue::Bool(false)),
+                (
+                    "temperature".to_owned(),
+                    AnswerValue::Number(rust_decimal::Decimal::new(temperature, 1)),
+                ),
+            ]
+            .into()
+        };
+        let measured = if i % 3 == 0 { 368 } else { 365 };
+        services
+            .put_questionnaire(&writer, &r.id, answers(365), answers(measured))
+            .map_err(err)?;
+        written += 1;
+    }
+    let query = RecordQuery {
+        kana_prefix: Some("ヤマダ".into()),
+        ..RecordQuery::default()
+    };
+    let listed = services
+        .query_questionnaires(staff, &query, None, 50)
+        .map_err(err)?;
+    let changed = listed
+        .rows
+        .iter()
+        .filter(|q| !q.answers.modified.is_empty())
+        .count();
+    Ok(format!(
+        "  questionnaires (予診票): {written} written; 131016's staff list {}, {changed} changed by the clinic",
+        listed.rows.len()
+    ))
 }
 
 /// Issues one certificate of each form at 131016's counter, from the first

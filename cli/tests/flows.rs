@@ -300,7 +300,9 @@ fn questionnaire_flows(db: &str, dir: &Path) {
     assert!(export.stderr.contains("1 questionnaires exported"));
     let csv = std::fs::read_to_string(&out).unwrap();
     assert!(
-        csv.contains("S001,P001,山田 花子,ヤマダ ハナコ,R1,MR,2024-01-01,temperature,36.8,36.5,true"),
+        csv.contains(
+            "S001,P001,山田 花子,ヤマダ ハナコ,R1,MR,2024-01-01,temperature,36.8,36.5,true"
+        ),
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 1 + 3, "{csv}");

@@ -82,6 +82,16 @@ fn the_demo_writes_a_database_and_runs_the_stored_flows() {
             "{report}"
         );
     }
+    // Every questionnaire written is listed for the staff who searched.
+    let line = report
+        .lines()
+        .find(|l| l.contains("questionnaires (予診票)"))
+        .unwrap_or_else(|| panic!("no questionnaire line in:\n{report}"));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert!(numbers[0] > 0 && numbers[2] == numbers[0], "{line}");
     for needle in [
         "imported 500 persons",
         "redelivery",
