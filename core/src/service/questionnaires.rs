@@ -245,12 +245,24 @@ impl Sesshu {
             rows: Vec::new(),
             next,
         };
+        // One read for the page's records, then each person's in order.
+        let ids: Vec<RecordId> = groups
+            .iter()
+            .flatten()
+            .map(|r| r.record.record.id.clone())
+            .collect();
+        let mut answers: std::collections::HashMap<RecordId, StoredQuestionnaire> = self
+            .store
+            .questionnaires(&ids)?
+            .into_iter()
+            .map(|q| (q.record.clone(), q))
+            .collect();
         let mut log = Vec::new();
         for rows in groups {
             let person = rows[0].person.management_id.clone();
             let mut ids = Vec::new();
             for row in rows {
-                if let Some(q) = self.store.questionnaire(&row.record.record.id)? {
+                if let Some(q) = answers.remove(&row.record.record.id) {
                     ids.push(q.record.clone());
                     page.rows.push(QuestionnaireRow {
                         row,

@@ -476,6 +476,16 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<StoredRecord>, StoreError>;
     /// The questionnaire answers of a record.
     fn questionnaire(&self, record: &RecordId) -> Result<Option<StoredQuestionnaire>, StoreError>;
+    /// The questionnaire answers of several records: those that have any,
+    /// in no particular order. The default asks [`Store::questionnaire`]
+    /// for each; an engine reached over the network answers in one trip.
+    fn questionnaires(&self, records: &[RecordId]) -> Result<Vec<StoredQuestionnaire>, StoreError> {
+        let mut out = Vec::new();
+        for r in records {
+            out.extend(self.questionnaire(r)?);
+        }
+        Ok(out)
+    }
     /// A delivery batch by id.
     fn batch(&self, id: &str) -> Result<Option<DeliveryBatch>, StoreError>;
     /// The municipality's unacknowledged batch, if any.

@@ -14,7 +14,9 @@ use crate::persons::{Person, Sex};
 use crate::records::{Category, VaccinationRecord};
 use crate::residency::{ResidencyHistory, ResidencyInterval};
 
-use super::{DeliveryBatch, StoreError, StoredPerson, StoredRecord};
+use crate::questionnaire::answers_from_storage;
+
+use super::{DeliveryBatch, StoreError, StoredPerson, StoredQuestionnaire, StoredRecord};
 
 fn corrupt<'a>(entity: &'static str, id: &'a str) -> impl Fn(String) -> StoreError + 'a {
     move |reason| StoreError::Corrupt {
@@ -296,6 +298,41 @@ impl LogRow {
             },
             prev_hash: from_hex(&self.prev_hash).ok_or_else(|| bad("bad previous hash".into()))?,
             hash: from_hex(&self.hash).ok_or_else(|| bad("bad hash".into()))?,
+        })
+    }
+}
+
+/// Questionnaire answers as stored: each side's answers in their storage
+/// form (JSON text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionnaireRow {
+    /// The record.
+    pub record: String,
+    /// 予診票回答（接種対象者）, storage form.
+    pub subject: String,
+    /// 予診票回答（医療機関）, storage form.
+    pub institution: String,
+    /// Row version.
+    pub version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl QuestionnaireRow {
+    /// The checked answers; a key or answers that do not read back are
+    /// [`StoreError::Corrupt`].
+    pub fn into_stored(self) -> Result<StoredQuestionnaire, StoreError> {
+        let bad = corrupt("questionnaire", &self.record);
+        let subject = answers_from_storage(&self.subject).map_err(|e| bad(e.to_string()))?;
+        let institution =
+            answers_from_storage(&self.institution).map_err(|e| bad(e.to_string()))?;
+        let record = RecordId::parse(&self.record).map_err(|e| bad(e.to_string()))?;
+        Ok(StoredQuestionnaire {
+            record,
+            subject,
+            institution,
+            version: self.version,
+            updated_at: self.updated_at,
         })
     }
 }

@@ -12,8 +12,9 @@ use sesshu_core::store::{StoredOrganisation, StoredUser};
 use sesshu_core::tokens::AccessToken;
 
 use crate::accounts;
-use sesshu_core::questionnaire::answers_from_storage;
-use sesshu_core::store::rows::{BatchRow, IntervalRow, LogRow, PersonRow, RecordRow};
+use sesshu_core::store::rows::{
+    BatchRow, IntervalRow, LogRow, PersonRow, QuestionnaireRow, RecordRow,
+};
 use sesshu_core::store::{
     ChangeSet, CommitReceipt, DeliveryBatch, LogFilter, PersonFilter, RecordScope, Store,
     StoreError, StoredPerson, StoredQuestionnaire, StoredRecord,
@@ -501,28 +502,25 @@ impl Store for PostgresStore {
     }
 
     fn questionnaire(&self, record: &RecordId) -> Result<Option<StoredQuestionnaire>, StoreError> {
-        let row = self
-            .client()?
+        self.client()?
             .query_opt(
-                "SELECT subject, institution, version, updated_at FROM questionnaires WHERE record_id = $1",
+                &format!("{QUESTIONNAIRE_SELECT} WHERE record_id = $1"),
                 &[&record.as_str()],
-            )
-            ?;
-        row.map(|r| {
-            let bad = |e: sesshu_core::questionnaire::QuestionnaireError| StoreError::Corrupt {
-                entity: "questionnaire",
-                id: record.to_string(),
-                reason: e.to_string(),
-            };
-            Ok(StoredQuestionnaire {
-                record: record.clone(),
-                subject: answers_from_storage(r.get(0)).map_err(bad)?,
-                institution: answers_from_storage(r.get(1)).map_err(bad)?,
-                version: r.get(2),
-                updated_at: r.get(3),
-            })
-        })
-        .transpose()
+            )?
+            .map(|r| questionnaire_row(&r).into_stored())
+            .transpose()
+    }
+
+    fn questionnaires(&self, records: &[RecordId]) -> Result<Vec<StoredQuestionnaire>, StoreError> {
+        let ids: Vec<&str> = records.iter().map(RecordId::as_str).collect();
+        self.client()?
+            .query(
+                &format!("{QUESTIONNAIRE_SELECT} WHERE record_id = ANY($1)"),
+                &[&ids],
+            )?
+            .iter()
+            .map(|r| questionnaire_row(r).into_stored())
+            .collect()
     }
 
     fn batch(&self, id: &str) -> Result<Option<DeliveryBatch>, StoreError> {
@@ -686,6 +684,20 @@ impl Store for PostgresStore {
 
     fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
         crate::write::commit(&mut *self.client()?, changes)
+    }
+}
+
+const QUESTIONNAIRE_SELECT: &str =
+    "SELECT record_id, subject, institution, version, updated_at FROM questionnaires";
+
+/// A row of [`QUESTIONNAIRE_SELECT`].
+fn questionnaire_row(r: &Row) -> QuestionnaireRow {
+    QuestionnaireRow {
+        record: r.get(0),
+        subject: r.get(1),
+        institution: r.get(2),
+        version: r.get(3),
+        updated_at: r.get(4),
     }
 }
 

@@ -4,8 +4,9 @@ use rusqlite::{params_from_iter, types::Value, Connection, OptionalExtension, Ro
 use sesshu_core::access_log::{from_hex, AccessLogEntry, Digest32};
 use sesshu_core::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber};
 use sesshu_core::persons::Person;
-use sesshu_core::questionnaire::answers_from_storage;
-use sesshu_core::store::rows::{BatchRow, IntervalRow, LogRow, PersonRow, RecordRow};
+use sesshu_core::store::rows::{
+    BatchRow, IntervalRow, LogRow, PersonRow, QuestionnaireRow, RecordRow,
+};
 use sesshu_core::store::{
     ChangeSet, CommitReceipt, DeliveryBatch, LogFilter, PersonFilter, RecordScope, Store,
     StoreError, StoredPerson, StoredQuestionnaire, StoredRecord,
@@ -467,28 +468,22 @@ impl Store for SqliteStore {
 
     fn questionnaire(&self, record: &RecordId) -> Result<Option<StoredQuestionnaire>, StoreError> {
         self.read(|c| {
-            let row: Option<(String, String, i64, Instant)> = c
-                .query_row(
-                    "SELECT subject, institution, version, updated_at FROM questionnaires WHERE record_id = ?1",
-                    [record.as_str()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()
-                .map_err(backend)?;
-            row.map(|(s, i, version, at)| {
-                let bad = |e: sesshu_core::questionnaire::QuestionnaireError| StoreError::Corrupt {
-                    entity: "questionnaire",
-                    id: record.to_string(),
-                    reason: e.to_string(),
-                };
-                Ok(StoredQuestionnaire {
-                    record: record.clone(),
-                    subject: answers_from_storage(&s).map_err(bad)?,
-                    institution: answers_from_storage(&i).map_err(bad)?,
-                    version,
-                    updated_at: at.0,
-                })
-            })
+            c.query_row(
+                "SELECT record_id, subject, institution, version, updated_at FROM questionnaires WHERE record_id = ?1",
+                [record.as_str()],
+                |r| {
+                    Ok(QuestionnaireRow {
+                        record: r.get(0)?,
+                        subject: r.get(1)?,
+                        institution: r.get(2)?,
+                        version: r.get(3)?,
+                        updated_at: r.get::<_, Instant>(4)?.0,
+                    })
+                },
+            )
+            .optional()
+            .map_err(backend)?
+            .map(QuestionnaireRow::into_stored)
             .transpose()
         })
     }
