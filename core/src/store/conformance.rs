@@ -1086,6 +1086,17 @@ pub fn questionnaire_list_and_download(store: Arc<dyn Store>) {
         answers(&[("fever", AnswerValue::Bool(false))]),
     );
 
+    // The batch read answers for the records that have answers only.
+    let mut found: Vec<String> = store
+        .questionnaires(&[rid("r2"), rid("s1"), rid("nope"), rid("r1")])
+        .unwrap()
+        .into_iter()
+        .map(|q| q.record.to_string())
+        .collect();
+    found.sort();
+    assert_eq!(found, ["r1", "s1"]);
+    assert!(store.questionnaires(&[]).unwrap().is_empty());
+
     let ids = |page: &crate::service::QuestionnairePage| {
         page.rows
             .iter()
