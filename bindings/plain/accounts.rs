@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 #[cfg(binding = "node")]
 use napi_derive::napi;
+use sesshu_core::accounts::{User, UserId};
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::service;
 
@@ -94,5 +95,55 @@ pub fn municipality_actor(municipality: &str, user: &str) -> Result<service::Act
     Ok(service::Actor::municipality(
         user,
         sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(fail)?,
+    ))
+}
+
+/// A user as an administrator sees it (no credentials).
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+pub struct UserInfo {
+    pub user_id: String,
+    pub org_type: String,
+    pub organisation: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    /// `active` or `suspended`.
+    pub state: String,
+    /// 紐付けアカウント.
+    pub linked_accounts: Vec<String>,
+    pub issued_at: DateTime<Utc>,
+    pub last_sign_in: Option<DateTime<Utc>>,
+}
+
+/// Users in plain form.
+pub fn users_out(users: Vec<User>) -> Vec<UserInfo> {
+    users
+        .into_iter()
+        .map(|u| UserInfo {
+            user_id: u.id.to_string(),
+            org_type: u.org_type.to_string(),
+            organisation: u.organisation.to_string(),
+            email: u.email.to_string(),
+            name: u.name,
+            role: u.role.to_string(),
+            state: u.state.to_string(),
+            linked_accounts: u.linked_accounts.iter().map(ToString::to_string).collect(),
+            issued_at: u.issued_at,
+            last_sign_in: u.last_sign_in,
+        })
+        .collect()
+}
+
+/// The `after` key of a user listing.
+pub fn user_after(after: Option<&str>) -> Result<Option<UserId>> {
+    after.map(UserId::parse).transpose().map_err(fail)
+}
+
+/// An organisation type and code, as `register_organisation` takes them.
+pub fn organisation_in(org_type: &str, code: &str) -> Result<(OrganisationType, OrganisationCode)> {
+    Ok((
+        OrganisationType::parse(org_type).map_err(fail)?,
+        OrganisationCode::parse(code).map_err(fail)?,
     ))
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 use serde_json::json;
-use sesshu_core::accounts::ExtractionInput;
+use sesshu_core::accounts::{ExtractionInput, UserId};
 use sesshu_core::identifiers::EmailAddress;
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::outbox::Notification;
@@ -86,6 +86,54 @@ pub fn create(
         })
     )
     .map_err(io)
+}
+
+/// `accounts list`: the users of the administrator's organisation, one a
+/// line (tab-separated: id, name, e-mail, role, state, last sign-in).
+/// Returns how many were listed.
+pub fn list_users(
+    s: &Sesshu,
+    actor: &Actor,
+    after: Option<&str>,
+    limit: usize,
+    out: &mut dyn Write,
+) -> Result<usize, Failure> {
+    let after = after.map(UserId::parse).transpose().map_err(core)?;
+    let users = s.list_users(actor, after.as_ref(), limit).map_err(core)?;
+    writeln!(out, "user_id\tname\temail\trole\tstate\tlast_sign_in").map_err(io)?;
+    for u in &users {
+        let last = u.last_sign_in.map(|t| t.to_rfc3339()).unwrap_or_default();
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{last}",
+            u.id, u.name, u.email, u.role, u.state
+        )
+        .map_err(io)?;
+    }
+    Ok(users.len())
+}
+
+/// `accounts register-organisation`: the operator records an
+/// organisation's type and whether it is connected to the online
+/// eligibility network (オンライン資格確認).
+pub fn register_organisation(
+    s: &Sesshu,
+    actor: &Actor,
+    org_type: &str,
+    code: &str,
+    online_eligibility: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let t = OrganisationType::parse(org_type).map_err(core)?;
+    let c = OrganisationCode::parse(code).map_err(core)?;
+    s.register_organisation(actor, t, &c, online_eligibility)
+        .map_err(core)?;
+    let network = if online_eligibility {
+        "connected to"
+    } else {
+        "outside"
+    };
+    writeln!(out, "{c} ({t}): {network} the online eligibility network").map_err(io)
 }
 
 /// `accounts inactivity --notice|--execute --date D` (H-1-8).

@@ -185,6 +185,29 @@ enum AccountsCommand {
         #[arg(long)]
         role: String,
     },
+    /// Lists the users of your organisation (administrators).
+    List {
+        /// Start after this user id.
+        #[arg(long)]
+        after: Option<String>,
+        /// At most this many users.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Records an organisation's type and whether it is connected to the
+    /// online eligibility network (the operator); municipality staff issue
+    /// tokens only for medical institutions outside it.
+    RegisterOrganisation {
+        /// The organisation's code.
+        code: String,
+        /// Its type (municipality, medical_institution, …). Not `--org-type`,
+        /// which is the operator's own.
+        #[arg(long = "type")]
+        kind: String,
+        /// Connected to the online eligibility network (オンライン資格確認).
+        #[arg(long)]
+        online_eligibility: bool,
+    },
     /// The inactivity batch for execution date --date: --notice a month
     /// before, --execute on the day.
     Inactivity {
@@ -575,6 +598,17 @@ fn run_accounts(cli: &Cli, out: &mut dyn std::io::Write) -> Result<ExitCode, Str
                 }
                 AccountsCommand::Inactivity { execute, date, .. } => {
                     acc::inactivity(&s, &a, date, *execute, out)?;
+                }
+                AccountsCommand::List { after, limit } => {
+                    let n = acc::list_users(&s, &a, after.as_deref(), *limit, out)?;
+                    eprintln!("{n} users");
+                }
+                AccountsCommand::RegisterOrganisation {
+                    code,
+                    kind,
+                    online_eligibility,
+                } => {
+                    acc::register_organisation(&s, &a, kind, code, *online_eligibility, out)?;
                 }
             }
         }

@@ -185,6 +185,66 @@ fn flows(db: &str, dir: &Path) {
         "{}",
         rerun.stdout
     );
+
+    // The administrator lists the organisation's users; staff may not.
+    let admin = &["--municipality", "131016", "--role", "administrator"];
+    let users = sesshu(db, dir, T0, admin, &["accounts", "list"]);
+    assert_eq!(users.code, 0, "{}", users.stderr);
+    assert!(
+        users.stdout.contains(
+            "131016-0001\t千代田 管理者\tadmin@chiyoda.example.jp\tadministrator\tsuspended\t\n"
+        ),
+        "{}",
+        users.stdout
+    );
+    let refused = sesshu(db, dir, T0, CHIYODA, &["accounts", "list"]);
+    assert!(
+        refused.stderr.contains("not_authorized"),
+        "{}",
+        refused.stderr
+    );
+
+    // A clinic connected to the online eligibility network gets its tokens
+    // through the network, not from the municipality.
+    let clinic_token = [
+        "tokens",
+        "issue",
+        "--for",
+        "0110113719",
+        "--for-type",
+        "medical_institution",
+        "--label",
+        "窓口端末",
+    ];
+    assert_eq!(sesshu(db, dir, T0, CHIYODA, &clinic_token).code, 0);
+    let registered = sesshu(
+        db,
+        dir,
+        T0,
+        CENTRAL,
+        &[
+            "accounts",
+            "register-organisation",
+            "0110113719",
+            "--type",
+            "medical_institution",
+            "--online-eligibility",
+        ],
+    );
+    assert!(
+        registered
+            .stdout
+            .contains("connected to the online eligibility network"),
+        "{} {}",
+        registered.stdout,
+        registered.stderr
+    );
+    let refused = sesshu(db, dir, T0, CHIYODA, &clinic_token);
+    assert!(
+        refused.stderr.contains("not_authorized"),
+        "{}",
+        refused.stderr
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use sesshu_core::accounts::{AccountStatus, UserId};
+use sesshu_core::accounts::{AccountStatus, User, UserId};
 use sesshu_core::identifiers::EmailAddress;
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
@@ -13,7 +13,8 @@ use sesshu_core::service::{self, OwnChanges, UserChanges};
 
 use crate::error::{date, fail, invalid, Code, Job, Result};
 use crate::plain::accounts::{actor_in, actor_out, changed, municipality_actor, token_out};
-use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken};
+use crate::plain::accounts::{organisation_in, user_after, users_out};
+use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken, UserInfo};
 use crate::plain::certificates::{
     certificate_request, issuances_out, CertificateOptions, Issuance,
 };
@@ -218,6 +219,42 @@ impl Sesshu {
         };
         let (a, s) = (actor_in(&actor)?, self.inner.clone());
         Ok(Job::new(move || s.update_user(&a, &user_id, &c), changed))
+    }
+
+    /// The users of the administrator's organisation, in id order, after
+    /// `after` (a user id), at most `limit` (default 100).
+    #[napi(ts_return_type = "Promise<Array<UserInfo>>")]
+    pub fn list_users(
+        &self,
+        actor: Actor,
+        after: Option<String>,
+        limit: Option<u32>,
+    ) -> napi::Result<AsyncTask<Job<Vec<User>, Vec<UserInfo>>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        let after = user_after(after.as_deref())?;
+        let limit = limit.map_or(100, |n| n as usize);
+        Ok(Job::new(
+            move || s.list_users(&a, after.as_ref(), limit),
+            users_out,
+        ))
+    }
+
+    /// The operator registers an organisation: its type, and whether it is
+    /// connected to the online eligibility network (オンライン資格確認).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn register_organisation(
+        &self,
+        actor: Actor,
+        org_type: String,
+        code: String,
+        online_eligibility: bool,
+    ) -> napi::Result<AsyncTask<Job<(), ()>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        let (t, c) = organisation_in(&org_type, &code)?;
+        Ok(Job::new(
+            move || s.register_organisation(&a, t, &c, online_eligibility),
+            |()| (),
+        ))
     }
 
     /// The first-administrator batch over one day's masters (JSON text).

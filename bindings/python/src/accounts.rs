@@ -64,6 +64,23 @@ pub struct IssuedAccount {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A user as an administrator sees it (no credentials).
+#[pyclass(module = "sesshu", frozen, get_all)]
+pub struct UserInfo {
+    pub user_id: String,
+    pub org_type: String,
+    pub organisation: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    /// "active" or "suspended".
+    pub state: String,
+    /// 紐付けアカウント.
+    pub linked_accounts: Vec<String>,
+    pub issued_at: DateTime<Utc>,
+    pub last_sign_in: Option<DateTime<Utc>>,
+}
+
 /// A new organisation access token (shown once) and its id.
 #[pyclass(module = "sesshu", frozen, get_all)]
 pub struct IssuedToken {
@@ -232,6 +249,54 @@ impl Sesshu {
             .map_err(to_py)
     }
 
+    /// The users of the administrator's organisation, in id order.
+    #[pyo3(signature = (actor, after=None, limit=100))]
+    fn list_users(
+        &self,
+        py: Python<'_>,
+        actor: Actor,
+        after: Option<&str>,
+        limit: usize,
+    ) -> PyResult<Vec<UserInfo>> {
+        let after = after.map(UserId::parse).transpose().map_err(to_py)?;
+        let (a, s) = (actor_in(&actor)?, self.0.clone());
+        let users = py
+            .detach(move || s.list_users(&a, after.as_ref(), limit))
+            .map_err(to_py)?;
+        Ok(users
+            .into_iter()
+            .map(|u| UserInfo {
+                user_id: u.id.to_string(),
+                org_type: u.org_type.to_string(),
+                organisation: u.organisation.to_string(),
+                email: u.email.to_string(),
+                name: u.name,
+                role: u.role.to_string(),
+                state: u.state.to_string(),
+                linked_accounts: u.linked_accounts.iter().map(ToString::to_string).collect(),
+                issued_at: u.issued_at,
+                last_sign_in: u.last_sign_in,
+            })
+            .collect())
+    }
+
+    /// The operator registers an organisation: its type, and whether it is
+    /// connected to the online eligibility network (オンライン資格確認).
+    fn register_organisation(
+        &self,
+        py: Python<'_>,
+        actor: Actor,
+        org_type: &str,
+        code: &str,
+        online_eligibility: bool,
+    ) -> PyResult<()> {
+        let t = OrganisationType::parse(org_type).map_err(to_py)?;
+        let c = OrganisationCode::parse(code).map_err(to_py)?;
+        let (a, s) = (actor_in(&actor)?, self.0.clone());
+        py.detach(move || s.register_organisation(&a, t, &c, online_eligibility))
+            .map_err(to_py)
+    }
+
     /// An administrator changes a user's name, role or state ("active"/"suspended").
     #[pyo3(signature = (actor, user_id, *, name=None, role=None, state=None))]
     fn update_user(
@@ -388,6 +453,7 @@ impl Sesshu {
 /// Registers the account classes.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Actor>()?;
+    m.add_class::<UserInfo>()?;
     m.add_class::<IssuedAccount>()?;
     m.add_class::<IssuedToken>()?;
     m.add_class::<OutboxNotification>()?;

@@ -168,3 +168,43 @@ def test_signed_portal_certificates(tmp_db, tmp_path, signers):
     report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
     assert "Signature is Valid" not in report, report
     assert signing.list_issuances("131016", "auditor")[0].signed_by == "千代田区長 (rsa)"
+
+
+def test_administrators_list_their_users(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    first = s.create_user(ADMIN, "sato@example.jp", "佐藤 一郎", "municipality")
+    second = s.create_user(ADMIN, "suzuki@example.jp", "鈴木 花子", "administrator")
+    s.create_user(sesshu.Actor("011002-0000", "municipality", "011002", ["administrator"]),
+                  "other@example.jp", "札幌 太郎", "municipality")
+    s.activate_account(first.user_id, first.url_token, first.temporary_password, GOOD)
+    s.sign_in(first.user_id, GOOD)
+    s.update_user(ADMIN, second.user_id, state="suspended")
+
+    users = s.list_users(ADMIN)
+    assert [(u.user_id, u.role, u.state) for u in users] == [
+        (first.user_id, "municipality", "active"), (second.user_id, "administrator", "suspended")]
+    assert users[0].email == "sato@example.jp" and users[0].last_sign_in == NOW
+    assert users[1].last_sign_in is None and users[1].issued_at == NOW
+    assert [u.user_id for u in s.list_users(ADMIN, after=first.user_id)] == [second.user_id]
+    assert [u.user_id for u in s.list_users(ADMIN, limit=1)] == [first.user_id]
+    with pytest.raises(sesshu.NotAuthorizedError):
+        s.list_users(STAFF)
+    with pytest.raises(sesshu.ValidationError) as e:
+        s.list_users(ADMIN, after="not an id")
+    assert e.value.code == "invalid_key"
+
+
+def test_the_operator_registers_connected_institutions(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    # Staff issue tokens for institutions outside the online eligibility network only.
+    s.issue_token(STAFF, "medical_institution", "0110113719", "窓口端末")
+    s.register_organisation(CENTRAL, "medical_institution", "0110113719", True)
+    with pytest.raises(sesshu.NotAuthorizedError):
+        s.issue_token(STAFF, "medical_institution", "0110113719", "窓口端末")
+    s.register_organisation(CENTRAL, "medical_institution", "0110113719", False)
+    s.issue_token(STAFF, "medical_institution", "0110113719", "窓口端末")
+    with pytest.raises(sesshu.NotAuthorizedError):
+        s.register_organisation(ADMIN, "medical_institution", "0110113719", True)
+    with pytest.raises(sesshu.ValidationError) as e:
+        s.register_organisation(CENTRAL, "hospital", "0110113719", True)
+    assert e.value.code == "invalid_org_type"

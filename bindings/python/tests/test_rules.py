@@ -34,3 +34,15 @@ def test_text_that_reads_as_a_number_stays_text():
     assert sesshu.modified_items({"a": "1"}, {"a": 1}) == ["a"]
     assert sesshu.modified_items({"a": Decimal("1.0")}, {"a": 1}) == []
     assert sesshu.modified_items({"t": 36.5}, {"t": Decimal("36.50")}) == []
+
+
+def test_an_unknown_type_or_role_is_bad_input_and_a_forbidden_role_the_rules_refusal():
+    sesshu.check_role("medical_institution", "doctor")
+    for org_type, role, code in [("hospital", "doctor", "invalid_org_type"),
+                                 ("municipality", "nurse", "invalid_role")]:
+        with pytest.raises(sesshu.ValidationError) as e:
+            sesshu.check_role(org_type, role)
+        assert e.value.code == code
+    with pytest.raises(sesshu.RuleError) as e:
+        sesshu.check_role("municipality", "doctor")
+    assert e.value.code == "role_not_allowed"

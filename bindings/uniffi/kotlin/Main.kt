@@ -270,6 +270,17 @@ fun accountsRoundTrip(dir: File) {
     val next = db.rotateToken(staff, t.id)
     check(db.revokeToken(staff, next.id) && !db.revokeToken(staff, next.id), "revoke")
     check(failure { db.verifyToken(next.token) } == "token_revoked", "revoked token")
+
+    // Administrators list their users; the operator registers connected institutions.
+    val users = db.listUsers(admin, null, 100u)
+    check(users.map { it.userId to it.state } == listOf(issued.userId to "suspended"), "users: $users")
+    check(users[0].email == "new@example.jp" && users[0].lastSignIn == now, "user details: ${users[0]}")
+    check(db.listUsers(admin, issued.userId, 100u).isEmpty(), "after the last user")
+    check(failure { db.listUsers(staff, null, 100u) } == "not_authorized", "staff may not list users")
+    db.issueToken(staff, "medical_institution", "0110113719", "窓口端末", null)
+    db.registerOrganisation(central, "medical_institution", "0110113719", true)
+    check(failure { db.issueToken(staff, "medical_institution", "0110113719", "窓口端末", null) } == "not_authorized", "connected institution")
+    check(failure { db.registerOrganisation(central, "hospital", "0110113719", true) } == "invalid_org_type", "org type")
 }
 
 fun certificatesRoundTrip(dir: File) {

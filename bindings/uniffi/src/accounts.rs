@@ -10,7 +10,8 @@ use sesshu_core::service::{OwnChanges, UserChanges};
 
 use crate::error::{date, fail, invalid, Result};
 use crate::plain::accounts::{actor_in, actor_out, changed, municipality_actor, token_out};
-use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken};
+use crate::plain::accounts::{organisation_in, user_after, users_out};
+use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken, UserInfo};
 use crate::plain::certificates::{
     certificate_request, issuances_out, CertificateOptions, Issuance,
 };
@@ -142,6 +143,38 @@ impl Sesshu {
     /// Follows the link sent to a new e-mail address.
     pub fn confirm_email(&self, user_id: String, token: String) -> Result<()> {
         self.inner.confirm_email(&user_id, &token).map_err(fail)
+    }
+
+    /// The users of the administrator's organisation, in id order, after
+    /// `after` (a user id), at most `limit`.
+    pub fn list_users(
+        &self,
+        actor: Actor,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<UserInfo>> {
+        let a = actor_in(&actor)?;
+        let after = user_after(after.as_deref())?;
+        self.inner
+            .list_users(&a, after.as_ref(), limit as usize)
+            .map(users_out)
+            .map_err(fail)
+    }
+
+    /// The operator registers an organisation: its type, and whether it is
+    /// connected to the online eligibility network (オンライン資格確認).
+    pub fn register_organisation(
+        &self,
+        actor: Actor,
+        org_type: String,
+        code: String,
+        online_eligibility: bool,
+    ) -> Result<()> {
+        let a = actor_in(&actor)?;
+        let (t, c) = organisation_in(&org_type, &code)?;
+        self.inner
+            .register_organisation(&a, t, &c, online_eligibility)
+            .map_err(fail)
     }
 
     /// An administrator changes a user's name, role or state (`active`/`suspended`).

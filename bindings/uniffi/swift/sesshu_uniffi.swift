@@ -1010,9 +1010,21 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func listIssuances(municipality: String, user: String, managementId: String?) throws  -> [Issuance]
     
     /**
+     * The users of the administrator's organisation, in id order, after
+     * `after` (a user id), at most `limit`.
+     */
+    func listUsers(actor: Actor, after: String?, limit: UInt32) throws  -> [UserInfo]
+    
+    /**
      * Unsent notifications, oldest first.
      */
     func pendingNotifications(actor: Actor, limit: UInt32) throws  -> [OutboxNotification]
+    
+    /**
+     * The operator registers an organisation: its type, and whether it is
+     * connected to the online eligibility network (オンライン資格確認).
+     */
+    func registerOrganisation(actor: Actor, orgType: String, code: String, onlineEligibility: Bool) throws 
     
     /**
      * Queues the user ids registered with an address (answers the same either way).
@@ -1382,6 +1394,22 @@ open func listIssuances(municipality: String, user: String, managementId: String
 }
     
     /**
+     * The users of the administrator's organisation, in id order, after
+     * `after` (a user id), at most `limit`.
+     */
+open func listUsers(actor: Actor, after: String?, limit: UInt32)throws  -> [UserInfo]  {
+    return try  FfiConverterSequenceTypeUserInfo.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_list_users(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterOptionString.lower(after),
+        FfiConverterUInt32.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Unsent notifications, oldest first.
      */
 open func pendingNotifications(actor: Actor, limit: UInt32)throws  -> [OutboxNotification]  {
@@ -1393,6 +1421,22 @@ open func pendingNotifications(actor: Actor, limit: UInt32)throws  -> [OutboxNot
         FfiConverterUInt32.lower(limit),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * The operator registers an organisation: its type, and whether it is
+     * connected to the online eligibility network (オンライン資格確認).
+     */
+open func registerOrganisation(actor: Actor, orgType: String, code: String, onlineEligibility: Bool)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_register_organisation(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(orgType),
+        FfiConverterString.lower(code),
+        FfiConverterBool.lower(onlineEligibility),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -4786,6 +4830,107 @@ public func FfiConverterTypeTravelDetails_lower(_ value: TravelDetails) -> RustB
 
 
 /**
+ * A user as an administrator sees it (no credentials).
+ */
+public struct UserInfo: Equatable, Hashable {
+    public var userId: String
+    public var orgType: String
+    public var organisation: String
+    public var email: String
+    public var name: String
+    public var role: String
+    /**
+     * `active` or `suspended`.
+     */
+    public var state: String
+    /**
+     * 紐付けアカウント.
+     */
+    public var linkedAccounts: [String]
+    public var issuedAt: Timestamp
+    public var lastSignIn: Timestamp?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(userId: String, orgType: String, organisation: String, email: String, name: String, role: String, 
+        /**
+         * `active` or `suspended`.
+         */state: String, 
+        /**
+         * 紐付けアカウント.
+         */linkedAccounts: [String], issuedAt: Timestamp, lastSignIn: Timestamp?) {
+        self.userId = userId
+        self.orgType = orgType
+        self.organisation = organisation
+        self.email = email
+        self.name = name
+        self.role = role
+        self.state = state
+        self.linkedAccounts = linkedAccounts
+        self.issuedAt = issuedAt
+        self.lastSignIn = lastSignIn
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserInfo {
+        return
+            try UserInfo(
+                userId: FfiConverterString.read(from: &buf), 
+                orgType: FfiConverterString.read(from: &buf), 
+                organisation: FfiConverterString.read(from: &buf), 
+                email: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                role: FfiConverterString.read(from: &buf), 
+                state: FfiConverterString.read(from: &buf), 
+                linkedAccounts: FfiConverterSequenceString.read(from: &buf), 
+                issuedAt: FfiConverterTypeTimestamp.read(from: &buf), 
+                lastSignIn: FfiConverterOptionTypeTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.orgType, into: &buf)
+        FfiConverterString.write(value.organisation, into: &buf)
+        FfiConverterString.write(value.email, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.role, into: &buf)
+        FfiConverterString.write(value.state, into: &buf)
+        FfiConverterSequenceString.write(value.linkedAccounts, into: &buf)
+        FfiConverterTypeTimestamp.write(value.issuedAt, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.lastSignIn, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfo_lift(_ buf: RustBuffer) throws -> UserInfo {
+    return try FfiConverterTypeUserInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfo_lower(_ value: UserInfo) -> RustBuffer {
+    return FfiConverterTypeUserInfo.lower(value)
+}
+
+
+/**
  * The result of walking the access-log chain.
  */
 public struct VerifyReport: Equatable, Hashable {
@@ -5693,6 +5838,31 @@ fileprivate struct FfiConverterSequenceTypeResidencyInterval: FfiConverterRustBu
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeUserInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [UserInfo]
+
+    public static func write(_ value: [UserInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeUserInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UserInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UserInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeUserInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeZenginEntry: FfiConverterRustBuffer {
     typealias SwiftType = [ZenginEntry]
 
@@ -6224,7 +6394,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_issuances() != 27201) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_users() != 68) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_pending_notifications() != 30817) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_register_organisation() != 20150) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_remind_user_ids() != 7418) {

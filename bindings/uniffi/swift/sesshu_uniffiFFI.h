@@ -378,9 +378,19 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_issue_token(uint64_t ptr, RustB
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_list_issuances(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer management_id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LIST_USERS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LIST_USERS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_list_users(uint64_t ptr, RustBuffer actor, RustBuffer after, uint32_t limit, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PENDING_NOTIFICATIONS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PENDING_NOTIFICATIONS
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_pending_notifications(uint64_t ptr, RustBuffer actor, uint32_t limit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_REGISTER_ORGANISATION
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_REGISTER_ORGANISATION
+void uniffi_sesshu_uniffi_fn_method_sesshu_register_organisation(uint64_t ptr, RustBuffer actor, RustBuffer org_type, RustBuffer code, int8_t online_eligibility, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_REMIND_USER_IDS
@@ -1131,9 +1141,21 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_list_issuances(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_LIST_USERS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_LIST_USERS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_list_users(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PENDING_NOTIFICATIONS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PENDING_NOTIFICATIONS
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_pending_notifications(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_REGISTER_ORGANISATION
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_REGISTER_ORGANISATION
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_register_organisation(void
     
 );
 #endif

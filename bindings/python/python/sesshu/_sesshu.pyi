@@ -242,6 +242,18 @@ class Actor:
     roles: List[str]
     def __init__(self, user_id: str, org_type: str, organisation: str, roles: Sequence[str]) -> None: ...
 
+class UserInfo:
+    user_id: str
+    org_type: str
+    organisation: str
+    email: str
+    name: str
+    role: str
+    state: str
+    linked_accounts: List[str]
+    issued_at: datetime.datetime
+    last_sign_in: Optional[datetime.datetime]
+
 class IssuedAccount:
     user_id: str
     temporary_password: str
@@ -326,6 +338,8 @@ class Sesshu:
     def update_own_account(self, actor: Actor, *, name: Optional[str] = None, email: Optional[str] = None,
                            linked_accounts: Optional[Sequence[str]] = None, current_password: Optional[str] = None, new_password: Optional[str] = None) -> List[str]: ...
     def confirm_email(self, user_id: str, token: str) -> None: ...
+    def list_users(self, actor: Actor, after: Optional[str] = None, limit: int = 100) -> List[UserInfo]: ...
+    def register_organisation(self, actor: Actor, org_type: str, code: str, online_eligibility: bool) -> None: ...
     def update_user(self, actor: Actor, user_id: str, *, name: Optional[str] = None, role: Optional[str] = None,
                     state: Optional[str] = None) -> List[str]: ...
     def extract_first_administrators(self, actor: Actor, masters_json: str) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]: ...
