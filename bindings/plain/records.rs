@@ -13,7 +13,7 @@ use sesshu_core::identifiers::{
 };
 use sesshu_core::persons::{normalise_kana, normalise_name, Sex};
 use sesshu_core::records::{dose_number, lot_number, Category};
-use sesshu_core::service::{self, Actor, RecordQuery};
+use sesshu_core::service::{self, Actor, ExportOptions, RecordQuery};
 use sesshu_core::store::Store;
 use sesshu_core::{persons, records};
 
@@ -245,6 +245,14 @@ pub fn paged_query(o: &QueryOptions) -> Result<(RecordQuery, Option<ManagementId
         .map_err(fail)?;
     let per_page = o.persons_per_page.map_or(100, |n| n as usize);
     Ok((query(o)?, after, per_page))
+}
+
+/// The search and the file options (`encoding`, `replacement`) of a
+/// download.
+pub fn download(o: &QueryOptions) -> Result<(RecordQuery, ExportOptions)> {
+    let options =
+        ExportOptions::from_text(o.encoding.as_deref(), o.replacement.as_deref()).map_err(fail)?;
+    Ok((query(o)?, options))
 }
 
 /// A page of the staff search.

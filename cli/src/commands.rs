@@ -95,18 +95,17 @@ pub fn list(
     out: &mut dyn Write,
 ) -> Result<usize, Failure> {
     let query = args.query()?;
-    let mut after: Option<ManagementId> = None;
-    let mut shown = 0;
     let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| e.to_string());
     w(out, "subject\tmanagement_id\tname\trecord\tdate\tvaccine\tdose\tcategory\tresponsible\tcertifiable\terroneous".into())?;
-    'pages: loop {
-        let page = services
-            .query_records(actor, &query, after.as_ref(), 200)
-            .map_err(core)?;
-        for row in &page.rows {
-            if shown == limit {
-                break 'pages;
-            }
+    page_through(
+        limit,
+        |after| {
+            let page = services
+                .query_records(actor, &query, after, 200)
+                .map_err(core)?;
+            Ok((page.rows, page.next))
+        },
+        |row| {
             let (p, r) = (&row.person, &row.record.record);
             w(
                 out,
@@ -124,15 +123,33 @@ pub fn list(
                     row.certifiable,
                     r.erroneous
                 ),
-            )?;
+            )
+        },
+    )
+}
+
+/// Pages through a search by person: `each` item in order until `limit`
+/// items were shown. Returns how many were.
+pub fn page_through<T>(
+    limit: usize,
+    mut fetch: impl FnMut(Option<&ManagementId>) -> Result<(Vec<T>, Option<ManagementId>), Failure>,
+    mut each: impl FnMut(&T) -> Result<(), Failure>,
+) -> Result<usize, Failure> {
+    let (mut after, mut shown): (Option<ManagementId>, usize) = (None, 0);
+    loop {
+        let (items, next) = fetch(after.as_ref())?;
+        for item in &items {
+            if shown == limit {
+                return Ok(shown);
+            }
+            each(item)?;
             shown += 1;
         }
-        match page.next {
+        match next {
             Some(next) => after = Some(next),
-            None => break,
+            None => return Ok(shown),
         }
     }
-    Ok(shown)
 }
 
 /// `records export`: writes the CSV to `path` (through a temporary file, so

@@ -6,11 +6,11 @@ use std::io::Write;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use sesshu_core::identifiers::{ManagementId, RecordId};
+use sesshu_core::identifiers::RecordId;
 use sesshu_core::questionnaire::{answers_from_json, answers_to_json, Answers};
 use sesshu_core::service::{Actor, ExportOptions, Sesshu};
 
-use crate::commands::{core, write_file, Failure, QueryArgs};
+use crate::commands::{core, page_through, write_file, Failure, QueryArgs};
 
 /// One side of the document: a JSON object of answers.
 fn side(doc: &Value, key: &str) -> Result<Answers, Failure> {
@@ -78,15 +78,15 @@ pub fn list(
         out,
         "record\tsubject\tmanagement_id\tname\tdate\tvaccine\tmodified".into(),
     )?;
-    let (mut after, mut shown): (Option<ManagementId>, usize) = (None, 0);
-    'pages: loop {
-        let page = services
-            .query_questionnaires(actor, &query, after.as_ref(), 200)
-            .map_err(core)?;
-        for q in &page.rows {
-            if shown == limit {
-                break 'pages;
-            }
+    page_through(
+        limit,
+        |after| {
+            let page = services
+                .query_questionnaires(actor, &query, after, 200)
+                .map_err(core)?;
+            Ok((page.rows, page.next))
+        },
+        |q| {
             let (p, r) = (&q.row.person, &q.row.record.record);
             w(
                 out,
@@ -100,15 +100,9 @@ pub fn list(
                     r.vaccine,
                     q.answers.modified.join(",")
                 ),
-            )?;
-            shown += 1;
-        }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    Ok(shown)
+            )
+        },
+    )
 }
 
 /// `questionnaire export`: 予診票回答ダウンロード, the CSV of every

@@ -7,11 +7,11 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use sesshu_core::identifiers::RecordId;
 use sesshu_core::questionnaire::answers_to_json;
-use sesshu_core::service::{self, ExportOptions, QuestionnaireView};
+use sesshu_core::service::{self, QuestionnaireView};
 
 use crate::error::{fail, Code, Job};
 use crate::plain::accounts::{actor_in, Actor};
-use crate::plain::records::{paged_query, person_out, query, record_out, staff};
+use crate::plain::records::{download, paged_query, person_out, record_out, staff};
 use crate::plain::records::{Person, QueryOptions, Record};
 use crate::rules::answers_in;
 use crate::store::Sesshu;
@@ -143,10 +143,7 @@ impl Sesshu {
         options: Option<QueryOptions>,
     ) -> napi::Result<AsyncTask<Job<Vec<u8>, Buffer>>, Code> {
         let actor = staff(&municipality, &user)?;
-        let o = options.unwrap_or_default();
-        let q = query(&o)?;
-        let options = ExportOptions::from_text(o.encoding.as_deref(), o.replacement.as_deref())
-            .map_err(fail)?;
+        let (q, options) = download(&options.unwrap_or_default())?;
         let s = self.inner.clone();
         Ok(Job::new(
             move || {

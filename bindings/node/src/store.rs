@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use sesshu_core::identifiers::ManagementId;
-use sesshu_core::service::{self, ExportOptions};
+use sesshu_core::service;
 use sesshu_core::store::LogFilter;
 
 use crate::error::{fail, Code, Job, Result};
 use crate::plain::records::{
-    outcomes, paged_query, person_in, query, record_in, record_out, rows_out, services, staff,
+    download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
 use crate::plain::records::{DeliveredRecord, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
@@ -118,10 +118,7 @@ impl Sesshu {
         options: Option<QueryOptions>,
     ) -> napi::Result<AsyncTask<Job<Vec<u8>, Buffer>>, Code> {
         let actor = staff(&municipality, &user)?;
-        let o = options.unwrap_or_default();
-        let q = query(&o)?;
-        let options = ExportOptions::from_text(o.encoding.as_deref(), o.replacement.as_deref())
-            .map_err(fail)?;
+        let (q, options) = download(&options.unwrap_or_default())?;
         let s = self.inner.clone();
         Ok(Job::new(
             move || {

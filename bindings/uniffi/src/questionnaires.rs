@@ -5,11 +5,11 @@
 
 use sesshu_core::identifiers::RecordId;
 use sesshu_core::questionnaire::{answers_to_json, Answers};
-use sesshu_core::service::{ExportOptions, QuestionnaireView};
+use sesshu_core::service::QuestionnaireView;
 
 use crate::error::{fail, Result};
 use crate::plain::accounts::{actor_in, Actor};
-use crate::plain::records::{paged_query, person_out, query, record_out, staff};
+use crate::plain::records::{download, paged_query, person_out, record_out, staff};
 use crate::plain::records::{Person, QueryOptions, Record};
 use crate::rules::answers_in;
 use crate::store::Sesshu;
@@ -130,10 +130,7 @@ impl Sesshu {
         options: QueryOptions,
     ) -> Result<Vec<u8>> {
         let actor = staff(&municipality, &user)?;
-        let q = query(&options)?;
-        let options =
-            ExportOptions::from_text(options.encoding.as_deref(), options.replacement.as_deref())
-                .map_err(fail)?;
+        let (q, options) = download(&options)?;
         let mut out = Vec::new();
         self.inner
             .export_questionnaires_csv(&actor, &q, options, &mut out)

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use sesshu_core::identifiers::ManagementId;
-use sesshu_core::service::{self, ExportOptions};
+use sesshu_core::service;
 use sesshu_core::store::LogFilter;
 
 use crate::error::{fail, Result, Timestamp};
 use crate::plain::records::{
-    outcomes, paged_query, person_in, query, record_in, record_out, rows_out, services, staff,
+    download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
 use crate::plain::records::{DeliveredRecord, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
@@ -112,10 +112,7 @@ impl Sesshu {
         options: QueryOptions,
     ) -> Result<Vec<u8>> {
         let actor = staff(&municipality, &user)?;
-        let q = query(&options)?;
-        let options =
-            ExportOptions::from_text(options.encoding.as_deref(), options.replacement.as_deref())
-                .map_err(fail)?;
+        let (q, options) = download(&options)?;
         let mut out = Vec::new();
         self.inner
             .export_records_csv(&actor, &q, options, &mut out)

@@ -132,10 +132,7 @@ fn quote(field: &str) -> String {
 }
 
 /// The first bytes of a file: the BOM (UTF-8 only) and the header line.
-pub(super) fn csv_head(
-    columns: &[&'static str],
-    options: ExportOptions,
-) -> Result<Vec<u8>, ServiceError> {
+fn csv_head(columns: &[&'static str], options: ExportOptions) -> Result<Vec<u8>, ServiceError> {
     let mut head = Vec::new();
     if options.encoding == CsvEncoding::Utf8Bom {
         head.extend_from_slice(b"\xEF\xBB\xBF");
@@ -147,7 +144,7 @@ pub(super) fn csv_head(
 
 /// Encodes one line of a file with these `columns`, naming the first
 /// character Shift_JIS cannot hold by its row and column.
-pub(super) fn encode(
+fn encode(
     line: &[String],
     columns: &[&'static str],
     row: usize,
@@ -191,6 +188,42 @@ pub(super) fn encode(
     }
 }
 
+/// One page of a download: its items (each one line or more) and the key
+/// to the next page.
+pub(super) type CsvPage<const N: usize> = (Vec<Vec<[String; N]>>, Option<ManagementId>);
+
+/// Writes a download page by page: the BOM and the header, then each page
+/// once all of it is encoded (a refused character stops the download
+/// before anything of its page is written). `page(after)` reads and logs
+/// one page. Returns the number of items written.
+pub(super) fn write_csv<const N: usize>(
+    out: &mut dyn Write,
+    columns: &[&'static str; N],
+    options: ExportOptions,
+    mut page: impl FnMut(Option<&ManagementId>) -> Result<CsvPage<N>, Error>,
+) -> Result<usize, Error> {
+    let io = |e: std::io::Error| crate::store::StoreError::backend(e);
+    out.write_all(&csv_head(columns, options)?).map_err(io)?;
+    let (mut items, mut line_no) = (0, 0);
+    let mut after: Option<ManagementId> = None;
+    loop {
+        let (page_items, next) = page(after.as_ref())?;
+        let mut buf = Vec::new();
+        for lines in &page_items {
+            items += 1;
+            for line in lines {
+                line_no += 1;
+                buf.extend(encode(line, columns, line_no, options)?);
+            }
+        }
+        out.write_all(&buf).map_err(io)?;
+        match next {
+            Some(next) => after = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
 impl Sesshu {
     /// Writes every record the staff query finds as CSV to `out`, page by
     /// page. Each person exported is logged. With Shift_JIS and no
@@ -204,30 +237,13 @@ impl Sesshu {
         options: ExportOptions,
         out: &mut dyn Write,
     ) -> Result<usize, Error> {
-        let io = |e: std::io::Error| crate::store::StoreError::backend(e);
-        out.write_all(&csv_head(&COLUMNS, options)?).map_err(io)?;
-        let mut rows = 0;
-        let mut after: Option<ManagementId> = None;
-        loop {
-            let page = self.query_page(
-                actor,
-                query,
-                after.as_ref(),
-                500,
-                AccessAction::ExportRecords,
-            )?;
-            let mut buf = Vec::new();
-            for row in &page.rows {
-                rows += 1;
-                buf.extend(encode(&fields(row), &COLUMNS, rows, options)?);
-            }
-            out.write_all(&buf).map_err(io)?;
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
-        Ok(rows)
+        write_csv(out, &COLUMNS, options, |after| {
+            let page = self.query_page(actor, query, after, 500, AccessAction::ExportRecords)?;
+            Ok((
+                page.rows.iter().map(|r| vec![fields(r)]).collect(),
+                page.next,
+            ))
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use crate::records::RecordAccess;
 use crate::store::{ChangeSet, Expected, StoredQuestionnaire, Write};
 use crate::Error;
 
-use super::export::{csv_head, encode, ExportOptions};
+use super::export::{write_csv, ExportOptions};
 use super::records::read_log;
 use super::{Actor, PutOutcome, RecordQuery, RecordRow, ServiceError, Sesshu};
 
@@ -237,9 +237,7 @@ impl Sesshu {
         } else {
             Operation::ReadQuestionnaires
         };
-        self.guard(actor, op, Relation::Own)?;
-        let m = actor.acting_municipality("read questionnaires")?;
-        let (groups, next) = self.search(m, query, after, persons_per_page)?;
+        let (groups, next) = self.search(actor, op, query, after, persons_per_page)?;
         let now = self.now();
         let mut page = QuestionnairePage {
             rows: Vec::new(),
@@ -295,33 +293,15 @@ impl Sesshu {
         options: ExportOptions,
         out: &mut dyn std::io::Write,
     ) -> Result<usize, Error> {
-        let io = |e: std::io::Error| crate::store::StoreError::backend(e);
-        out.write_all(&csv_head(&QUESTIONNAIRE_COLUMNS, options)?)
-            .map_err(io)?;
-        let (mut written, mut line_no) = (0, 0);
-        let mut after: Option<ManagementId> = None;
-        loop {
+        write_csv(out, &QUESTIONNAIRE_COLUMNS, options, |after| {
             let page = self.questionnaire_page(
                 actor,
                 query,
-                after.as_ref(),
+                after,
                 500,
                 AccessAction::ExportQuestionnaires,
             )?;
-            let mut buf = Vec::new();
-            for q in &page.rows {
-                written += 1;
-                for line in lines(q) {
-                    line_no += 1;
-                    buf.extend(encode(&line, &QUESTIONNAIRE_COLUMNS, line_no, options)?);
-                }
-            }
-            out.write_all(&buf).map_err(io)?;
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
-        Ok(written)
+            Ok((page.rows.iter().map(lines).collect(), page.next))
+        })
     }
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
-use crate::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber, VaccineCode};
+use crate::identifiers::{ManagementId, RecordId, SubjectNumber, VaccineCode};
 use crate::persons::Person;
 use crate::records::{on_portal, RecordAccess, VaccinationRecord};
 use crate::store::{ChangeSet, Expected, PersonFilter, StoredRecord, Write};
@@ -315,9 +315,7 @@ impl Sesshu {
         } else {
             Operation::ReadRecords
         };
-        self.guard(actor, op, Relation::Own)?;
-        let m = actor.acting_municipality("read records")?;
-        let (groups, next) = self.search(m, query, after, persons_per_page)?;
+        let (groups, next) = self.search(actor, op, query, after, persons_per_page)?;
         let now = self.now();
         let log = groups
             .iter()
@@ -338,17 +336,21 @@ impl Sesshu {
         })
     }
 
-    /// One page of the staff search for municipality `m`, not logged (the
-    /// caller logs what it shows): for each person found, in order, the
-    /// records `m` may see that the query keeps (never an empty group),
-    /// and the key to the next page.
+    /// One page of the staff search by an actor allowed `op` on its own
+    /// municipality's view, not logged (the caller logs what it shows): for
+    /// each person found, in order, the records the municipality may see
+    /// that the query keeps (never an empty group), and the key to the next
+    /// page.
     pub(super) fn search(
         &self,
-        m: MunicipalityCode,
+        actor: &Actor,
+        op: Operation,
         query: &RecordQuery,
         after: Option<&ManagementId>,
         persons_per_page: usize,
     ) -> Result<(Vec<Vec<RecordRow>>, Option<ManagementId>), Error> {
+        self.guard(actor, op, Relation::Own)?;
+        let m = actor.acting_municipality(&op.to_string())?;
         let limit = persons_per_page.clamp(1, 10_000);
         let filter = PersonFilter {
             municipality: Some(m),
