@@ -195,6 +195,83 @@ pub fn answers_to_json(answers: &Answers) -> serde_json::Map<String, serde_json:
         .collect()
 }
 
+/// Plain JSON read from any serde data source — how a binding reads answers
+/// from its language's own values — refusing what JSON cannot hold: a
+/// number that is not finite (`NaN`, `Infinity`), which would otherwise
+/// become `null` and so, silently, no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlainJson(pub serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for PlainJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(PlainVisitor).map(PlainJson)
+    }
+}
+
+struct PlainVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PlainVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("plain data: booleans, finite numbers, text, arrays and objects")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(n.into())
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(n.into())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| E::custom(format!("{n} is not a finite number")))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(PlainJson(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some((k, PlainJson(v))) = map.next_entry::<String, PlainJson>()? {
+            out.insert(k, v);
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+}
+
 /// The storage form of a set of answers (JSON text).
 pub fn answers_to_storage(answers: &Answers) -> String {
     serde_json::to_string(answers).unwrap_or_else(|_| "{}".to_owned())
@@ -213,6 +290,24 @@ mod tests {
 
     fn t(s: &str) -> AnswerValue {
         AnswerValue::Text(s.into())
+    }
+
+    #[test]
+    fn plain_json_refuses_what_json_cannot_hold() {
+        use serde::de::IntoDeserializer;
+        use serde::Deserialize;
+        let read = |n: f64| {
+            PlainJson::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(n))
+        };
+        assert_eq!(read(36.5).map(|p| p.0), Ok(serde_json::json!(36.5)));
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+        // Any other source of plain data reads as it is.
+        let text = r#"{"a": [1, -2, 3.5, "x", null, true], "b": {"c": {}}}"#;
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let plain: PlainJson = serde_json::from_str(text).unwrap();
+        assert_eq!(plain.0, value);
     }
 
     #[test]

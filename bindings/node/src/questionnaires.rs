@@ -82,14 +82,15 @@ impl Sesshu {
     #[napi(ts_return_type = "Promise<string>")]
     pub fn put_questionnaire(
         &self,
+        env: Env,
         actor: Actor,
         record_id: String,
-        #[napi(ts_arg_type = "Record<string, unknown>")] subject: serde_json::Value,
-        #[napi(ts_arg_type = "Record<string, unknown>")] institution: serde_json::Value,
+        #[napi(ts_arg_type = "Record<string, unknown>")] subject: Unknown<'_>,
+        #[napi(ts_arg_type = "Record<string, unknown>")] institution: Unknown<'_>,
     ) -> napi::Result<AsyncTask<Job<service::PutOutcome, String>>, Code> {
         let actor = actor_in(&actor)?;
         let record = RecordId::parse(&record_id).map_err(fail)?;
-        let (subject, institution) = (answers_in(&subject)?, answers_in(&institution)?);
+        let (subject, institution) = (answers_in(&env, subject)?, answers_in(&env, institution)?);
         let s = self.inner.clone();
         Ok(Job::new(
             move || s.put_questionnaire(&actor, &record, subject, institution),

@@ -52,7 +52,11 @@ test('visibility follows the record; refusals are typed and write nothing', asyn
   const other = { ...DOCTOR, userId: 'dr-x', organisation: '1310000003' }
   await assert.rejects(db.putQuestionnaire(other, 'R1', SUBJECT, INSTITUTION), (e) => e.code === 'not_authorized')
   await assert.rejects(db.putQuestionnaire(DOCTOR, 'R9', SUBJECT, INSTITUTION), (e) => e.code === 'not_found')
-  assert.throws(() => db.putQuestionnaire(DOCTOR, 'R1', ['fever'], {}), (e) => e.code === 'invalid_answer')
+  // What is not plain data is refused, not read as no answer.
+  for (const bad of [['fever'], undefined, { t: NaN }, { t: Infinity }, { f: () => 1 }]) {
+    assert.throws(() => db.putQuestionnaire(DOCTOR, 'R1', bad, {}), (e) => e.code === 'invalid_answer', String(bad))
+  }
+  assert.throws(() => s.modifiedItems({ t: NaN }, {}), (e) => e.code === 'invalid_answer')
   assert.throws(() => db.putQuestionnaire(DOCTOR, 'bad id!', SUBJECT, INSTITUTION), (e) => e.code === 'invalid_record_id')
   await assert.rejects(db.questionnaire(CHIYODA, 'clerk', 'R1'), (e) => e.code === 'not_found')
   await db.putQuestionnaire(DOCTOR, 'R1', SUBJECT, INSTITUTION)

@@ -81,8 +81,8 @@ impl Sesshu {
         py: Python<'_>,
         actor: Actor,
         record_id: &str,
-        subject: &Bound<'_, PyDict>,
-        institution: &Bound<'_, PyDict>,
+        subject: &Bound<'_, PyAny>,
+        institution: &Bound<'_, PyAny>,
     ) -> PyResult<&'static str> {
         let actor = actor_in(&actor)?;
         let record = RecordId::parse(record_id).map_err(to_py)?;

@@ -517,8 +517,8 @@ fn answer(v: &Bound<'_, PyAny>) -> PyResult<Option<questionnaire::AnswerValue>> 
                 .flatten()
                 .collect(),
         )
-    } else if let Ok(d) = v.cast::<PyDict>() {
-        A::Group(answers(d)?)
+    } else if v.is_instance_of::<PyDict>() {
+        A::Group(answers(v)?)
     } else {
         return Err(invalid(
             "invalid_answer",
@@ -527,7 +527,20 @@ fn answer(v: &Bound<'_, PyAny>) -> PyResult<Option<questionnaire::AnswerValue>> 
     }))
 }
 
-pub fn answers(d: &Bound<'_, PyDict>) -> PyResult<questionnaire::Answers> {
+/// One side's answers from a dict (`None` answers left out); anything but
+/// a dict is ValidationError `invalid_answer`.
+pub fn answers(side: &Bound<'_, PyAny>) -> PyResult<questionnaire::Answers> {
+    let d = side.cast::<PyDict>().map_err(|_| {
+        let shown = side
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        invalid(
+            "invalid_answer",
+            format!("answers must be a dict, not {shown}"),
+        )
+    })?;
     let mut out = BTreeMap::new();
     for (k, v) in d.iter() {
         if let Some(a) = answer(&v)? {
@@ -540,8 +553,8 @@ pub fn answers(d: &Bound<'_, PyDict>) -> PyResult<questionnaire::Answers> {
 /// The items the institution's answers modify (SPEC §5), sorted.
 #[pyfunction]
 pub fn modified_items(
-    subject: &Bound<'_, PyDict>,
-    institution: &Bound<'_, PyDict>,
+    subject: &Bound<'_, PyAny>,
+    institution: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<String>> {
     Ok(questionnaire::modified_items(
         &answers(subject)?,

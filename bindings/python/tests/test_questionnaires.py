@@ -79,6 +79,13 @@ def test_refusals_are_typed_and_write_nothing(store):
     with pytest.raises(sesshu.ValidationError) as e:
         store.put_questionnaire(DOCTOR, "R1", {"t": float("nan")}, {})
     assert e.value.code == "invalid_answer"
+    for not_a_dict in (["fever"], None, "fever"):
+        with pytest.raises(sesshu.ValidationError) as e:
+            store.put_questionnaire(DOCTOR, "R1", not_a_dict, {})
+        assert e.value.code == "invalid_answer"
+    with pytest.raises(sesshu.ValidationError) as e:
+        sesshu.modified_items({}, [])
+    assert e.value.code == "invalid_answer"
     with pytest.raises(sesshu.ValidationError) as e:
         store.put_questionnaire(DOCTOR, "bad id!", SUBJECT, INSTITUTION)
     assert e.value.code == "invalid_record_id"
