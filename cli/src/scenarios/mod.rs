@@ -3,7 +3,7 @@
 //!
 //! A scenario file is `{ "rule": …, "description": …, "cases": [ { "name",
 //! "given", "expect" } ] }`. Each case's `given` is mapped field by field
-//! onto the core's types and calls ([`rules`]); the answer is turned back
+//! onto the core's types and calls (`rules`); the answer is turned back
 //! into JSON and compared with `expect`: lists compare as sets unless the
 //! rule's output is ordered, timestamps compare as instants, and only the
 //! keys `expect` names are compared (an `{"error": code}` expectation must

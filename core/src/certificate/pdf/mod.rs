@@ -4,7 +4,7 @@
 //! glyphs used. The same document always gives the same bytes.
 //!
 //! The file is written here directly (ADR 0007): one page, one font, one
-//! content stream — [`writer`] lays out the objects, [`subset`] cuts the
+//! content stream — `writer` lays out the objects, `subset` cuts the
 //! font down to the glyphs drawn.
 
 mod subset;
