@@ -297,7 +297,9 @@ mod tests {
         use serde::de::IntoDeserializer;
         use serde::Deserialize;
         let read = |n: f64| {
-            PlainJson::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(n))
+            PlainJson::deserialize(
+                IntoDeserializer::<serde::de::value::Error>::into_deserializer(n),
+            )
         };
         assert_eq!(read(36.5).map(|p| p.0), Ok(serde_json::json!(36.5)));
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
