@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 #[cfg(binding = "node")]
 use napi_derive::napi;
+use sesshu_core::access_log::AccessLogEntry;
 use sesshu_core::calendar::{Clock, FixedClock, SystemClock};
 use sesshu_core::identifiers::{
     ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, SubjectNumber, VaccineCode,
@@ -14,7 +15,7 @@ use sesshu_core::identifiers::{
 use sesshu_core::persons::{normalise_kana, normalise_name, Sex};
 use sesshu_core::records::{dose_number, lot_number, Category};
 use sesshu_core::service::{self, Actor, ExportOptions, RecordQuery};
-use sesshu_core::store::Store;
+use sesshu_core::store::{LogFilter, Store};
 use sesshu_core::{persons, records};
 
 use super::rules::{history, intervals_of, ResidencyInterval};
@@ -174,6 +175,49 @@ pub struct LogEntry {
     pub action: String,
     pub subject: Option<String>,
     pub record_ids: Vec<String>,
+}
+
+/// The period and size of an access-log search (開示請求): entries at or
+/// after `from` and before `to`; at most `limit` (default 100,000).
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[derive(Default)]
+pub struct LogOptions {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+}
+
+/// The access-log search by subject, actor and period, and its size.
+pub fn log_search(
+    subject: Option<&str>,
+    actor: Option<String>,
+    o: &LogOptions,
+) -> Result<(LogFilter, usize)> {
+    let filter = LogFilter {
+        subject: subject.map(ManagementId::parse).transpose().map_err(fail)?,
+        actor,
+        from: o.from,
+        to: o.to,
+        after_seq: None,
+    };
+    Ok((filter, o.limit.map_or(100_000, |n| n as usize)))
+}
+
+/// Log entries in plain form.
+pub fn entries_out(entries: Vec<AccessLogEntry>) -> Vec<LogEntry> {
+    entries
+        .into_iter()
+        .map(|e| LogEntry {
+            seq: e.seq.to_string(),
+            at: e.draft.at,
+            actor: e.draft.actor,
+            organisation: e.draft.organisation,
+            action: e.draft.action.to_string(),
+            subject: e.draft.subject.map(|s| s.to_string()),
+            record_ids: e.draft.record_ids.iter().map(ToString::to_string).collect(),
+        })
+        .collect()
 }
 
 /// The result of walking the access-log chain.

@@ -9,12 +9,12 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use sesshu_core::identifiers::ManagementId;
 use sesshu_core::service;
-use sesshu_core::store::LogFilter;
 
 use crate::error::{fail, Code, Job, Result};
 use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
+use crate::plain::records::{entries_out, log_search, LogOptions};
 use crate::plain::records::{DeliveredRecord, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
 
@@ -185,7 +185,7 @@ impl Sesshu {
         Ok(Job::new(move || s.ack_delivery(&actor, &batch_id), |b| b))
     }
 
-    /// Searches the access log by subject and/or actor.
+    /// Searches the access log (開示請求) by subject, actor and period.
     #[napi(ts_return_type = "Promise<Array<LogEntry>>")]
     pub fn search_log(
         &self,
@@ -193,37 +193,17 @@ impl Sesshu {
         user: String,
         subject: Option<String>,
         actor: Option<String>,
+        options: Option<LogOptions>,
     ) -> napi::Result<
         AsyncTask<Job<Vec<sesshu_core::access_log::AccessLogEntry>, Vec<LogEntry>>>,
         Code,
     > {
         let who = staff(&municipality, &user)?;
-        let filter = LogFilter {
-            subject: subject
-                .as_deref()
-                .map(ManagementId::parse)
-                .transpose()
-                .map_err(fail)?,
-            actor,
-            ..LogFilter::default()
-        };
+        let (filter, limit) = log_search(subject.as_deref(), actor, &options.unwrap_or_default())?;
         let s = self.inner.clone();
         Ok(Job::new(
-            move || s.search_log(&who, &filter, 100_000),
-            |entries| {
-                entries
-                    .into_iter()
-                    .map(|e| LogEntry {
-                        seq: e.seq.to_string(),
-                        at: e.draft.at,
-                        actor: e.draft.actor,
-                        organisation: e.draft.organisation,
-                        action: e.draft.action.to_string(),
-                        subject: e.draft.subject.map(|s| s.to_string()),
-                        record_ids: e.draft.record_ids.iter().map(ToString::to_string).collect(),
-                    })
-                    .collect()
-            },
+            move || s.search_log(&who, &filter, limit),
+            entries_out,
         ))
     }
 

@@ -210,7 +210,13 @@ fun storeRoundTrip(dir: File) {
     check(db.ackDelivery("131016", "system", pull.batchId!!), "ack")
     check(!db.ackDelivery("131016", "system", pull.batchId!!), "ack twice")
     check(db.portalRecords("pmh-P1").map { it.id } == listOf("new", "old"), "portal")
-    check(db.searchLog("131016", "auditor", "P1", null).any { it.action == "deliver_records" }, "log")
+    check(db.searchLog("131016", "auditor", "P1", null, null).any { it.action == "deliver_records" }, "log")
+    // By period (at or after `from`, before `to`; every entry here is at `now`) and size.
+    val second = now.plusSeconds(1)
+    check(db.searchLog("131016", "auditor", "P1", null, LogOptions(second, null, null)).isEmpty(), "log from")
+    check(db.searchLog("131016", "auditor", "P1", null, LogOptions(null, now, null)).isEmpty(), "log to")
+    check(db.searchLog("131016", "auditor", "P1", null, LogOptions(now, second, null)).all { it.at == now }, "log period")
+    check(db.searchLog("131016", "auditor", "P1", null, LogOptions(null, null, 1u)).size == 1, "log limit")
     check(db.verifyLog("131016", "auditor").firstBreak == null, "verify")
 }
 
@@ -340,7 +346,7 @@ fun questionnairesRoundTrip(dir: File) {
     check(failure { db.putQuestionnaire(other, "R1", subject, institution) } == "not_authorized", "another institution")
     check(failure { db.putQuestionnaire(doctor, "R1", "[1]", institution) } == "invalid_answer", "not an object")
     check(failure { db.putQuestionnaire(doctor, "bad id!", subject, institution) } == "invalid_record_id", "bad id")
-    check(db.searchLog("131016", "auditor", "P1", null).count { it.action == "write_questionnaire" } == 1, "logged")
+    check(db.searchLog("131016", "auditor", "P1", null, null).count { it.action == "write_questionnaire" } == 1, "logged")
 
     // The list and the download follow the record (SPEC §3).
     val none = QueryOptions(null, null, null, null, null, null, null, null, null, null)

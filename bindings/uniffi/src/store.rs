@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use sesshu_core::identifiers::ManagementId;
 use sesshu_core::service;
-use sesshu_core::store::LogFilter;
 
 use crate::error::{fail, Result, Timestamp};
 use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
+use crate::plain::records::{entries_out, log_search, LogOptions};
 use crate::plain::records::{DeliveredRecord, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
 
@@ -164,40 +164,21 @@ impl Sesshu {
         self.inner.ack_delivery(&actor, &batch_id).map_err(fail)
     }
 
-    /// Searches the access log by subject and/or actor.
+    /// Searches the access log (開示請求) by subject, actor and period.
     pub fn search_log(
         &self,
         municipality: String,
         user: String,
         subject: Option<String>,
         actor: Option<String>,
+        options: Option<LogOptions>,
     ) -> Result<Vec<LogEntry>> {
         let who = staff(&municipality, &user)?;
-        let filter = LogFilter {
-            subject: subject
-                .as_deref()
-                .map(ManagementId::parse)
-                .transpose()
-                .map_err(fail)?,
-            actor,
-            ..LogFilter::default()
-        };
-        let entries = self
-            .inner
-            .search_log(&who, &filter, 100_000)
-            .map_err(fail)?;
-        Ok(entries
-            .into_iter()
-            .map(|e| LogEntry {
-                seq: e.seq.to_string(),
-                at: e.draft.at,
-                actor: e.draft.actor,
-                organisation: e.draft.organisation,
-                action: e.draft.action.to_string(),
-                subject: e.draft.subject.map(|s| s.to_string()),
-                record_ids: e.draft.record_ids.iter().map(ToString::to_string).collect(),
-            })
-            .collect())
+        let (filter, limit) = log_search(subject.as_deref(), actor, &options.unwrap_or_default())?;
+        self.inner
+            .search_log(&who, &filter, limit)
+            .map(entries_out)
+            .map_err(fail)
     }
 
     /// Walks the access-log chain.

@@ -1139,9 +1139,9 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func queryRecords(municipality: String, user: String, options: QueryOptions) throws  -> RecordPage
     
     /**
-     * Searches the access log by subject and/or actor.
+     * Searches the access log (開示請求) by subject, actor and period.
      */
-    func searchLog(municipality: String, user: String, subject: String?, actor: String?) throws  -> [LogEntry]
+    func searchLog(municipality: String, user: String, subject: String?, actor: String?, options: LogOptions?) throws  -> [LogEntry]
     
     /**
      * Walks the access-log chain.
@@ -1756,9 +1756,9 @@ open func queryRecords(municipality: String, user: String, options: QueryOptions
 }
     
     /**
-     * Searches the access log by subject and/or actor.
+     * Searches the access log (開示請求) by subject, actor and period.
      */
-open func searchLog(municipality: String, user: String, subject: String?, actor: String?)throws  -> [LogEntry]  {
+open func searchLog(municipality: String, user: String, subject: String?, actor: String?, options: LogOptions?)throws  -> [LogEntry]  {
     return try  FfiConverterSequenceTypeLogEntry.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_search_log(
@@ -1766,7 +1766,8 @@ open func searchLog(municipality: String, user: String, subject: String?, actor:
         FfiConverterString.lower(municipality),
         FfiConverterString.lower(user),
         FfiConverterOptionString.lower(subject),
-        FfiConverterOptionString.lower(actor),uniffiCallStatus
+        FfiConverterOptionString.lower(actor),
+        FfiConverterOptionTypeLogOptions.lower(options),uniffiCallStatus
     )
 })
 }
@@ -3510,6 +3511,68 @@ public func FfiConverterTypeLogEntry_lower(_ value: LogEntry) -> RustBuffer {
 
 
 /**
+ * The period and size of an access-log search (開示請求): entries at or
+ * after `from` and before `to`; at most `limit` (default 100,000).
+ */
+public struct LogOptions: Equatable, Hashable {
+    public var from: Timestamp?
+    public var to: Timestamp?
+    public var limit: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(from: Timestamp?, to: Timestamp?, limit: UInt32?) {
+        self.from = from
+        self.to = to
+        self.limit = limit
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LogOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LogOptions {
+        return
+            try LogOptions(
+                from: FfiConverterOptionTypeTimestamp.read(from: &buf), 
+                to: FfiConverterOptionTypeTimestamp.read(from: &buf), 
+                limit: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LogOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeTimestamp.write(value.from, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.to, into: &buf)
+        FfiConverterOptionUInt32.write(value.limit, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogOptions_lift(_ buf: RustBuffer) throws -> LogOptions {
+    return try FfiConverterTypeLogOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogOptions_lower(_ value: LogOptions) -> RustBuffer {
+    return FfiConverterTypeLogOptions.lower(value)
+}
+
+
+/**
  * A notification produced by a decision.
  */
 public struct Notification: Equatable, Hashable {
@@ -5241,6 +5304,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeLogOptions: FfiConverterRustBuffer {
+    typealias SwiftType = LogOptions?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLogOptions.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLogOptions.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeTravelDetails: FfiConverterRustBuffer {
     typealias SwiftType = TravelDetails?
 
@@ -6466,7 +6553,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_query_records() != 23065) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_search_log() != 24193) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_search_log() != 10492) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log() != 12724) {

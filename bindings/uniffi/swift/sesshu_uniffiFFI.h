@@ -500,7 +500,7 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_query_records(uint64_t ptr, Rus
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_SEARCH_LOG
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_SEARCH_LOG
-RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_search_log(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer subject, RustBuffer actor, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_search_log(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer subject, RustBuffer actor, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_VERIFY_LOG
