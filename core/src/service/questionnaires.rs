@@ -232,12 +232,7 @@ impl Sesshu {
         persons_per_page: usize,
         action: AccessAction,
     ) -> Result<QuestionnairePage, Error> {
-        let op = if action == AccessAction::ExportQuestionnaires {
-            Operation::ExportQuestionnaires
-        } else {
-            Operation::ReadQuestionnaires
-        };
-        let (groups, next) = self.search(actor, op, query, after, persons_per_page)?;
+        let (groups, next) = self.search(actor, action, query, after, persons_per_page)?;
         let now = self.now();
         let mut page = QuestionnairePage {
             rows: Vec::new(),

@@ -310,12 +310,7 @@ impl Sesshu {
         persons_per_page: usize,
         action: AccessAction,
     ) -> Result<RecordPage, Error> {
-        let op = if action == AccessAction::ExportRecords {
-            Operation::ExportRecords
-        } else {
-            Operation::ReadRecords
-        };
-        let (groups, next) = self.search(actor, op, query, after, persons_per_page)?;
+        let (groups, next) = self.search(actor, action, query, after, persons_per_page)?;
         let now = self.now();
         let log = groups
             .iter()
@@ -336,19 +331,26 @@ impl Sesshu {
         })
     }
 
-    /// One page of the staff search by an actor allowed `op` on its own
-    /// municipality's view, not logged (the caller logs what it shows): for
-    /// each person found, in order, the records the municipality may see
-    /// that the query keeps (never an empty group), and the key to the next
-    /// page.
+    /// One page of the staff search for `action` (a read or a download of
+    /// records or questionnaires), by an actor allowed its operation on its
+    /// own municipality's view; not logged (the caller logs what it shows):
+    /// for each person found, in order, the records the municipality may
+    /// see that the query keeps (never an empty group), and the key to the
+    /// next page.
     pub(super) fn search(
         &self,
         actor: &Actor,
-        op: Operation,
+        action: AccessAction,
         query: &RecordQuery,
         after: Option<&ManagementId>,
         persons_per_page: usize,
     ) -> Result<(Vec<Vec<RecordRow>>, Option<ManagementId>), Error> {
+        let op = match action {
+            AccessAction::ExportRecords => Operation::ExportRecords,
+            AccessAction::ReadQuestionnaire => Operation::ReadQuestionnaires,
+            AccessAction::ExportQuestionnaires => Operation::ExportQuestionnaires,
+            _ => Operation::ReadRecords,
+        };
         self.guard(actor, op, Relation::Own)?;
         let m = actor.acting_municipality(&op.to_string())?;
         let limit = persons_per_page.clamp(1, 10_000);
