@@ -1,18 +1,28 @@
 //! Actors, issued accounts and tokens in their plain form, and their
 //! conversions. Written once for Node and Kotlin/Swift.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 #[cfg(binding = "node")]
 use napi_derive::napi;
+#[cfg(binding = "python")]
+use pyo3::prelude::*;
 use sesshu_core::accounts::{User, UserId};
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::service;
 
+use super::{seq, Seq};
 use crate::error::{fail, Result};
 
 /// Who performs an operation: from `signIn`, `verifyToken`, or built for an operator.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct Actor {
     pub user_id: String,
     pub org_type: String,
@@ -48,6 +58,11 @@ pub fn actor_out(a: service::Actor) -> Actor {
 /// A new account's user id, temporary password and URL token (shown once).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct IssuedAccount {
     pub user_id: String,
     pub temporary_password: String,
@@ -55,9 +70,24 @@ pub struct IssuedAccount {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A new account in plain form (the secrets shown once).
+pub fn account_out(i: service::IssuedAccount) -> IssuedAccount {
+    IssuedAccount {
+        user_id: i.user_id.to_string(),
+        temporary_password: i.temporary_password.expose().to_owned(),
+        url_token: i.url_token.expose().to_owned(),
+        expires_at: i.expires_at,
+    }
+}
+
 /// A new organisation access token (shown once) and its id.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct IssuedToken {
     pub token: String,
     pub id: String,
@@ -78,6 +108,11 @@ pub fn token_out(t: service::IssuedToken) -> IssuedToken {
 /// What a first-administrator batch did.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct ExtractionResult {
     /// `[organisation, userId]` pairs.
     pub issued: Vec<Vec<String>>,
@@ -101,6 +136,11 @@ pub fn municipality_actor(municipality: &str, user: &str) -> Result<service::Act
 /// A user as an administrator sees it (no credentials).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct UserInfo {
     pub user_id: String,
     pub org_type: String,
@@ -146,4 +186,41 @@ pub fn organisation_in(org_type: &str, code: &str) -> Result<(OrganisationType, 
         OrganisationType::parse(org_type).map_err(fail)?,
         OrganisationCode::parse(code).map_err(fail)?,
     ))
+}
+
+/// A notification to send (the outbox the embedding system drains);
+/// `secrets` only until acknowledged.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
+pub struct OutboxNotification {
+    /// Sequence number (text, since it may exceed 2^53; Python: an `int`).
+    pub seq: Seq,
+    pub kind: String,
+    pub recipient: String,
+    pub user_id: Option<String>,
+    pub payload: HashMap<String, String>,
+    pub secrets: HashMap<String, String>,
+}
+
+/// Notifications in plain form (their secrets shown).
+pub fn notifications_out(ns: Vec<sesshu_core::outbox::Notification>) -> Vec<OutboxNotification> {
+    ns.into_iter()
+        .map(|n| OutboxNotification {
+            seq: seq(n.seq),
+            kind: n.kind.to_string(),
+            recipient: n.recipient.to_string(),
+            user_id: n.user.map(|u| u.to_string()),
+            secrets: n
+                .secrets
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+                .collect(),
+            payload: n.payload.into_iter().collect(),
+        })
+        .collect()
 }

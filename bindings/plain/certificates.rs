@@ -3,15 +3,23 @@
 
 #[cfg(binding = "node")]
 use napi_derive::napi;
+#[cfg(binding = "python")]
+use pyo3::prelude::*;
 use sesshu_core::certificate::issuance;
 use sesshu_core::service;
 
+use super::{day, Day};
 use crate::error::{fail, Result};
 
 /// What a certificate request names besides the person and records; only
 /// the municipality's name and head are required.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct CertificateOptions {
     /// The issuing municipality as printed (「千代田区」).
     pub municipality_name: String,
@@ -70,10 +78,15 @@ pub fn certificate_request(
 /// One entry of the issuance register.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct Issuance {
     pub certificate_number: String,
-    /// `YYYY-MM-DD`.
-    pub issue_date: String,
+    /// `YYYY-MM-DD`; Python: a `date`.
+    pub issue_date: Day,
     pub management_id: String,
     pub records: Vec<String>,
     pub form: u32,
@@ -94,7 +107,7 @@ pub fn issuances_out(found: Vec<issuance::Issuance>) -> Vec<Issuance> {
         .into_iter()
         .map(|i| Issuance {
             certificate_number: i.certificate_number,
-            issue_date: i.issue_date.to_string(),
+            issue_date: day(i.issue_date),
             management_id: i.person.to_string(),
             records: i.records.iter().map(ToString::to_string).collect(),
             form: u32::from(i.form),

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 #[cfg(binding = "node")]
 use napi_derive::napi;
+#[cfg(binding = "python")]
+use pyo3::prelude::*;
 use sesshu_core::access_log::AccessLogEntry;
 use sesshu_core::calendar::{Clock, FixedClock, SystemClock};
 use sesshu_core::identifiers::{
@@ -19,18 +21,24 @@ use sesshu_core::store::{LogFilter, Store};
 use sesshu_core::{persons, records};
 
 use super::rules::{history, intervals_of, ResidencyInterval};
-use crate::error::{date, fail, Result};
+use super::{date, day, seq, Day, Seq};
+use crate::error::{fail, Result};
 
 /// A person subject to vaccination (接種対象者).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct Person {
     pub management_id: String,
     pub subject_number: String,
     pub name: String,
     pub name_kana: String,
-    /// `YYYY-MM-DD`.
-    pub birth_date: String,
+    /// `YYYY-MM-DD`; Python: a `date`.
+    pub birth_date: Day,
     /// `male`, `female` or `unspecified`.
     pub sex: String,
     pub pmh_key: Option<String>,
@@ -58,7 +66,7 @@ pub fn person_out(p: &persons::Person) -> Person {
         subject_number: p.subject_number.to_string(),
         name: p.name.clone(),
         name_kana: p.name_kana.clone(),
-        birth_date: p.birth_date.to_string(),
+        birth_date: day(p.birth_date),
         sex: p.sex.to_string(),
         pmh_key: p.pmh_key.clone(),
         residency: intervals_of(&p.residency),
@@ -68,15 +76,20 @@ pub fn person_out(p: &persons::Person) -> Person {
 /// A vaccination record (予防接種記録).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct Record {
     pub id: String,
     pub management_id: String,
     pub responsible: String,
     pub category: String,
     pub vaccine: String,
-    pub dose_number: u32,
-    /// `YYYY-MM-DD`.
-    pub date: String,
+    pub dose_number: i64,
+    /// The day of vaccination (`YYYY-MM-DD`; Python: a `date`).
+    pub date: Day,
     pub lot: Option<String>,
     pub institution: Option<String>,
     pub erroneous: Option<bool>,
@@ -90,7 +103,7 @@ pub fn record_in(r: &Record) -> Result<records::VaccinationRecord> {
         responsible: MunicipalityCode::parse(&r.responsible).map_err(fail)?,
         category: Category::parse(&r.category).map_err(fail)?,
         vaccine: VaccineCode::parse(&r.vaccine).map_err(fail)?,
-        dose_number: dose_number(i64::from(r.dose_number)).map_err(fail)?,
+        dose_number: dose_number(r.dose_number).map_err(fail)?,
         date: date(&r.date)?,
         lot: r.lot.as_deref().map(lot_number).transpose().map_err(fail)?,
         institution: r
@@ -111,8 +124,8 @@ pub fn record_out(r: &records::VaccinationRecord) -> Record {
         responsible: r.responsible.to_string(),
         category: r.category.to_string(),
         vaccine: r.vaccine.to_string(),
-        dose_number: u32::from(r.dose_number),
-        date: r.date.to_string(),
+        dose_number: i64::from(r.dose_number),
+        date: day(r.date),
         lot: r.lot.clone(),
         institution: r.institution.map(|i| i.to_string()),
         erroneous: Some(r.erroneous),
@@ -122,12 +135,17 @@ pub fn record_out(r: &records::VaccinationRecord) -> Record {
 /// A record a municipality may see, with its person.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct RecordRow {
     pub person: Person,
     pub record: Record,
     pub certifiable: bool,
-    /// Row version (a string: versions may exceed 2^53).
-    pub version: String,
+    /// Row version (text, since it may exceed 2^53; Python: an `int`).
+    pub version: Seq,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -138,7 +156,7 @@ pub fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
             person: person_out(&r.person),
             record: record_out(&r.record.record),
             certifiable: r.certifiable,
-            version: r.record.version.to_string(),
+            version: seq(r.record.version),
             updated_at: r.record.updated_at,
         })
         .collect()
@@ -147,6 +165,11 @@ pub fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
 /// One record of a delivery.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct DeliveredRecord {
     pub subject_number: String,
     pub management_id: String,
@@ -156,6 +179,11 @@ pub struct DeliveredRecord {
 /// A delivery batch.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct DeliveryPull {
     /// Absent when there was nothing to deliver.
     pub batch_id: Option<String>,
@@ -163,12 +191,34 @@ pub struct DeliveryPull {
     pub records: Vec<DeliveredRecord>,
 }
 
+/// A delivery batch in plain form (no batch id when there was nothing).
+pub fn pull_out(p: service::DeliveryPull) -> DeliveryPull {
+    DeliveryPull {
+        batch_id: (!p.batch_id.is_empty()).then_some(p.batch_id),
+        redelivery: p.redelivery,
+        records: p
+            .records
+            .iter()
+            .map(|d| DeliveredRecord {
+                subject_number: d.subject_number.to_string(),
+                management_id: d.management_id.to_string(),
+                record: record_out(&d.record),
+            })
+            .collect(),
+    }
+}
+
 /// An access-log entry.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct LogEntry {
-    /// Sequence number (a string: it may exceed 2^53).
-    pub seq: String,
+    /// Sequence number (text, since it may exceed 2^53; Python: an `int`).
+    pub seq: Seq,
     pub at: DateTime<Utc>,
     pub actor: String,
     pub organisation: String,
@@ -181,7 +231,11 @@ pub struct LogEntry {
 /// after `from` and before `to`; at most `limit` (default 100,000).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[derive(Default)]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone, Default)]
 pub struct LogOptions {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -209,7 +263,7 @@ pub fn entries_out(entries: Vec<AccessLogEntry>) -> Vec<LogEntry> {
     entries
         .into_iter()
         .map(|e| LogEntry {
-            seq: e.seq.to_string(),
+            seq: seq(e.seq),
             at: e.draft.at,
             actor: e.draft.actor,
             organisation: e.draft.organisation,
@@ -223,25 +277,43 @@ pub fn entries_out(entries: Vec<AccessLogEntry>) -> Vec<LogEntry> {
 /// The result of walking the access-log chain.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct VerifyReport {
-    pub verified: String,
+    pub verified: Seq,
     /// The first entry that does not match, if any.
-    pub first_break: Option<String>,
+    pub first_break: Option<Seq>,
     pub reason: Option<String>,
+}
+
+/// A chain walk in plain form.
+pub fn verify_out(r: service::VerifyReport) -> VerifyReport {
+    VerifyReport {
+        verified: seq(r.verified),
+        first_break: r.first_break.as_ref().map(|b| seq(b.seq)),
+        reason: r.first_break.map(|b| b.reason.to_owned()),
+    }
 }
 
 /// Search options of `queryRecords` and `exportRecordsCsv`.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[derive(Default)]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone, Default)]
 pub struct QueryOptions {
     pub subject_number: Option<String>,
     pub kana_prefix: Option<String>,
-    /// `YYYY-MM-DD`.
-    pub birth_date: Option<String>,
+    /// `YYYY-MM-DD`; Python: a `date`.
+    pub birth_date: Option<Day>,
     pub vaccine: Option<String>,
-    pub vaccinated_from: Option<String>,
-    pub vaccinated_to: Option<String>,
+    pub vaccinated_from: Option<Day>,
+    pub vaccinated_to: Option<Day>,
     /// `after` of the previous page.
     pub after: Option<String>,
     pub persons_per_page: Option<u32>,
@@ -266,15 +338,15 @@ pub fn query(o: &QueryOptions) -> Result<RecordQuery> {
             .map(normalise_kana)
             .transpose()
             .map_err(fail)?,
-        birth_date: o.birth_date.as_deref().map(date).transpose()?,
+        birth_date: o.birth_date.as_ref().map(date).transpose()?,
         vaccine: o
             .vaccine
             .as_deref()
             .map(VaccineCode::parse)
             .transpose()
             .map_err(fail)?,
-        vaccinated_from: o.vaccinated_from.as_deref().map(date).transpose()?,
-        vaccinated_to: o.vaccinated_to.as_deref().map(date).transpose()?,
+        vaccinated_from: o.vaccinated_from.as_ref().map(date).transpose()?,
+        vaccinated_to: o.vaccinated_to.as_ref().map(date).transpose()?,
     })
 }
 
@@ -302,6 +374,11 @@ pub fn download(o: &QueryOptions) -> Result<(RecordQuery, ExportOptions)> {
 /// A page of the staff search.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct RecordPage {
     pub rows: Vec<RecordRow>,
     /// Pass as `after` for the next page; absent at the end.

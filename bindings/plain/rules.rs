@@ -1,5 +1,11 @@
 //! The rules as functions over plain records: each converts, calls the core
-//! and converts back. Written once for Node and Kotlin/Swift (see `mod.rs`).
+//! and converts back. Written once for every binding (see `mod.rs`).
+
+// Python holds the access rule, the password policy and the inactivity
+// schedule in classes of its own, built once and asked many times, and
+// reads instants as aware `datetime`s of any offset: it does not call the
+// plain functions for those.
+#![cfg_attr(binding = "python", allow(dead_code))]
 
 use std::collections::BTreeSet;
 
@@ -13,8 +19,11 @@ use sesshu_core::{organisation, records, residency};
 use super::export;
 #[cfg(binding = "node")]
 use napi_derive::napi;
+#[cfg(binding = "python")]
+use pyo3::prelude::*;
 
-use crate::error::{date, fail, Result};
+use super::{date, day, Day};
+use crate::error::{fail, Result};
 
 macro_rules! normalizer {
     ($($(#[$m:meta])* $name:ident => $ty:ty),+ $(,)?) => {
@@ -33,11 +42,16 @@ sesshu_core::with_identifier_normalisers!(normalizer);
 /// A GS1 element string read from a label.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct Gs1 {
     /// AI (01).
     pub gtin: String,
-    /// AI (17), `YYYY-MM-DD`.
-    pub expiry: Option<String>,
+    /// AI (17) (`YYYY-MM-DD`; Python: a `date`).
+    pub expiry: Option<Day>,
     /// AI (10).
     pub lot: Option<String>,
     /// AI (21).
@@ -50,15 +64,15 @@ pub fn parse_gs1(value: String) -> Result<Gs1> {
     let e = id::Gs1ElementString::parse(&value).map_err(fail)?;
     Ok(Gs1 {
         gtin: e.gtin.to_string(),
-        expiry: e.expiry.map(|d| d.to_string()),
+        expiry: e.expiry.map(day),
         lot: e.lot,
         serial: e.serial,
     })
 }
 
-/// 和暦 of a `YYYY-MM-DD` date: `令和元年5月1日`.
+/// 和暦 of a date: `令和元年5月1日`.
 #[export]
-pub fn wareki(day: String) -> Result<String> {
+pub fn wareki(day: Day) -> Result<String> {
     calendar::WarekiDate::from_date(date(&day)?)
         .map(|w| w.to_string())
         .map_err(fail)
@@ -74,14 +88,17 @@ pub fn parse_timestamp(value: String) -> Result<DateTime<Utc>> {
 /// One period of residence `[from, to)`.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+// Python names the bounds `start` and `end` (`from` is a keyword there):
+// its getters are its own.
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, from_py_object))]
 #[derive(Clone)]
 pub struct ResidencyInterval {
     /// Municipality code.
     pub municipality: String,
-    /// First day, `YYYY-MM-DD`.
-    pub from: String,
-    /// First day no longer resident; absent while resident.
-    pub to: Option<String>,
+    /// First day, `YYYY-MM-DD` (Python: `start`, a `date`).
+    pub from: Day,
+    /// First day no longer resident; absent while resident (Python: `end`).
+    pub to: Option<Day>,
 }
 
 /// A validated history from plain intervals.
@@ -91,7 +108,7 @@ pub fn history(intervals: &[ResidencyInterval]) -> Result<residency::ResidencyHi
         out.push(residency::ResidencyInterval {
             municipality: id::MunicipalityCode::parse(&i.municipality).map_err(fail)?,
             from: date(&i.from)?,
-            to: i.to.as_deref().map(date).transpose()?,
+            to: i.to.as_ref().map(date).transpose()?,
         });
     }
     residency::ResidencyHistory::new(out).map_err(fail)
@@ -103,8 +120,8 @@ pub fn intervals_of(h: &residency::ResidencyHistory) -> Vec<ResidencyInterval> {
         .iter()
         .map(|i| ResidencyInterval {
             municipality: i.municipality.to_string(),
-            from: i.from.to_string(),
-            to: i.to.map(|d| d.to_string()),
+            from: day(i.from),
+            to: i.to.map(day),
         })
         .collect()
 }
@@ -112,6 +129,11 @@ pub fn intervals_of(h: &residency::ResidencyHistory) -> Vec<ResidencyInterval> {
 /// What the access rule reads of a record.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct RecordFacts {
     /// The responsible municipality.
     pub responsible: String,
@@ -124,6 +146,11 @@ pub struct RecordFacts {
 /// The rule's answer for one record.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct Access {
     /// Staff may see it.
     pub visible: bool,
@@ -139,33 +166,37 @@ pub struct Access {
 pub fn record_access(
     residency: Vec<ResidencyInterval>,
     municipality: String,
-    on: String,
+    on: Day,
     records: Vec<RecordFacts>,
 ) -> Result<Vec<Access>> {
     let h = history(&residency)?;
     let m = id::MunicipalityCode::parse(&municipality).map_err(fail)?;
     let access = records::RecordAccess::new(&h, m, date(&on)?);
-    records
-        .iter()
-        .map(|r| {
-            let facts = records::RecordFacts {
-                responsible: id::MunicipalityCode::parse(&r.responsible).map_err(fail)?,
-                category: records::Category::parse(&r.category).map_err(fail)?,
-                erroneous: r.erroneous,
-            };
-            let a = access.evaluate(&facts);
-            Ok(Access {
-                visible: a.visible,
-                certifiable: a.certifiable,
-                portal: a.portal,
-            })
-        })
-        .collect()
+    records.iter().map(|r| evaluate(&access, r)).collect()
+}
+
+/// The access rule's answer for one record.
+pub fn evaluate(access: &records::RecordAccess, r: &RecordFacts) -> Result<Access> {
+    let a = access.evaluate(&records::RecordFacts {
+        responsible: id::MunicipalityCode::parse(&r.responsible).map_err(fail)?,
+        category: records::Category::parse(&r.category).map_err(fail)?,
+        erroneous: r.erroneous,
+    });
+    Ok(Access {
+        visible: a.visible,
+        certifiable: a.certifiable,
+        portal: a.portal,
+    })
 }
 
 /// Travel details for form 3.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct TravelDetails {
     /// 旅券番号.
     pub passport_number: String,
@@ -178,6 +209,11 @@ pub struct TravelDetails {
 /// The certificate form chosen.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct FormSelection {
     /// 1, 2 or 3.
     pub form: u32,
@@ -187,6 +223,7 @@ pub struct FormSelection {
 
 /// 予防接種済証: which form for a record of `category` (SPEC §6).
 #[export]
+#[cfg_attr(binding = "python", pyo3(signature = (category, requested_form=None, travel=None)))]
 pub fn select_form(
     category: String,
     requested_form: Option<i64>,
@@ -220,6 +257,11 @@ pub fn check_role(org_type: String, role: String) -> Result<()> {
 /// A master row of a medical institution, municipality or wide-area union.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct OrganisationRow {
     /// Code.
     pub code: String,
@@ -238,6 +280,11 @@ pub struct OrganisationRow {
 /// A master row of MHLW, a federation or the central association.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct AdministratorRow {
     /// Organisation code.
     pub org_code: String,
@@ -254,6 +301,11 @@ pub struct AdministratorRow {
 /// One day's masters.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct ExtractionInput {
     /// Organisations that already have their first administrator.
     pub already_issued: Vec<String>,
@@ -270,6 +322,11 @@ pub struct ExtractionInput {
 /// A first administrator to issue.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct FirstAdministrator {
     /// Organisation code.
     pub org_code: String,
@@ -284,6 +341,11 @@ pub struct FirstAdministrator {
 /// A row reported instead of issued.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct RejectedRow {
     /// The code as given.
     pub code: String,
@@ -298,6 +360,11 @@ pub struct RejectedRow {
 /// The result of an extraction run.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct Extraction {
     /// Accounts to issue.
     pub issue: Vec<FirstAdministrator>,
@@ -361,6 +428,11 @@ pub fn extract_first_administrators(input: ExtractionInput) -> Extraction {
 /// The password policy (SPEC §14); absent fields take the defaults.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct PasswordPolicy {
     pub min_length: Option<u32>,
     pub max_length: Option<u32>,
@@ -374,16 +446,9 @@ pub struct PasswordPolicy {
     pub history_size: Option<u32>,
 }
 
-/// The violation codes of a password (empty: acceptable). Throws
-/// `invalid_policy` for a self-contradicting policy.
-#[export]
-pub fn check_password(
-    policy: PasswordPolicy,
-    user_id: String,
-    email: String,
-    password: String,
-    history: Option<Vec<String>>,
-) -> Result<Vec<String>> {
+/// The core's policy: absent fields take the defaults; `invalid_policy`
+/// for a self-contradicting one.
+pub fn policy(policy: &PasswordPolicy) -> Result<accounts::PasswordPolicy> {
     let d = accounts::PasswordPolicy::default();
     let p = accounts::PasswordPolicy {
         min_length: policy.min_length.unwrap_or(d.min_length),
@@ -398,36 +463,68 @@ pub fn check_password(
         history_size: policy.history_size.unwrap_or(d.history_size),
     };
     p.validate().map_err(fail)?;
-    let history = history.unwrap_or_default();
-    Ok(p.check(
-        accounts::PasswordContext {
-            user_id: &user_id,
-            email: &email,
-        },
+    Ok(p)
+}
+
+/// The violation codes of a password under a policy (empty: acceptable).
+pub fn violations(
+    policy: &accounts::PasswordPolicy,
+    user_id: &str,
+    email: &str,
+    password: &str,
+    history: &[String],
+) -> Vec<String> {
+    policy
+        .check(
+            accounts::PasswordContext { user_id, email },
+            password,
+            history,
+        )
+        .into_iter()
+        .map(|v| v.code().to_owned())
+        .collect()
+}
+
+/// The violation codes of a password (empty: acceptable). Throws
+/// `invalid_policy` for a self-contradicting policy.
+#[export]
+pub fn check_password(
+    policy: PasswordPolicy,
+    user_id: String,
+    email: String,
+    password: String,
+    history: Option<Vec<String>>,
+) -> Result<Vec<String>> {
+    Ok(violations(
+        &self::policy(&policy)?,
+        &user_id,
+        &email,
         &password,
-        &history[..],
-    )
-    .into_iter()
-    .map(|v| v.code().to_owned())
-    .collect())
+        &history.unwrap_or_default(),
+    ))
 }
 
 /// The dates of one inactivity run.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct InactivitySchedule {
-    /// `YYYY-MM-DD`.
-    pub notice_date: String,
+    /// The day the warning goes out (`YYYY-MM-DD`; Python: a `date`).
+    pub notice_date: Day,
     /// 00:00 JST six months before.
     pub threshold: DateTime<Utc>,
 }
 
 /// Plans an inactivity run for `executionDate` (SPEC §14).
 #[export]
-pub fn inactivity_schedule(execution_date: String) -> Result<InactivitySchedule> {
+pub fn inactivity_schedule(execution_date: Day) -> Result<InactivitySchedule> {
     let s = accounts::InactivitySchedule::for_execution(date(&execution_date)?).map_err(fail)?;
     Ok(InactivitySchedule {
-        notice_date: s.notice_date.to_string(),
+        notice_date: day(s.notice_date),
         threshold: s.threshold,
     })
 }
@@ -435,7 +532,7 @@ pub fn inactivity_schedule(execution_date: String) -> Result<InactivitySchedule>
 /// Whether an account (`active`/`suspended`) is an inactivity candidate.
 #[export]
 pub fn is_inactivity_candidate(
-    execution_date: String,
+    execution_date: Day,
     status: String,
     issued_at: DateTime<Utc>,
     last_login_at: Option<DateTime<Utc>>,
@@ -469,6 +566,10 @@ pub fn needs_delivery(
 /// A bank account as entered.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
 #[derive(Clone)]
 pub struct BankAccountDraft {
     /// `national` or `registered`.
@@ -506,6 +607,11 @@ fn account_out(a: &bank::BankAccount) -> BankAccountDraft {
 /// A zengin master entry.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct ZenginEntry {
     pub bank: String,
     pub branch: String,
@@ -514,6 +620,11 @@ pub struct ZenginEntry {
 /// An application and where it stands.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct Application {
     pub id: String,
     pub institution: String,
@@ -525,6 +636,11 @@ pub struct Application {
 /// An active account.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct ActiveAccount {
     pub institution: String,
     pub usage: String,
@@ -534,6 +650,11 @@ pub struct ActiveAccount {
 /// A notification produced by a decision.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    binding = "python",
+    pyclass(module = "sesshu", frozen, get_all, from_py_object)
+)]
+#[derive(Clone)]
 pub struct Notification {
     pub to: String,
     pub event: String,

@@ -1,8 +1,6 @@
 //! Accounts, organisation access tokens and the outbox (H-1, H-2). Every
 //! call is a Promise; refusals reject with `Error.code`.
 
-use std::collections::HashMap;
-
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use sesshu_core::accounts::{AccountStatus, User, UserId};
@@ -11,26 +9,16 @@ use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
 use sesshu_core::service::{self, OwnChanges, UserChanges};
 
-use crate::error::{date, fail, invalid, Code, Job, Result};
-use crate::plain::accounts::{actor_in, actor_out, changed, municipality_actor, token_out};
+use crate::error::{fail, invalid, Code, Job, Result};
+use crate::plain::accounts::{account_out, actor_in, actor_out, changed, municipality_actor};
+use crate::plain::accounts::{notifications_out, token_out, OutboxNotification};
 use crate::plain::accounts::{organisation_in, user_after, users_out};
 use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken, UserInfo};
 use crate::plain::certificates::{
     certificate_request, issuances_out, CertificateOptions, Issuance,
 };
+use crate::plain::{date, seq_in};
 use crate::store::Sesshu;
-
-/// A notification to send; `secrets` only until acknowledged.
-#[napi(object)]
-pub struct OutboxNotification {
-    /// A string: sequence numbers may exceed 2^53.
-    pub seq: String,
-    pub kind: String,
-    pub recipient: String,
-    pub user_id: Option<String>,
-    pub payload: HashMap<String, String>,
-    pub secrets: HashMap<String, String>,
-}
 
 /// Own changes: any field left out stays as it is.
 #[napi(object)]
@@ -77,12 +65,7 @@ impl Sesshu {
         let s = self.inner.clone();
         Ok(Job::new(
             move || s.create_user(&a, &email, &name, role),
-            |i| IssuedAccount {
-                user_id: i.user_id.to_string(),
-                temporary_password: i.temporary_password.expose().to_owned(),
-                url_token: i.url_token.expose().to_owned(),
-                expires_at: i.expires_at,
-            },
+            account_out,
         ))
     }
 
@@ -377,22 +360,7 @@ impl Sesshu {
         let limit = limit.unwrap_or(100) as usize;
         Ok(Job::new(
             move || s.pending_notifications(&a, limit),
-            |ns| {
-                ns.into_iter()
-                    .map(|n| OutboxNotification {
-                        seq: n.seq.to_string(),
-                        kind: n.kind.to_string(),
-                        recipient: n.recipient.to_string(),
-                        user_id: n.user.map(|u| u.to_string()),
-                        secrets: n
-                            .secrets
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.expose().to_owned()))
-                            .collect(),
-                        payload: n.payload.into_iter().collect(),
-                    })
-                    .collect()
-            },
+            notifications_out,
         ))
     }
 
@@ -403,13 +371,7 @@ impl Sesshu {
         actor: Actor,
         seqs: Vec<String>,
     ) -> napi::Result<AsyncTask<Job<(), ()>>, Code> {
-        let seqs = seqs
-            .iter()
-            .map(|s| {
-                s.parse::<i64>()
-                    .map_err(|_| invalid("invalid_seq", format!("{s:?} is not a sequence number")))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let seqs = seqs.iter().map(seq_in).collect::<Result<Vec<_>>>()?;
         let (a, s) = (actor_in(&actor)?, self.inner.clone());
         Ok(Job::new(move || s.ack_notifications(&a, &seqs), |()| ()))
     }

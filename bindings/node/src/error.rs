@@ -25,11 +25,6 @@ pub fn invalid(code: &'static str, message: impl Into<String>) -> napi::Error<Co
     napi::Error::new(Code(code), message.into())
 }
 
-/// Parses a calendar date `YYYY-MM-DD`.
-pub fn date(s: &str) -> Result<chrono::NaiveDate> {
-    sesshu_core::calendar::parse_date(s).map_err(fail)
-}
-
 /// Work for the libuv pool: runs a core call off the event loop and
 /// settles the Promise, rejecting with an `Error` that carries `code`.
 pub struct Job<T: Send + 'static, J> {

@@ -15,7 +15,7 @@ use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
 use crate::plain::records::{entries_out, log_search, LogOptions};
-use crate::plain::records::{DeliveredRecord, DeliveryPull, LogEntry, Person, QueryOptions};
+use crate::plain::records::{pull_out, verify_out, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
 
 /// The sesshu services over a store (SQLite or PostgreSQL).
@@ -154,22 +154,7 @@ impl Sesshu {
         let actor = staff(&municipality, &user)?;
         let s = self.inner.clone();
         let limit = limit.map_or(10_000, |n| n as usize);
-        Ok(Job::new(
-            move || s.pull_delivery(&actor, limit),
-            |p| DeliveryPull {
-                batch_id: (!p.batch_id.is_empty()).then_some(p.batch_id),
-                redelivery: p.redelivery,
-                records: p
-                    .records
-                    .iter()
-                    .map(|d| DeliveredRecord {
-                        subject_number: d.subject_number.to_string(),
-                        management_id: d.management_id.to_string(),
-                        record: record_out(&d.record),
-                    })
-                    .collect(),
-            },
-        ))
+        Ok(Job::new(move || s.pull_delivery(&actor, limit), pull_out))
     }
 
     /// Acknowledges a batch; resolves to false when it already was.
@@ -216,13 +201,6 @@ impl Sesshu {
     ) -> napi::Result<AsyncTask<Job<service::VerifyReport, VerifyReport>>, Code> {
         let actor = staff(&municipality, &user)?;
         let s = self.inner.clone();
-        Ok(Job::new(
-            move || s.verify_log(&actor),
-            |r| VerifyReport {
-                verified: r.verified.to_string(),
-                first_break: r.first_break.as_ref().map(|b| b.seq.to_string()),
-                reason: r.first_break.map(|b| b.reason.to_owned()),
-            },
-        ))
+        Ok(Job::new(move || s.verify_log(&actor), verify_out))
     }
 }

@@ -82,6 +82,10 @@ test('bad input is a typed error, and nothing is written', async () => {
   assert.deepEqual(await db.putPersons(CHIYODA, 'clerk', [person('P1')]), ['created'])
   await assert.rejects(db.putRecords(CHIYODA, 'clerk', [record('x', 'P1', CHIYODA, '2010-01-01')]), (e) => e.code === 'responsible_mismatch')
   await assert.rejects(db.putRecords('141003', 'clerk', [record('y', 'P1', CHIYODA, '2024-01-01')]), (e) => e.code === 'not_authorized')
+  for (const doseNumber of [-1, 0, 100]) {
+    assert.throws(() => db.putRecords(CHIYODA, 'clerk', [{ ...record('z', 'P1', CHIYODA, '2024-01-01'), doseNumber }]),
+      (e) => e.code === 'invalid_dose_number')
+  }
   assert.deepEqual(await db.personRecords(CHIYODA, 'clerk', 'P1'), [])
   assert.throws(() => s.wareki('1872-12-31'), (e) => e.code === 'date_out_of_range')
 })

@@ -1,26 +1,25 @@
 //! Accounts, organisation access tokens and the outbox (H-1, H-2).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use pyo3::prelude::*;
 use sesshu_core::accounts::UserId;
 use sesshu_core::identifiers::EmailAddress;
-use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
+use sesshu_core::organisation::Role;
 use sesshu_core::secrets::Secret;
-use sesshu_core::service::{self, OwnChanges, UserChanges};
+use sesshu_core::service::{OwnChanges, UserChanges};
 
 use crate::error::to_py;
+use crate::plain::accounts::{self as plain, Actor, IssuedAccount, IssuedToken};
+use crate::plain::accounts::{OutboxNotification, UserInfo};
+use crate::plain::certificates::{issuances_out, Issuance};
 use crate::store::Sesshu;
 
-py_record! {
-    /// Who performs an operation: from `sign_in`, `verify_token`, or built for
-    /// an operator.
-    pub struct Actor {
-        user_id: String,
-        org_type: String,
-        organisation: String,
-        roles: Vec<String>,
-    }
-}
+py_new!(Actor {
+    user_id: String,
+    org_type: String,
+    organisation: String,
+    roles: Vec<String>,
+});
 
 #[pymethods]
 impl Actor {
@@ -30,84 +29,6 @@ impl Actor {
             self.user_id, self.org_type, self.organisation, self.roles
         )
     }
-}
-
-pub(crate) fn actor_in(a: &Actor) -> PyResult<service::Actor> {
-    let roles = a
-        .roles
-        .iter()
-        .map(|r| Role::parse(r))
-        .collect::<Result<_, _>>();
-    Ok(service::Actor::new(
-        &a.user_id,
-        OrganisationType::parse(&a.org_type).map_err(to_py)?,
-        OrganisationCode::parse(&a.organisation).map_err(to_py)?,
-        roles.map_err(to_py)?,
-    ))
-}
-
-fn actor_out(a: service::Actor) -> Actor {
-    Actor {
-        user_id: a.user_id,
-        org_type: a.org_type.to_string(),
-        organisation: a.organisation.to_string(),
-        roles: a.roles.iter().map(ToString::to_string).collect(),
-    }
-}
-
-/// A new account's user id, temporary password and URL token (shown once).
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct IssuedAccount {
-    pub user_id: String,
-    pub temporary_password: String,
-    pub url_token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// A user as an administrator sees it (no credentials).
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct UserInfo {
-    pub user_id: String,
-    pub org_type: String,
-    pub organisation: String,
-    pub email: String,
-    pub name: String,
-    pub role: String,
-    /// "active" or "suspended".
-    pub state: String,
-    /// 紐付けアカウント.
-    pub linked_accounts: Vec<String>,
-    pub issued_at: DateTime<Utc>,
-    pub last_sign_in: Option<DateTime<Utc>>,
-}
-
-/// A new organisation access token (shown once) and its id.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct IssuedToken {
-    pub token: String,
-    pub id: String,
-    pub organisation: String,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-fn token_out(t: service::IssuedToken) -> IssuedToken {
-    IssuedToken {
-        token: t.token.expose().to_owned(),
-        id: t.stored.id,
-        organisation: t.stored.organisation.to_string(),
-        expires_at: t.stored.expires_at,
-    }
-}
-
-/// A notification to send; `secrets` only until acknowledged.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct OutboxNotification {
-    pub seq: i64,
-    pub kind: String,
-    pub recipient: String,
-    pub user_id: Option<String>,
-    pub payload: std::collections::BTreeMap<String, String>,
-    pub secrets: std::collections::BTreeMap<String, String>,
 }
 
 /// Two strings: `(organisation, user id)` or `(code, error code)`.
@@ -125,40 +46,30 @@ impl Sesshu {
         py: Python<'_>,
         actor: Actor,
         email: &str,
-        name: String,
+        name: &str,
         role: &str,
     ) -> PyResult<IssuedAccount> {
         let (a, email, role) = (
-            actor_in(&actor)?,
+            plain::actor_in(&actor)?,
             EmailAddress::parse(email).map_err(to_py)?,
             Role::parse(role).map_err(to_py)?,
         );
-        let s = self.0.clone();
-        let i = py
-            .detach(move || s.create_user(&a, &email, &name, role))
-            .map_err(to_py)?;
-        Ok(IssuedAccount {
-            user_id: i.user_id.to_string(),
-            temporary_password: i.temporary_password.expose().to_owned(),
-            url_token: i.url_token.expose().to_owned(),
-            expires_at: i.expires_at,
-        })
+        self.run(py, |s| s.create_user(&a, &email, name, role))
+            .map(plain::account_out)
     }
 
     /// Sets the permanent password from the temporary password and URL token.
     fn activate_account(
         &self,
         py: Python<'_>,
-        user_id: String,
-        url_token: String,
-        temporary_password: String,
-        new_password: String,
+        user_id: &str,
+        url_token: &str,
+        temporary_password: &str,
+        new_password: &str,
     ) -> PyResult<()> {
-        let s = self.0.clone();
-        py.detach(move || {
-            s.activate_account(&user_id, &url_token, &temporary_password, &new_password)
+        self.run(py, |s| {
+            s.activate_account(user_id, url_token, temporary_password, new_password)
         })
-        .map_err(to_py)
     }
 
     /// Signs in; returns the user's actor.
@@ -166,48 +77,36 @@ impl Sesshu {
     fn sign_in(
         &self,
         py: Python<'_>,
-        user_id: String,
-        password: String,
-        second_factor: Option<String>,
+        user_id: &str,
+        password: &str,
+        second_factor: Option<&str>,
     ) -> PyResult<Actor> {
-        let s = self.0.clone();
-        py.detach(move || s.sign_in(&user_id, &password, second_factor.as_deref()))
-            .map(actor_out)
-            .map_err(to_py)
+        self.run(py, |s| s.sign_in(user_id, password, second_factor))
+            .map(plain::actor_out)
     }
 
     /// Starts TOTP enrolment: `(secret, otpauth_uri)`.
     fn enrol_totp(&self, py: Python<'_>, actor: Actor) -> PyResult<(String, String)> {
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        let (secret, uri) = py.detach(move || s.enrol_totp(&a)).map_err(to_py)?;
+        let a = plain::actor_in(&actor)?;
+        let (secret, uri) = self.run(py, |s| s.enrol_totp(&a))?;
         Ok((secret.expose().to_owned(), uri.expose().to_owned()))
     }
 
     /// Confirms TOTP with a first code; returns the recovery codes.
-    fn confirm_totp(&self, py: Python<'_>, actor: Actor, code: String) -> PyResult<Vec<String>> {
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        let codes = py
-            .detach(move || s.confirm_totp(&a, &code))
-            .map_err(to_py)?;
+    fn confirm_totp(&self, py: Python<'_>, actor: Actor, code: &str) -> PyResult<Vec<String>> {
+        let a = plain::actor_in(&actor)?;
+        let codes = self.run(py, |s| s.confirm_totp(&a, code))?;
         Ok(codes.iter().map(|c| c.expose().to_owned()).collect())
     }
 
     /// Queues a new temporary password when user id and e-mail match (answers the same either way).
-    fn request_password_reset(
-        &self,
-        py: Python<'_>,
-        user_id: String,
-        email: String,
-    ) -> PyResult<()> {
-        let s = self.0.clone();
-        py.detach(move || s.request_password_reset(&user_id, &email))
-            .map_err(to_py)
+    fn request_password_reset(&self, py: Python<'_>, user_id: &str, email: &str) -> PyResult<()> {
+        self.run(py, |s| s.request_password_reset(user_id, email))
     }
 
     /// Queues the user ids registered with an address (answers the same either way).
-    fn remind_user_ids(&self, py: Python<'_>, email: String) -> PyResult<()> {
-        let s = self.0.clone();
-        py.detach(move || s.remind_user_ids(&email)).map_err(to_py)
+    fn remind_user_ids(&self, py: Python<'_>, email: &str) -> PyResult<()> {
+        self.run(py, |s| s.remind_user_ids(email))
     }
 
     /// The user changes their own name, e-mail (confirmed by link), linked accounts or password; returns the fields changed.
@@ -218,35 +117,28 @@ impl Sesshu {
         py: Python<'_>,
         actor: Actor,
         name: Option<String>,
-        email: Option<String>,
+        email: Option<&str>,
         linked_accounts: Option<Vec<String>>,
         current_password: Option<String>,
         new_password: Option<String>,
-    ) -> PyResult<Vec<&'static str>> {
+    ) -> PyResult<Vec<String>> {
         let changes = OwnChanges {
             name,
-            email: email
-                .as_deref()
-                .map(EmailAddress::parse)
-                .transpose()
-                .map_err(to_py)?,
+            email: email.map(EmailAddress::parse).transpose().map_err(to_py)?,
             linked_accounts: linked_accounts
                 .map(|l| l.iter().map(|u| UserId::parse(u)).collect())
                 .transpose()
                 .map_err(to_py)?,
             password: secret(current_password).zip(secret(new_password)),
         };
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        py.detach(move || s.update_own_account(&a, &changes))
-            .map(|r| r.changed)
-            .map_err(to_py)
+        let a = plain::actor_in(&actor)?;
+        self.run(py, |s| s.update_own_account(&a, &changes))
+            .map(plain::changed)
     }
 
     /// Follows the link sent to a new e-mail address.
-    fn confirm_email(&self, py: Python<'_>, user_id: String, token: String) -> PyResult<()> {
-        let s = self.0.clone();
-        py.detach(move || s.confirm_email(&user_id, &token))
-            .map_err(to_py)
+    fn confirm_email(&self, py: Python<'_>, user_id: &str, token: &str) -> PyResult<()> {
+        self.run(py, |s| s.confirm_email(user_id, token))
     }
 
     /// The users of the administrator's organisation, in id order.
@@ -258,26 +150,9 @@ impl Sesshu {
         after: Option<&str>,
         limit: usize,
     ) -> PyResult<Vec<UserInfo>> {
-        let after = after.map(UserId::parse).transpose().map_err(to_py)?;
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        let users = py
-            .detach(move || s.list_users(&a, after.as_ref(), limit))
-            .map_err(to_py)?;
-        Ok(users
-            .into_iter()
-            .map(|u| UserInfo {
-                user_id: u.id.to_string(),
-                org_type: u.org_type.to_string(),
-                organisation: u.organisation.to_string(),
-                email: u.email.to_string(),
-                name: u.name,
-                role: u.role.to_string(),
-                state: u.state.to_string(),
-                linked_accounts: u.linked_accounts.iter().map(ToString::to_string).collect(),
-                issued_at: u.issued_at,
-                last_sign_in: u.last_sign_in,
-            })
-            .collect())
+        let (a, after) = (plain::actor_in(&actor)?, plain::user_after(after)?);
+        self.run(py, |s| s.list_users(&a, after.as_ref(), limit))
+            .map(plain::users_out)
     }
 
     /// The operator registers an organisation: its type, and whether it is
@@ -290,11 +165,11 @@ impl Sesshu {
         code: &str,
         online_eligibility: bool,
     ) -> PyResult<()> {
-        let t = OrganisationType::parse(org_type).map_err(to_py)?;
-        let c = OrganisationCode::parse(code).map_err(to_py)?;
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        py.detach(move || s.register_organisation(&a, t, &c, online_eligibility))
-            .map_err(to_py)
+        let (t, c) = plain::organisation_in(org_type, code)?;
+        let a = plain::actor_in(&actor)?;
+        self.run(py, |s| {
+            s.register_organisation(&a, t, &c, online_eligibility)
+        })
     }
 
     /// An administrator changes a user's name, role or state ("active"/"suspended").
@@ -303,11 +178,11 @@ impl Sesshu {
         &self,
         py: Python<'_>,
         actor: Actor,
-        user_id: String,
+        user_id: &str,
         name: Option<String>,
         role: Option<&str>,
         state: Option<&str>,
-    ) -> PyResult<Vec<&'static str>> {
+    ) -> PyResult<Vec<String>> {
         let changes = UserChanges {
             name,
             role: role.map(Role::parse).transpose().map_err(to_py)?,
@@ -316,10 +191,9 @@ impl Sesshu {
                 .transpose()
                 .map_err(to_py)?,
         };
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        py.detach(move || s.update_user(&a, &user_id, &changes))
-            .map(|r| r.changed)
-            .map_err(to_py)
+        let a = plain::actor_in(&actor)?;
+        self.run(py, |s| s.update_user(&a, user_id, &changes))
+            .map(plain::changed)
     }
 
     /// The first-administrator batch over one day's masters (JSON); returns `(issued [(org, user_id)], rejected [(code, error code)])`.
@@ -331,10 +205,10 @@ impl Sesshu {
     ) -> PyResult<(Vec<Pair>, Vec<Pair>)> {
         let input = serde_json::from_str(masters_json)
             .map_err(|e| crate::error::invalid("invalid_masters", e.to_string()))?;
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        let r = py
-            .detach(move || s.extract_first_administrators(&a, &input, |_, _| {}))
-            .map_err(to_py)?;
+        let a = plain::actor_in(&actor)?;
+        let r = self.run(py, |s| {
+            s.extract_first_administrators(&a, &input, |_, _| {})
+        })?;
         Ok((
             r.issued
                 .iter()
@@ -356,16 +230,14 @@ impl Sesshu {
         execution_date: NaiveDate,
         execute: bool,
     ) -> PyResult<(u64, u64)> {
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        let r = py
-            .detach(move || {
-                if execute {
-                    s.inactivity_execute(&a, execution_date, |_| {})
-                } else {
-                    s.inactivity_notice(&a, execution_date, |_| {})
-                }
-            })
-            .map_err(to_py)?;
+        let a = plain::actor_in(&actor)?;
+        let r = self.run(py, |s| {
+            if execute {
+                s.inactivity_execute(&a, execution_date, |_| {})
+            } else {
+                s.inactivity_notice(&a, execution_date, |_| {})
+            }
+        })?;
         Ok((r.candidates, r.changed))
     }
 
@@ -377,40 +249,32 @@ impl Sesshu {
         actor: Actor,
         org_type: &str,
         organisation: &str,
-        label: String,
+        label: &str,
         valid_days: Option<i64>,
     ) -> PyResult<IssuedToken> {
-        let (a, t, o) = (
-            actor_in(&actor)?,
-            OrganisationType::parse(org_type).map_err(to_py)?,
-            OrganisationCode::parse(organisation).map_err(to_py)?,
-        );
-        let s = self.0.clone();
-        py.detach(move || s.issue_token(&a, t, &o, &label, valid_days))
-            .map(token_out)
-            .map_err(to_py)
+        let (t, o) = plain::organisation_in(org_type, organisation)?;
+        let a = plain::actor_in(&actor)?;
+        self.run(py, |s| s.issue_token(&a, t, &o, label, valid_days))
+            .map(plain::token_out)
     }
 
     /// The actor a presented token acts as.
-    fn verify_token(&self, py: Python<'_>, token: String) -> PyResult<Actor> {
-        let s = self.0.clone();
-        py.detach(move || s.verify_token(&token))
-            .map(actor_out)
-            .map_err(to_py)
+    fn verify_token(&self, py: Python<'_>, token: &str) -> PyResult<Actor> {
+        self.run(py, |s| s.verify_token(token))
+            .map(plain::actor_out)
     }
 
     /// Revokes a token; False when it already was.
-    fn revoke_token(&self, py: Python<'_>, actor: Actor, id: String) -> PyResult<bool> {
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        py.detach(move || s.revoke_token(&a, &id)).map_err(to_py)
+    fn revoke_token(&self, py: Python<'_>, actor: Actor, id: &str) -> PyResult<bool> {
+        let a = plain::actor_in(&actor)?;
+        self.run(py, |s| s.revoke_token(&a, id))
     }
 
     /// Issues a successor; the old token stays valid for the overlap.
-    fn rotate_token(&self, py: Python<'_>, actor: Actor, id: String) -> PyResult<IssuedToken> {
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        py.detach(move || s.rotate_token(&a, &id))
-            .map(token_out)
-            .map_err(to_py)
+    fn rotate_token(&self, py: Python<'_>, actor: Actor, id: &str) -> PyResult<IssuedToken> {
+        let a = plain::actor_in(&actor)?;
+        self.run(py, |s| s.rotate_token(&a, id))
+            .map(plain::token_out)
     }
 
     /// Unsent notifications, oldest first.
@@ -421,43 +285,16 @@ impl Sesshu {
         actor: Actor,
         limit: usize,
     ) -> PyResult<Vec<OutboxNotification>> {
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        let ns = py
-            .detach(move || s.pending_notifications(&a, limit))
-            .map_err(to_py)?;
-        Ok(ns
-            .into_iter()
-            .map(|n| OutboxNotification {
-                seq: n.seq,
-                kind: n.kind.to_string(),
-                recipient: n.recipient.to_string(),
-                user_id: n.user.map(|u| u.to_string()),
-                secrets: n
-                    .secrets
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.expose().to_owned()))
-                    .collect(),
-                payload: n.payload,
-            })
-            .collect())
+        let a = plain::actor_in(&actor)?;
+        self.run(py, |s| s.pending_notifications(&a, limit))
+            .map(plain::notifications_out)
     }
 
     /// Marks notifications sent (their secrets are erased).
     fn ack_notifications(&self, py: Python<'_>, actor: Actor, seqs: Vec<i64>) -> PyResult<()> {
-        let (a, s) = (actor_in(&actor)?, self.0.clone());
-        py.detach(move || s.ack_notifications(&a, &seqs))
-            .map_err(to_py)
+        let a = plain::actor_in(&actor)?;
+        self.run(py, |s| s.ack_notifications(&a, &seqs))
     }
-}
-
-/// Registers the account classes.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Actor>()?;
-    m.add_class::<UserInfo>()?;
-    m.add_class::<IssuedAccount>()?;
-    m.add_class::<IssuedToken>()?;
-    m.add_class::<OutboxNotification>()?;
-    Ok(())
 }
 
 /// An issued certificate: its number, form and the PDF.
@@ -466,24 +303,6 @@ pub struct IssuedCertificate {
     pub certificate_number: String,
     pub form: u8,
     pub pdf: Py<pyo3::types::PyBytes>,
-}
-
-/// One entry of the issuance register.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct Issuance {
-    pub certificate_number: String,
-    pub issue_date: chrono::NaiveDate,
-    pub management_id: String,
-    pub records: Vec<String>,
-    pub form: u8,
-    pub channel: String,
-    pub applicant: String,
-    pub delegation_checked: bool,
-    pub name_override: Option<String>,
-    pub passport_number: Option<String>,
-    pub nationality: Option<String>,
-    pub name_roman: Option<String>,
-    pub signed_by: Option<String>,
 }
 
 #[pymethods]
@@ -505,7 +324,7 @@ impl Sesshu {
         py: Python<'_>,
         municipality: &str,
         user: &str,
-        management_id: &str,
+        management_id: String,
         records: Vec<String>,
         municipality_name: String,
         head: String,
@@ -518,30 +337,22 @@ impl Sesshu {
         delegation_checked: bool,
         channel: &str,
     ) -> PyResult<IssuedCertificate> {
-        let actor = service::Actor::municipality(
-            user,
-            sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(to_py)?,
-        );
-        let request = service::CertificateRequestText {
-            management_id: management_id.to_owned(),
-            records,
+        let actor = plain::municipality_actor(municipality, user)?;
+        let options = crate::plain::certificates::CertificateOptions {
+            municipality_name,
+            head,
             form,
             passport_number,
             nationality,
             name_roman,
             name,
             applicant: Some(applicant.to_owned()),
-            delegation_checked,
+            delegation_checked: Some(delegation_checked),
             channel: Some(channel.to_owned()),
-            municipality_name,
-            head,
-        }
-        .parse()
-        .map_err(to_py)?;
-        let s = self.0.clone();
-        let issued = py
-            .detach(move || s.issue_certificate(&actor, &request))
-            .map_err(to_py)?;
+        };
+        let request =
+            crate::plain::certificates::certificate_request(management_id, records, options)?;
+        let issued = self.run(py, |s| s.issue_certificate(&actor, &request))?;
         Ok(IssuedCertificate {
             certificate_number: issued.issuance.certificate_number,
             form: issued.issuance.form,
@@ -557,45 +368,17 @@ impl Sesshu {
         municipality: &str,
         user: &str,
         management_id: Option<&str>,
-        after: Option<String>,
+        after: Option<&str>,
         limit: usize,
     ) -> PyResult<Vec<Issuance>> {
-        let actor = service::Actor::municipality(
-            user,
-            sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(to_py)?,
-        );
+        let actor = plain::municipality_actor(municipality, user)?;
         let person = management_id
             .map(sesshu_core::identifiers::ManagementId::parse)
             .transpose()
             .map_err(to_py)?;
-        let s = self.0.clone();
-        let found = py
-            .detach(move || s.list_issuances(&actor, person.as_ref(), after.as_deref(), limit))
-            .map_err(to_py)?;
-        Ok(found
-            .into_iter()
-            .map(|i| Issuance {
-                certificate_number: i.certificate_number,
-                issue_date: i.issue_date,
-                management_id: i.person.to_string(),
-                records: i.records.iter().map(ToString::to_string).collect(),
-                form: i.form,
-                channel: i.channel.to_string(),
-                applicant: i.applicant.to_string(),
-                delegation_checked: i.delegation_checked,
-                name_override: i.name_override,
-                passport_number: i.passport_number,
-                nationality: i.nationality,
-                name_roman: i.name_roman,
-                signed_by: i.signed_by,
-            })
-            .collect())
+        self.run(py, |s| {
+            s.list_issuances(&actor, person.as_ref(), after, limit)
+        })
+        .map(issuances_out)
     }
-}
-
-/// Registers the certificate classes.
-pub fn register_certificates(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<IssuedCertificate>()?;
-    m.add_class::<Issuance>()?;
-    Ok(())
 }

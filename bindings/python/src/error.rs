@@ -88,9 +88,13 @@ pub fn to_py(e: impl Into<Error>) -> PyErr {
     err
 }
 
+/// What the shared plain code calls its result and its failure.
+pub type Result<T> = PyResult<T>;
+pub use crate::error::to_py as fail;
+
 /// An error raised by the binding itself (a Python value of the wrong kind).
-pub fn invalid(code: &'static str, message: String) -> PyErr {
-    let err = ValidationError::new_err(message);
+pub fn invalid(code: &'static str, message: impl Into<String>) -> PyErr {
+    let err = ValidationError::new_err(message.into());
     Python::attach(|py| {
         let _ = err.value(py).setattr("code", code);
     });

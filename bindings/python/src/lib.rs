@@ -1,29 +1,17 @@
 //! # sesshu for Python (`import sesshu`)
 //!
 //! A thin pyo3 layer: Python values in, the core's types and calls, Python
-//! values out. Dates are `datetime.date`, instants timezone-aware
+//! values out; the records and their conversions are the ones every
+//! binding shares (`bindings/plain`). Dates are `datetime.date`, instants timezone-aware
 //! `datetime`, numbers `decimal.Decimal` where exact; every refusal is a
 //! `sesshu.SesshuError` subclass carrying `.code`. Store calls release the
 //! GIL.
 
-/// A frozen Python class for a record that Python code builds: each field
-/// is written once, with its keyword default if it has one (a literal,
-/// `None`, or `Type::new()`), and becomes an attribute and a constructor
-/// argument in that order.
-macro_rules! py_record {
-    (
-        $(#[$meta:meta])*
-        pub struct $name:ident {
-            $( $(#[$field_meta:meta])* $field:ident : $ty:ty $(= $default:tt $(:: $ctor:ident ())?)? ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[pyclass(module = "sesshu", frozen, get_all, from_py_object)]
-        #[derive(Clone)]
-        pub struct $name {
-            $( $(#[$field_meta])* pub $field: $ty ),*
-        }
-
+/// Python's constructor for a shared plain record: each field with its
+/// keyword default if it has one (a literal, `None`, or `Type::new()`), in
+/// the record's order.
+macro_rules! py_new {
+    ($name:ident { $( $field:ident : $ty:ty $(= $default:tt $(:: $ctor:ident ())?)? ),* $(,)? }) => {
         #[pymethods]
         impl $name {
             #[new]
@@ -38,21 +26,42 @@ macro_rules! py_record {
 
 mod accounts;
 mod error;
+#[path = "../../plain/mod.rs"]
+mod plain;
 mod questionnaires;
 mod rules;
 mod store;
 
 use pyo3::prelude::*;
 
+/// Adds functions and classes to the module.
+macro_rules! add {
+    ($m:ident; fn $($f:path),+; class $($c:ty),+ $(,)?) => {
+        $( $m.add_function(wrap_pyfunction!($f, $m)?)?; )+
+        $( $m.add_class::<$c>()?; )+
+    };
+}
+
 /// The native module behind the `sesshu` package.
 #[pymodule]
 fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    use plain::{accounts as a, certificates as c, records as r, rules as p};
     error::register(m)?;
-    rules::register(m)?;
-    store::register(m)?;
-    accounts::register(m)?;
-    accounts::register_certificates(m)?;
-    questionnaires::register(m)?;
+    rules::register_normalizers(m)?;
+    add! { m;
+        fn p::parse_gs1, p::wareki, p::parse_timestamp, p::select_form, p::check_role,
+            rules::extract_first_administrators, rules::needs_delivery, rules::modified_items;
+        class p::Gs1, p::ResidencyInterval, rules::ResidencyHistory, p::RecordFacts, p::Access,
+            rules::RecordAccess, p::TravelDetails, p::FormSelection, p::OrganisationRow,
+            p::AdministratorRow, p::FirstAdministrator, p::RejectedRow, rules::PasswordPolicy,
+            rules::InactivitySchedule, p::BankAccountDraft, p::Application, p::ActiveAccount,
+            p::Notification, rules::BankAccountBook,
+            r::Person, r::Record, r::RecordRow, r::DeliveredRecord, r::DeliveryPull, r::LogEntry,
+            r::VerifyReport, store::Sesshu,
+            a::Actor, a::UserInfo, a::IssuedAccount, a::IssuedToken, a::OutboxNotification,
+            accounts::IssuedCertificate, c::Issuance,
+            questionnaires::Questionnaire, questionnaires::QuestionnaireRow,
+    }
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

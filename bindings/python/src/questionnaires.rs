@@ -7,14 +7,16 @@
 use chrono::NaiveDate;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use sesshu_core::identifiers::{ManagementId, RecordId};
+use sesshu_core::identifiers::RecordId;
 use sesshu_core::questionnaire::{AnswerValue, Answers};
-use sesshu_core::service::{ExportOptions, QuestionnaireView};
+use sesshu_core::service::QuestionnaireView;
 
-use crate::accounts::{actor_in, Actor};
 use crate::error::to_py;
+use crate::plain::accounts::{actor_in, Actor};
+use crate::plain::records::{download, paged_query, person_out, record_out, staff};
+use crate::plain::records::{Person, QueryOptions, Record};
 use crate::rules::answers;
-use crate::store::{person_out, query, record_out, staff, Person, Record, Sesshu};
+use crate::store::{search, Sesshu};
 
 /// 予診票: a record's answers as staff see them (SPEC §5).
 #[pyclass(module = "sesshu", frozen, get_all)]
@@ -87,10 +89,10 @@ impl Sesshu {
         let actor = actor_in(&actor)?;
         let record = RecordId::parse(record_id).map_err(to_py)?;
         let (subject, institution) = (answers(subject)?, answers(institution)?);
-        let s = self.0.clone();
-        py.detach(move || s.put_questionnaire(&actor, &record, subject, institution))
-            .map(|o| o.as_str())
-            .map_err(to_py)
+        self.run(py, |s| {
+            s.put_questionnaire(&actor, &record, subject, institution)
+        })
+        .map(|o| o.as_str())
     }
 
     /// A record's answers as the municipality's staff see them: visible under
@@ -104,10 +106,7 @@ impl Sesshu {
     ) -> PyResult<Questionnaire> {
         let actor = staff(municipality, user)?;
         let record = RecordId::parse(record_id).map_err(to_py)?;
-        let s = self.0.clone();
-        let view = py
-            .detach(move || s.questionnaire(&actor, &record))
-            .map_err(to_py)?;
+        let view = self.run(py, |s| s.questionnaire(&actor, &record))?;
         questionnaire_out(py, view)
     }
 
@@ -121,29 +120,31 @@ impl Sesshu {
         py: Python<'_>,
         municipality: &str,
         user: &str,
-        subject_number: Option<&str>,
-        kana_prefix: Option<&str>,
+        subject_number: Option<String>,
+        kana_prefix: Option<String>,
         birth_date: Option<NaiveDate>,
-        vaccine: Option<&str>,
+        vaccine: Option<String>,
         vaccinated_from: Option<NaiveDate>,
         vaccinated_to: Option<NaiveDate>,
-        after: Option<&str>,
-        persons_per_page: usize,
+        after: Option<String>,
+        persons_per_page: u32,
     ) -> PyResult<(Vec<QuestionnaireRow>, Option<String>)> {
         let actor = staff(municipality, user)?;
-        let q = query(
-            subject_number,
-            kana_prefix,
-            birth_date,
-            vaccine,
-            vaccinated_from,
-            vaccinated_to,
-        )?;
-        let after = after.map(ManagementId::parse).transpose().map_err(to_py)?;
-        let s = self.0.clone();
-        let page = py
-            .detach(move || s.query_questionnaires(&actor, &q, after.as_ref(), persons_per_page))
-            .map_err(to_py)?;
+        let (q, after, per_page) = paged_query(&QueryOptions {
+            after,
+            persons_per_page: Some(persons_per_page),
+            ..search(
+                subject_number,
+                kana_prefix,
+                birth_date,
+                vaccine,
+                vaccinated_from,
+                vaccinated_to,
+            )
+        })?;
+        let page = self.run(py, |s| {
+            s.query_questionnaires(&actor, &q, after.as_ref(), per_page)
+        })?;
         let rows = page
             .rows
             .into_iter()
@@ -160,36 +161,29 @@ impl Sesshu {
 
     /// 予診票回答ダウンロード: the list as CSV bytes, one line per record and
     /// item, with the encodings of `export_records_csv`.
-    #[pyo3(signature = (municipality, user, *, encoding="utf8", replacement=None, subject_number=None, kana_prefix=None, vaccine=None))]
+    #[pyo3(signature = (municipality, user, *, encoding=None, replacement=None, subject_number=None, kana_prefix=None, vaccine=None))]
     #[allow(clippy::too_many_arguments)]
     fn export_questionnaires_csv<'py>(
         &self,
         py: Python<'py>,
         municipality: &str,
         user: &str,
-        encoding: &str,
-        replacement: Option<&str>,
-        subject_number: Option<&str>,
-        kana_prefix: Option<&str>,
-        vaccine: Option<&str>,
+        encoding: Option<String>,
+        replacement: Option<String>,
+        subject_number: Option<String>,
+        kana_prefix: Option<String>,
+        vaccine: Option<String>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let actor = staff(municipality, user)?;
-        let q = query(subject_number, kana_prefix, None, vaccine, None, None)?;
-        let options = ExportOptions::from_text(Some(encoding), replacement).map_err(to_py)?;
-        let s = self.0.clone();
-        let bytes = py
-            .detach(move || {
-                let mut out = Vec::new();
-                s.export_questionnaires_csv(&actor, &q, options, &mut out)
-                    .map(|_| out)
-            })
-            .map_err(to_py)?;
-        Ok(PyBytes::new(py, &bytes))
+        let (q, options) = download(&QueryOptions {
+            encoding,
+            replacement,
+            ..search(subject_number, kana_prefix, None, vaccine, None, None)
+        })?;
+        let mut out = Vec::new();
+        self.run(py, |s| {
+            s.export_questionnaires_csv(&actor, &q, options, &mut out)
+        })?;
+        Ok(PyBytes::new(py, &out))
     }
-}
-
-/// Registers the questionnaire classes.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Questionnaire>()?;
-    m.add_class::<QuestionnaireRow>()
 }

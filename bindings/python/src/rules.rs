@@ -1,130 +1,98 @@
-//! The rules, as Python functions and classes. Each converts Python values
-//! to the core's types, calls the core, and converts back: no rule here.
+//! The rules, as Python functions and classes. The records and the plain
+//! rule functions are the shared ones (`bindings/plain`, ADR 0011); here
+//! are Python's constructors for them and what is Python's own: classes
+//! that hold a built rule (`ResidencyHistory`, `RecordAccess`,
+//! `PasswordPolicy`, `InactivitySchedule`, `BankAccountBook`), keyword
+//! defaults, and questionnaire answers as dicts. No rule here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use rust_decimal::Decimal;
-use sesshu_core::{
-    accounts, bank_account as bank, calendar, certificate, delivery, identifiers as id,
-};
-use sesshu_core::{organisation, questionnaire, records, residency};
+use sesshu_core::{accounts, delivery, identifiers as id, questionnaire, records, residency};
 
 use crate::error::{invalid, to_py, Aware};
-
-macro_rules! normalizer {
-    ($($(#[$m:meta])* $name:ident => $ty:ty),+ $(,)?) => {
-        $(
-            $(#[$m])*
-            #[pyfunction]
-            pub fn $name(value: &str) -> PyResult<String> {
-                <$ty>::parse(value).map(|v| v.to_string()).map_err(to_py)
-            }
-        )+
-
-        /// Registers the normalisers.
-        fn register_normalizers(m: &Bound<'_, PyModule>) -> PyResult<()> {
-            $( m.add_function(wrap_pyfunction!($name, m)?)?; )+
-            Ok(())
-        }
-    };
-}
-
-sesshu_core::with_identifier_normalisers!(normalizer);
-
-/// A GS1 element string read from a label.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct Gs1 {
-    /// AI (01).
-    pub gtin: String,
-    /// AI (17).
-    pub expiry: Option<NaiveDate>,
-    /// AI (10).
-    pub lot: Option<String>,
-    /// AI (21).
-    pub serial: Option<String>,
-}
-
-/// Reads a GS1 element string (bracketed or raw).
-#[pyfunction]
-pub fn parse_gs1(value: &str) -> PyResult<Gs1> {
-    let e = id::Gs1ElementString::parse(value).map_err(to_py)?;
-    Ok(Gs1 {
-        gtin: e.gtin.to_string(),
-        expiry: e.expiry,
-        lot: e.lot,
-        serial: e.serial,
-    })
-}
-
-/// 和暦: `令和元年5月1日`.
-#[pyfunction]
-pub fn wareki(date: NaiveDate) -> PyResult<String> {
-    calendar::WarekiDate::from_date(date)
-        .map(|w| w.to_string())
-        .map_err(to_py)
-}
-
-/// An RFC 3339 timestamp (the offset is required: a time without one names
-/// no instant) as an aware UTC `datetime`; ValidationError
-/// `invalid_timestamp` otherwise.
-#[pyfunction]
-pub fn parse_timestamp(value: &str) -> PyResult<DateTime<Utc>> {
-    calendar::parse_timestamp(value).map_err(to_py)
-}
+use crate::plain::rules::{self as plain, Access, AdministratorRow, BankAccountDraft, Book};
+use crate::plain::rules::{ActiveAccount, Application, Notification, ZenginEntry};
+use crate::plain::rules::{OrganisationRow, RecordFacts, ResidencyInterval, TravelDetails};
 
 fn municipality(code: &str) -> PyResult<id::MunicipalityCode> {
     id::MunicipalityCode::parse(code).map_err(to_py)
 }
 
-py_record! {
-    /// One period of residence `[start, end)`.
-    pub struct ResidencyInterval {
-        /// Municipality code.
-        municipality: String,
-        /// First day of residence.
-        start: NaiveDate,
-        /// First day no longer resident; None while resident.
-        end: Option<NaiveDate> = None,
+#[pymethods]
+impl ResidencyInterval {
+    #[new]
+    #[pyo3(signature = (municipality, start, end=None))]
+    fn new(municipality: String, start: NaiveDate, end: Option<NaiveDate>) -> Self {
+        ResidencyInterval {
+            municipality,
+            from: start,
+            to: end,
+        }
+    }
+
+    #[getter]
+    fn municipality(&self) -> &str {
+        &self.municipality
+    }
+
+    #[getter]
+    fn start(&self) -> NaiveDate {
+        self.from
+    }
+
+    #[getter]
+    fn end(&self) -> Option<NaiveDate> {
+        self.to
     }
 }
+
+py_new!(RecordFacts {
+    responsible: String,
+    category: String,
+    erroneous: bool = false
+});
+py_new!(TravelDetails {
+    passport_number: String,
+    nationality: String,
+    name_roman: String
+});
+py_new!(OrganisationRow {
+    code: String,
+    issuance: String,
+    delegation: Option<String> = None,
+    union: Option<String> = None,
+    email: Option<String> = None,
+    admin_name: Option<String> = None,
+});
+py_new!(AdministratorRow {
+    org_code: String,
+    org_type: String,
+    issuance: String,
+    email: Option<String> = None,
+    admin_name: Option<String> = None,
+});
+py_new!(BankAccountDraft {
+    account_class: String,
+    bank: String,
+    branch: String,
+    deposit_type: String,
+    number: String,
+    holder: String,
+});
 
 /// A validated residency history (住民記録の異動履歴).
 #[pyclass(module = "sesshu", frozen)]
 pub struct ResidencyHistory(pub residency::ResidencyHistory);
 
-pub fn history<'a>(
-    intervals: impl IntoIterator<Item = &'a ResidencyInterval>,
-) -> PyResult<residency::ResidencyHistory> {
-    let mut out = Vec::new();
-    for i in intervals {
-        out.push(residency::ResidencyInterval {
-            municipality: municipality(&i.municipality)?,
-            from: i.start,
-            to: i.end,
-        });
-    }
-    residency::ResidencyHistory::new(out).map_err(to_py)
-}
-
-pub fn intervals_of(h: &residency::ResidencyHistory) -> Vec<ResidencyInterval> {
-    h.intervals()
-        .iter()
-        .map(|i| ResidencyInterval {
-            municipality: i.municipality.to_string(),
-            start: i.from,
-            end: i.to,
-        })
-        .collect()
-}
-
 #[pymethods]
 impl ResidencyHistory {
     #[new]
     fn new(intervals: Vec<ResidencyInterval>) -> PyResult<Self> {
-        history(&intervals).map(ResidencyHistory)
+        plain::history(&intervals).map(ResidencyHistory)
     }
 
     /// "current", "former" or "never".
@@ -145,31 +113,8 @@ impl ResidencyHistory {
 
     /// The intervals, sorted.
     fn intervals(&self) -> Vec<ResidencyInterval> {
-        intervals_of(&self.0)
+        plain::intervals_of(&self.0)
     }
-}
-
-py_record! {
-    /// What the access rule reads of a record.
-    pub struct RecordFacts {
-        /// The responsible municipality.
-        responsible: String,
-        /// "routine", "temporary" or "voluntary".
-        category: String,
-        /// Marked erroneous.
-        erroneous: bool = false,
-    }
-}
-
-/// The rule's answer for one record.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct Access {
-    /// Staff may see it.
-    pub visible: bool,
-    /// The municipality may certify it.
-    pub certifiable: bool,
-    /// The person sees it on the portal.
-    pub portal: bool,
 }
 
 /// The access rule for one person, municipality and date (SPEC §3).
@@ -189,195 +134,51 @@ impl RecordAccess {
 
     /// Visible / certifiable / portal for one record.
     fn evaluate(&self, record: &RecordFacts) -> PyResult<Access> {
-        let facts = records::RecordFacts {
-            responsible: municipality(&record.responsible)?,
-            category: records::Category::parse(&record.category).map_err(to_py)?,
-            erroneous: record.erroneous,
-        };
-        let a = self.0.evaluate(&facts);
-        Ok(Access {
-            visible: a.visible,
-            certifiable: a.certifiable,
-            portal: a.portal,
-        })
+        plain::evaluate(&self.0, record)
     }
-}
-
-py_record! {
-    /// Travel details for form 3 (as written, or as normalised in a selection).
-    pub struct TravelDetails {
-        /// 旅券番号.
-        passport_number: String,
-        /// ISO 3166-1 alpha-3.
-        nationality: String,
-        /// Name in Roman letters.
-        name_roman: String,
-    }
-}
-
-/// The certificate form chosen.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct FormSelection {
-    /// 1, 2 or 3.
-    pub form: u8,
-    /// Travel details, for form 3 only.
-    pub travel: Option<TravelDetails>,
-}
-
-/// 予防接種済証: which form for a record of `category` (SPEC §6).
-#[pyfunction]
-#[pyo3(signature = (category, requested_form=None, travel=None))]
-pub fn select_form(
-    category: &str,
-    requested_form: Option<i64>,
-    travel: Option<TravelDetails>,
-) -> PyResult<FormSelection> {
-    let category = records::Category::parse(category).map_err(to_py)?;
-    let input = travel.map(|t| certificate::TravelDetailsInput {
-        passport_number: t.passport_number,
-        nationality: t.nationality,
-        name_roman: t.name_roman,
-    });
-    let s = certificate::select_form(category, requested_form, input.as_ref()).map_err(to_py)?;
-    Ok(FormSelection {
-        form: s.form.number(),
-        travel: s.travel.map(|t| TravelDetails {
-            passport_number: t.passport_number.to_string(),
-            nationality: t.nationality.to_string(),
-            name_roman: t.name_roman.to_string(),
-        }),
-    })
-}
-
-/// Raises RuleError (`role_not_allowed`) unless the organisation type may grant the role.
-#[pyfunction]
-pub fn check_role(org_type: &str, role: &str) -> PyResult<()> {
-    let t = organisation::OrganisationType::parse(org_type).map_err(to_py)?;
-    let r = organisation::Role::parse(role).map_err(to_py)?;
-    t.check_role(r).map_err(to_py)
-}
-
-py_record! {
-    /// A master row of a medical institution, municipality or wide-area union.
-    pub struct OrganisationRow {
-        code: String,
-        issuance: String,
-        delegation: Option<String> = None,
-        union: Option<String> = None,
-        email: Option<String> = None,
-        admin_name: Option<String> = None,
-    }
-}
-
-py_record! {
-    /// A master row of MHLW, a federation or the central association.
-    pub struct AdministratorRow {
-        org_code: String,
-        org_type: String,
-        issuance: String,
-        email: Option<String> = None,
-        admin_name: Option<String> = None,
-    }
-}
-
-/// A first administrator to issue.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct FirstAdministrator {
-    pub org_code: String,
-    pub org_type: String,
-    pub email: String,
-    pub admin_name: String,
-}
-
-/// A row reported instead of issued.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct RejectedRow {
-    pub code: String,
-    pub org_type: String,
-    /// The stable error code.
-    pub error: String,
-    pub message: String,
 }
 
 /// The daily first-administrator extraction (SPEC §14): (issue, rejected).
 #[pyfunction]
-#[pyo3(signature = (already_issued, medical_institutions, municipalities, unions, administrators))]
 pub fn extract_first_administrators(
     already_issued: Vec<String>,
     medical_institutions: Vec<OrganisationRow>,
     municipalities: Vec<OrganisationRow>,
     unions: Vec<OrganisationRow>,
     administrators: Vec<AdministratorRow>,
-) -> (Vec<FirstAdministrator>, Vec<RejectedRow>) {
-    let row = |r: OrganisationRow| accounts::OrganisationRow {
-        code: r.code,
-        issuance: r.issuance,
-        delegation: r.delegation,
-        union: r.union,
-        email: r.email,
-        admin_name: r.admin_name,
-    };
-    let input = accounts::ExtractionInput {
-        already_issued: already_issued.into_iter().collect::<BTreeSet<_>>(),
-        medical_institutions: medical_institutions.into_iter().map(row).collect(),
-        municipalities: municipalities.into_iter().map(row).collect(),
-        unions: unions.into_iter().map(row).collect(),
-        administrators: administrators
-            .into_iter()
-            .map(|a| accounts::AdministratorRow {
-                org_code: a.org_code,
-                org_type: a.org_type,
-                issuance: a.issuance,
-                email: a.email,
-                admin_name: a.admin_name,
-            })
-            .collect(),
-    };
-    let out = accounts::extract_first_administrators(&input);
-    (
-        out.issue
-            .into_iter()
-            .map(|a| FirstAdministrator {
-                org_code: a.org_code.to_string(),
-                org_type: a.org_type.to_string(),
-                email: a.email.to_string(),
-                admin_name: a.admin_name,
-            })
-            .collect(),
-        out.rejected
-            .into_iter()
-            .map(|r| RejectedRow {
-                code: r.code,
-                org_type: r.org_type.to_string(),
-                error: r.error.code().to_owned(),
-                message: r.error.to_string(),
-            })
-            .collect(),
-    )
+) -> (Vec<plain::FirstAdministrator>, Vec<plain::RejectedRow>) {
+    let out = plain::extract_first_administrators(plain::ExtractionInput {
+        already_issued,
+        medical_institutions,
+        municipalities,
+        unions,
+        administrators,
+    });
+    (out.issue, out.rejected)
 }
 
-/// The password policy (SPEC §14).
+/// The password policy (SPEC §14); an argument left out takes the core's default.
 #[pyclass(module = "sesshu", frozen)]
 pub struct PasswordPolicy(accounts::PasswordPolicy);
 
 #[pymethods]
 impl PasswordPolicy {
     #[new]
-    #[pyo3(signature = (min_length=12, max_length=128, require_lowercase=true, require_uppercase=true, require_digit=true, require_symbol=false, forbid_user_id=true, forbid_email=true, reject_common=true, history_size=5))]
+    #[pyo3(signature = (min_length=None, max_length=None, require_lowercase=None, require_uppercase=None, require_digit=None, require_symbol=None, forbid_user_id=None, forbid_email=None, reject_common=None, history_size=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        min_length: u32,
-        max_length: u32,
-        require_lowercase: bool,
-        require_uppercase: bool,
-        require_digit: bool,
-        require_symbol: bool,
-        forbid_user_id: bool,
-        forbid_email: bool,
-        reject_common: bool,
-        history_size: u32,
+        min_length: Option<u32>,
+        max_length: Option<u32>,
+        require_lowercase: Option<bool>,
+        require_uppercase: Option<bool>,
+        require_digit: Option<bool>,
+        require_symbol: Option<bool>,
+        forbid_user_id: Option<bool>,
+        forbid_email: Option<bool>,
+        reject_common: Option<bool>,
+        history_size: Option<u32>,
     ) -> PyResult<Self> {
-        let p = accounts::PasswordPolicy {
+        plain::policy(&plain::PasswordPolicy {
             min_length,
             max_length,
             require_lowercase,
@@ -388,9 +189,8 @@ impl PasswordPolicy {
             forbid_email,
             reject_common,
             history_size,
-        };
-        p.validate().map_err(to_py)?;
-        Ok(PasswordPolicy(p))
+        })
+        .map(PasswordPolicy)
     }
 
     /// The violation codes (empty: acceptable).
@@ -401,16 +201,8 @@ impl PasswordPolicy {
         email: &str,
         password: &str,
         history: Vec<String>,
-    ) -> Vec<&'static str> {
-        self.0
-            .check(
-                accounts::PasswordContext { user_id, email },
-                password,
-                &history[..],
-            )
-            .into_iter()
-            .map(|v| v.code())
-            .collect()
+    ) -> Vec<String> {
+        plain::violations(&self.0, user_id, email, password, &history)
     }
 }
 
@@ -562,127 +354,39 @@ pub fn modified_items(
     ))
 }
 
-py_record! {
-    /// A bank account as entered.
-    pub struct BankAccountDraft {
-        /// "national" or "registered".
-        account_class: String,
-        bank: String,
-        branch: String,
-        /// "ordinary", "current" or "savings".
-        deposit_type: String,
-        number: String,
-        holder: String,
-    }
-}
-
-fn draft(d: &BankAccountDraft) -> PyResult<bank::BankAccountDraft> {
-    Ok(bank::BankAccountDraft {
-        class: bank::AccountClass::parse(&d.account_class).map_err(to_py)?,
-        bank: d.bank.clone(),
-        branch: d.branch.clone(),
-        deposit_type: bank::DepositType::parse(&d.deposit_type).map_err(to_py)?,
-        number: d.number.clone(),
-        holder: d.holder.clone(),
-    })
-}
-
-fn account_out(a: &bank::BankAccount) -> BankAccountDraft {
-    BankAccountDraft {
-        account_class: a.class.as_str().into(),
-        bank: a.bank.to_string(),
-        branch: a.branch.to_string(),
-        deposit_type: a.deposit_type.as_str().into(),
-        number: a.number.to_string(),
-        holder: a.holder.to_string(),
-    }
-}
-
-/// An application and where it stands.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct Application {
-    pub id: String,
-    pub institution: String,
-    pub usage: String,
-    pub status: String,
-    pub account: BankAccountDraft,
-}
-
-/// An active account.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct ActiveAccount {
-    pub institution: String,
-    pub usage: String,
-    pub account: BankAccountDraft,
-}
-
-/// A notification produced by a decision.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct Notification {
-    pub to: String,
-    pub event: String,
-    pub application: String,
-    pub reason: Option<u8>,
-}
-
-fn org(code: &str) -> PyResult<organisation::OrganisationCode> {
-    organisation::OrganisationCode::parse(code).map_err(to_py)
-}
-
 /// Medical institutions' bank-account applications, in memory (SPEC §10).
 #[pyclass(module = "sesshu")]
-pub struct BankAccountBook(bank::BankAccountBook);
+pub struct BankAccountBook(Book);
 
 #[pymethods]
 impl BankAccountBook {
     /// `zengin`: the (bank, branch) pairs of the code-check master.
     #[new]
     fn new(zengin: Vec<(String, String)>) -> PyResult<Self> {
-        let mut master = id::ZenginMaster::new();
-        for (b, br) in zengin {
-            master.insert(
-                id::BankCode::parse(&b).map_err(to_py)?,
-                id::BranchCode::parse(&br).map_err(to_py)?,
-            );
-        }
-        Ok(BankAccountBook(bank::BankAccountBook::new(
-            master,
-            id::HolderNameRules::default(),
-        )))
+        let entries: Vec<ZenginEntry> = zengin
+            .into_iter()
+            .map(|(bank, branch)| ZenginEntry { bank, branch })
+            .collect();
+        Book::new(&entries).map(BankAccountBook)
     }
 
+    /// Registers an institution and its federation.
     fn add_institution(&mut self, code: &str, federation: &str) -> PyResult<()> {
-        let code = id::MedicalInstitutionCode::parse(code).map_err(to_py)?;
-        self.0.add_institution(code, org(federation)?);
-        Ok(())
+        self.0.add_institution(code, federation)
     }
 
-    /// Loads an active account (validated like an application).
+    /// Loads an active account (validated like an application, against the
+    /// book's zengin master).
     fn set_active(
         &mut self,
         institution: &str,
         usage: &str,
         account: &BankAccountDraft,
-        zengin: Vec<(String, String)>,
     ) -> PyResult<()> {
-        let mut master = id::ZenginMaster::new();
-        for (b, br) in zengin {
-            master.insert(
-                id::BankCode::parse(&b).map_err(to_py)?,
-                id::BranchCode::parse(&br).map_err(to_py)?,
-            );
-        }
-        let account =
-            bank::BankAccount::validate(&draft(account)?, &master, &id::HolderNameRules::default())
-                .map_err(to_py)?;
-        self.0.set_active(
-            id::MedicalInstitutionCode::parse(institution).map_err(to_py)?,
-            bank::AccountUsage::parse(usage).map_err(to_py)?,
-            account,
-        );
-        Ok(())
+        self.0.set_active(institution, usage, account)
     }
 
+    /// `actor` applies for `institution`.
     fn apply(
         &mut self,
         actor: &str,
@@ -691,26 +395,16 @@ impl BankAccountBook {
         usage: &str,
         account: &BankAccountDraft,
     ) -> PyResult<()> {
-        let actor = org(actor)?;
-        let usage = bank::AccountUsage::parse(usage).map_err(to_py)?;
-        let d = draft(account)?;
         self.0
-            .apply(
-                &actor,
-                institution,
-                bank::ApplicationRequest {
-                    id: application_id,
-                    usage,
-                    draft: &d,
-                },
-            )
-            .map_err(to_py)
+            .apply(actor, institution, application_id, usage, account)
     }
 
+    /// The federation approves.
     fn approve(&mut self, actor: &str, application_id: &str) -> PyResult<()> {
-        self.0.approve(&org(actor)?, application_id).map_err(to_py)
+        self.0.approve(actor, application_id)
     }
 
+    /// The federation rejects with a reason 1–7 (7 needs a note).
     #[pyo3(signature = (actor, application_id, reason=None, note=None))]
     fn reject(
         &mut self,
@@ -719,88 +413,38 @@ impl BankAccountBook {
         reason: Option<i64>,
         note: Option<&str>,
     ) -> PyResult<()> {
-        self.0
-            .reject(&org(actor)?, application_id, reason, note)
-            .map_err(to_py)
+        self.0.reject(actor, application_id, reason, note)
     }
 
+    /// The applicant deletes a pending application.
     fn delete(&mut self, actor: &str, application_id: &str) -> PyResult<()> {
-        self.0.delete(&org(actor)?, application_id).map_err(to_py)
+        self.0.delete(actor, application_id)
     }
 
+    /// Applications in the order made.
     fn applications(&self) -> Vec<Application> {
-        self.0
-            .applications()
-            .iter()
-            .map(|a| Application {
-                id: a.id.clone(),
-                institution: a.institution.to_string(),
-                usage: a.usage.as_str().into(),
-                status: a.status.as_str().into(),
-                account: account_out(&a.account),
-            })
-            .collect()
+        self.0.applications()
     }
 
+    /// Active accounts.
     fn active(&self) -> Vec<ActiveAccount> {
-        self.0
-            .active()
-            .iter()
-            .map(|((inst, usage), a)| ActiveAccount {
-                institution: inst.to_string(),
-                usage: usage.as_str().into(),
-                account: account_out(a),
-            })
-            .collect()
+        self.0.active()
     }
 
+    /// Notifications in order.
     fn notifications(&self) -> Vec<Notification> {
-        self.0
-            .notifications()
-            .iter()
-            .map(|n| Notification {
-                to: n.to.to_string(),
-                event: n.event.as_str().into(),
-                application: n.application.clone(),
-                reason: n.reason.map(|r| r.number()),
-            })
-            .collect()
+        self.0.notifications()
     }
 }
 
-/// Registers the rule functions and classes.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    register_normalizers(m)?;
-    for f in [
-        wrap_pyfunction!(parse_gs1, m)?,
-        wrap_pyfunction!(wareki, m)?,
-        wrap_pyfunction!(parse_timestamp, m)?,
-        wrap_pyfunction!(select_form, m)?,
-        wrap_pyfunction!(check_role, m)?,
-        wrap_pyfunction!(extract_first_administrators, m)?,
-        wrap_pyfunction!(needs_delivery, m)?,
-        wrap_pyfunction!(modified_items, m)?,
-    ] {
-        m.add_function(f)?;
-    }
-    m.add_class::<Gs1>()?;
-    m.add_class::<ResidencyInterval>()?;
-    m.add_class::<ResidencyHistory>()?;
-    m.add_class::<RecordFacts>()?;
-    m.add_class::<Access>()?;
-    m.add_class::<RecordAccess>()?;
-    m.add_class::<TravelDetails>()?;
-    m.add_class::<FormSelection>()?;
-    m.add_class::<OrganisationRow>()?;
-    m.add_class::<AdministratorRow>()?;
-    m.add_class::<FirstAdministrator>()?;
-    m.add_class::<RejectedRow>()?;
-    m.add_class::<PasswordPolicy>()?;
-    m.add_class::<InactivitySchedule>()?;
-    m.add_class::<BankAccountDraft>()?;
-    m.add_class::<Application>()?;
-    m.add_class::<ActiveAccount>()?;
-    m.add_class::<Notification>()?;
-    m.add_class::<BankAccountBook>()?;
-    Ok(())
+/// Registers the normalisers, each the shared plain function.
+macro_rules! normalizers {
+    ($($(#[$m:meta])* $name:ident => $ty:ty),+ $(,)?) => {
+        pub fn register_normalizers(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            $( m.add_function(wrap_pyfunction!(plain::$name, m)?)?; )+
+            Ok(())
+        }
+    };
 }
+
+sesshu_core::with_identifier_normalisers!(normalizers);

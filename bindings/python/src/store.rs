@@ -3,222 +3,75 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use sesshu_core::calendar::{Clock, FixedClock, SystemClock};
-use sesshu_core::identifiers::{
-    ManagementId, MedicalInstitutionCode, MunicipalityCode, RecordId, SubjectNumber, VaccineCode,
-};
-use sesshu_core::persons::{normalise_kana, normalise_name, Sex};
-use sesshu_core::records::{dose_number, lot_number, Category};
-use sesshu_core::service::{self, Actor, ExportOptions, RecordQuery};
-use sesshu_core::store::{LogFilter, Store};
-use sesshu_core::{persons, records};
+use sesshu_core::identifiers::ManagementId;
+use sesshu_core::service;
 
 use crate::error::{to_py, Aware};
-use crate::rules::{history, intervals_of, ResidencyInterval};
+use crate::plain::records::{self as plain, DeliveryPull, LogEntry, Person};
+use crate::plain::records::{Record, RecordRow, VerifyReport};
+use crate::plain::rules::ResidencyInterval;
 
-py_record! {
-    /// A person subject to vaccination (接種対象者).
-    pub struct Person {
-        management_id: String,
-        subject_number: String,
-        name: String,
-        name_kana: String,
-        birth_date: NaiveDate,
-        /// "male", "female" or "unspecified".
-        sex: String,
-        pmh_key: Option<String> = None,
-        residency: Vec<ResidencyInterval> = Vec::new(),
-    }
-}
+py_new!(Person {
+    management_id: String,
+    subject_number: String,
+    name: String,
+    name_kana: String,
+    birth_date: NaiveDate,
+    sex: String,
+    pmh_key: Option<String> = None,
+    residency: Vec<ResidencyInterval> = Vec::new(),
+});
+py_new!(Record {
+    id: String,
+    management_id: String,
+    responsible: String,
+    category: String,
+    vaccine: String,
+    dose_number: i64,
+    date: NaiveDate,
+    lot: Option<String> = None,
+    institution: Option<String> = None,
+    erroneous: Option<bool> = None,
+});
 
-fn person_in(p: &Person) -> PyResult<persons::Person> {
-    Ok(persons::Person {
-        management_id: ManagementId::parse(&p.management_id).map_err(to_py)?,
-        subject_number: SubjectNumber::parse(&p.subject_number).map_err(to_py)?,
-        name: normalise_name(&p.name).map_err(to_py)?,
-        name_kana: normalise_kana(&p.name_kana).map_err(to_py)?,
-        birth_date: p.birth_date,
-        sex: Sex::parse(&p.sex).map_err(to_py)?,
-        pmh_key: p.pmh_key.clone(),
-        residency: history(&p.residency)?,
-    })
-}
-
-pub(crate) fn person_out(p: &persons::Person) -> Person {
-    Person {
-        management_id: p.management_id.to_string(),
-        subject_number: p.subject_number.to_string(),
-        name: p.name.clone(),
-        name_kana: p.name_kana.clone(),
-        birth_date: p.birth_date,
-        sex: p.sex.to_string(),
-        pmh_key: p.pmh_key.clone(),
-        residency: intervals_of(&p.residency),
-    }
-}
-
-py_record! {
-    /// A vaccination record (予防接種記録).
-    pub struct Record {
-        id: String,
-        management_id: String,
-        responsible: String,
-        category: String,
-        vaccine: String,
-        dose_number: i64,
-        date: NaiveDate,
-        lot: Option<String> = None,
-        institution: Option<String> = None,
-        erroneous: bool = false,
-    }
-}
-
-fn record_in(r: &Record) -> PyResult<records::VaccinationRecord> {
-    Ok(records::VaccinationRecord {
-        id: RecordId::parse(&r.id).map_err(to_py)?,
-        person: ManagementId::parse(&r.management_id).map_err(to_py)?,
-        responsible: MunicipalityCode::parse(&r.responsible).map_err(to_py)?,
-        category: Category::parse(&r.category).map_err(to_py)?,
-        vaccine: VaccineCode::parse(&r.vaccine).map_err(to_py)?,
-        dose_number: dose_number(r.dose_number).map_err(to_py)?,
-        date: r.date,
-        lot: r
-            .lot
-            .as_deref()
-            .map(lot_number)
-            .transpose()
-            .map_err(to_py)?,
-        institution: r
-            .institution
-            .as_deref()
-            .map(MedicalInstitutionCode::parse)
-            .transpose()
-            .map_err(to_py)?,
-        erroneous: r.erroneous,
-    })
-}
-
-pub(crate) fn record_out(r: &records::VaccinationRecord) -> Record {
-    Record {
-        id: r.id.to_string(),
-        management_id: r.person.to_string(),
-        responsible: r.responsible.to_string(),
-        category: r.category.to_string(),
-        vaccine: r.vaccine.to_string(),
-        dose_number: i64::from(r.dose_number),
-        date: r.date,
-        lot: r.lot.clone(),
-        institution: r.institution.map(|i| i.to_string()),
-        erroneous: r.erroneous,
-    }
-}
-
-/// A record a municipality may see, with its person.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct RecordRow {
-    pub person: Person,
-    pub record: Record,
-    pub certifiable: bool,
-    pub version: i64,
-    pub updated_at: DateTime<Utc>,
-}
-
-fn row_out(r: &service::RecordRow) -> RecordRow {
-    RecordRow {
-        person: person_out(&r.person),
-        record: record_out(&r.record.record),
-        certifiable: r.certifiable,
-        version: r.record.version,
-        updated_at: r.record.updated_at,
-    }
-}
-
-/// One record of a delivery.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct DeliveredRecord {
-    pub subject_number: String,
-    pub management_id: String,
-    pub record: Record,
-}
-
-/// A delivery batch.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct DeliveryPull {
-    /// None when there was nothing to deliver.
-    pub batch_id: Option<String>,
-    pub redelivery: bool,
-    pub records: Vec<Py<DeliveredRecord>>,
-}
-
-/// An access-log entry.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct LogEntry {
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub organisation: String,
-    pub action: String,
-    pub subject: Option<String>,
-    pub record_ids: Vec<String>,
-}
-
-/// The result of walking the access-log chain.
-#[pyclass(module = "sesshu", frozen, get_all)]
-pub struct VerifyReport {
-    pub verified: i64,
-    /// The first entry that does not match, if any.
-    pub first_break: Option<i64>,
-    pub reason: Option<String>,
-}
-
-pub(crate) fn staff(municipality: &str, user: &str) -> PyResult<Actor> {
-    Ok(Actor::municipality(
-        user,
-        MunicipalityCode::parse(municipality).map_err(to_py)?,
-    ))
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn query(
-    subject_number: Option<&str>,
-    kana_prefix: Option<&str>,
+/// The staff search's options from Python's keyword arguments (the
+/// shared plain form, read by `plain::paged_query` and `plain::download`).
+pub(crate) fn search(
+    subject_number: Option<String>,
+    kana_prefix: Option<String>,
     birth_date: Option<NaiveDate>,
-    vaccine: Option<&str>,
+    vaccine: Option<String>,
     vaccinated_from: Option<NaiveDate>,
     vaccinated_to: Option<NaiveDate>,
-) -> PyResult<RecordQuery> {
-    Ok(RecordQuery {
-        subject_number: subject_number
-            .map(SubjectNumber::parse)
-            .transpose()
-            .map_err(to_py)?,
-        kana_prefix: kana_prefix.map(normalise_kana).transpose().map_err(to_py)?,
+) -> plain::QueryOptions {
+    plain::QueryOptions {
+        subject_number,
+        kana_prefix,
         birth_date,
-        vaccine: vaccine.map(VaccineCode::parse).transpose().map_err(to_py)?,
+        vaccine,
         vaccinated_from,
         vaccinated_to,
-    })
-}
-
-fn outcome_names(o: Vec<service::PutOutcome>) -> Vec<&'static str> {
-    o.into_iter().map(service::PutOutcome::as_str).collect()
+        ..Default::default()
+    }
 }
 
 /// The sesshu services over a store (SQLite or PostgreSQL).
 #[pyclass(module = "sesshu", frozen)]
 pub struct Sesshu(pub(crate) service::Sesshu);
 
-/// Services over a store: the system clock (or `now`, pinned) and the
-/// operating system's random source.
-fn services(store: Arc<dyn Store>, now: Option<Aware>) -> service::Sesshu {
-    let clock: Arc<dyn Clock> = match now {
-        Some(Aware(t)) => Arc::new(FixedClock(t)),
-        None => Arc::new(SystemClock),
-    };
-    service::Sesshu::new(store, clock).with_random(Arc::new(sesshu_core::secrets::OsRandom))
+impl Sesshu {
+    /// Runs `work` on the services with the GIL released.
+    pub(crate) fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        work: impl FnOnce(&service::Sesshu) -> Result<T, sesshu_core::Error> + Send,
+    ) -> PyResult<T> {
+        let s = &self.0;
+        py.detach(|| work(s)).map_err(to_py)
+    }
 }
 
 #[pymethods]
@@ -230,7 +83,7 @@ impl Sesshu {
         let store = py
             .detach(|| sesshu_sqlite::SqliteStore::open(&path))
             .map_err(to_py)?;
-        Ok(Sesshu(services(Arc::new(store), now)))
+        Ok(Sesshu(plain::services(Arc::new(store), now.map(|t| t.0))))
     }
 
     /// Connects to a PostgreSQL database. `now` pins the clock.
@@ -240,7 +93,7 @@ impl Sesshu {
         let store = py
             .detach(|| sesshu_postgres::PostgresStore::connect(&url))
             .map_err(to_py)?;
-        Ok(Sesshu(services(Arc::new(store), now)))
+        Ok(Sesshu(plain::services(Arc::new(store), now.map(|t| t.0))))
     }
 
     /// Writes persons, all or none; returns "created"/"updated"/"unchanged" each.
@@ -250,16 +103,14 @@ impl Sesshu {
         municipality: &str,
         user: &str,
         persons: Vec<Person>,
-    ) -> PyResult<Vec<&'static str>> {
-        let actor = staff(municipality, user)?;
+    ) -> PyResult<Vec<String>> {
+        let actor = plain::staff(municipality, user)?;
         let persons = persons
             .iter()
-            .map(person_in)
+            .map(plain::person_in)
             .collect::<PyResult<Vec<_>>>()?;
-        let s = self.0.clone();
-        py.detach(move || s.put_persons(&actor, persons))
-            .map(outcome_names)
-            .map_err(to_py)
+        self.run(py, |s| s.put_persons(&actor, persons))
+            .map(plain::outcomes)
     }
 
     /// Writes records, all or none; returns "created"/"updated"/"unchanged" each.
@@ -269,16 +120,14 @@ impl Sesshu {
         municipality: &str,
         user: &str,
         records: Vec<Record>,
-    ) -> PyResult<Vec<&'static str>> {
-        let actor = staff(municipality, user)?;
+    ) -> PyResult<Vec<String>> {
+        let actor = plain::staff(municipality, user)?;
         let records = records
             .iter()
-            .map(record_in)
+            .map(plain::record_in)
             .collect::<PyResult<Vec<_>>>()?;
-        let s = self.0.clone();
-        py.detach(move || s.put_records(&actor, records))
-            .map(outcome_names)
-            .map_err(to_py)
+        self.run(py, |s| s.put_records(&actor, records))
+            .map(plain::outcomes)
     }
 
     /// The records of one person the municipality may see.
@@ -289,13 +138,10 @@ impl Sesshu {
         user: &str,
         management_id: &str,
     ) -> PyResult<Vec<RecordRow>> {
-        let actor = staff(municipality, user)?;
+        let actor = plain::staff(municipality, user)?;
         let id = ManagementId::parse(management_id).map_err(to_py)?;
-        let s = self.0.clone();
-        let rows = py
-            .detach(move || s.person_records(&actor, &id))
-            .map_err(to_py)?;
-        Ok(rows.iter().map(row_out).collect())
+        self.run(py, |s| s.person_records(&actor, &id))
+            .map(plain::rows_out)
     }
 
     /// One page of the staff search: (rows, the `after` key of the next page or None).
@@ -306,72 +152,65 @@ impl Sesshu {
         py: Python<'_>,
         municipality: &str,
         user: &str,
-        subject_number: Option<&str>,
-        kana_prefix: Option<&str>,
+        subject_number: Option<String>,
+        kana_prefix: Option<String>,
         birth_date: Option<NaiveDate>,
-        vaccine: Option<&str>,
+        vaccine: Option<String>,
         vaccinated_from: Option<NaiveDate>,
         vaccinated_to: Option<NaiveDate>,
-        after: Option<&str>,
-        persons_per_page: usize,
+        after: Option<String>,
+        persons_per_page: u32,
     ) -> PyResult<(Vec<RecordRow>, Option<String>)> {
-        let actor = staff(municipality, user)?;
-        let q = query(
-            subject_number,
-            kana_prefix,
-            birth_date,
-            vaccine,
-            vaccinated_from,
-            vaccinated_to,
-        )?;
-        let after = after.map(ManagementId::parse).transpose().map_err(to_py)?;
-        let s = self.0.clone();
-        let page = py
-            .detach(move || s.query_records(&actor, &q, after.as_ref(), persons_per_page))
-            .map_err(to_py)?;
-        Ok((
-            page.rows.iter().map(row_out).collect(),
-            page.next.map(|n| n.to_string()),
-        ))
+        let actor = plain::staff(municipality, user)?;
+        let (q, after, per_page) = plain::paged_query(&plain::QueryOptions {
+            after,
+            persons_per_page: Some(persons_per_page),
+            ..search(
+                subject_number,
+                kana_prefix,
+                birth_date,
+                vaccine,
+                vaccinated_from,
+                vaccinated_to,
+            )
+        })?;
+        let page = self.run(py, |s| {
+            s.query_records(&actor, &q, after.as_ref(), per_page)
+        })?;
+        Ok((plain::rows_out(page.rows), page.next.map(|n| n.to_string())))
     }
 
     /// The staff search as CSV bytes: UTF-8 with BOM, or "shift_jis"; with
     /// Shift_JIS a character it cannot hold raises (code
     /// `unencodable_character`) unless `replacement` is given.
-    #[pyo3(signature = (municipality, user, *, encoding="utf8", replacement=None, subject_number=None, kana_prefix=None, vaccine=None))]
+    #[pyo3(signature = (municipality, user, *, encoding=None, replacement=None, subject_number=None, kana_prefix=None, vaccine=None))]
     #[allow(clippy::too_many_arguments)]
     fn export_records_csv<'py>(
         &self,
         py: Python<'py>,
         municipality: &str,
         user: &str,
-        encoding: &str,
-        replacement: Option<&str>,
-        subject_number: Option<&str>,
-        kana_prefix: Option<&str>,
-        vaccine: Option<&str>,
+        encoding: Option<String>,
+        replacement: Option<String>,
+        subject_number: Option<String>,
+        kana_prefix: Option<String>,
+        vaccine: Option<String>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let actor = staff(municipality, user)?;
-        let q = query(subject_number, kana_prefix, None, vaccine, None, None)?;
-        let options = ExportOptions::from_text(Some(encoding), replacement).map_err(to_py)?;
-        let s = self.0.clone();
-        let bytes = py
-            .detach(move || {
-                let mut out = Vec::new();
-                s.export_records_csv(&actor, &q, options, &mut out)
-                    .map(|_| out)
-            })
-            .map_err(to_py)?;
-        Ok(PyBytes::new(py, &bytes))
+        let actor = plain::staff(municipality, user)?;
+        let (q, options) = plain::download(&plain::QueryOptions {
+            encoding,
+            replacement,
+            ..search(subject_number, kana_prefix, None, vaccine, None, None)
+        })?;
+        let mut out = Vec::new();
+        self.run(py, |s| s.export_records_csv(&actor, &q, options, &mut out))?;
+        Ok(PyBytes::new(py, &out))
     }
 
     /// The portal list for a PMH key: all the person's records but erroneous ones.
-    fn portal_records(&self, py: Python<'_>, pmh_key: String) -> PyResult<Vec<Record>> {
-        let s = self.0.clone();
-        let recs = py
-            .detach(move || s.portal_records(&pmh_key))
-            .map_err(to_py)?;
-        Ok(recs.iter().map(|r| record_out(&r.record)).collect())
+    fn portal_records(&self, py: Python<'_>, pmh_key: &str) -> PyResult<Vec<Record>> {
+        let recs = self.run(py, |s| s.portal_records(pmh_key))?;
+        Ok(recs.iter().map(|r| plain::record_out(&r.record)).collect())
     }
 
     /// Pulls the municipality's next delivery batch (the open one again if unacknowledged).
@@ -383,30 +222,9 @@ impl Sesshu {
         user: &str,
         limit: usize,
     ) -> PyResult<DeliveryPull> {
-        let actor = staff(municipality, user)?;
-        let s = self.0.clone();
-        let pull = py
-            .detach(move || s.pull_delivery(&actor, limit))
-            .map_err(to_py)?;
-        let records = pull
-            .records
-            .iter()
-            .map(|d| {
-                Py::new(
-                    py,
-                    DeliveredRecord {
-                        subject_number: d.subject_number.to_string(),
-                        management_id: d.management_id.to_string(),
-                        record: record_out(&d.record),
-                    },
-                )
-            })
-            .collect::<PyResult<_>>()?;
-        Ok(DeliveryPull {
-            batch_id: (!pull.batch_id.is_empty()).then_some(pull.batch_id),
-            redelivery: pull.redelivery,
-            records,
-        })
+        let actor = plain::staff(municipality, user)?;
+        self.run(py, |s| s.pull_delivery(&actor, limit))
+            .map(plain::pull_out)
     }
 
     /// Acknowledges a batch; False when it was already acknowledged.
@@ -415,12 +233,10 @@ impl Sesshu {
         py: Python<'_>,
         municipality: &str,
         user: &str,
-        batch_id: String,
+        batch_id: &str,
     ) -> PyResult<bool> {
-        let actor = staff(municipality, user)?;
-        let s = self.0.clone();
-        py.detach(move || s.ack_delivery(&actor, &batch_id))
-            .map_err(to_py)
+        let actor = plain::staff(municipality, user)?;
+        self.run(py, |s| s.ack_delivery(&actor, batch_id))
     }
 
     /// Searches the access log (disclosure requests).
@@ -435,59 +251,23 @@ impl Sesshu {
         actor: Option<String>,
         start: Option<Aware>,
         end: Option<Aware>,
-        limit: usize,
+        limit: u32,
     ) -> PyResult<Vec<LogEntry>> {
-        let who = staff(municipality, user)?;
-        let filter = LogFilter {
-            subject: subject
-                .map(ManagementId::parse)
-                .transpose()
-                .map_err(to_py)?,
-            actor,
+        let who = plain::staff(municipality, user)?;
+        let options = plain::LogOptions {
             from: start.map(|t| t.0),
             to: end.map(|t| t.0),
-            after_seq: None,
+            limit: Some(limit),
         };
-        let s = self.0.clone();
-        let entries = py
-            .detach(move || s.search_log(&who, &filter, limit))
-            .map_err(to_py)?;
-        Ok(entries
-            .into_iter()
-            .map(|e| LogEntry {
-                seq: e.seq,
-                at: e.draft.at,
-                actor: e.draft.actor,
-                organisation: e.draft.organisation,
-                action: e.draft.action.to_string(),
-                subject: e.draft.subject.map(|s| s.to_string()),
-                record_ids: e.draft.record_ids.iter().map(ToString::to_string).collect(),
-            })
-            .collect())
+        let (filter, limit) = plain::log_search(subject, actor, &options)?;
+        self.run(py, |s| s.search_log(&who, &filter, limit))
+            .map(plain::entries_out)
     }
 
     /// Walks the access-log chain.
     fn verify_log(&self, py: Python<'_>, municipality: &str, user: &str) -> PyResult<VerifyReport> {
-        let actor = staff(municipality, user)?;
-        let s = self.0.clone();
-        let r = py.detach(move || s.verify_log(&actor)).map_err(to_py)?;
-        Ok(VerifyReport {
-            verified: r.verified,
-            first_break: r.first_break.as_ref().map(|b| b.seq),
-            reason: r.first_break.map(|b| b.reason.to_owned()),
-        })
+        let actor = plain::staff(municipality, user)?;
+        self.run(py, |s| s.verify_log(&actor))
+            .map(plain::verify_out)
     }
-}
-
-/// Registers the store classes.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Person>()?;
-    m.add_class::<Record>()?;
-    m.add_class::<RecordRow>()?;
-    m.add_class::<DeliveredRecord>()?;
-    m.add_class::<DeliveryPull>()?;
-    m.add_class::<LogEntry>()?;
-    m.add_class::<VerifyReport>()?;
-    m.add_class::<Sesshu>()?;
-    Ok(())
 }

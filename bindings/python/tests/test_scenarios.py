@@ -141,7 +141,7 @@ def bank_account_application(g):
 
     for inst, usages in (g.get("active") or {}).items():
         for usage, account in usages.items():
-            book.set_active(inst, usage, draft(account), zengin)
+            book.set_active(inst, usage, draft(account))
     results = []
     for step in g["steps"]:
         try:

@@ -86,6 +86,11 @@ def test_bad_input_is_a_typed_error_with_nothing_written(tmp_db):
     assert e.value.code == "responsible_mismatch"
     with pytest.raises(sesshu.NotAuthorizedError):
         s.put_records("141003", "clerk", [record("y", "P1", CHIYODA, dt.date(2024, 1, 1))])
+    for dose in (-1, 0, 100):
+        with pytest.raises(sesshu.ValidationError) as e:
+            s.put_records(CHIYODA, "clerk", [
+                sesshu.Record("z", "P1", CHIYODA, "routine", "MR", dose, dt.date(2024, 1, 1))])
+        assert e.value.code == "invalid_dose_number"
     assert s.person_records(CHIYODA, "clerk", "P1") == []
     with pytest.raises(sesshu.ValidationError):
         sesshu.wareki(dt.date(1872, 12, 31))

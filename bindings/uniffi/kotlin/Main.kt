@@ -184,10 +184,13 @@ fun storeRoundTrip(dir: File) {
     val db = Sesshu.openSqlite(File(dir, "kotlin.db").path, now)
     fun person(id: String, name: String, kana: String) = Person(id, "S$id", name, kana, "1990-05-01", "female", "pmh-$id",
         listOf(ResidencyInterval("011002", "1990-05-01", "2020-04-01"), ResidencyInterval("131016", "2020-04-01", null)))
-    fun record(id: String, pid: String, m: String, date: String) = Record(id, pid, m, "routine", "MR", 1u, date, null, null, false)
+    fun record(id: String, pid: String, m: String, date: String) = Record(id, pid, m, "routine", "MR", 1L, date, null, null, false)
     check(db.putPersons("131016", "clerk", listOf(person("P1", "山田 花子", "やまだ はなこ"), person("P2", "髙橋 𠮷子", "タカハシ ヨシコ"))) == listOf("created", "created"), "put persons")
     db.putRecords("011002", "clerk", listOf(record("old", "P1", "011002", "2010-01-01")))
     db.putRecords("131016", "clerk", listOf(record("new", "P1", "131016", "2024-01-01"), record("r2", "P2", "131016", "2024-02-01")))
+    for (dose in listOf(-1L, 0L, 100L)) {
+        check(failure { db.putRecords("131016", "clerk", listOf(record("z", "P1", "131016", "2024-03-01").copy(doseNumber = dose))) } == "invalid_dose_number", "dose $dose")
+    }
     val rows = db.personRecords("131016", "clerk", "P1")
     check(rows.map { it.record.id to it.certifiable } == listOf("new" to true, "old" to false), "visibility: $rows")
     check(rows[0].person.nameKana == "ヤマダ ハナコ", "kana")
@@ -264,6 +267,7 @@ fun accountsRoundTrip(dir: File) {
     db.remindUserIds("new@example.jp")
     val pending = db.pendingNotifications(central, 100u)
     check(pending.last().payload["user_ids"] == issued.userId, "reminder")
+    check(failure { db.ackNotifications(central, listOf("seven")) } == "invalid_seq", "seq text")
     db.ackNotifications(central, pending.map { it.seq })
     check(db.pendingNotifications(central, 100u).isEmpty(), "ack")
     val masters = """{"municipalities": [{"code": "011002", "issuance": "target", "delegation": "approved", "email": "a@sapporo.example.jp", "admin_name": "管理者"}]}"""
@@ -293,7 +297,7 @@ fun certificatesRoundTrip(dir: File) {
     val db = Sesshu.openSqlite(File(dir, "certificates.db").path, Instant.parse("2025-04-01T03:00:00Z"))
     db.putPersons("131016", "clerk", listOf(Person("P1", "S1", "山田 花子", "ヤマダ ハナコ", "1990-05-01", "female", null,
         listOf(ResidencyInterval("131016", "1990-05-01", null)))))
-    db.putRecords("131016", "clerk", listOf(Record("R1", "P1", "131016", "routine", "MR", 1u, "2024-01-01", "AB12C", null, false)))
+    db.putRecords("131016", "clerk", listOf(Record("R1", "P1", "131016", "routine", "MR", 1L, "2024-01-01", "AB12C", null, false)))
     // Only the municipality's name and head are required; the rest default to absent.
     val options = CertificateOptions(municipalityName = "千代田区", head = "千代田区長　千代田　太郎")
     check(options.applicant == null && options.delegationChecked == null && options.channel == null, "options default to absent")
@@ -329,7 +333,7 @@ fun questionnairesRoundTrip(dir: File) {
     val db = Sesshu.openSqlite(File(dir, "questionnaires.db").path, Instant.parse("2025-04-01T03:00:00Z"))
     db.putPersons("131016", "clerk", listOf(Person("P1", "S1", "山田 花子", "ヤマダ ハナコ", "1990-05-01", "female", null,
         listOf(ResidencyInterval("011002", "1990-05-01", "2020-04-01"), ResidencyInterval("131016", "2020-04-01", null)))))
-    db.putRecords("131016", "clerk", listOf(Record("R1", "P1", "131016", "routine", "MR", 1u, "2024-01-01", null, "0110113719", false)))
+    db.putRecords("131016", "clerk", listOf(Record("R1", "P1", "131016", "routine", "MR", 1L, "2024-01-01", null, "0110113719", false)))
     val doctor = Actor("dr-sato", "medical_institution", "0110113719", listOf("doctor"))
     val subject = """{"fever": false, "temperature": 36.5, "allergies": ["egg", "milk"], "note": "なし", "blank": null}"""
     val institution = """{"fever": false, "temperature": 36.8, "allergies": ["milk", "egg"], "doctor": "佐藤"}"""

@@ -1,32 +1,21 @@
 //! Accounts, organisation access tokens and the outbox (H-1, H-2).
 
-use std::collections::HashMap;
-
 use sesshu_core::accounts::{AccountStatus, UserId};
 use sesshu_core::identifiers::EmailAddress;
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
 use sesshu_core::service::{OwnChanges, UserChanges};
 
-use crate::error::{date, fail, invalid, Result};
-use crate::plain::accounts::{actor_in, actor_out, changed, municipality_actor, token_out};
+use crate::error::{fail, invalid, Result};
+use crate::plain::accounts::{account_out, actor_in, actor_out, changed, municipality_actor};
+use crate::plain::accounts::{notifications_out, token_out, OutboxNotification};
 use crate::plain::accounts::{organisation_in, user_after, users_out};
 use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken, UserInfo};
 use crate::plain::certificates::{
     certificate_request, issuances_out, CertificateOptions, Issuance,
 };
+use crate::plain::{date, seq_in};
 use crate::store::Sesshu;
-
-/// A notification to send; `secrets` only until acknowledged.
-#[derive(uniffi::Record)]
-pub struct OutboxNotification {
-    pub seq: i64,
-    pub kind: String,
-    pub recipient: String,
-    pub user_id: Option<String>,
-    pub payload: HashMap<String, String>,
-    pub secrets: HashMap<String, String>,
-}
 
 #[uniffi::export]
 impl Sesshu {
@@ -48,12 +37,7 @@ impl Sesshu {
                 Role::parse(&role).map_err(fail)?,
             )
             .map_err(fail)?;
-        Ok(IssuedAccount {
-            user_id: i.user_id.to_string(),
-            temporary_password: i.temporary_password.expose().to_owned(),
-            url_token: i.url_token.expose().to_owned(),
-            expires_at: i.expires_at,
-        })
+        Ok(account_out(i))
     }
 
     /// Sets the permanent password from the temporary password and URL token.
@@ -290,25 +274,12 @@ impl Sesshu {
             .inner
             .pending_notifications(&actor_in(&actor)?, limit as usize)
             .map_err(fail)?;
-        Ok(ns
-            .into_iter()
-            .map(|n| OutboxNotification {
-                seq: n.seq,
-                kind: n.kind.to_string(),
-                recipient: n.recipient.to_string(),
-                user_id: n.user.map(|u| u.to_string()),
-                secrets: n
-                    .secrets
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.expose().to_owned()))
-                    .collect(),
-                payload: n.payload.into_iter().collect(),
-            })
-            .collect())
+        Ok(notifications_out(ns))
     }
 
     /// Marks notifications sent (their secrets are erased).
-    pub fn ack_notifications(&self, actor: Actor, seqs: Vec<i64>) -> Result<()> {
+    pub fn ack_notifications(&self, actor: Actor, seqs: Vec<String>) -> Result<()> {
+        let seqs = seqs.iter().map(seq_in).collect::<Result<Vec<_>>>()?;
         self.inner
             .ack_notifications(&actor_in(&actor)?, &seqs)
             .map_err(fail)

@@ -37,11 +37,6 @@ pub fn invalid(code: &str, reason: impl Into<String>) -> SesshuError {
 /// A result for the apps.
 pub type Result<T, E = SesshuError> = std::result::Result<T, E>;
 
-/// Parses a calendar date `YYYY-MM-DD`.
-pub fn date(s: &str) -> Result<chrono::NaiveDate> {
-    sesshu_core::calendar::parse_date(s).map_err(fail)
-}
-
 /// Instants cross as the platform's (`java.time.Instant`, `Date`).
 pub type Timestamp = DateTime<Utc>;
 uniffi::custom_type!(Timestamp, SystemTime, { remote });

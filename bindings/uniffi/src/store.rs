@@ -11,7 +11,7 @@ use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
 use crate::plain::records::{entries_out, log_search, LogOptions};
-use crate::plain::records::{DeliveredRecord, DeliveryPull, LogEntry, Person, QueryOptions};
+use crate::plain::records::{pull_out, verify_out, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
 
 /// The sesshu services over a store (SQLite or PostgreSQL).
@@ -138,19 +138,7 @@ impl Sesshu {
             .inner
             .pull_delivery(&actor, limit as usize)
             .map_err(fail)?;
-        Ok(DeliveryPull {
-            batch_id: (!p.batch_id.is_empty()).then_some(p.batch_id),
-            redelivery: p.redelivery,
-            records: p
-                .records
-                .iter()
-                .map(|d| DeliveredRecord {
-                    subject_number: d.subject_number.to_string(),
-                    management_id: d.management_id.to_string(),
-                    record: record_out(&d.record),
-                })
-                .collect(),
-        })
+        Ok(pull_out(p))
     }
 
     /// Acknowledges a batch; false when it already was.
@@ -187,10 +175,6 @@ impl Sesshu {
             .inner
             .verify_log(&staff(&municipality, &user)?)
             .map_err(fail)?;
-        Ok(VerifyReport {
-            verified: r.verified.to_string(),
-            first_break: r.first_break.as_ref().map(|b| b.seq.to_string()),
-            reason: r.first_break.map(|b| b.reason.to_owned()),
-        })
+        Ok(verify_out(r))
     }
 }

@@ -957,7 +957,7 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     /**
      * Marks notifications sent (their secrets are erased).
      */
-    func ackNotifications(actor: Actor, seqs: [Int64]) throws 
+    func ackNotifications(actor: Actor, seqs: [String]) throws 
     
     /**
      * Sets the permanent password from the temporary password and URL token.
@@ -1234,12 +1234,12 @@ public static func openSqlite(path: String, now: Timestamp?)throws  -> Sesshu  {
     /**
      * Marks notifications sent (their secrets are erased).
      */
-open func ackNotifications(actor: Actor, seqs: [Int64])throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+open func ackNotifications(actor: Actor, seqs: [String])throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_ack_notifications(
             self.uniffiCloneHandle(),
         FfiConverterTypeActor_lower(actor),
-        FfiConverterSequenceInt64.lower(seqs),uniffiCallStatus
+        FfiConverterSequenceString.lower(seqs),uniffiCallStatus
     )
 }
 }
@@ -2974,7 +2974,7 @@ public struct Gs1: Equatable, Hashable {
      */
     public var gtin: String
     /**
-     * AI (17), `YYYY-MM-DD`.
+     * AI (17) (`YYYY-MM-DD`; Python: a `date`).
      */
     public var expiry: String?
     /**
@@ -2993,7 +2993,7 @@ public struct Gs1: Equatable, Hashable {
          * AI (01).
          */gtin: String, 
         /**
-         * AI (17), `YYYY-MM-DD`.
+         * AI (17) (`YYYY-MM-DD`; Python: a `date`).
          */expiry: String?, 
         /**
          * AI (10).
@@ -3059,7 +3059,7 @@ public func FfiConverterTypeGs1_lower(_ value: Gs1) -> RustBuffer {
  */
 public struct InactivitySchedule: Equatable, Hashable {
     /**
-     * `YYYY-MM-DD`.
+     * The day the warning goes out (`YYYY-MM-DD`; Python: a `date`).
      */
     public var noticeDate: String
     /**
@@ -3071,7 +3071,7 @@ public struct InactivitySchedule: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * `YYYY-MM-DD`.
+         * The day the warning goes out (`YYYY-MM-DD`; Python: a `date`).
          */noticeDate: String, 
         /**
          * 00:00 JST six months before.
@@ -3129,7 +3129,7 @@ public func FfiConverterTypeInactivitySchedule_lower(_ value: InactivitySchedule
 public struct Issuance: Equatable, Hashable {
     public var certificateNumber: String
     /**
-     * `YYYY-MM-DD`.
+     * `YYYY-MM-DD`; Python: a `date`.
      */
     public var issueDate: String
     public var managementId: String
@@ -3151,7 +3151,7 @@ public struct Issuance: Equatable, Hashable {
     // declare one manually.
     public init(certificateNumber: String, 
         /**
-         * `YYYY-MM-DD`.
+         * `YYYY-MM-DD`; Python: a `date`.
          */issueDate: String, managementId: String, records: [String], form: UInt32, channel: String, applicant: String, delegationChecked: Bool, nameOverride: String?, passportNumber: String?, nationality: String?, nameRoman: String?, 
         /**
          * The signing certificate's subject, when the PDF was signed.
@@ -3432,7 +3432,7 @@ public func FfiConverterTypeIssuedToken_lower(_ value: IssuedToken) -> RustBuffe
  */
 public struct LogEntry: Equatable, Hashable {
     /**
-     * Sequence number (a string: it may exceed 2^53).
+     * Sequence number (text, since it may exceed 2^53; Python: an `int`).
      */
     public var seq: String
     public var at: Timestamp
@@ -3446,7 +3446,7 @@ public struct LogEntry: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * Sequence number (a string: it may exceed 2^53).
+         * Sequence number (text, since it may exceed 2^53; Python: an `int`).
          */seq: String, at: Timestamp, actor: String, organisation: String, action: String, subject: String?, recordIds: [String]) {
         self.seq = seq
         self.at = at
@@ -3747,10 +3747,14 @@ public func FfiConverterTypeOrganisationRow_lower(_ value: OrganisationRow) -> R
 
 
 /**
- * A notification to send; `secrets` only until acknowledged.
+ * A notification to send (the outbox the embedding system drains);
+ * `secrets` only until acknowledged.
  */
 public struct OutboxNotification: Equatable, Hashable {
-    public var seq: Int64
+    /**
+     * Sequence number (text, since it may exceed 2^53; Python: an `int`).
+     */
+    public var seq: String
     public var kind: String
     public var recipient: String
     public var userId: String?
@@ -3759,7 +3763,10 @@ public struct OutboxNotification: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(seq: Int64, kind: String, recipient: String, userId: String?, payload: [String: String], secrets: [String: String]) {
+    public init(
+        /**
+         * Sequence number (text, since it may exceed 2^53; Python: an `int`).
+         */seq: String, kind: String, recipient: String, userId: String?, payload: [String: String], secrets: [String: String]) {
         self.seq = seq
         self.kind = kind
         self.recipient = recipient
@@ -3784,7 +3791,7 @@ public struct FfiConverterTypeOutboxNotification: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OutboxNotification {
         return
             try OutboxNotification(
-                seq: FfiConverterInt64.read(from: &buf), 
+                seq: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterString.read(from: &buf), 
                 recipient: FfiConverterString.read(from: &buf), 
                 userId: FfiConverterOptionString.read(from: &buf), 
@@ -3794,7 +3801,7 @@ public struct FfiConverterTypeOutboxNotification: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: OutboxNotification, into buf: inout [UInt8]) {
-        FfiConverterInt64.write(value.seq, into: &buf)
+        FfiConverterString.write(value.seq, into: &buf)
         FfiConverterString.write(value.kind, into: &buf)
         FfiConverterString.write(value.recipient, into: &buf)
         FfiConverterOptionString.write(value.userId, into: &buf)
@@ -3917,7 +3924,7 @@ public struct Person: Equatable, Hashable {
     public var name: String
     public var nameKana: String
     /**
-     * `YYYY-MM-DD`.
+     * `YYYY-MM-DD`; Python: a `date`.
      */
     public var birthDate: String
     /**
@@ -3931,7 +3938,7 @@ public struct Person: Equatable, Hashable {
     // declare one manually.
     public init(managementId: String, subjectNumber: String, name: String, nameKana: String, 
         /**
-         * `YYYY-MM-DD`.
+         * `YYYY-MM-DD`; Python: a `date`.
          */birthDate: String, 
         /**
          * `male`, `female` or `unspecified`.
@@ -4008,7 +4015,7 @@ public struct QueryOptions: Equatable, Hashable {
     public var subjectNumber: String?
     public var kanaPrefix: String?
     /**
-     * `YYYY-MM-DD`.
+     * `YYYY-MM-DD`; Python: a `date`.
      */
     public var birthDate: String?
     public var vaccine: String?
@@ -4032,7 +4039,7 @@ public struct QueryOptions: Equatable, Hashable {
     // declare one manually.
     public init(subjectNumber: String?, kanaPrefix: String?, 
         /**
-         * `YYYY-MM-DD`.
+         * `YYYY-MM-DD`; Python: a `date`.
          */birthDate: String?, vaccine: String?, vaccinatedFrom: String?, vaccinatedTo: String?, 
         /**
          * `after` of the previous page.
@@ -4342,9 +4349,9 @@ public struct Record: Equatable, Hashable {
     public var responsible: String
     public var category: String
     public var vaccine: String
-    public var doseNumber: UInt32
+    public var doseNumber: Int64
     /**
-     * `YYYY-MM-DD`.
+     * The day of vaccination (`YYYY-MM-DD`; Python: a `date`).
      */
     public var date: String
     public var lot: String?
@@ -4353,9 +4360,9 @@ public struct Record: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, managementId: String, responsible: String, category: String, vaccine: String, doseNumber: UInt32, 
+    public init(id: String, managementId: String, responsible: String, category: String, vaccine: String, doseNumber: Int64, 
         /**
-         * `YYYY-MM-DD`.
+         * The day of vaccination (`YYYY-MM-DD`; Python: a `date`).
          */date: String, lot: String?, institution: String?, erroneous: Bool?) {
         self.id = id
         self.managementId = managementId
@@ -4390,7 +4397,7 @@ public struct FfiConverterTypeRecord: FfiConverterRustBuffer {
                 responsible: FfiConverterString.read(from: &buf), 
                 category: FfiConverterString.read(from: &buf), 
                 vaccine: FfiConverterString.read(from: &buf), 
-                doseNumber: FfiConverterUInt32.read(from: &buf), 
+                doseNumber: FfiConverterInt64.read(from: &buf), 
                 date: FfiConverterString.read(from: &buf), 
                 lot: FfiConverterOptionString.read(from: &buf), 
                 institution: FfiConverterOptionString.read(from: &buf), 
@@ -4404,7 +4411,7 @@ public struct FfiConverterTypeRecord: FfiConverterRustBuffer {
         FfiConverterString.write(value.responsible, into: &buf)
         FfiConverterString.write(value.category, into: &buf)
         FfiConverterString.write(value.vaccine, into: &buf)
-        FfiConverterUInt32.write(value.doseNumber, into: &buf)
+        FfiConverterInt64.write(value.doseNumber, into: &buf)
         FfiConverterString.write(value.date, into: &buf)
         FfiConverterOptionString.write(value.lot, into: &buf)
         FfiConverterOptionString.write(value.institution, into: &buf)
@@ -4578,7 +4585,7 @@ public struct RecordRow: Equatable, Hashable {
     public var record: Record
     public var certifiable: Bool
     /**
-     * Row version (a string: versions may exceed 2^53).
+     * Row version (text, since it may exceed 2^53; Python: an `int`).
      */
     public var version: String
     public var updatedAt: Timestamp
@@ -4587,7 +4594,7 @@ public struct RecordRow: Equatable, Hashable {
     // declare one manually.
     public init(person: Person, record: Record, certifiable: Bool, 
         /**
-         * Row version (a string: versions may exceed 2^53).
+         * Row version (text, since it may exceed 2^53; Python: an `int`).
          */version: String, updatedAt: Timestamp) {
         self.person = person
         self.record = record
@@ -4743,11 +4750,11 @@ public struct ResidencyInterval: Equatable, Hashable {
      */
     public var municipality: String
     /**
-     * First day, `YYYY-MM-DD`.
+     * First day, `YYYY-MM-DD` (Python: `start`, a `date`).
      */
     public var from: String
     /**
-     * First day no longer resident; absent while resident.
+     * First day no longer resident; absent while resident (Python: `end`).
      */
     public var to: String?
 
@@ -4758,10 +4765,10 @@ public struct ResidencyInterval: Equatable, Hashable {
          * Municipality code.
          */municipality: String, 
         /**
-         * First day, `YYYY-MM-DD`.
+         * First day, `YYYY-MM-DD` (Python: `start`, a `date`).
          */from: String, 
         /**
-         * First day no longer resident; absent while resident.
+         * First day no longer resident; absent while resident (Python: `end`).
          */to: String?) {
         self.municipality = municipality
         self.from = from
@@ -5417,31 +5424,6 @@ fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterUInt64.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceInt64: FfiConverterRustBuffer {
-    typealias SwiftType = [Int64]
-
-    public static func write(_ value: [Int64], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterInt64.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Int64] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Int64]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterInt64.read(from: &buf))
         }
         return seq
     }
@@ -6312,7 +6294,7 @@ public func selectForm(category: String, requestedForm: Int64?, travel: TravelDe
 })
 }
 /**
- * 和暦 of a `YYYY-MM-DD` date: `令和元年5月1日`.
+ * 和暦 of a date: `令和元年5月1日`.
  */
 public func wareki(day: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
@@ -6415,7 +6397,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_func_select_form() != 11143) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_wareki() != 48061) {
+    if (uniffi_sesshu_uniffi_checksum_func_wareki() != 16754) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_func_modified_items() != 5892) {
@@ -6448,7 +6430,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_set_active() != 19652) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_notifications() != 113) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_notifications() != 62783) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_activate_account() != 1961) {
@@ -6484,7 +6466,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_users() != 68) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_pending_notifications() != 30817) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_pending_notifications() != 26281) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_register_organisation() != 20150) {

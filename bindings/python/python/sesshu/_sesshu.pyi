@@ -35,7 +35,7 @@ class Gs1:
     serial: Optional[str]
 
 def parse_gs1(value: str) -> Gs1: ...
-def wareki(date: datetime.date) -> str: ...
+def wareki(day: datetime.date) -> str: ...
 def parse_timestamp(value: str) -> datetime.datetime:
     """RFC 3339 text with an offset -> an aware UTC datetime; ValidationError
     (code invalid_timestamp) otherwise. Every instant the library takes must be
@@ -121,10 +121,14 @@ def extract_first_administrators(
 ) -> Tuple[List[FirstAdministrator], List[RejectedRow]]: ...
 
 class PasswordPolicy:
-    def __init__(self, min_length: int = 12, max_length: int = 128, require_lowercase: bool = True,
-                 require_uppercase: bool = True, require_digit: bool = True, require_symbol: bool = False,
-                 forbid_user_id: bool = True, forbid_email: bool = True, reject_common: bool = True,
-                 history_size: int = 5) -> None: ...
+    """An argument left out (None) takes the library's default: 12–128
+    characters, lower, upper and digit required, no symbol required, the
+    user id and e-mail forbidden, common passwords rejected, 5 remembered."""
+    def __init__(self, min_length: Optional[int] = None, max_length: Optional[int] = None,
+                 require_lowercase: Optional[bool] = None, require_uppercase: Optional[bool] = None,
+                 require_digit: Optional[bool] = None, require_symbol: Optional[bool] = None,
+                 forbid_user_id: Optional[bool] = None, forbid_email: Optional[bool] = None,
+                 reject_common: Optional[bool] = None, history_size: Optional[int] = None) -> None: ...
     def check(self, user_id: str, email: str, password: str, history: Sequence[str] = ...) -> List[str]: ...
 
 class InactivitySchedule:
@@ -168,7 +172,8 @@ class Notification:
 class BankAccountBook:
     def __init__(self, zengin: Sequence[Tuple[str, str]]) -> None: ...
     def add_institution(self, code: str, federation: str) -> None: ...
-    def set_active(self, institution: str, usage: str, account: BankAccountDraft, zengin: Sequence[Tuple[str, str]]) -> None: ...
+    def set_active(self, institution: str, usage: str, account: BankAccountDraft) -> None:
+        """Checked against the book's own zengin master."""
     def apply(self, actor: str, institution: str, application_id: str, usage: str, account: BankAccountDraft) -> None: ...
     def approve(self, actor: str, application_id: str) -> None: ...
     def reject(self, actor: str, application_id: str, reason: Optional[int] = None, note: Optional[str] = None) -> None: ...
@@ -199,10 +204,11 @@ class Record:
     date: datetime.date
     lot: Optional[str]
     institution: Optional[str]
-    erroneous: bool
+    erroneous: Optional[bool]
+    """Marked erroneous (間違い接種等): always set on a record read back; None when built means False."""
     def __init__(self, id: str, management_id: str, responsible: str, category: str, vaccine: str, dose_number: int,
                  date: datetime.date, lot: Optional[str] = None, institution: Optional[str] = None,
-                 erroneous: bool = False) -> None: ...
+                 erroneous: Optional[bool] = None) -> None: ...
 
 class RecordRow:
     person: Person
@@ -318,7 +324,7 @@ class Sesshu:
                       vaccine: Optional[str] = None, vaccinated_from: Optional[datetime.date] = None,
                       vaccinated_to: Optional[datetime.date] = None, after: Optional[str] = None,
                       persons_per_page: int = 100) -> Tuple[List[RecordRow], Optional[str]]: ...
-    def export_records_csv(self, municipality: str, user: str, *, encoding: str = "utf8",
+    def export_records_csv(self, municipality: str, user: str, *, encoding: Optional[str] = None,
                            replacement: Optional[str] = None, subject_number: Optional[str] = None,
                            kana_prefix: Optional[str] = None, vaccine: Optional[str] = None) -> bytes: ...
     def portal_records(self, pmh_key: str) -> List[Record]: ...
@@ -367,6 +373,6 @@ class Sesshu:
                              vaccine: Optional[str] = None, vaccinated_from: Optional[datetime.date] = None,
                              vaccinated_to: Optional[datetime.date] = None, after: Optional[str] = None,
                              persons_per_page: int = 100) -> Tuple[List[QuestionnaireRow], Optional[str]]: ...
-    def export_questionnaires_csv(self, municipality: str, user: str, *, encoding: str = "utf8",
+    def export_questionnaires_csv(self, municipality: str, user: str, *, encoding: Optional[str] = None,
                                   replacement: Optional[str] = None, subject_number: Optional[str] = None,
                                   kana_prefix: Optional[str] = None, vaccine: Optional[str] = None) -> bytes: ...
