@@ -18,10 +18,7 @@ use crate::error::{fail, Result};
 /// Who performs an operation: from `signIn`, `verifyToken`, or built for an operator.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct Actor {
     pub user_id: String,
@@ -58,10 +55,7 @@ pub fn actor_out(a: service::Actor) -> Actor {
 /// A new account's user id, temporary password and URL token (shown once).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct IssuedAccount {
     pub user_id: String,
@@ -83,10 +77,7 @@ pub fn account_out(i: service::IssuedAccount) -> IssuedAccount {
 /// A new organisation access token (shown once) and its id.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct IssuedToken {
     pub token: String,
@@ -108,10 +99,7 @@ pub fn token_out(t: service::IssuedToken) -> IssuedToken {
 /// What a first-administrator batch did.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct ExtractionResult {
     /// `[organisation, userId]` pairs.
@@ -136,10 +124,7 @@ pub fn municipality_actor(municipality: &str, user: &str) -> Result<service::Act
 /// A user as an administrator sees it (no credentials).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct UserInfo {
     pub user_id: String,
@@ -192,10 +177,7 @@ pub fn organisation_in(org_type: &str, code: &str) -> Result<(OrganisationType, 
 /// `secrets` only until acknowledged.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct OutboxNotification {
     /// Sequence number (text, since it may exceed 2^53; Python: an `int`).

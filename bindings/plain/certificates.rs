@@ -15,10 +15,7 @@ use crate::error::{fail, Result};
 /// the municipality's name and head are required.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct CertificateOptions {
     /// The issuing municipality as printed (「千代田区」).
@@ -78,10 +75,7 @@ pub fn certificate_request(
 /// One entry of the issuance register.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct Issuance {
     pub certificate_number: String,

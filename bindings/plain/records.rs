@@ -27,10 +27,7 @@ use crate::error::{fail, Result};
 /// A person subject to vaccination (接種対象者).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct Person {
     pub management_id: String,
@@ -76,10 +73,7 @@ pub fn person_out(p: &persons::Person) -> Person {
 /// A vaccination record (予防接種記録).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct Record {
     pub id: String,
@@ -135,10 +129,7 @@ pub fn record_out(r: &records::VaccinationRecord) -> Record {
 /// A record a municipality may see, with its person.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct RecordRow {
     pub person: Person,
@@ -165,10 +156,7 @@ pub fn rows_out(rows: Vec<service::RecordRow>) -> Vec<RecordRow> {
 /// One record of a delivery.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct DeliveredRecord {
     pub subject_number: String,
@@ -179,10 +167,7 @@ pub struct DeliveredRecord {
 /// A delivery batch.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct DeliveryPull {
     /// Absent when there was nothing to deliver.
@@ -211,10 +196,7 @@ pub fn pull_out(p: service::DeliveryPull) -> DeliveryPull {
 /// An access-log entry.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct LogEntry {
     /// Sequence number (text, since it may exceed 2^53; Python: an `int`).
@@ -231,10 +213,7 @@ pub struct LogEntry {
 /// after `from` and before `to`; at most `limit` (default 100,000).
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone, Default)]
 pub struct LogOptions {
     pub from: Option<DateTime<Utc>>,
@@ -277,10 +256,7 @@ pub fn entries_out(entries: Vec<AccessLogEntry>) -> Vec<LogEntry> {
 /// The result of walking the access-log chain.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct VerifyReport {
     pub verified: Seq,
@@ -301,10 +277,7 @@ pub fn verify_out(r: service::VerifyReport) -> VerifyReport {
 /// Search options of `queryRecords` and `exportRecordsCsv`.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone, Default)]
 pub struct QueryOptions {
     pub subject_number: Option<String>,
@@ -374,10 +347,7 @@ pub fn download(o: &QueryOptions) -> Result<(RecordQuery, ExportOptions)> {
 /// A page of the staff search.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct RecordPage {
     pub rows: Vec<RecordRow>,

@@ -42,10 +42,7 @@ sesshu_core::with_identifier_normalisers!(normalizer);
 /// A GS1 element string read from a label.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct Gs1 {
     /// AI (01).
@@ -129,10 +126,7 @@ pub fn intervals_of(h: &residency::ResidencyHistory) -> Vec<ResidencyInterval> {
 /// What the access rule reads of a record.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct RecordFacts {
     /// The responsible municipality.
@@ -146,10 +140,7 @@ pub struct RecordFacts {
 /// The rule's answer for one record.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct Access {
     /// Staff may see it.
@@ -192,10 +183,7 @@ pub fn evaluate(access: &records::RecordAccess, r: &RecordFacts) -> Result<Acces
 /// Travel details for form 3.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct TravelDetails {
     /// 旅券番号.
@@ -209,10 +197,7 @@ pub struct TravelDetails {
 /// The certificate form chosen.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct FormSelection {
     /// 1, 2 or 3.
@@ -257,10 +242,7 @@ pub fn check_role(org_type: String, role: String) -> Result<()> {
 /// A master row of a medical institution, municipality or wide-area union.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct OrganisationRow {
     /// Code.
@@ -280,10 +262,7 @@ pub struct OrganisationRow {
 /// A master row of MHLW, a federation or the central association.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct AdministratorRow {
     /// Organisation code.
@@ -301,10 +280,7 @@ pub struct AdministratorRow {
 /// One day's masters.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct ExtractionInput {
     /// Organisations that already have their first administrator.
@@ -322,10 +298,7 @@ pub struct ExtractionInput {
 /// A first administrator to issue.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct FirstAdministrator {
     /// Organisation code.
@@ -341,10 +314,7 @@ pub struct FirstAdministrator {
 /// A row reported instead of issued.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct RejectedRow {
     /// The code as given.
@@ -360,10 +330,7 @@ pub struct RejectedRow {
 /// The result of an extraction run.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct Extraction {
     /// Accounts to issue.
@@ -428,10 +395,7 @@ pub fn extract_first_administrators(input: ExtractionInput) -> Extraction {
 /// The password policy (SPEC §14); absent fields take the defaults.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct PasswordPolicy {
     pub min_length: Option<u32>,
@@ -507,10 +471,7 @@ pub fn check_password(
 /// The dates of one inactivity run.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct InactivitySchedule {
     /// The day the warning goes out (`YYYY-MM-DD`; Python: a `date`).
@@ -566,10 +527,7 @@ pub fn needs_delivery(
 /// A bank account as entered.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct BankAccountDraft {
     /// `national` or `registered`.
@@ -607,10 +565,7 @@ fn account_out(a: &bank::BankAccount) -> BankAccountDraft {
 /// A zengin master entry.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct ZenginEntry {
     pub bank: String,
@@ -620,10 +575,7 @@ pub struct ZenginEntry {
 /// An application and where it stands.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct Application {
     pub id: String,
@@ -636,10 +588,7 @@ pub struct Application {
 /// An active account.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct ActiveAccount {
     pub institution: String,
@@ -650,10 +599,7 @@ pub struct ActiveAccount {
 /// A notification produced by a decision.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    binding = "python",
-    pyclass(module = "sesshu", frozen, get_all, from_py_object)
-)]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
 #[derive(Clone)]
 pub struct Notification {
     pub to: String,

@@ -28,12 +28,7 @@ struct Cli {
     #[arg(long, global = true, env = "SESSHU_ORG")]
     org: Option<String>,
     /// The type of --org.
-    #[arg(
-        long,
-        global = true,
-        env = "SESSHU_ORG_TYPE",
-        default_value = "municipality"
-    )]
+    #[arg(long, global = true, env = "SESSHU_ORG_TYPE", default_value = "municipality")]
     org_type: String,
     /// The role held in --org (default: the organisation type's staff role).
     #[arg(long, global = true, env = "SESSHU_ROLE")]

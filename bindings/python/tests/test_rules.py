@@ -46,3 +46,15 @@ def test_an_unknown_type_or_role_is_bad_input_and_a_forbidden_role_the_rules_ref
     with pytest.raises(sesshu.RuleError) as e:
         sesshu.check_role("municipality", "doctor")
     assert e.value.code == "role_not_allowed"
+
+
+def test_a_password_policy_argument_left_out_is_the_librarys_default():
+    # Eleven characters: too short for the default (12), enough for 10.
+    password = "Abcdefghij1"
+    assert sesshu.PasswordPolicy().check("u1", "a@example.jp", password) == ["too_short"]
+    assert sesshu.PasswordPolicy(min_length=10).check("u1", "a@example.jp", password) == []
+    # The other defaults still hold when one is given.
+    assert sesshu.PasswordPolicy(min_length=10).check("u1", "a@example.jp", "abcdefghij1") == ["missing_uppercase"]
+    with pytest.raises(sesshu.ValidationError) as e:
+        sesshu.PasswordPolicy(min_length=20, max_length=10)
+    assert e.value.code == "invalid_policy"
