@@ -108,17 +108,32 @@ pub struct ExtractionResult {
     pub rejected: Vec<Vec<String>>,
 }
 
+/// One day's masters from JSON text (`invalid_masters` when it is not).
+pub fn masters_in(json: &str) -> Result<sesshu_core::accounts::ExtractionInput> {
+    serde_json::from_str(json).map_err(|e| crate::error::invalid("invalid_masters", e.to_string()))
+}
+
+/// What a first-administrator batch did, in plain form (Python answers
+/// with tuples of its own).
+#[cfg_attr(binding = "python", allow(dead_code))]
+pub fn extraction_out(r: service::ExtractionReport) -> ExtractionResult {
+    ExtractionResult {
+        issued: r
+            .issued
+            .iter()
+            .map(|(o, u)| vec![o.to_string(), u.to_string()])
+            .collect(),
+        rejected: r
+            .rejected
+            .iter()
+            .map(|x| vec![x.code.clone(), x.error.code().to_owned()])
+            .collect(),
+    }
+}
+
 /// The names of the fields a change changed.
 pub fn changed(r: service::ChangeReport) -> Vec<String> {
     r.changed.iter().map(|s| (*s).to_owned()).collect()
-}
-
-/// A municipality's staff member as the actor.
-pub fn municipality_actor(municipality: &str, user: &str) -> Result<service::Actor> {
-    Ok(service::Actor::municipality(
-        user,
-        sesshu_core::identifiers::MunicipalityCode::parse(municipality).map_err(fail)?,
-    ))
 }
 
 /// A user as an administrator sees it (no credentials).

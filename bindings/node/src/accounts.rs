@@ -9,14 +9,16 @@ use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
 use sesshu_core::service::{self, OwnChanges, UserChanges};
 
-use crate::error::{fail, invalid, Code, Job, Result};
-use crate::plain::accounts::{account_out, actor_in, actor_out, changed, municipality_actor};
+use crate::error::{fail, Code, Job, Result};
+use crate::plain::accounts::masters_in;
+use crate::plain::accounts::{account_out, actor_in, actor_out, changed, extraction_out};
 use crate::plain::accounts::{notifications_out, token_out, OutboxNotification};
 use crate::plain::accounts::{organisation_in, user_after, users_out};
 use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken, UserInfo};
 use crate::plain::certificates::{
     certificate_request, issuances_out, CertificateOptions, Issuance,
 };
+use crate::plain::records::staff;
 use crate::plain::{date, seq_in};
 use crate::store::Sesshu;
 
@@ -247,23 +249,11 @@ impl Sesshu {
         actor: Actor,
         masters_json: String,
     ) -> napi::Result<AsyncTask<Job<service::ExtractionReport, ExtractionResult>>, Code> {
-        let input = serde_json::from_str(&masters_json)
-            .map_err(|e| invalid("invalid_masters", e.to_string()))?;
+        let input = masters_in(&masters_json)?;
         let (a, s) = (actor_in(&actor)?, self.inner.clone());
         Ok(Job::new(
             move || s.extract_first_administrators(&a, &input, |_, _| {}),
-            |r| ExtractionResult {
-                issued: r
-                    .issued
-                    .iter()
-                    .map(|(o, u)| vec![o.to_string(), u.to_string()])
-                    .collect(),
-                rejected: r
-                    .rejected
-                    .iter()
-                    .map(|x| vec![x.code.clone(), x.error.code().to_owned()])
-                    .collect(),
-            },
+            extraction_out,
         ))
     }
 
@@ -414,7 +404,7 @@ impl Sesshu {
         records: Vec<String>,
         options: CertificateOptions,
     ) -> napi::Result<AsyncTask<Job<service::IssuedCertificate, IssuedCertificate>>, Code> {
-        let actor = municipality_actor(&municipality, &user)?;
+        let actor = staff(&municipality, &user)?;
         let request = certificate_request(management_id, records, options)?;
         let s = self.inner.clone();
         Ok(Job::new(
@@ -438,7 +428,7 @@ impl Sesshu {
         AsyncTask<Job<Vec<sesshu_core::certificate::issuance::Issuance>, Vec<Issuance>>>,
         Code,
     > {
-        let actor = municipality_actor(&municipality, &user)?;
+        let actor = staff(&municipality, &user)?;
         let person = management_id
             .as_deref()
             .map(sesshu_core::identifiers::ManagementId::parse)

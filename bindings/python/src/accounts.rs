@@ -203,8 +203,7 @@ impl Sesshu {
         actor: Actor,
         masters_json: &str,
     ) -> PyResult<(Vec<Pair>, Vec<Pair>)> {
-        let input = serde_json::from_str(masters_json)
-            .map_err(|e| crate::error::invalid("invalid_masters", e.to_string()))?;
+        let input = plain::masters_in(masters_json)?;
         let a = plain::actor_in(&actor)?;
         let r = self.run(py, |s| {
             s.extract_first_administrators(&a, &input, |_, _| {})
@@ -337,7 +336,7 @@ impl Sesshu {
         delegation_checked: bool,
         channel: &str,
     ) -> PyResult<IssuedCertificate> {
-        let actor = plain::municipality_actor(municipality, user)?;
+        let actor = crate::plain::records::staff(municipality, user)?;
         let options = crate::plain::certificates::CertificateOptions {
             municipality_name,
             head,
@@ -371,7 +370,7 @@ impl Sesshu {
         after: Option<&str>,
         limit: usize,
     ) -> PyResult<Vec<Issuance>> {
-        let actor = plain::municipality_actor(municipality, user)?;
+        let actor = crate::plain::records::staff(municipality, user)?;
         let person = management_id
             .map(sesshu_core::identifiers::ManagementId::parse)
             .transpose()

@@ -6,14 +6,16 @@ use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
 use sesshu_core::secrets::Secret;
 use sesshu_core::service::{OwnChanges, UserChanges};
 
-use crate::error::{fail, invalid, Result};
-use crate::plain::accounts::{account_out, actor_in, actor_out, changed, municipality_actor};
+use crate::error::{fail, Result};
+use crate::plain::accounts::masters_in;
+use crate::plain::accounts::{account_out, actor_in, actor_out, changed, extraction_out};
 use crate::plain::accounts::{notifications_out, token_out, OutboxNotification};
 use crate::plain::accounts::{organisation_in, user_after, users_out};
 use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken, UserInfo};
 use crate::plain::certificates::{
     certificate_request, issuances_out, CertificateOptions, Issuance,
 };
+use crate::plain::records::staff;
 use crate::plain::{date, seq_in};
 use crate::store::Sesshu;
 
@@ -191,24 +193,12 @@ impl Sesshu {
         actor: Actor,
         masters_json: String,
     ) -> Result<ExtractionResult> {
-        let input = serde_json::from_str(&masters_json)
-            .map_err(|e| invalid("invalid_masters", e.to_string()))?;
+        let input = masters_in(&masters_json)?;
         let r = self
             .inner
             .extract_first_administrators(&actor_in(&actor)?, &input, |_, _| {})
             .map_err(fail)?;
-        Ok(ExtractionResult {
-            issued: r
-                .issued
-                .iter()
-                .map(|(o, u)| vec![o.to_string(), u.to_string()])
-                .collect(),
-            rejected: r
-                .rejected
-                .iter()
-                .map(|x| vec![x.code.clone(), x.error.code().to_owned()])
-                .collect(),
-        })
+        Ok(extraction_out(r))
     }
 
     /// The inactivity batch for an execution date (`YYYY-MM-DD`): warns, or with `execute` suspends. Returns `[candidates, changed]`.
@@ -323,7 +313,7 @@ impl Sesshu {
         let request = certificate_request(management_id, records, options)?;
         let c = self
             .inner
-            .issue_certificate(&municipality_actor(&municipality, &user)?, &request)
+            .issue_certificate(&staff(&municipality, &user)?, &request)
             .map_err(fail)?;
         Ok(IssuedCertificate {
             certificate_number: c.issuance.certificate_number,
@@ -346,12 +336,7 @@ impl Sesshu {
             .map_err(fail)?;
         let found = self
             .inner
-            .list_issuances(
-                &municipality_actor(&municipality, &user)?,
-                person.as_ref(),
-                None,
-                10_000,
-            )
+            .list_issuances(&staff(&municipality, &user)?, person.as_ref(), None, 10_000)
             .map_err(fail)?;
         Ok(issuances_out(found))
     }
