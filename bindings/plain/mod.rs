@@ -54,14 +54,17 @@ pub type Seq = String;
 pub type Seq = i64;
 
 /// The calendar date a [`Day`] names (`invalid_date` when the text is not one).
-#[cfg(not(binding = "python"))]
 pub fn date(day: &Day) -> Result<NaiveDate> {
-    sesshu_core::calendar::parse_date(day).map_err(crate::error::fail)
+    read_date(day).map_err(crate::error::fail)
 }
-/// The calendar date a [`Day`] names.
-#[cfg(binding = "python")]
-pub fn date(day: &Day) -> Result<NaiveDate> {
-    Ok(*day)
+
+/// [`date`], with the core's error: for conversions that report refusals
+/// item by item.
+pub fn read_date(day: &Day) -> std::result::Result<NaiveDate, sesshu_core::Error> {
+    #[cfg(not(binding = "python"))]
+    return Ok(sesshu_core::calendar::parse_date(day)?);
+    #[cfg(binding = "python")]
+    return Ok(*day);
 }
 
 /// A calendar date as a [`Day`].

@@ -18,10 +18,10 @@ use sesshu_core::persons::{normalise_kana, normalise_name, Sex};
 use sesshu_core::records::{dose_number, lot_number, Category};
 use sesshu_core::service::{self, Actor, ExportOptions, RecordQuery};
 use sesshu_core::store::{LogFilter, Store};
-use sesshu_core::{persons, records};
+use sesshu_core::{persons, records, Error};
 
 use super::rules::{history, intervals_of, ResidencyInterval};
-use super::{date, day, seq, Day, Seq};
+use super::{date, day, read_date, seq, Day, Seq};
 use crate::error::{fail, Result};
 
 /// A person subject to vaccination (接種対象者).
@@ -43,14 +43,14 @@ pub struct Person {
 }
 
 /// A person for the core (codes and names checked and normalised).
-pub fn person_in(p: &Person) -> Result<persons::Person> {
+pub fn person_in(p: &Person) -> std::result::Result<persons::Person, Error> {
     Ok(persons::Person {
-        management_id: ManagementId::parse(&p.management_id).map_err(fail)?,
-        subject_number: SubjectNumber::parse(&p.subject_number).map_err(fail)?,
-        name: normalise_name(&p.name).map_err(fail)?,
-        name_kana: normalise_kana(&p.name_kana).map_err(fail)?,
-        birth_date: date(&p.birth_date)?,
-        sex: Sex::parse(&p.sex).map_err(fail)?,
+        management_id: ManagementId::parse(&p.management_id)?,
+        subject_number: SubjectNumber::parse(&p.subject_number)?,
+        name: normalise_name(&p.name)?,
+        name_kana: normalise_kana(&p.name_kana)?,
+        birth_date: read_date(&p.birth_date)?,
+        sex: Sex::parse(&p.sex)?,
         pmh_key: p.pmh_key.clone(),
         residency: history(&p.residency)?,
     })
@@ -90,24 +90,89 @@ pub struct Record {
 }
 
 /// A vaccination record for the core (codes checked).
-pub fn record_in(r: &Record) -> Result<records::VaccinationRecord> {
+pub fn record_in(r: &Record) -> std::result::Result<records::VaccinationRecord, Error> {
     Ok(records::VaccinationRecord {
-        id: RecordId::parse(&r.id).map_err(fail)?,
-        person: ManagementId::parse(&r.management_id).map_err(fail)?,
-        responsible: MunicipalityCode::parse(&r.responsible).map_err(fail)?,
-        category: Category::parse(&r.category).map_err(fail)?,
-        vaccine: VaccineCode::parse(&r.vaccine).map_err(fail)?,
-        dose_number: dose_number(r.dose_number).map_err(fail)?,
-        date: date(&r.date)?,
-        lot: r.lot.as_deref().map(lot_number).transpose().map_err(fail)?,
+        id: RecordId::parse(&r.id)?,
+        person: ManagementId::parse(&r.management_id)?,
+        responsible: MunicipalityCode::parse(&r.responsible)?,
+        category: Category::parse(&r.category)?,
+        vaccine: VaccineCode::parse(&r.vaccine)?,
+        dose_number: dose_number(r.dose_number)?,
+        date: read_date(&r.date)?,
+        lot: r.lot.as_deref().map(lot_number).transpose()?,
         institution: r
             .institution
             .as_deref()
             .map(MedicalInstitutionCode::parse)
-            .transpose()
-            .map_err(fail)?,
+            .transpose()?,
         erroneous: r.erroneous.unwrap_or(false),
     })
+}
+
+/// Items for the core, all of them or the first refusal (for the
+/// all-or-nothing `put_*` calls).
+pub fn all_in<T, C>(
+    items: &[T],
+    read: impl Fn(&T) -> std::result::Result<C, Error>,
+) -> Result<Vec<C>> {
+    items
+        .iter()
+        .map(read)
+        .collect::<std::result::Result<_, _>>()
+        .map_err(fail)
+}
+
+/// What an import did with one item: written (`outcome` is `created`,
+/// `updated` or `unchanged`) or refused (`code` and `message`).
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
+#[derive(Clone)]
+pub struct ImportOutcome {
+    pub outcome: Option<String>,
+    /// The refusal's stable code.
+    pub code: Option<String>,
+    /// The refusal, for people.
+    pub message: Option<String>,
+}
+
+/// The items of an import the core can read, and a refusal in the place of
+/// each it cannot: the import goes on without them (SPEC §15, nothing lost).
+pub fn readable<T, C>(
+    items: &[T],
+    read: impl Fn(&T) -> std::result::Result<C, Error>,
+) -> (Vec<C>, Vec<Option<Error>>) {
+    let mut good = Vec::with_capacity(items.len());
+    let refused = items
+        .iter()
+        .map(|item| read(item).map(|c| good.push(c)).err())
+        .collect();
+    (good, refused)
+}
+
+/// One outcome per item given, in order: the refusals met reading them, and
+/// the import's answer for the rest (the core answers once per item).
+pub fn import_out(
+    refused: Vec<Option<Error>>,
+    report: service::ImportReport,
+) -> Vec<ImportOutcome> {
+    let mut imported = report.outcomes.into_iter();
+    refused
+        .into_iter()
+        .filter_map(|r| r.map(Err).or_else(|| imported.next()))
+        .map(|o| match o {
+            Ok(o) => ImportOutcome {
+                outcome: Some(o.as_str().to_owned()),
+                code: None,
+                message: None,
+            },
+            Err(e) => ImportOutcome {
+                outcome: None,
+                code: Some(e.code().to_owned()),
+                message: Some(e.to_string()),
+            },
+        })
+        .collect()
 }
 
 /// A vaccination record in plain form.

@@ -22,7 +22,7 @@ use napi_derive::napi;
 #[cfg(binding = "python")]
 use pyo3::prelude::*;
 
-use super::{date, day, Day};
+use super::{date, day, read_date, Day};
 use crate::error::{fail, Result};
 
 macro_rules! normalizer {
@@ -99,16 +99,18 @@ pub struct ResidencyInterval {
 }
 
 /// A validated history from plain intervals.
-pub fn history(intervals: &[ResidencyInterval]) -> Result<residency::ResidencyHistory> {
+pub fn history(
+    intervals: &[ResidencyInterval],
+) -> std::result::Result<residency::ResidencyHistory, sesshu_core::Error> {
     let mut out = Vec::with_capacity(intervals.len());
     for i in intervals {
         out.push(residency::ResidencyInterval {
-            municipality: id::MunicipalityCode::parse(&i.municipality).map_err(fail)?,
-            from: date(&i.from)?,
-            to: i.to.as_ref().map(date).transpose()?,
+            municipality: id::MunicipalityCode::parse(&i.municipality)?,
+            from: read_date(&i.from)?,
+            to: i.to.as_ref().map(read_date).transpose()?,
         });
     }
-    residency::ResidencyHistory::new(out).map_err(fail)
+    Ok(residency::ResidencyHistory::new(out)?)
 }
 
 /// Plain intervals of a history.
@@ -160,7 +162,7 @@ pub fn record_access(
     on: Day,
     records: Vec<RecordFacts>,
 ) -> Result<Vec<Access>> {
-    let h = history(&residency)?;
+    let h = history(&residency).map_err(fail)?;
     let m = id::MunicipalityCode::parse(&municipality).map_err(fail)?;
     let access = records::RecordAccess::new(&h, m, date(&on)?);
     records.iter().map(|r| evaluate(&access, r)).collect()

@@ -10,13 +10,18 @@ use napi_derive::napi;
 use sesshu_core::identifiers::ManagementId;
 use sesshu_core::service;
 
-use crate::error::{fail, Code, Job, Result};
+use crate::error::{fail, Code, Job};
+use crate::plain::records::ImportOutcome;
+use crate::plain::records::{all_in, entries_out, import_out, log_search, readable, LogOptions};
 use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
-use crate::plain::records::{entries_out, log_search, LogOptions};
 use crate::plain::records::{pull_out, verify_out, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
+
+/// What an import's work hands back: the refusals met reading the items,
+/// and the core's report on the rest.
+type Imported = (Vec<Option<sesshu_core::Error>>, service::ImportReport);
 
 /// The sesshu services over a store (SQLite or PostgreSQL).
 #[napi]
@@ -56,7 +61,7 @@ impl Sesshu {
         persons: Vec<Person>,
     ) -> napi::Result<AsyncTask<Job<Vec<service::PutOutcome>, Vec<String>>>, Code> {
         let actor = staff(&municipality, &user)?;
-        let persons = persons.iter().map(person_in).collect::<Result<Vec<_>>>()?;
+        let persons = all_in(&persons, person_in)?;
         let s = self.inner.clone();
         Ok(Job::new(move || s.put_persons(&actor, persons), outcomes))
     }
@@ -70,9 +75,45 @@ impl Sesshu {
         records: Vec<Record>,
     ) -> napi::Result<AsyncTask<Job<Vec<service::PutOutcome>, Vec<String>>>, Code> {
         let actor = staff(&municipality, &user)?;
-        let records = records.iter().map(record_in).collect::<Result<Vec<_>>>()?;
+        let records = all_in(&records, record_in)?;
         let s = self.inner.clone();
         Ok(Job::new(move || s.put_records(&actor, records), outcomes))
+    }
+
+    /// Imports persons: the acceptable ones land in one commit, each other
+    /// one is refused in its place (nothing lost, nothing half-written);
+    /// resolves to one outcome per person, in order.
+    #[napi(ts_return_type = "Promise<Array<ImportOutcome>>")]
+    pub fn import_persons(
+        &self,
+        municipality: String,
+        user: String,
+        persons: Vec<Person>,
+    ) -> napi::Result<AsyncTask<Job<Imported, Vec<ImportOutcome>>>, Code> {
+        let actor = staff(&municipality, &user)?;
+        let (persons, refused) = readable(&persons, person_in);
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || Ok((refused, s.import_persons(&actor, persons)?)),
+            |(refused, report)| import_out(refused, report),
+        ))
+    }
+
+    /// Imports records as `importPersons` imports persons.
+    #[napi(ts_return_type = "Promise<Array<ImportOutcome>>")]
+    pub fn import_records(
+        &self,
+        municipality: String,
+        user: String,
+        records: Vec<Record>,
+    ) -> napi::Result<AsyncTask<Job<Imported, Vec<ImportOutcome>>>, Code> {
+        let actor = staff(&municipality, &user)?;
+        let (records, refused) = readable(&records, record_in);
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || Ok((refused, s.import_records(&actor, records)?)),
+            |(refused, report)| import_out(refused, report),
+        ))
     }
 
     /// The records of one person the municipality may see.

@@ -89,3 +89,22 @@ test('bad input is a typed error, and nothing is written', async () => {
   assert.deepEqual(await db.personRecords(CHIYODA, 'clerk', 'P1'), [])
   assert.throws(() => s.wareki('1872-12-31'), (e) => e.code === 'date_out_of_range')
 })
+
+test('an import lands the good items and refuses each other in its place', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
+  const people = await db.importPersons(CHIYODA, 'clerk', [person('P1'), person('bad id!'), person('P2')])
+  assert.deepEqual(people.map((o) => [o.outcome, o.code]), [['created', undefined], [undefined, 'invalid_management_id'], ['created', undefined]])
+  assert.match(people[1].message, /bad id!/)
+  const records = [
+    record('R1', 'P1', CHIYODA, '2024-01-01'),
+    record('R2', 'P1', CHIYODA, '2010-01-01'), // Sapporo's time, said to be Chiyoda's
+    record('R3', 'P1', CHIYODA, '2024-02-01', { doseNumber: 0 }),
+    record('R4', 'P2', CHIYODA, '2024-03-01')
+  ]
+  const shown = (out) => out.map((o) => o.outcome ?? o.code)
+  assert.deepEqual(shown(await db.importRecords(CHIYODA, 'clerk', records)), ['created', 'responsible_mismatch', 'invalid_dose_number', 'created'])
+  assert.deepEqual(shown(await db.importRecords(CHIYODA, 'clerk', records)), ['unchanged', 'responsible_mismatch', 'invalid_dose_number', 'unchanged'])
+  // Another municipality may not write Chiyoda's records: each is refused.
+  assert.deepEqual(shown(await db.importRecords('141003', 'clerk', [record('R5', 'P1', CHIYODA, '2024-05-01')])), ['not_authorized'])
+  assert.deepEqual((await db.personRecords(CHIYODA, 'clerk', 'P1')).map((r) => r.record.id), ['R1'])
+})

@@ -57,7 +57,7 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
             rules::InactivitySchedule, p::BankAccountDraft, p::Application, p::ActiveAccount,
             p::Notification, rules::BankAccountBook,
             r::Person, r::Record, r::RecordRow, r::DeliveredRecord, r::DeliveryPull, r::LogEntry,
-            r::VerifyReport, store::Sesshu,
+            r::VerifyReport, r::ImportOutcome, store::Sesshu,
             a::Actor, a::UserInfo, a::IssuedAccount, a::IssuedToken, a::OutboxNotification,
             accounts::IssuedCertificate, c::Issuance,
             questionnaires::Questionnaire, questionnaires::QuestionnaireRow,

@@ -92,7 +92,9 @@ pub struct ResidencyHistory(pub residency::ResidencyHistory);
 impl ResidencyHistory {
     #[new]
     fn new(intervals: Vec<ResidencyInterval>) -> PyResult<Self> {
-        plain::history(&intervals).map(ResidencyHistory)
+        plain::history(&intervals)
+            .map(ResidencyHistory)
+            .map_err(to_py)
     }
 
     /// "current", "former" or "never".

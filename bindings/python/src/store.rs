@@ -11,7 +11,7 @@ use sesshu_core::service;
 
 use crate::error::{to_py, Aware};
 use crate::plain::records::{self as plain, DeliveryPull, LogEntry, Person};
-use crate::plain::records::{Record, RecordRow, VerifyReport};
+use crate::plain::records::{ImportOutcome, Record, RecordRow, VerifyReport};
 use crate::plain::rules::ResidencyInterval;
 
 py_new!(Person {
@@ -105,10 +105,7 @@ impl Sesshu {
         persons: Vec<Person>,
     ) -> PyResult<Vec<String>> {
         let actor = plain::staff(municipality, user)?;
-        let persons = persons
-            .iter()
-            .map(plain::person_in)
-            .collect::<PyResult<Vec<_>>>()?;
+        let persons = plain::all_in(&persons, plain::person_in)?;
         self.run(py, |s| s.put_persons(&actor, persons))
             .map(plain::outcomes)
     }
@@ -122,12 +119,39 @@ impl Sesshu {
         records: Vec<Record>,
     ) -> PyResult<Vec<String>> {
         let actor = plain::staff(municipality, user)?;
-        let records = records
-            .iter()
-            .map(plain::record_in)
-            .collect::<PyResult<Vec<_>>>()?;
+        let records = plain::all_in(&records, plain::record_in)?;
         self.run(py, |s| s.put_records(&actor, records))
             .map(plain::outcomes)
+    }
+
+    /// Imports persons: the acceptable ones land in one commit, each other
+    /// one is refused in its place (nothing lost, nothing half-written); one
+    /// outcome per person, in order.
+    fn import_persons(
+        &self,
+        py: Python<'_>,
+        municipality: &str,
+        user: &str,
+        persons: Vec<Person>,
+    ) -> PyResult<Vec<ImportOutcome>> {
+        let actor = plain::staff(municipality, user)?;
+        let (persons, refused) = plain::readable(&persons, plain::person_in);
+        let report = self.run(py, |s| s.import_persons(&actor, persons))?;
+        Ok(plain::import_out(refused, report))
+    }
+
+    /// Imports records as `import_persons` imports persons.
+    fn import_records(
+        &self,
+        py: Python<'_>,
+        municipality: &str,
+        user: &str,
+        records: Vec<Record>,
+    ) -> PyResult<Vec<ImportOutcome>> {
+        let actor = plain::staff(municipality, user)?;
+        let (records, refused) = plain::readable(&records, plain::record_in);
+        let report = self.run(py, |s| s.import_records(&actor, records))?;
+        Ok(plain::import_out(refused, report))
     }
 
     /// The records of one person the municipality may see.

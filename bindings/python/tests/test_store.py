@@ -94,3 +94,26 @@ def test_bad_input_is_a_typed_error_with_nothing_written(tmp_db):
     assert s.person_records(CHIYODA, "clerk", "P1") == []
     with pytest.raises(sesshu.ValidationError):
         sesshu.wareki(dt.date(1872, 12, 31))
+
+
+def test_an_import_lands_the_good_items_and_refuses_each_other_in_its_place(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    out = s.import_persons(CHIYODA, "clerk", [person("P1"), person("bad id!"), person("P2")])
+    assert [(o.outcome, o.code) for o in out] == [("created", None), (None, "invalid_management_id"), ("created", None)]
+    assert "bad id!" in out[1].message
+    records = [
+        record("R1", "P1", CHIYODA, dt.date(2024, 1, 1)),
+        # Given in Sapporo's time but said to be Chiyoda's: a rule's refusal.
+        record("R2", "P1", CHIYODA, dt.date(2010, 1, 1)),
+        sesshu.Record("R3", "P1", CHIYODA, "routine", "MR", 0, dt.date(2024, 2, 1)),
+        record("R4", "P2", CHIYODA, dt.date(2024, 3, 1)),
+    ]
+    expected = [("created", None), (None, "responsible_mismatch"), (None, "invalid_dose_number"), ("created", None)]
+    assert [(o.outcome, o.code) for o in s.import_records(CHIYODA, "clerk", records)] == expected
+    # The same file again writes nothing twice.
+    again = [(o.outcome, o.code) for o in s.import_records(CHIYODA, "clerk", records)]
+    assert again == [("unchanged", None)] + expected[1:3] + [("unchanged", None)]
+    # Another municipality may not write Chiyoda's records: each is refused.
+    elsewhere = s.import_records("141003", "clerk", [record("R5", "P1", CHIYODA, dt.date(2024, 5, 1))])
+    assert [(o.outcome, o.code) for o in elsewhere] == [(None, "not_authorized")]
+    assert [r.record.id for r in s.person_records(CHIYODA, "clerk", "P1")] == ["R1"]

@@ -191,6 +191,13 @@ fun storeRoundTrip(dir: File) {
     for (dose in listOf(-1L, 0L, 100L)) {
         check(failure { db.putRecords("131016", "clerk", listOf(record("z", "P1", "131016", "2024-03-01").copy(doseNumber = dose))) } == "invalid_dose_number", "dose $dose")
     }
+    // An import lands the good items and refuses each other in its place.
+    val imported = db.importPersons("131016", "clerk", listOf(person("P3", "佐藤 一郎", "さとう いちろう"), person("bad id!", "x", "エックス")))
+    check(imported.map { it.outcome ?: it.code } == listOf("created", "invalid_management_id"), "import persons: $imported")
+    val batch = listOf(record("i1", "P3", "131016", "2024-03-01"), record("i2", "P3", "131016", "2010-01-01"), record("i3", "P3", "131016", "2024-03-02").copy(doseNumber = 0L))
+    check(db.importRecords("131016", "clerk", batch).map { it.outcome ?: it.code } == listOf("created", "responsible_mismatch", "invalid_dose_number"), "import records")
+    check(db.importRecords("131016", "clerk", batch).map { it.outcome ?: it.code } == listOf("unchanged", "responsible_mismatch", "invalid_dose_number"), "import again")
+    check(db.importRecords("141003", "clerk", batch.take(1)).map { it.outcome ?: it.code } == listOf("not_authorized"), "import elsewhere")
     val rows = db.personRecords("131016", "clerk", "P1")
     check(rows.map { it.record.id to it.certifiable } == listOf("new" to true, "old" to false), "visibility: $rows")
     check(rows[0].person.nameKana == "ヤマダ ハナコ", "kana")
@@ -208,7 +215,7 @@ fun storeRoundTrip(dir: File) {
         check(e is SesshuException.Failed && e.code == code, "$code: $e")
     }
     val pull = db.pullDelivery("131016", "system", 10000u)
-    check(pull.records.map { it.record.id }.sorted() == listOf("new", "r2"), "pull")
+    check(pull.records.map { it.record.id }.sorted() == listOf("i1", "new", "r2"), "pull")
     check(db.pullDelivery("131016", "system", 10000u).let { it.batchId == pull.batchId && it.redelivery }, "redelivery")
     check(db.ackDelivery("131016", "system", pull.batchId!!), "ack")
     check(!db.ackDelivery("131016", "system", pull.batchId!!), "ack twice")

@@ -7,10 +7,11 @@ use sesshu_core::identifiers::ManagementId;
 use sesshu_core::service;
 
 use crate::error::{fail, Result, Timestamp};
+use crate::plain::records::ImportOutcome;
+use crate::plain::records::{all_in, entries_out, import_out, log_search, readable, LogOptions};
 use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
-use crate::plain::records::{entries_out, log_search, LogOptions};
 use crate::plain::records::{pull_out, verify_out, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
 
@@ -48,7 +49,7 @@ impl Sesshu {
         persons: Vec<Person>,
     ) -> Result<Vec<String>> {
         let actor = staff(&municipality, &user)?;
-        let persons = persons.iter().map(person_in).collect::<Result<Vec<_>>>()?;
+        let persons = all_in(&persons, person_in)?;
         self.inner
             .put_persons(&actor, persons)
             .map(outcomes)
@@ -63,11 +64,39 @@ impl Sesshu {
         records: Vec<Record>,
     ) -> Result<Vec<String>> {
         let actor = staff(&municipality, &user)?;
-        let records = records.iter().map(record_in).collect::<Result<Vec<_>>>()?;
+        let records = all_in(&records, record_in)?;
         self.inner
             .put_records(&actor, records)
             .map(outcomes)
             .map_err(fail)
+    }
+
+    /// Imports persons: the acceptable ones land in one commit, each other
+    /// one is refused in its place (nothing lost, nothing half-written); one
+    /// outcome per person, in order.
+    pub fn import_persons(
+        &self,
+        municipality: String,
+        user: String,
+        persons: Vec<Person>,
+    ) -> Result<Vec<ImportOutcome>> {
+        let actor = staff(&municipality, &user)?;
+        let (persons, refused) = readable(&persons, person_in);
+        let report = self.inner.import_persons(&actor, persons).map_err(fail)?;
+        Ok(import_out(refused, report))
+    }
+
+    /// Imports records as `importPersons` imports persons.
+    pub fn import_records(
+        &self,
+        municipality: String,
+        user: String,
+        records: Vec<Record>,
+    ) -> Result<Vec<ImportOutcome>> {
+        let actor = staff(&municipality, &user)?;
+        let (records, refused) = readable(&records, record_in);
+        let report = self.inner.import_records(&actor, records).map_err(fail)?;
+        Ok(import_out(refused, report))
     }
 
     /// The records of one person the municipality may see.

@@ -1109,6 +1109,18 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func exportRecordsCsv(municipality: String, user: String, options: QueryOptions) throws  -> Data
     
     /**
+     * Imports persons: the acceptable ones land in one commit, each other
+     * one is refused in its place (nothing lost, nothing half-written); one
+     * outcome per person, in order.
+     */
+    func importPersons(municipality: String, user: String, persons: [Person]) throws  -> [ImportOutcome]
+    
+    /**
+     * Imports records as `importPersons` imports persons.
+     */
+    func importRecords(municipality: String, user: String, records: [Record]) throws  -> [ImportOutcome]
+    
+    /**
      * The records of one person the municipality may see.
      */
     func personRecords(municipality: String, user: String, managementId: String) throws  -> [RecordRow]
@@ -1663,6 +1675,38 @@ open func exportRecordsCsv(municipality: String, user: String, options: QueryOpt
         FfiConverterString.lower(municipality),
         FfiConverterString.lower(user),
         FfiConverterTypeQueryOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Imports persons: the acceptable ones land in one commit, each other
+     * one is refused in its place (nothing lost, nothing half-written); one
+     * outcome per person, in order.
+     */
+open func importPersons(municipality: String, user: String, persons: [Person])throws  -> [ImportOutcome]  {
+    return try  FfiConverterSequenceTypeImportOutcome.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_import_persons(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterSequenceTypePerson.lower(persons),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Imports records as `importPersons` imports persons.
+     */
+open func importRecords(municipality: String, user: String, records: [Record])throws  -> [ImportOutcome]  {
+    return try  FfiConverterSequenceTypeImportOutcome.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_import_records(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterSequenceTypeRecord.lower(records),uniffiCallStatus
     )
 })
 }
@@ -3051,6 +3095,80 @@ public func FfiConverterTypeGs1_lift(_ buf: RustBuffer) throws -> Gs1 {
 #endif
 public func FfiConverterTypeGs1_lower(_ value: Gs1) -> RustBuffer {
     return FfiConverterTypeGs1.lower(value)
+}
+
+
+/**
+ * What an import did with one item: written (`outcome` is `created`,
+ * `updated` or `unchanged`) or refused (`code` and `message`).
+ */
+public struct ImportOutcome: Equatable, Hashable {
+    public var outcome: String?
+    /**
+     * The refusal's stable code.
+     */
+    public var code: String?
+    /**
+     * The refusal, for people.
+     */
+    public var message: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(outcome: String?, 
+        /**
+         * The refusal's stable code.
+         */code: String?, 
+        /**
+         * The refusal, for people.
+         */message: String?) {
+        self.outcome = outcome
+        self.code = code
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ImportOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeImportOutcome: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ImportOutcome {
+        return
+            try ImportOutcome(
+                outcome: FfiConverterOptionString.read(from: &buf), 
+                code: FfiConverterOptionString.read(from: &buf), 
+                message: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ImportOutcome, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.outcome, into: &buf)
+        FfiConverterOptionString.write(value.code, into: &buf)
+        FfiConverterOptionString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportOutcome_lift(_ buf: RustBuffer) throws -> ImportOutcome {
+    return try FfiConverterTypeImportOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportOutcome_lower(_ value: ImportOutcome) -> RustBuffer {
+    return FfiConverterTypeImportOutcome.lower(value)
 }
 
 
@@ -5607,6 +5725,31 @@ fileprivate struct FfiConverterSequenceTypeFirstAdministrator: FfiConverterRustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeImportOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = [ImportOutcome]
+
+    public static func write(_ value: [ImportOutcome], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeImportOutcome.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ImportOutcome] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ImportOutcome]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeImportOutcome.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeIssuance: FfiConverterRustBuffer {
     typealias SwiftType = [Issuance]
 
@@ -6515,6 +6658,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_records_csv() != 51869) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_import_persons() != 58974) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_import_records() != 36829) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_person_records() != 35757) {

@@ -468,6 +468,16 @@ int8_t uniffi_sesshu_uniffi_fn_method_sesshu_ack_delivery(uint64_t ptr, RustBuff
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_records_csv(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_PERSONS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_PERSONS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_persons(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer persons, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_RECORDS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_RECORDS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_records(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer records, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PERSON_RECORDS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PERSON_RECORDS
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_person_records(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer management_id, RustCallStatus *_Nonnull out_status
@@ -1246,6 +1256,18 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_ack_delivery(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_RECORDS_CSV
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_RECORDS_CSV
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_records_csv(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_PERSONS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_PERSONS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_import_persons(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_RECORDS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_RECORDS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_import_records(void
     
 );
 #endif

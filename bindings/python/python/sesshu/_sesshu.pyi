@@ -241,6 +241,13 @@ class VerifyReport:
     first_break: Optional[int]
     reason: Optional[str]
 
+class ImportOutcome:
+    """What an import did with one item: written (outcome is "created",
+    "updated" or "unchanged") or refused (code and message)."""
+    outcome: Optional[str]
+    code: Optional[str]
+    message: Optional[str]
+
 class Actor:
     user_id: str
     org_type: str
@@ -318,6 +325,10 @@ class Sesshu:
     def open_postgres(url: str, now: Optional[datetime.datetime] = None) -> "Sesshu": ...
     def put_persons(self, municipality: str, user: str, persons: Sequence[Person]) -> List[str]: ...
     def put_records(self, municipality: str, user: str, records: Sequence[Record]) -> List[str]: ...
+    def import_persons(self, municipality: str, user: str, persons: Sequence[Person]) -> List[ImportOutcome]:
+        """The acceptable persons land in one commit; each other one is refused in its place."""
+    def import_records(self, municipality: str, user: str, records: Sequence[Record]) -> List[ImportOutcome]:
+        """The acceptable records land in one commit; each other one is refused in its place."""
     def person_records(self, municipality: str, user: str, management_id: str) -> List[RecordRow]: ...
     def query_records(self, municipality: str, user: str, *, subject_number: Optional[str] = None,
                       kana_prefix: Optional[str] = None, birth_date: Optional[datetime.date] = None,
