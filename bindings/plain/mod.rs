@@ -76,12 +76,14 @@ pub fn day(date: NaiveDate) -> Day {
 }
 
 /// The sequence number a [`Seq`] names (`invalid_seq` when the text is not
-/// one). Python's are numbers already.
-#[cfg(not(binding = "python"))]
+/// one).
 pub fn seq_in(seq: &Seq) -> Result<i64> {
-    seq.parse().map_err(|_| {
+    #[cfg(not(binding = "python"))]
+    return seq.parse().map_err(|_| {
         crate::error::invalid("invalid_seq", format!("{seq:?} is not a sequence number"))
-    })
+    });
+    #[cfg(binding = "python")]
+    return Ok(*seq);
 }
 
 /// A sequence number or version as a [`Seq`].

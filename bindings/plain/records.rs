@@ -21,7 +21,7 @@ use sesshu_core::store::{LogFilter, Store};
 use sesshu_core::{persons, records, Error};
 
 use super::rules::{history, intervals_of, ResidencyInterval};
-use super::{date, day, read_date, seq, Day, Seq};
+use super::{date, day, read_date, seq, seq_in, Day, Seq};
 use crate::error::{fail, Result};
 
 /// A person subject to vaccination (接種対象者).
@@ -274,8 +274,10 @@ pub struct LogEntry {
     pub record_ids: Vec<String>,
 }
 
-/// The period and size of an access-log search (開示請求): entries at or
-/// after `from` and before `to`; at most `limit` (default 100,000).
+/// The period, page and size of an access-log search (開示請求): entries at
+/// or after `from` and before `to`, after the entry `after` (the last of the
+/// previous page); at most `limit` (default 100,000). `encoding` and
+/// `replacement` are the download's, as for the records download.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
@@ -284,6 +286,12 @@ pub struct LogOptions {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub limit: Option<u32>,
+    #[cfg_attr(binding = "uniffi", uniffi(default))]
+    pub after: Option<Seq>,
+    #[cfg_attr(binding = "uniffi", uniffi(default))]
+    pub encoding: Option<String>,
+    #[cfg_attr(binding = "uniffi", uniffi(default))]
+    pub replacement: Option<String>,
 }
 
 /// The access-log search by subject, actor and period, and its size.
@@ -297,9 +305,21 @@ pub fn log_search(
         actor,
         from: o.from,
         to: o.to,
-        after_seq: None,
+        after_seq: o.after.as_ref().map(seq_in).transpose()?,
+        through_seq: None,
     };
     Ok((filter, o.limit.map_or(100_000, |n| n as usize)))
+}
+
+/// The access-log search and the file options of its download.
+pub fn log_download(
+    subject: Option<&str>,
+    actor: Option<String>,
+    o: &LogOptions,
+) -> Result<(LogFilter, ExportOptions)> {
+    let options =
+        ExportOptions::from_text(o.encoding.as_deref(), o.replacement.as_deref()).map_err(fail)?;
+    Ok((log_search(subject, actor, o)?.0, options))
 }
 
 /// Log entries in plain form.

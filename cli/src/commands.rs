@@ -260,42 +260,111 @@ pub fn pull(
     Ok(pull.records.len())
 }
 
-/// `log search`: matching entries, one per line.
+/// The access-log search shared by `log search` and `log export`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LogArgs {
+    /// 予防接種管理番号 of the person.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// User id of the actor.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// From (RFC 3339).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Until, exclusive (RFC 3339).
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+impl LogArgs {
+    /// The search, read from the arguments.
+    pub fn filter(&self) -> Result<LogFilter, Failure> {
+        Ok(LogFilter {
+            subject: self
+                .subject
+                .as_deref()
+                .map(ManagementId::parse)
+                .transpose()
+                .map_err(core)?,
+            actor: self.actor.clone(),
+            from: self
+                .from
+                .as_deref()
+                .map(parse_timestamp)
+                .transpose()
+                .map_err(core)?,
+            to: self
+                .to
+                .as_deref()
+                .map(parse_timestamp)
+                .transpose()
+                .map_err(core)?,
+            ..LogFilter::default()
+        })
+    }
+}
+
+/// `log search`: every matching entry the municipality may see, one per
+/// line, page by page, in the log as it stood when the search started.
 pub fn log_search(
     services: &Sesshu,
     actor: &Actor,
-    subject: Option<&str>,
-    user: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
+    args: &LogArgs,
     out: &mut dyn Write,
 ) -> Result<usize, Failure> {
-    let filter = LogFilter {
-        subject: subject.map(ManagementId::parse).transpose().map_err(core)?,
-        actor: user.map(str::to_owned),
-        from: from.map(parse_timestamp).transpose().map_err(core)?,
-        to: to.map(parse_timestamp).transpose().map_err(core)?,
-        after_seq: None,
+    const PAGE: usize = 1_000;
+    let head = services
+        .store()
+        .log_head()
+        .map_err(core)?
+        .map_or(0, |(seq, _)| seq);
+    let mut filter = LogFilter {
+        through_seq: Some(head),
+        ..args.filter()?
     };
-    let entries = services.search_log(actor, &filter, 100_000).map_err(core)?;
-    for e in &entries {
-        let d = &e.draft;
-        writeln!(
-            out,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            e.seq,
-            d.at.to_rfc3339(),
-            d.actor,
-            d.organisation,
-            d.action,
-            d.subject.as_ref().map_or("", |s| s.as_str()),
-            d.record_ids
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        )
-        .map_err(|e| e.to_string())?;
+    let mut shown = 0;
+    loop {
+        let entries = services.search_log(actor, &filter, PAGE).map_err(core)?;
+        for e in &entries {
+            let d = &e.draft;
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                e.seq,
+                d.at.to_rfc3339(),
+                d.actor,
+                d.organisation,
+                d.action,
+                d.subject.as_ref().map_or("", |s| s.as_str()),
+                d.record_ids
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        shown += entries.len();
+        match entries.last() {
+            Some(last) if entries.len() == PAGE => filter.after_seq = Some(last.seq),
+            _ => return Ok(shown),
+        }
     }
-    Ok(entries.len())
+}
+
+/// `log export`: the entries as CSV, to `path` or stdout, like `records export`.
+pub fn log_export(
+    services: &Sesshu,
+    actor: &Actor,
+    args: &LogArgs,
+    options: ExportOptions,
+    path: Option<&Path>,
+) -> Result<usize, Failure> {
+    let filter = args.filter()?;
+    write_file(path, |out| {
+        services
+            .export_log_csv(actor, &filter, options, out)
+            .map_err(core)
+    })
 }

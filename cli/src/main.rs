@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sesshu_cli::commands::{self, OutputEncoding, QueryArgs};
+use sesshu_cli::commands::{self, LogArgs, OutputEncoding, QueryArgs};
 use sesshu_cli::import::{self, InputEncoding};
 use sesshu_cli::store as stores;
 use sesshu_core::calendar::parse_timestamp;
@@ -296,11 +296,18 @@ enum RecordsCommand {
     Export(ExportArgs),
 }
 
-/// What a download writes, and where.
+/// What a download searches, and where and how it writes.
 #[derive(clap::Args)]
 struct ExportArgs {
     #[command(flatten)]
     query: QueryArgs,
+    #[command(flatten)]
+    file: FileArgs,
+}
+
+/// Where and how a download writes.
+#[derive(clap::Args)]
+struct FileArgs {
     /// UTF-8 with BOM (default) or Shift_JIS.
     #[arg(long, value_enum, default_value_t)]
     encoding: OutputEncoding,
@@ -330,20 +337,16 @@ enum DeliverCommand {
 
 #[derive(Subcommand)]
 enum LogCommand {
-    /// Searches the log (disclosure requests).
-    Search {
-        /// 予防接種管理番号 of the person.
-        #[arg(long)]
-        subject: Option<String>,
-        /// User id of the actor.
-        #[arg(long)]
-        actor: Option<String>,
-        /// From (RFC 3339).
-        #[arg(long)]
-        from: Option<String>,
-        /// Until, exclusive (RFC 3339).
-        #[arg(long)]
-        to: Option<String>,
+    /// Searches the log (disclosure requests): every entry the municipality
+    /// may see, tab-separated.
+    Search(LogArgs),
+    /// Downloads the entries the search finds as CSV (UTF-8 with BOM, or
+    /// Shift_JIS).
+    Export {
+        #[command(flatten)]
+        search: LogArgs,
+        #[command(flatten)]
+        file: FileArgs,
     },
     /// Walks the hash chain and names the first entry that does not match.
     Verify,
@@ -449,8 +452,8 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                     eprintln!("{n} records");
                 }
                 RecordsCommand::Export(e) => {
-                    let options = e.encoding.options(e.replace);
-                    let n = commands::export(&s, &a, &e.query, options, e.out.as_deref())?;
+                    let options = e.file.encoding.options(e.file.replace);
+                    let n = commands::export(&s, &a, &e.query, options, e.file.out.as_deref())?;
                     eprintln!("{n} records exported");
                 }
             }
@@ -515,8 +518,8 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                     eprintln!("{n} questionnaires");
                 }
                 QuestionnaireCommand::Export(e) => {
-                    let options = e.encoding.options(e.replace);
-                    let n = q::export(&s, &a, &e.query, options, e.out.as_deref())?;
+                    let options = e.file.encoding.options(e.file.replace);
+                    let n = q::export(&s, &a, &e.query, options, e.file.out.as_deref())?;
                     eprintln!("{n} questionnaires exported");
                 }
             }
@@ -525,23 +528,16 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         Command::Log { command } => {
             let s = services(cli)?;
             match command {
-                LogCommand::Search {
-                    subject,
-                    actor: user,
-                    from,
-                    to,
-                } => {
-                    let a = actor(cli)?;
-                    let n = commands::log_search(
-                        &s,
-                        &a,
-                        subject.as_deref(),
-                        user.as_deref(),
-                        from.as_deref(),
-                        to.as_deref(),
-                        &mut stdout,
-                    )?;
+                LogCommand::Search(search) => {
+                    let n = commands::log_search(&s, &actor(cli)?, search, &mut stdout)?;
                     eprintln!("{n} entries");
+                    Ok(ExitCode::SUCCESS)
+                }
+                LogCommand::Export { search, file } => {
+                    let options = file.encoding.options(file.replace);
+                    let path = file.out.as_deref();
+                    let n = commands::log_export(&s, &actor(cli)?, search, options, path)?;
+                    eprintln!("{n} entries exported");
                     Ok(ExitCode::SUCCESS)
                 }
                 LogCommand::Verify => {

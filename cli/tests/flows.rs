@@ -201,6 +201,34 @@ fn flows(db: &str, dir: &Path) {
         "{}",
         log.stdout
     );
+    // The download holds what the search shows, one CSV line per entry.
+    let csv = dir.join("log.csv");
+    let export = sesshu(
+        db,
+        dir,
+        &[
+            "log",
+            "export",
+            "--subject",
+            "P001",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "seq,at,actor,organisation,action,subject,record_ids"
+    );
+    assert!(lines[1..].iter().all(|l| l.contains(",P001,")), "{text}");
+    assert!(
+        lines.iter().any(|l| l.contains("deliver_records")),
+        "{text}"
+    );
+    // The search before it found no fewer (the download adds its own read).
+    assert!(log.stdout.lines().count() <= lines.len() - 1, "{text}");
     let verify = sesshu(db, dir, &["log", "verify"]);
     assert_eq!(verify.code, 0, "{}", verify.stdout);
     assert!(verify.stdout.contains("intact"));

@@ -12,11 +12,12 @@ use sesshu_core::service;
 
 use crate::error::{fail, Code, Job};
 use crate::plain::records::ImportOutcome;
-use crate::plain::records::{all_in, entries_out, import_out, log_search, readable, LogOptions};
+use crate::plain::records::{all_in, entries_out, import_out, log_download, log_search};
 use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
 use crate::plain::records::{pull_out, verify_out, DeliveryPull, LogEntry, Person, QueryOptions};
+use crate::plain::records::{readable, LogOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
 
 /// What an import's work hands back: the refusals met reading the items,
@@ -230,6 +231,31 @@ impl Sesshu {
         Ok(Job::new(
             move || s.search_log(&who, &filter, limit),
             entries_out,
+        ))
+    }
+
+    /// アクセスログのダウンロード: the entries the search finds as CSV bytes
+    /// (UTF-8 with BOM, or `encoding: 'shift_jis'`).
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn export_log_csv(
+        &self,
+        municipality: String,
+        user: String,
+        subject: Option<String>,
+        actor: Option<String>,
+        options: Option<LogOptions>,
+    ) -> napi::Result<AsyncTask<Job<Vec<u8>, Buffer>>, Code> {
+        let who = staff(&municipality, &user)?;
+        let (filter, options) =
+            log_download(subject.as_deref(), actor, &options.unwrap_or_default())?;
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || {
+                let mut out = Vec::new();
+                s.export_log_csv(&who, &filter, options, &mut out)
+                    .map(|_| out)
+            },
+            Buffer::from,
         ))
     }
 

@@ -108,3 +108,23 @@ test('an import lands the good items and refuses each other in its place', async
   assert.deepEqual(shown(await db.importRecords('141003', 'clerk', [record('R5', 'P1', CHIYODA, '2024-05-01')])), ['not_authorized'])
   assert.deepEqual((await db.personRecords(CHIYODA, 'clerk', 'P1')).map((r) => r.record.id), ['R1'])
 })
+
+test('the access log pages and downloads', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
+  await db.putPersons(CHIYODA, 'clerk', [person('P1'), person('P2')])
+  await db.putRecords(CHIYODA, 'clerk', [record('R1', 'P1', CHIYODA, '2024-01-01')])
+  for (const id of ['P1', 'P2', 'P1']) await db.personRecords(CHIYODA, 'clerk', id)
+  const to = new Date(NOW.getTime() + 1000) // the searches' own reads are logged at NOW too
+  const whole = await db.searchLog(CHIYODA, 'auditor', null, null, { to })
+  assert.ok(whole.length >= 3)
+  const first = await db.searchLog(CHIYODA, 'auditor', null, null, { to, limit: 2 })
+  const rest = await db.searchLog(CHIYODA, 'auditor', null, null, { to, after: first[1].seq })
+  assert.deepEqual(first.map((e) => e.seq), whole.slice(0, 2).map((e) => e.seq))
+  assert.ok(rest.every((e) => BigInt(e.seq) > BigInt(first[1].seq)))
+  const csv = (await db.exportLogCsv(CHIYODA, 'auditor', 'P1')).toString('utf8').replace(/^\uFEFF/, '').trim().split('\r\n')
+  assert.equal(csv[0], 'seq,at,actor,organisation,action,subject,record_ids')
+  assert.ok(csv.length > 2 && csv.slice(1).every((l) => l.includes(',P1,')))
+  assert.ok(csv.some((l) => l.includes(',read_records,P1,R1')))
+  assert.throws(() => db.exportLogCsv(CHIYODA, 'auditor', null, null, { encoding: 'latin1' }), (e) => e.code === 'invalid_encoding')
+  assert.throws(() => db.searchLog(CHIYODA, 'auditor', null, null, { after: 'seven' }), (e) => e.code === 'invalid_seq')
+})

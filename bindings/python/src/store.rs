@@ -263,8 +263,10 @@ impl Sesshu {
         self.run(py, |s| s.ack_delivery(&actor, batch_id))
     }
 
-    /// Searches the access log (disclosure requests).
-    #[pyo3(signature = (municipality, user, *, subject=None, actor=None, start=None, end=None, limit=1000))]
+    /// Searches the access log (disclosure requests): at most `limit`
+    /// entries the municipality may see, after the entry `after` (the last
+    /// of the previous page).
+    #[pyo3(signature = (municipality, user, *, subject=None, actor=None, start=None, end=None, after=None, limit=1000))]
     #[allow(clippy::too_many_arguments)]
     fn search_log(
         &self,
@@ -275,6 +277,7 @@ impl Sesshu {
         actor: Option<String>,
         start: Option<Aware>,
         end: Option<Aware>,
+        after: Option<i64>,
         limit: u32,
     ) -> PyResult<Vec<LogEntry>> {
         let who = plain::staff(municipality, user)?;
@@ -282,10 +285,42 @@ impl Sesshu {
             from: start.map(|t| t.0),
             to: end.map(|t| t.0),
             limit: Some(limit),
+            after,
+            ..Default::default()
         };
         let (filter, limit) = plain::log_search(subject, actor, &options)?;
         self.run(py, |s| s.search_log(&who, &filter, limit))
             .map(plain::entries_out)
+    }
+
+    /// アクセスログのダウンロード: the entries the search finds as CSV bytes,
+    /// with the encodings of `export_records_csv`.
+    #[pyo3(signature = (municipality, user, *, subject=None, actor=None, start=None, end=None, encoding=None, replacement=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn export_log_csv<'py>(
+        &self,
+        py: Python<'py>,
+        municipality: &str,
+        user: &str,
+        subject: Option<&str>,
+        actor: Option<String>,
+        start: Option<Aware>,
+        end: Option<Aware>,
+        encoding: Option<String>,
+        replacement: Option<String>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let who = plain::staff(municipality, user)?;
+        let options = plain::LogOptions {
+            from: start.map(|t| t.0),
+            to: end.map(|t| t.0),
+            encoding,
+            replacement,
+            ..Default::default()
+        };
+        let (filter, options) = plain::log_download(subject, actor, &options)?;
+        let mut out = Vec::new();
+        self.run(py, |s| s.export_log_csv(&who, &filter, options, &mut out))?;
+        Ok(PyBytes::new(py, &out))
     }
 
     /// Walks the access-log chain.

@@ -117,3 +117,25 @@ def test_an_import_lands_the_good_items_and_refuses_each_other_in_its_place(tmp_
     elsewhere = s.import_records("141003", "clerk", [record("R5", "P1", CHIYODA, dt.date(2024, 5, 1))])
     assert [(o.outcome, o.code) for o in elsewhere] == [(None, "not_authorized")]
     assert [r.record.id for r in s.person_records(CHIYODA, "clerk", "P1")] == ["R1"]
+
+
+def test_the_access_log_pages_and_downloads(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    s.put_persons(CHIYODA, "clerk", [person("P1"), person("P2")])
+    s.put_records(CHIYODA, "clerk", [record("R1", "P1", CHIYODA, dt.date(2024, 1, 1))])
+    for pid in ["P1", "P2", "P1"]:
+        s.person_records(CHIYODA, "clerk", pid)
+    before = NOW + dt.timedelta(seconds=1)  # the searches' own reads are logged at NOW too
+    whole = s.search_log(CHIYODA, "auditor", end=before)
+    assert len(whole) >= 3
+    first = s.search_log(CHIYODA, "auditor", end=before, limit=2)
+    rest = s.search_log(CHIYODA, "auditor", end=before, after=first[-1].seq, limit=100)
+    assert [e.seq for e in first] == [e.seq for e in whole[:2]]
+    assert all(e.seq > first[-1].seq for e in rest)
+    csv = s.export_log_csv(CHIYODA, "auditor", subject="P1").decode("utf-8-sig").splitlines()
+    assert csv[0] == "seq,at,actor,organisation,action,subject,record_ids"
+    assert len(csv) > 2 and all(",P1," in line for line in csv[1:])
+    assert any(",read_records,P1,R1" in line for line in csv[1:])
+    with pytest.raises(sesshu.ValidationError) as e:
+        s.export_log_csv(CHIYODA, "auditor", encoding="latin1")
+    assert e.value.code == "invalid_encoding"

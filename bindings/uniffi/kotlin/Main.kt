@@ -227,6 +227,14 @@ fun storeRoundTrip(dir: File) {
     check(db.searchLog("131016", "auditor", "P1", null, LogOptions(null, now, null)).isEmpty(), "log to")
     check(db.searchLog("131016", "auditor", "P1", null, LogOptions(now, second, null)).all { it.at == now }, "log period")
     check(db.searchLog("131016", "auditor", "P1", null, LogOptions(null, null, 1u)).size == 1, "log limit")
+    // Paging (after the last entry of the page before) and the download.
+    val firstTwo = db.searchLog("131016", "auditor", null, null, LogOptions(null, second, 2u))
+    val after = db.searchLog("131016", "auditor", null, null, LogOptions(null, second, null, after = firstTwo.last().seq))
+    check(firstTwo.size == 2 && after.all { it.seq.toLong() > firstTwo.last().seq.toLong() }, "log paging")
+    val csvLog = String(db.exportLogCsv("131016", "auditor", "P1", null, null), Charsets.UTF_8).removePrefix("\uFEFF").trim().split("\r\n")
+    check(csvLog[0] == "seq,at,actor,organisation,action,subject,record_ids", "log csv header")
+    check(csvLog.size > 2 && csvLog.drop(1).all { it.contains(",P1,") }, "log csv rows: $csvLog")
+    check(failure { db.exportLogCsv("131016", "auditor", null, null, LogOptions(null, null, null, encoding = "latin1")) } == "invalid_encoding", "log csv encoding")
     check(db.verifyLog("131016", "auditor").firstBreak == null, "verify")
 }
 

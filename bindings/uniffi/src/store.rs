@@ -8,11 +8,12 @@ use sesshu_core::service;
 
 use crate::error::{fail, Result, Timestamp};
 use crate::plain::records::ImportOutcome;
-use crate::plain::records::{all_in, entries_out, import_out, log_search, readable, LogOptions};
+use crate::plain::records::{all_in, entries_out, import_out, log_download, log_search};
 use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
 use crate::plain::records::{pull_out, verify_out, DeliveryPull, LogEntry, Person, QueryOptions};
+use crate::plain::records::{readable, LogOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
 
 /// The sesshu services over a store (SQLite or PostgreSQL).
@@ -196,6 +197,26 @@ impl Sesshu {
             .search_log(&who, &filter, limit)
             .map(entries_out)
             .map_err(fail)
+    }
+
+    /// アクセスログのダウンロード: the entries the search finds as CSV bytes
+    /// (UTF-8 with BOM, or `encoding = "shift_jis"`).
+    pub fn export_log_csv(
+        &self,
+        municipality: String,
+        user: String,
+        subject: Option<String>,
+        actor: Option<String>,
+        options: Option<LogOptions>,
+    ) -> Result<Vec<u8>> {
+        let who = staff(&municipality, &user)?;
+        let (filter, options) =
+            log_download(subject.as_deref(), actor, &options.unwrap_or_default())?;
+        let mut out = Vec::new();
+        self.inner
+            .export_log_csv(&who, &filter, options, &mut out)
+            .map_err(fail)?;
+        Ok(out)
     }
 
     /// Walks the access-log chain.

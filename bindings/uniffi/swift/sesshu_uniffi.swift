@@ -1104,6 +1104,12 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func ackDelivery(municipality: String, user: String, batchId: String) throws  -> Bool
     
     /**
+     * アクセスログのダウンロード: the entries the search finds as CSV bytes
+     * (UTF-8 with BOM, or `encoding = "shift_jis"`).
+     */
+    func exportLogCsv(municipality: String, user: String, subject: String?, actor: String?, options: LogOptions?) throws  -> Data
+    
+    /**
      * The staff search as CSV bytes (UTF-8 with BOM, or Shift_JIS).
      */
     func exportRecordsCsv(municipality: String, user: String, options: QueryOptions) throws  -> Data
@@ -1660,6 +1666,24 @@ open func ackDelivery(municipality: String, user: String, batchId: String)throws
         FfiConverterString.lower(municipality),
         FfiConverterString.lower(user),
         FfiConverterString.lower(batchId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * アクセスログのダウンロード: the entries the search finds as CSV bytes
+     * (UTF-8 with BOM, or `encoding = "shift_jis"`).
+     */
+open func exportLogCsv(municipality: String, user: String, subject: String?, actor: String?, options: LogOptions?)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_export_log_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterOptionString.lower(subject),
+        FfiConverterOptionString.lower(actor),
+        FfiConverterOptionTypeLogOptions.lower(options),uniffiCallStatus
     )
 })
 }
@@ -3629,20 +3653,28 @@ public func FfiConverterTypeLogEntry_lower(_ value: LogEntry) -> RustBuffer {
 
 
 /**
- * The period and size of an access-log search (開示請求): entries at or
- * after `from` and before `to`; at most `limit` (default 100,000).
+ * The period, page and size of an access-log search (開示請求): entries at
+ * or after `from` and before `to`, after the entry `after` (the last of the
+ * previous page); at most `limit` (default 100,000). `encoding` and
+ * `replacement` are the download's, as for the records download.
  */
 public struct LogOptions: Equatable, Hashable {
     public var from: Timestamp?
     public var to: Timestamp?
     public var limit: UInt32?
+    public var after: String?
+    public var encoding: String?
+    public var replacement: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(from: Timestamp?, to: Timestamp?, limit: UInt32?) {
+    public init(from: Timestamp?, to: Timestamp?, limit: UInt32?, after: String? = nil, encoding: String? = nil, replacement: String? = nil) {
         self.from = from
         self.to = to
         self.limit = limit
+        self.after = after
+        self.encoding = encoding
+        self.replacement = replacement
     }
 
     
@@ -3663,7 +3695,10 @@ public struct FfiConverterTypeLogOptions: FfiConverterRustBuffer {
             try LogOptions(
                 from: FfiConverterOptionTypeTimestamp.read(from: &buf), 
                 to: FfiConverterOptionTypeTimestamp.read(from: &buf), 
-                limit: FfiConverterOptionUInt32.read(from: &buf)
+                limit: FfiConverterOptionUInt32.read(from: &buf), 
+                after: FfiConverterOptionString.read(from: &buf), 
+                encoding: FfiConverterOptionString.read(from: &buf), 
+                replacement: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3671,6 +3706,9 @@ public struct FfiConverterTypeLogOptions: FfiConverterRustBuffer {
         FfiConverterOptionTypeTimestamp.write(value.from, into: &buf)
         FfiConverterOptionTypeTimestamp.write(value.to, into: &buf)
         FfiConverterOptionUInt32.write(value.limit, into: &buf)
+        FfiConverterOptionString.write(value.after, into: &buf)
+        FfiConverterOptionString.write(value.encoding, into: &buf)
+        FfiConverterOptionString.write(value.replacement, into: &buf)
     }
 }
 
@@ -6655,6 +6693,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_delivery() != 58484) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_log_csv() != 3153) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_records_csv() != 51869) {

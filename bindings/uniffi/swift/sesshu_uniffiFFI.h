@@ -463,6 +463,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_questionnaire(uint64_t ptr, Rus
 int8_t uniffi_sesshu_uniffi_fn_method_sesshu_ack_delivery(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer batch_id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_LOG_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_LOG_CSV
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_log_csv(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer subject, RustBuffer actor, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_RECORDS_CSV
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_RECORDS_CSV
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_records_csv(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer options, RustCallStatus *_Nonnull out_status
@@ -1250,6 +1255,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_questionnaire(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ACK_DELIVERY
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ACK_DELIVERY
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_ack_delivery(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_LOG_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_LOG_CSV
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_log_csv(void
     
 );
 #endif

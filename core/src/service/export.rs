@@ -190,22 +190,22 @@ fn encode(
 
 /// One page of a download: its items (each one line or more) and the key
 /// to the next page.
-pub(super) type CsvPage<const N: usize> = (Vec<Vec<[String; N]>>, Option<ManagementId>);
+pub(super) type CsvPage<K, const N: usize> = (Vec<Vec<[String; N]>>, Option<K>);
 
 /// Writes a download page by page: the BOM and the header, then each page
 /// once all of it is encoded (a refused character stops the download
 /// before anything of its page is written). `page(after)` reads and logs
 /// one page. Returns the number of items written.
-pub(super) fn write_csv<const N: usize>(
+pub(super) fn write_csv<K, const N: usize>(
     out: &mut dyn Write,
     columns: &[&'static str; N],
     options: ExportOptions,
-    mut page: impl FnMut(Option<&ManagementId>) -> Result<CsvPage<N>, Error>,
+    mut page: impl FnMut(Option<&K>) -> Result<CsvPage<K, N>, Error>,
 ) -> Result<usize, Error> {
     let io = |e: std::io::Error| crate::store::StoreError::backend(e);
     out.write_all(&csv_head(columns, options)?).map_err(io)?;
     let (mut items, mut line_no) = (0, 0);
-    let mut after: Option<ManagementId> = None;
+    let mut after: Option<K> = None;
     loop {
         let (page_items, next) = page(after.as_ref())?;
         let mut buf = Vec::new();
@@ -237,7 +237,7 @@ impl Sesshu {
         options: ExportOptions,
         out: &mut dyn Write,
     ) -> Result<usize, Error> {
-        write_csv(out, &COLUMNS, options, |after| {
+        write_csv(out, &COLUMNS, options, |after: Option<&ManagementId>| {
             let page = self.query_page(actor, query, after, 500, AccessAction::ExportRecords)?;
             Ok((
                 page.rows.iter().map(|r| vec![fields(r)]).collect(),

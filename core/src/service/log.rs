@@ -1,12 +1,19 @@
 //! The access log (H-12): search for disclosure requests, and verification.
 
+use std::collections::HashMap;
+use std::io::Write;
+
+use chrono::SecondsFormat;
+
 use crate::access_log::{AccessAction, AccessLogDraft, AccessLogEntry, ChainBreak, ChainVerifier};
 use crate::authz::{Operation, Relation};
+use crate::identifiers::ManagementId;
 use crate::records::RecordAccess;
 use crate::residency::ResidenceStatus;
 use crate::store::{ChangeSet, LogFilter};
 use crate::Error;
 
+use super::export::{write_csv, ExportOptions};
 use super::{Actor, Sesshu};
 
 /// The result of walking the whole chain.
@@ -18,11 +25,49 @@ pub struct VerifyReport {
     pub first_break: Option<ChainBreak>,
 }
 
+/// How many entries one read of the store scans while a search fills its
+/// page.
+const SCAN: usize = 1_000;
+
+/// The columns of the access-log download, in order.
+pub const LOG_COLUMNS: [&str; 7] = [
+    "seq",
+    "at",
+    "actor",
+    "organisation",
+    "action",
+    "subject",
+    "record_ids",
+];
+
+fn log_fields(e: &AccessLogEntry) -> [String; 7] {
+    let d = &e.draft;
+    [
+        e.seq.to_string(),
+        d.at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        d.actor.clone(),
+        d.organisation.clone(),
+        d.action.to_string(),
+        d.subject
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        d.record_ids
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    ]
+}
+
 impl Sesshu {
     /// Searches the log for a disclosure request (by subject, actor,
-    /// period). A municipality sees the entries about its current
-    /// residents, and its own entries about former residents. The search is
-    /// itself logged.
+    /// period): the first `limit` entries after `filter.after_seq` that the
+    /// municipality may see, in sequence order. It sees the entries about
+    /// its current residents, and its own entries about former residents;
+    /// the search reads past the others until its page is full or the log
+    /// ends, so the next page starts after the last entry returned. The
+    /// search is itself logged, once per person whose entries it returns.
     pub fn search_log(
         &self,
         actor: &Actor,
@@ -32,25 +77,46 @@ impl Sesshu {
         self.guard(actor, Operation::SearchLog, Relation::Own)?;
         let m = actor.acting_municipality("search the access log")?;
         let today = self.clock.today_jst();
-        let mut out = Vec::new();
-        let mut subjects = Vec::new();
-        for e in self.store.log_search(filter, limit.clamp(1, 100_000))? {
-            let Some(subject) = &e.draft.subject else {
-                continue;
-            };
-            let Some(person) = self.store.person(subject)? else {
-                continue;
-            };
-            let visible = match RecordAccess::new(&person.person.residency, m, today).status() {
-                ResidenceStatus::Current => true,
-                ResidenceStatus::Former => e.draft.organisation == actor.organisation.as_str(),
-                ResidenceStatus::Never => false,
-            };
-            if visible {
-                if !subjects.contains(subject) {
-                    subjects.push(subject.clone());
+        let limit = limit.clamp(1, 100_000);
+        let mut status: HashMap<ManagementId, ResidenceStatus> = HashMap::new();
+        let (mut out, mut subjects) = (Vec::new(), Vec::new());
+        let mut scan = filter.clone();
+        'scan: loop {
+            let entries = self.store.log_search(&scan, SCAN)?;
+            let scanned = entries.len();
+            for e in entries {
+                scan.after_seq = Some(e.seq);
+                let Some(subject) = &e.draft.subject else {
+                    continue;
+                };
+                let residence = match status.get(subject) {
+                    Some(r) => *r,
+                    None => {
+                        let r = match self.store.person(subject)? {
+                            Some(p) => RecordAccess::new(&p.person.residency, m, today).status(),
+                            None => ResidenceStatus::Never,
+                        };
+                        status.insert(subject.clone(), r);
+                        r
+                    }
+                };
+                let visible = match residence {
+                    ResidenceStatus::Current => true,
+                    ResidenceStatus::Former => e.draft.organisation == actor.organisation.as_str(),
+                    ResidenceStatus::Never => false,
+                };
+                if visible {
+                    if !subjects.contains(subject) {
+                        subjects.push(subject.clone());
+                    }
+                    out.push(e);
+                    if out.len() == limit {
+                        break 'scan;
+                    }
                 }
-                out.push(e);
+            }
+            if scanned < SCAN {
+                break;
             }
         }
         let now = self.now();
@@ -72,6 +138,34 @@ impl Sesshu {
             })?;
         }
         Ok(out)
+    }
+
+    /// アクセスログのダウンロード: every entry the search finds in the log
+    /// as it stands when the download starts, as CSV (`LOG_COLUMNS`; record
+    /// ids separated by spaces), with the options of the records download.
+    /// Read and logged page by page like [`Sesshu::search_log`]. Returns the
+    /// number of entries written.
+    pub fn export_log_csv(
+        &self,
+        actor: &Actor,
+        filter: &LogFilter,
+        options: ExportOptions,
+        out: &mut dyn Write,
+    ) -> Result<usize, Error> {
+        // The log as it stands: the pages' own entries are not read back.
+        let head = self.store.log_head()?.map_or(0, |(seq, _)| seq);
+        write_csv(out, &LOG_COLUMNS, options, |after: Option<&i64>| {
+            let page_filter = LogFilter {
+                after_seq: after.copied().or(filter.after_seq),
+                through_seq: Some(filter.through_seq.map_or(head, |t| t.min(head))),
+                ..filter.clone()
+            };
+            let page = self.search_log(actor, &page_filter, SCAN)?;
+            let next = (page.len() == SCAN)
+                .then(|| page.last().map(|e| e.seq))
+                .flatten();
+            Ok((page.iter().map(|e| vec![log_fields(e)]).collect(), next))
+        })
     }
 
     /// Walks the whole chain and names the first entry that does not match

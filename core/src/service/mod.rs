@@ -37,7 +37,7 @@ pub use accounts::{
 pub use certificates::{CertificateRequest, CertificateRequestText, IssuedCertificate, Issuer};
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
-pub use log::VerifyReport;
+pub use log::{VerifyReport, LOG_COLUMNS};
 pub use people::{ImportReport, PutOutcome};
 pub use questionnaires::{
     QuestionnairePage, QuestionnaireRow, QuestionnaireView, QUESTIONNAIRE_COLUMNS,

@@ -288,15 +288,20 @@ impl Sesshu {
         options: ExportOptions,
         out: &mut dyn std::io::Write,
     ) -> Result<usize, Error> {
-        write_csv(out, &QUESTIONNAIRE_COLUMNS, options, |after| {
-            let page = self.questionnaire_page(
-                actor,
-                query,
-                after,
-                500,
-                AccessAction::ExportQuestionnaires,
-            )?;
-            Ok((page.rows.iter().map(lines).collect(), page.next))
-        })
+        write_csv(
+            out,
+            &QUESTIONNAIRE_COLUMNS,
+            options,
+            |after: Option<&ManagementId>| {
+                let page = self.questionnaire_page(
+                    actor,
+                    query,
+                    after,
+                    500,
+                    AccessAction::ExportQuestionnaires,
+                )?;
+                Ok((page.rows.iter().map(lines).collect(), page.next))
+            },
+        )
     }
 }

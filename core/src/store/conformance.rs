@@ -40,6 +40,7 @@ macro_rules! store_conformance_tests {
             access_log_chain_and_search,
             concurrent_log_appends_keep_one_chain,
             log_search_by_subject_over_a_long_log,
+            log_search_reads_past_what_it_may_not_see,
             person_search_filters_and_paging,
             staff_query_follows_visibility,
             person_with_records_reads_one_person,
@@ -672,6 +673,126 @@ pub fn log_search_by_subject_over_a_long_log(store: Arc<dyn Store>) {
         in_period.iter().map(|e| e.seq).collect::<Vec<_>>(),
         [4_096, 4_097, 8_193, 12_000]
     );
+}
+
+/// A municipality's search of the log reads past the entries it may not
+/// see until its page is full, so a page is never short while more of its
+/// entries follow; the next page starts after the last entry returned. The
+/// download holds every entry the search finds.
+pub fn log_search_reads_past_what_it_may_not_see(store: Arc<dyn Store>) {
+    let mut elsewhere = person("Y1", "横浜 太郎", "ヨコハマ タロウ");
+    elsewhere.residency = ResidencyHistory::new(vec![ResidencyInterval {
+        municipality: code(YOKOHAMA),
+        from: date("1990-05-01"),
+        to: None,
+    }])
+    .unwrap();
+    store
+        .commit(ChangeSet {
+            writes: vec![
+                put_person(person("A1", "山田 花子", "ヤマダ ハナコ"), 0),
+                put_person(elsewhere, 0),
+            ],
+            log: vec![],
+        })
+        .unwrap();
+    // Chiyoda's resident's entries lie behind 2,500 of Yokohama's.
+    let (ours, len) = ([2_501, 2_502, 2_503, 2_514, 2_515], 2_515);
+    let drafts: Vec<AccessLogDraft> = (1..=len)
+        .map(|seq| {
+            let subject = if ours.contains(&seq) { "A1" } else { "Y1" };
+            log("u1", AccessAction::ReadRecords, subject, seq)
+        })
+        .collect();
+    store
+        .commit(ChangeSet {
+            writes: vec![],
+            log: drafts,
+        })
+        .unwrap();
+    let s = services(store, 10_000);
+    // Before the searches' own entries (logged at 10,000).
+    let before = |after_seq| LogFilter {
+        to: Some(at(5_000)),
+        after_seq,
+        ..LogFilter::default()
+    };
+    let seqs = |actor: &Actor, after_seq: Option<i64>, limit: usize| -> Vec<i64> {
+        s.search_log(actor, &before(after_seq), limit)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect()
+    };
+    let chiyoda = staff(CHIYODA);
+    assert_eq!(seqs(&chiyoda, None, 2), [2_501, 2_502]);
+    assert_eq!(seqs(&chiyoda, Some(2_502), 2), [2_503, 2_514]);
+    assert_eq!(seqs(&chiyoda, Some(2_514), 2), [2_515]);
+    assert_eq!(seqs(&chiyoda, Some(2_515), 2), Vec::<i64>::new());
+    assert_eq!(seqs(&chiyoda, None, 100), ours);
+    let yokohama = seqs(&staff(YOKOHAMA), None, 100);
+    assert_eq!((yokohama.len(), yokohama[0], yokohama[99]), (100, 1, 100));
+    assert!(seqs(&staff(SAPPORO), None, 100).is_empty());
+
+    let mut csv = Vec::new();
+    let n = s
+        .export_log_csv(&chiyoda, &before(None), Default::default(), &mut csv)
+        .unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(n, 5);
+    assert_eq!(
+        lines[0],
+        "seq,at,actor,organisation,action,subject,record_ids"
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "2501,{},u1,131016,read_records,A1,r1",
+            at(2_501).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        )
+    );
+    assert_eq!(lines.len(), 6);
+    // A download reads the log as it stood when it started: the next one
+    // finds the one read the last logged, and no more.
+    let whole = |s: &Sesshu| {
+        s.export_log_csv(
+            &chiyoda,
+            &LogFilter::default(),
+            Default::default(),
+            &mut Vec::new(),
+        )
+        .unwrap()
+    };
+    let first = whole(&s);
+    assert_eq!(whole(&s), first + 1);
+    let through = s.store().log_search(
+        &LogFilter {
+            after_seq: Some(2_500),
+            through_seq: Some(2_503),
+            ..LogFilter::default()
+        },
+        100,
+    );
+    assert_eq!(
+        through.unwrap().iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [2_501, 2_502, 2_503]
+    );
+    // Each search and download logged who read whose entries.
+    let reads = s
+        .search_log(
+            &chiyoda,
+            &LogFilter {
+                actor: Some(chiyoda.user_id.clone()),
+                ..LogFilter::default()
+            },
+            100,
+        )
+        .unwrap();
+    assert!(!reads.is_empty());
+    assert!(reads.iter().all(
+        |e| e.draft.action == AccessAction::ReadAccessLog && e.draft.subject == Some(id("A1"))
+    ));
 }
 
 /// Logged reads from many threads at once (each a change set of log

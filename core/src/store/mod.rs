@@ -397,6 +397,10 @@ pub struct LogFilter {
     pub to: Option<DateTime<Utc>>,
     /// Entries after this sequence number (keyset paging).
     pub after_seq: Option<i64>,
+    /// Entries up to and including this sequence number: a search that
+    /// pages through the log stops at the head it started from, rather
+    /// than reading the entries its own pages log.
+    pub through_seq: Option<i64>,
 }
 
 /// A storage engine. Implementations are `Send + Sync` and used as

@@ -249,6 +249,10 @@ pub(crate) fn log_search_statement(
             next(&params)
         ));
     }
+    if let Some(through) = filter.through_seq {
+        params.push(Box::new(through));
+        sql.push_str(&format!(" AND seq <= {}", next(&params)));
+    }
     if let Some(a) = &filter.actor {
         params.push(Box::new(a.clone()));
         sql.push_str(&format!(" AND actor = {}", next(&params)));

@@ -232,6 +232,10 @@ fn log_search_statement(filter: &LogFilter, limit_n: usize) -> (String, Vec<Valu
         params.insert(0, Value::Integer(after.max(0) >> LOG_BLOCK_SHIFT));
         params.push(text(s.as_str()));
     }
+    if let Some(through) = filter.through_seq {
+        sql.push_str(" AND seq <= ?");
+        params.push(Value::Integer(through));
+    }
     if let Some(a) = &filter.actor {
         sql.push_str(" AND actor = ?");
         params.push(text(a));
