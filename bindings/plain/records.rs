@@ -301,7 +301,7 @@ pub fn log_search(
     o: &LogOptions,
 ) -> Result<(LogFilter, usize)> {
     let filter = LogFilter {
-        subject: subject.map(ManagementId::parse).transpose().map_err(fail)?,
+        subject: person_key(subject)?,
         actor,
         from: o.from,
         to: o.to,
@@ -317,9 +317,10 @@ pub fn log_download(
     actor: Option<String>,
     o: &LogOptions,
 ) -> Result<(LogFilter, ExportOptions)> {
-    let options =
-        ExportOptions::from_text(o.encoding.as_deref(), o.replacement.as_deref()).map_err(fail)?;
-    Ok((log_search(subject, actor, o)?.0, options))
+    Ok((
+        log_search(subject, actor, o)?.0,
+        file_options(&o.encoding, &o.replacement)?,
+    ))
 }
 
 /// Log entries in plain form.
@@ -424,9 +425,24 @@ pub fn paged_query(o: &QueryOptions) -> Result<(RecordQuery, Option<ManagementId
 /// The search and the file options (`encoding`, `replacement`) of a
 /// download.
 pub fn download(o: &QueryOptions) -> Result<(RecordQuery, ExportOptions)> {
-    let options =
-        ExportOptions::from_text(o.encoding.as_deref(), o.replacement.as_deref()).map_err(fail)?;
-    Ok((query(o)?, options))
+    Ok((query(o)?, file_options(&o.encoding, &o.replacement)?))
+}
+
+/// A download's file options: `encoding` `utf8` (the default) or
+/// `shift_jis`, and the `replacement` for what Shift_JIS cannot hold.
+pub fn file_options(
+    encoding: &Option<String>,
+    replacement: &Option<String>,
+) -> Result<ExportOptions> {
+    ExportOptions::from_text(encoding.as_deref(), replacement.as_deref()).map_err(fail)
+}
+
+/// A person's management id, when one is given.
+pub fn person_key(management_id: Option<&str>) -> Result<Option<ManagementId>> {
+    management_id
+        .map(ManagementId::parse)
+        .transpose()
+        .map_err(fail)
 }
 
 /// A page of the staff search.

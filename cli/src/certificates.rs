@@ -3,11 +3,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use sesshu_core::certificate::issuance::Issuance;
 use sesshu_core::certificate::signature::Signer;
 use sesshu_core::certificate::CertificateError;
 use sesshu_core::identifiers::ManagementId;
-use sesshu_core::service::{Actor, CertificateRequestText, Sesshu};
+use sesshu_core::service::{issuance_row, Actor, CertificateRequestText, ExportOptions, Sesshu};
 
 use crate::commands::{core, Failure};
 
@@ -97,7 +96,10 @@ pub fn issue(s: &Sesshu, actor: &Actor, a: &IssueArgs, out: &mut dyn Write) -> R
     }
     .issue_certificate(actor, &request)
     .map_err(core)?;
-    write_file(&a.out, &issued.pdf)?;
+    crate::commands::write_file(Some(&a.out), |out| {
+        out.write_all(&issued.pdf).map_err(|e| e.to_string())?;
+        Ok(issued.pdf.len())
+    })?;
     writeln!(
         out,
         "{}\tform {}\t{}",
@@ -108,96 +110,43 @@ pub fn issue(s: &Sesshu, actor: &Actor, a: &IssueArgs, out: &mut dyn Write) -> R
     .map_err(|e| e.to_string())
 }
 
-/// Writes through a temporary file beside the target, so a failure leaves none.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-const COLUMNS: [&str; 13] = [
-    "certificate_number",
-    "issue_date",
-    "management_id",
-    "records",
-    "form",
-    "channel",
-    "applicant",
-    "delegation_checked",
-    "name_override",
-    "passport_number",
-    "nationality",
-    "name_roman",
-    "signed_by",
-];
-
-fn row(i: &Issuance) -> [String; 13] {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-    [
-        i.certificate_number.clone(),
-        i.issue_date.to_string(),
-        i.person.to_string(),
-        i.records
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" "),
-        i.form.to_string(),
-        i.channel.to_string(),
-        i.applicant.to_string(),
-        i.delegation_checked.to_string(),
-        opt(&i.name_override),
-        opt(&i.passport_number),
-        opt(&i.nationality),
-        opt(&i.name_roman),
-        opt(&i.signed_by),
-    ]
-}
-
-fn register(s: &Sesshu, actor: &Actor, person: Option<&str>) -> Result<Vec<Issuance>, Failure> {
-    let person = person.map(ManagementId::parse).transpose().map_err(core)?;
-    let mut all = Vec::new();
-    loop {
-        let after = all.last().map(|i: &Issuance| i.certificate_number.clone());
-        let page = s
-            .list_issuances(actor, person.as_ref(), after.as_deref(), 1_000)
-            .map_err(core)?;
-        let done = page.len() < 1_000;
-        all.extend(page);
-        if done {
-            return Ok(all);
-        }
-    }
-}
-
-/// `certificate list`: the register, tab-separated.
+/// `certificate list`: the register, tab-separated, page by page.
 pub fn list(
     s: &Sesshu,
     actor: &Actor,
     person: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<usize, Failure> {
-    let all = register(s, actor, person)?;
-    for i in &all {
-        writeln!(out, "{}", row(i).join("\t")).map_err(|e| e.to_string())?;
+    const PAGE: usize = 1_000;
+    let person = person.map(ManagementId::parse).transpose().map_err(core)?;
+    let (mut after, mut shown) = (None::<String>, 0);
+    loop {
+        let page = s
+            .list_issuances(actor, person.as_ref(), after.as_deref(), PAGE)
+            .map_err(core)?;
+        for i in &page {
+            writeln!(out, "{}", issuance_row(i).join("\t")).map_err(|e| e.to_string())?;
+        }
+        shown += page.len();
+        match page.last() {
+            Some(last) if page.len() == PAGE => after = Some(last.certificate_number.clone()),
+            _ => return Ok(shown),
+        }
     }
-    Ok(all.len())
 }
 
-/// `certificate export`: the register as CSV (UTF-8 with BOM).
+/// `certificate export`: the register as CSV (UTF-8 with BOM, or
+/// Shift_JIS), to `path` or stdout, like `records export`.
 pub fn export(
     s: &Sesshu,
     actor: &Actor,
     person: Option<&str>,
-    path: &Path,
+    options: ExportOptions,
+    path: Option<&Path>,
 ) -> Result<usize, Failure> {
-    let all = register(s, actor, person)?;
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(COLUMNS).map_err(|e| e.to_string())?;
-    for i in &all {
-        w.write_record(row(i)).map_err(|e| e.to_string())?;
-    }
-    let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    write_file(path, &bytes)?;
-    Ok(all.len())
+    let person = person.map(ManagementId::parse).transpose().map_err(core)?;
+    crate::commands::write_file(path, |out| {
+        s.export_issuances_csv(actor, person.as_ref(), options, out)
+            .map_err(core)
+    })
 }

@@ -153,12 +153,13 @@ enum CertificateCommand {
         #[arg(long)]
         person: Option<String>,
     },
-    /// The issuance register as CSV (UTF-8 with BOM).
+    /// The issuance register as CSV (UTF-8 with BOM, or Shift_JIS).
     Export {
+        /// Only this person's certificates.
         #[arg(long)]
         person: Option<String>,
-        #[arg(long)]
-        out: PathBuf,
+        #[command(flatten)]
+        file: FileArgs,
     },
 }
 
@@ -495,9 +496,11 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                     let n = cert::list(&s, &a, person.as_deref(), &mut stdout)?;
                     eprintln!("{n} certificates");
                 }
-                CertificateCommand::Export { person, out } => {
-                    let n = cert::export(&s, &a, person.as_deref(), out)?;
-                    eprintln!("{n} certificates exported to {}", out.display());
+                CertificateCommand::Export { person, file } => {
+                    let options = file.encoding.options(file.replace);
+                    let path = file.out.as_deref();
+                    let n = cert::export(&s, &a, person.as_deref(), options, path)?;
+                    eprintln!("{n} certificates exported");
                 }
             }
             Ok(ExitCode::SUCCESS)

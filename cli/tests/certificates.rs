@@ -178,6 +178,15 @@ fn flows(db: &str, dir: &Path) {
     let bytes = std::fs::read(&csv).unwrap();
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
     assert_eq!(String::from_utf8_lossy(&bytes).lines().count(), 5);
+    // The register downloads like the records: Shift_JIS on request.
+    let (code, sjis, err) = sesshu(
+        db,
+        dir,
+        &["certificate", "export", "--encoding", "shift-jis"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!sjis.starts_with('\u{feff}'));
+    assert_eq!(sjis.lines().count(), 5, "{sjis}");
 }
 
 #[test]

@@ -18,7 +18,7 @@ use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken
 use crate::plain::certificates::{
     certificate_request, issuances_out, CertificateOptions, Issuance,
 };
-use crate::plain::records::staff;
+use crate::plain::records::{file_options, person_key, staff};
 use crate::plain::{date, seq_in};
 use crate::store::Sesshu;
 
@@ -429,15 +429,36 @@ impl Sesshu {
         Code,
     > {
         let actor = staff(&municipality, &user)?;
-        let person = management_id
-            .as_deref()
-            .map(sesshu_core::identifiers::ManagementId::parse)
-            .transpose()
-            .map_err(fail)?;
+        let person = person_key(management_id.as_deref())?;
         let s = self.inner.clone();
         Ok(Job::new(
             move || s.list_issuances(&actor, person.as_ref(), None, 10_000),
             issuances_out,
+        ))
+    }
+
+    /// 発行履歴のダウンロード: the register (or one person's part of it) as
+    /// CSV bytes (UTF-8 with BOM, or `encoding` `'shift_jis'`).
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn export_issuances_csv(
+        &self,
+        municipality: String,
+        user: String,
+        management_id: Option<String>,
+        encoding: Option<String>,
+        replacement: Option<String>,
+    ) -> napi::Result<AsyncTask<Job<Vec<u8>, Buffer>>, Code> {
+        let actor = staff(&municipality, &user)?;
+        let person = person_key(management_id.as_deref())?;
+        let options = file_options(&encoding, &replacement)?;
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || {
+                let mut out = Vec::new();
+                s.export_issuances_csv(&actor, person.as_ref(), options, &mut out)
+                    .map(|_| out)
+            },
+            Buffer::from,
         ))
     }
 }

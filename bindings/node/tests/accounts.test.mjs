@@ -109,6 +109,11 @@ test('certificates', async () => {
   assert.deepEqual(register.map((i) => i.certificateNumber), ['131016-2025-000001', '131016-2025-000002'])
   assert.equal(register[1].passportNumber, 'TK1234567')
   assert.deepEqual(await db.listIssuances('011002', 'auditor'), [])
+  // The register downloads as CSV, one line per certificate.
+  const csv = (await db.exportIssuancesCsv('131016', 'auditor')).toString('utf8').replace(/^\uFEFF/, '').trim().split('\r\n')
+  assert.ok(csv[0].startsWith('certificate_number,issue_date,management_id,records,form,'))
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]), ['131016-2025-000001', '131016-2025-000002'])
+  assert.throws(() => db.exportIssuancesCsv('131016', 'auditor', null, 'latin1'), (e) => e.code === 'invalid_encoding')
 })
 
 test('portal certificates are signed and verify with pdfsig', async () => {

@@ -12,6 +12,7 @@ use crate::error::to_py;
 use crate::plain::accounts::{self as plain, Actor, IssuedAccount, IssuedToken};
 use crate::plain::accounts::{OutboxNotification, UserInfo};
 use crate::plain::certificates::{issuances_out, Issuance};
+use crate::plain::records;
 use crate::store::Sesshu;
 
 py_new!(Actor {
@@ -336,7 +337,7 @@ impl Sesshu {
         delegation_checked: bool,
         channel: &str,
     ) -> PyResult<IssuedCertificate> {
-        let actor = crate::plain::records::staff(municipality, user)?;
+        let actor = records::staff(municipality, user)?;
         let options = crate::plain::certificates::CertificateOptions {
             municipality_name,
             head,
@@ -370,14 +371,33 @@ impl Sesshu {
         after: Option<&str>,
         limit: usize,
     ) -> PyResult<Vec<Issuance>> {
-        let actor = crate::plain::records::staff(municipality, user)?;
-        let person = management_id
-            .map(sesshu_core::identifiers::ManagementId::parse)
-            .transpose()
-            .map_err(to_py)?;
+        let actor = records::staff(municipality, user)?;
+        let person = records::person_key(management_id)?;
         self.run(py, |s| {
             s.list_issuances(&actor, person.as_ref(), after, limit)
         })
         .map(issuances_out)
+    }
+
+    /// 発行履歴のダウンロード: the register (or one person's part of it) as
+    /// CSV bytes, with the encodings of `export_records_csv`.
+    #[pyo3(signature = (municipality, user, management_id=None, *, encoding=None, replacement=None))]
+    fn export_issuances_csv<'py>(
+        &self,
+        py: Python<'py>,
+        municipality: &str,
+        user: &str,
+        management_id: Option<&str>,
+        encoding: Option<String>,
+        replacement: Option<String>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let actor = records::staff(municipality, user)?;
+        let person = records::person_key(management_id)?;
+        let options = records::file_options(&encoding, &replacement)?;
+        let mut out = Vec::new();
+        self.run(py, |s| {
+            s.export_issuances_csv(&actor, person.as_ref(), options, &mut out)
+        })?;
+        Ok(pyo3::types::PyBytes::new(py, &out))
     }
 }

@@ -139,6 +139,14 @@ def test_certificates(tmp_db):
     assert register[1].passport_number == "TK1234567" and register[1].applicant == "delegate"
     assert s.list_issuances("011002", "auditor") == []
     assert register[0].signed_by is None
+    # The register downloads as CSV, one line per certificate.
+    csv = s.export_issuances_csv("131016", "auditor").decode("utf-8-sig").splitlines()
+    assert csv[0].startswith("certificate_number,issue_date,management_id,records,form,")
+    assert [line.split(",")[0] for line in csv[1:]] == ["131016-2025-000001", "131016-2025-000002"]
+    assert ",TK1234567," in csv[2]
+    assert s.export_issuances_csv("131016", "auditor", "P2").decode("utf-8-sig").count("\n") == 1
+    sjis = s.export_issuances_csv("131016", "auditor", encoding="shift_jis")
+    assert not sjis.startswith(b"\xef\xbb\xbf") and sjis.count(b"\r\n") == 3
 
 
 def test_signed_portal_certificates(tmp_db, tmp_path, signers):

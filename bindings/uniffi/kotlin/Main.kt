@@ -321,6 +321,8 @@ fun certificatesRoundTrip(dir: File) {
     check(String(c.pdf.copyOfRange(0, 5), Charsets.US_ASCII) == "%PDF-" && c.pdf.size < 60_000, "pdf")
     check(failure { db.issueCertificate("131016", "clerk", "P1", listOf("R1"), options.copy(name = "𠮷田 花子")) } == "unprintable_character", "unprintable")
     check(db.listIssuances("131016", "auditor", null).map { it.certificateNumber } == listOf("131016-2025-000001"), "register")
+    val registerCsv = String(db.exportIssuancesCsv("131016", "auditor", null, null, null), Charsets.UTF_8).removePrefix("\uFEFF").trim().split("\r\n")
+    check(registerCsv.size == 2 && registerCsv[1].startsWith("131016-2025-000001,"), "register csv: $registerCsv")
 
     // The portal's certificate is signed (PAdES) and poppler's pdfsig verifies it.
     val portal = options.copy(channel = "portal")

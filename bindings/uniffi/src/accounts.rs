@@ -15,7 +15,7 @@ use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken
 use crate::plain::certificates::{
     certificate_request, issuances_out, CertificateOptions, Issuance,
 };
-use crate::plain::records::staff;
+use crate::plain::records::{file_options, person_key, staff};
 use crate::plain::{date, seq_in};
 use crate::store::Sesshu;
 
@@ -329,15 +329,31 @@ impl Sesshu {
         user: String,
         management_id: Option<String>,
     ) -> Result<Vec<Issuance>> {
-        let person = management_id
-            .as_deref()
-            .map(sesshu_core::identifiers::ManagementId::parse)
-            .transpose()
-            .map_err(fail)?;
+        let person = person_key(management_id.as_deref())?;
         let found = self
             .inner
             .list_issuances(&staff(&municipality, &user)?, person.as_ref(), None, 10_000)
             .map_err(fail)?;
         Ok(issuances_out(found))
+    }
+
+    /// 発行履歴のダウンロード: the register (or one person's part of it) as
+    /// CSV bytes (UTF-8 with BOM, or `encoding` `"shift_jis"`).
+    pub fn export_issuances_csv(
+        &self,
+        municipality: String,
+        user: String,
+        management_id: Option<String>,
+        encoding: Option<String>,
+        replacement: Option<String>,
+    ) -> Result<Vec<u8>> {
+        let actor = staff(&municipality, &user)?;
+        let person = person_key(management_id.as_deref())?;
+        let options = file_options(&encoding, &replacement)?;
+        let mut out = Vec::new();
+        self.inner
+            .export_issuances_csv(&actor, person.as_ref(), options, &mut out)
+            .map_err(fail)?;
+        Ok(out)
     }
 }

@@ -985,6 +985,12 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func enrolTotp(actor: Actor) throws  -> [String]
     
     /**
+     * 発行履歴のダウンロード: the register (or one person's part of it) as
+     * CSV bytes (UTF-8 with BOM, or `encoding` `"shift_jis"`).
+     */
+    func exportIssuancesCsv(municipality: String, user: String, managementId: String?, encoding: String?, replacement: String?) throws  -> Data
+    
+    /**
      * The first-administrator batch over one day's masters (JSON text).
      */
     func extractFirstAdministrators(actor: Actor, mastersJson: String) throws  -> ExtractionResult
@@ -1329,6 +1335,24 @@ open func enrolTotp(actor: Actor)throws  -> [String]  {
     uniffi_sesshu_uniffi_fn_method_sesshu_enrol_totp(
             self.uniffiCloneHandle(),
         FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * 発行履歴のダウンロード: the register (or one person's part of it) as
+     * CSV bytes (UTF-8 with BOM, or `encoding` `"shift_jis"`).
+     */
+open func exportIssuancesCsv(municipality: String, user: String, managementId: String?, encoding: String?, replacement: String?)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_export_issuances_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterOptionString.lower(managementId),
+        FfiConverterOptionString.lower(encoding),
+        FfiConverterOptionString.lower(replacement),uniffiCallStatus
     )
 })
 }
@@ -6627,6 +6651,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_enrol_totp() != 43884) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_issuances_csv() != 6309) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_extract_first_administrators() != 11167) {

@@ -353,6 +353,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_create_user(uint64_t ptr, RustB
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_enrol_totp(uint64_t ptr, RustBuffer actor, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_ISSUANCES_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_ISSUANCES_CSV
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_issuances_csv(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer management_id, RustBuffer encoding, RustBuffer replacement, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXTRACT_FIRST_ADMINISTRATORS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXTRACT_FIRST_ADMINISTRATORS
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_extract_first_administrators(uint64_t ptr, RustBuffer actor, RustBuffer masters_json, RustCallStatus *_Nonnull out_status
@@ -1123,6 +1128,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_create_user(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ENROL_TOTP
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ENROL_TOTP
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_enrol_totp(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_ISSUANCES_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_ISSUANCES_CSV
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_issuances_csv(void
     
 );
 #endif

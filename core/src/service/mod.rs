@@ -34,7 +34,10 @@ pub use accounts::{
     UserChanges,
 };
 #[cfg(feature = "pdf")]
-pub use certificates::{CertificateRequest, CertificateRequestText, IssuedCertificate, Issuer};
+pub use certificates::{
+    issuance_row, CertificateRequest, CertificateRequestText, IssuedCertificate, Issuer,
+    ISSUANCE_COLUMNS,
+};
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
 pub use log::{VerifyReport, LOG_COLUMNS};
