@@ -72,6 +72,11 @@ pub fn certificate_request(
     .map_err(fail)
 }
 
+/// The size of a page of the issuance register: `limit`, or 1,000.
+pub fn page_size(limit: Option<u32>) -> usize {
+    limit.map_or(1_000, |n| n as usize)
+}
+
 /// One entry of the issuance register.
 #[cfg_attr(binding = "node", napi(object))]
 #[cfg_attr(binding = "uniffi", derive(uniffi::Record))]

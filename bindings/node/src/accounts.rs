@@ -16,7 +16,7 @@ use crate::plain::accounts::{notifications_out, token_out, OutboxNotification};
 use crate::plain::accounts::{organisation_in, user_after, users_out};
 use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken, UserInfo};
 use crate::plain::certificates::{
-    certificate_request, issuances_out, CertificateOptions, Issuance,
+    certificate_request, issuances_out, page_size, CertificateOptions, Issuance,
 };
 use crate::plain::records::{file_options, person_key, staff};
 use crate::plain::{date, seq_in};
@@ -417,13 +417,17 @@ impl Sesshu {
         ))
     }
 
-    /// The municipality's issuance register (each person read is logged).
+    /// The municipality's issuance register, in certificate-number order:
+    /// at most `limit` (1,000 unless given) after the certificate `after`
+    /// (the last of the previous page). Each person read is logged.
     #[napi(ts_return_type = "Promise<Array<Issuance>>")]
     pub fn list_issuances(
         &self,
         municipality: String,
         user: String,
         management_id: Option<String>,
+        after: Option<String>,
+        limit: Option<u32>,
     ) -> napi::Result<
         AsyncTask<Job<Vec<sesshu_core::certificate::issuance::Issuance>, Vec<Issuance>>>,
         Code,
@@ -432,7 +436,7 @@ impl Sesshu {
         let person = person_key(management_id.as_deref())?;
         let s = self.inner.clone();
         Ok(Job::new(
-            move || s.list_issuances(&actor, person.as_ref(), None, 10_000),
+            move || s.list_issuances(&actor, person.as_ref(), after.as_deref(), page_size(limit)),
             issuances_out,
         ))
     }

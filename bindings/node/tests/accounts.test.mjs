@@ -109,6 +109,9 @@ test('certificates', async () => {
   assert.deepEqual(register.map((i) => i.certificateNumber), ['131016-2025-000001', '131016-2025-000002'])
   assert.equal(register[1].passportNumber, 'TK1234567')
   assert.deepEqual(await db.listIssuances('011002', 'auditor'), [])
+  // Page by page: after the last certificate of the page before.
+  const [first] = await db.listIssuances('131016', 'auditor', null, null, 1)
+  assert.deepEqual((await db.listIssuances('131016', 'auditor', null, first.certificateNumber, 1)).map((i) => i.certificateNumber), ['131016-2025-000002'])
   // The register downloads as CSV, one line per certificate.
   const csv = (await db.exportIssuancesCsv('131016', 'auditor')).toString('utf8').replace(/^\uFEFF/, '').trim().split('\r\n')
   assert.ok(csv[0].startsWith('certificate_number,issue_date,management_id,records,form,'))

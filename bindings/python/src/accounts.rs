@@ -11,7 +11,7 @@ use sesshu_core::service::{OwnChanges, UserChanges};
 use crate::error::to_py;
 use crate::plain::accounts::{self as plain, Actor, IssuedAccount, IssuedToken};
 use crate::plain::accounts::{OutboxNotification, UserInfo};
-use crate::plain::certificates::{issuances_out, Issuance};
+use crate::plain::certificates::{issuances_out, page_size, Issuance};
 use crate::plain::records;
 use crate::store::Sesshu;
 
@@ -361,7 +361,7 @@ impl Sesshu {
     }
 
     /// The municipality's issuance register (each person read is logged).
-    #[pyo3(signature = (municipality, user, management_id=None, after=None, limit=1000))]
+    #[pyo3(signature = (municipality, user, management_id=None, after=None, limit=None))]
     fn list_issuances(
         &self,
         py: Python<'_>,
@@ -369,12 +369,12 @@ impl Sesshu {
         user: &str,
         management_id: Option<&str>,
         after: Option<&str>,
-        limit: usize,
+        limit: Option<u32>,
     ) -> PyResult<Vec<Issuance>> {
         let actor = records::staff(municipality, user)?;
         let person = records::person_key(management_id)?;
         self.run(py, |s| {
-            s.list_issuances(&actor, person.as_ref(), after, limit)
+            s.list_issuances(&actor, person.as_ref(), after, page_size(limit))
         })
         .map(issuances_out)
     }

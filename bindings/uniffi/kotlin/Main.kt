@@ -320,7 +320,8 @@ fun certificatesRoundTrip(dir: File) {
     check(c.certificateNumber == "131016-2025-000001" && c.form.toInt() == 1, "certificate: ${c.certificateNumber}")
     check(String(c.pdf.copyOfRange(0, 5), Charsets.US_ASCII) == "%PDF-" && c.pdf.size < 60_000, "pdf")
     check(failure { db.issueCertificate("131016", "clerk", "P1", listOf("R1"), options.copy(name = "𠮷田 花子")) } == "unprintable_character", "unprintable")
-    check(db.listIssuances("131016", "auditor", null).map { it.certificateNumber } == listOf("131016-2025-000001"), "register")
+    check(db.listIssuances("131016", "auditor", null, null, null).map { it.certificateNumber } == listOf("131016-2025-000001"), "register")
+    check(db.listIssuances("131016", "auditor", null, "131016-2025-000001", 10u).isEmpty(), "register after the last")
     val registerCsv = String(db.exportIssuancesCsv("131016", "auditor", null, null, null), Charsets.UTF_8).removePrefix("\uFEFF").trim().split("\r\n")
     check(registerCsv.size == 2 && registerCsv[1].startsWith("131016-2025-000001,"), "register csv: $registerCsv")
 
@@ -343,7 +344,7 @@ fun certificatesRoundTrip(dir: File) {
     tampered[at] = (tampered[at].toInt() xor 1).toByte()
     file.writeBytes(tampered)
     check(!pdfsig().contains("Signature is Valid"), "pdfsig invalid after tampering")
-    check(signing.listIssuances("131016", "auditor", null).last().signedBy == "千代田区長 (rsa)", "signed by")
+    check(signing.listIssuances("131016", "auditor", null, null, null).last().signedBy == "千代田区長 (rsa)", "signed by")
 }
 
 fun questionnairesRoundTrip(dir: File) {

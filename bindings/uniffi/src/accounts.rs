@@ -13,7 +13,7 @@ use crate::plain::accounts::{notifications_out, token_out, OutboxNotification};
 use crate::plain::accounts::{organisation_in, user_after, users_out};
 use crate::plain::accounts::{Actor, ExtractionResult, IssuedAccount, IssuedToken, UserInfo};
 use crate::plain::certificates::{
-    certificate_request, issuances_out, CertificateOptions, Issuance,
+    certificate_request, issuances_out, page_size, CertificateOptions, Issuance,
 };
 use crate::plain::records::{file_options, person_key, staff};
 use crate::plain::{date, seq_in};
@@ -322,17 +322,26 @@ impl Sesshu {
         })
     }
 
-    /// The municipality's issuance register (each person read is logged).
+    /// The municipality's issuance register, in certificate-number order:
+    /// at most `limit` (1,000 unless given) after the certificate `after`
+    /// (the last of the previous page). Each person read is logged.
     pub fn list_issuances(
         &self,
         municipality: String,
         user: String,
         management_id: Option<String>,
+        after: Option<String>,
+        limit: Option<u32>,
     ) -> Result<Vec<Issuance>> {
         let person = person_key(management_id.as_deref())?;
         let found = self
             .inner
-            .list_issuances(&staff(&municipality, &user)?, person.as_ref(), None, 10_000)
+            .list_issuances(
+                &staff(&municipality, &user)?,
+                person.as_ref(),
+                after.as_deref(),
+                page_size(limit),
+            )
             .map_err(fail)?;
         Ok(issuances_out(found))
     }

@@ -1011,9 +1011,11 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func issueToken(actor: Actor, orgType: String, organisation: String, label: String, validDays: Int64?) throws  -> IssuedToken
     
     /**
-     * The municipality's issuance register (each person read is logged).
+     * The municipality's issuance register, in certificate-number order:
+     * at most `limit` (1,000 unless given) after the certificate `after`
+     * (the last of the previous page). Each person read is logged.
      */
-    func listIssuances(municipality: String, user: String, managementId: String?) throws  -> [Issuance]
+    func listIssuances(municipality: String, user: String, managementId: String?, after: String?, limit: UInt32?) throws  -> [Issuance]
     
     /**
      * The users of the administrator's organisation, in id order, after
@@ -1421,16 +1423,20 @@ open func issueToken(actor: Actor, orgType: String, organisation: String, label:
 }
     
     /**
-     * The municipality's issuance register (each person read is logged).
+     * The municipality's issuance register, in certificate-number order:
+     * at most `limit` (1,000 unless given) after the certificate `after`
+     * (the last of the previous page). Each person read is logged.
      */
-open func listIssuances(municipality: String, user: String, managementId: String?)throws  -> [Issuance]  {
+open func listIssuances(municipality: String, user: String, managementId: String?, after: String?, limit: UInt32?)throws  -> [Issuance]  {
     return try  FfiConverterSequenceTypeIssuance.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_list_issuances(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(municipality),
         FfiConverterString.lower(user),
-        FfiConverterOptionString.lower(managementId),uniffiCallStatus
+        FfiConverterOptionString.lower(managementId),
+        FfiConverterOptionString.lower(after),
+        FfiConverterOptionUInt32.lower(limit),uniffiCallStatus
     )
 })
 }
@@ -6668,7 +6674,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_issue_token() != 36907) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_issuances() != 27201) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_issuances() != 64078) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_list_users() != 68) {

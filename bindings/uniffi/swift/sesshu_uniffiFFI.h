@@ -380,7 +380,7 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_issue_token(uint64_t ptr, RustB
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LIST_ISSUANCES
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LIST_ISSUANCES
-RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_list_issuances(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer management_id, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_list_issuances(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer management_id, RustBuffer after, RustBuffer limit, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LIST_USERS

@@ -382,7 +382,8 @@ class Sesshu:
                           applicant: str = "subject", delegation_checked: bool = False,
                           channel: str = "counter") -> IssuedCertificate: ...
     def list_issuances(self, municipality: str, user: str, management_id: Optional[str] = None,
-                       after: Optional[str] = None, limit: int = 1000) -> List[Issuance]: ...
+                       after: Optional[str] = None, limit: Optional[int] = None) -> List[Issuance]:
+        """At most `limit` (1,000 unless given) after the certificate `after`."""
     def export_issuances_csv(self, municipality: str, user: str, management_id: Optional[str] = None, *,
                              encoding: Optional[str] = None, replacement: Optional[str] = None) -> bytes:
         """発行履歴のダウンロード: the register (or one person's part of it) as CSV."""
