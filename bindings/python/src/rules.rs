@@ -293,24 +293,12 @@ fn answer(v: &Bound<'_, PyAny>) -> PyResult<Option<questionnaire::AnswerValue>> 
         A::Text(v.extract()?)
     } else if v.is_instance(&decimal_type(v.py())?)? {
         A::Number(v.extract::<Decimal>()?)
-    } else if let Ok(list) = v.cast::<PyList>() {
-        A::Choices(
-            list.iter()
-                .map(|i| answer(&i))
-                .collect::<PyResult<Vec<_>>>()?
-                .into_iter()
-                .flatten()
-                .collect(),
-        )
-    } else if let Ok(t) = v.cast::<PyTuple>() {
-        A::Choices(
-            t.iter()
-                .map(|i| answer(&i))
-                .collect::<PyResult<Vec<_>>>()?
-                .into_iter()
-                .flatten()
-                .collect(),
-        )
+    } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        let mut choices = Vec::new();
+        for item in v.try_iter()? {
+            choices.extend(answer(&item?)?);
+        }
+        A::Choices(choices)
     } else if v.is_instance_of::<PyDict>() {
         A::Group(answers(v)?)
     } else {

@@ -58,3 +58,12 @@ def test_a_password_policy_argument_left_out_is_the_librarys_default():
     with pytest.raises(sesshu.ValidationError) as e:
         sesshu.PasswordPolicy(min_length=20, max_length=10)
     assert e.value.code == "invalid_policy"
+
+
+def test_choices_are_a_list_or_a_tuple():
+    assert sesshu.modified_items({"c": ["a", "b"]}, {"c": ("a", "b")}) == []
+    assert sesshu.modified_items({"c": ["a", None]}, {"c": ["a"]}) == []
+    assert sesshu.modified_items({"c": ["a"]}, {"c": ["b"]}) == ["c"]
+    with pytest.raises(sesshu.ValidationError) as e:
+        sesshu.modified_items({"c": b"ab"}, {})
+    assert e.value.code == "invalid_answer"
