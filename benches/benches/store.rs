@@ -146,7 +146,7 @@ fn sqlite_group(c: &mut Criterion) {
     });
     let raw = rusqlite::Connection::open(store_path(&store)).unwrap();
     // The store's own connection settings, so both sides read alike.
-    raw.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 4294967296;")
+    raw.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 0;")
         .unwrap();
     let mut stmt = raw.prepare(HAND_SQL_SQLITE).unwrap();
     let mut i = 0;
@@ -167,7 +167,7 @@ fn sqlite_group(c: &mut Criterion) {
     g.finish();
     let mut raw = rusqlite::Connection::open(store_path(&store)).unwrap();
     raw.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 4294967296;",
+        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 0;",
     )
     .unwrap();
     delivery(
