@@ -3,7 +3,6 @@
 
 use std::io::Write;
 
-use chrono::NaiveDate;
 use serde_json::json;
 use sesshu_core::accounts::{ExtractionInput, UserId};
 use sesshu_core::identifiers::EmailAddress;
@@ -144,8 +143,7 @@ pub fn inactivity(
     execute: bool,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let date = NaiveDate::parse_from_str(execution, "%Y-%m-%d")
-        .map_err(|_| format!("--date {execution:?}: expected YYYY-MM-DD"))?;
+    let date = sesshu_core::calendar::parse_date(execution).map_err(core)?;
     let mut tick = progress(if execute { "suspended" } else { "notified" }, 10_000);
     let report = if execute {
         s.inactivity_execute(actor, date, |n| tick(n, None))

@@ -52,11 +52,26 @@ pub fn jst() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| Utc.fix())
 }
 
-/// Parses an ISO 8601 calendar date `YYYY-MM-DD`.
+/// Parses an ISO 8601 calendar date `YYYY-MM-DD`: four-digit year,
+/// two-digit month and day (`2019-5-1` and `+2019-05-01` are refused, not
+/// read as `2019-05-01`).
 pub fn parse_date(input: &str) -> Result<NaiveDate, CalendarError> {
-    NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d").map_err(|_| CalendarError::InvalidDate {
-        value: input.to_owned(),
-    })
+    let s = input.trim();
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    shaped
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| CalendarError::InvalidDate {
+            value: input.to_owned(),
+        })
 }
 
 /// Parses an RFC 3339 timestamp (an offset is required) into UTC.
@@ -287,6 +302,29 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         parse_date(s).expect("test date")
+    }
+
+    #[test]
+    fn dates_are_read_in_their_one_form() {
+        assert_eq!(
+            d(" 2019-05-01 "),
+            NaiveDate::from_ymd_opt(2019, 5, 1).expect("date")
+        );
+        for bad in [
+            "2019-5-1",
+            "2019-05-1",
+            "+2019-05-01",
+            "20190501",
+            "2019/05/01",
+            "２０１９-05-01",
+            "2019-02-30",
+            "",
+        ] {
+            assert!(
+                matches!(parse_date(bad), Err(CalendarError::InvalidDate { .. })),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
