@@ -88,6 +88,10 @@ test('bad input is a typed error, and nothing is written', async () => {
   }
   assert.deepEqual(await db.personRecords(CHIYODA, 'clerk', 'P1'), [])
   assert.throws(() => s.wareki('1872-12-31'), (e) => e.code === 'date_out_of_range')
+  for (const bad of ['2024-3-1', '+2024-03-01', '2024/03/01']) {
+    assert.throws(() => db.putRecords(CHIYODA, 'clerk', [record('z', 'P1', CHIYODA, bad)]), (e) => e.code === 'invalid_date', bad)
+    assert.throws(() => s.wareki(bad), (e) => e.code === 'invalid_date', bad)
+  }
 })
 
 test('an import lands the good items and refuses each other in its place', async () => {

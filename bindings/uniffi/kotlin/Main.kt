@@ -191,6 +191,10 @@ fun storeRoundTrip(dir: File) {
     for (dose in listOf(-1L, 0L, 100L)) {
         check(failure { db.putRecords("131016", "clerk", listOf(record("z", "P1", "131016", "2024-03-01").copy(doseNumber = dose))) } == "invalid_dose_number", "dose $dose")
     }
+    for (bad in listOf("2024-3-1", "+2024-03-01", "2024/03/01")) {
+        check(failure { db.putRecords("131016", "clerk", listOf(record("z", "P1", "131016", bad))) } == "invalid_date", "date $bad")
+        check(failure { wareki(bad) } == "invalid_date", "wareki $bad")
+    }
     // An import lands the good items and refuses each other in its place.
     val imported = db.importPersons("131016", "clerk", listOf(person("P3", "佐藤 一郎", "さとう いちろう"), person("bad id!", "x", "エックス")))
     check(imported.map { it.outcome ?: it.code } == listOf("created", "invalid_management_id"), "import persons: $imported")
