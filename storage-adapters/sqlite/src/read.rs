@@ -174,9 +174,9 @@ fn batch_where(
 
 pub(crate) fn log_head(conn: &Connection) -> Result<Option<(i64, Digest32)>, StoreError> {
     let head: Option<(i64, String)> = conn
-        .query_row("SELECT seq, hash FROM log_head WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .prepare_cached("SELECT seq, hash FROM log_head WHERE id = 1")
+        .map_err(backend)?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .map_err(backend)?;
     head.map(|(seq, hash)| {

@@ -371,11 +371,12 @@ pub fn commit(conn: &mut Connection, changes: ChangeSet) -> Result<CommitReceipt
             receipt.log_seqs.push(row.seq);
         }
         drop(ins);
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO log_head (id, seq, hash) VALUES (1, ?1, ?2)
              ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            (seq, to_hex(&hash)),
         )
+        .map_err(backend)?
+        .execute((seq, to_hex(&hash)))
         .map_err(backend)?;
     }
     tx.commit().map_err(backend)?;
