@@ -127,6 +127,26 @@ impl Expected {
     pub fn of(version: Option<i64>) -> Self {
         version.map_or(Expected::Absent, Expected::Version)
     }
+
+    /// Checks the version an adapter found for `entity` `id` (`None`:
+    /// absent): the row's version after the write, or the conflict.
+    pub fn check(
+        self,
+        entity: &'static str,
+        id: &str,
+        found: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        if self.matches(found) {
+            Ok(self.next())
+        } else {
+            Err(StoreError::Conflict {
+                entity,
+                id: id.to_owned(),
+                expected: self,
+                found: FoundVersion(found),
+            })
+        }
+    }
 }
 
 /// A person as stored.

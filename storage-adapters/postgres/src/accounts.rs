@@ -17,6 +17,7 @@ use sesshu_core::tokens::AccessToken;
 
 use crate::backend;
 use crate::pool::CachedClient;
+use crate::write::check_sql;
 
 pub(crate) fn organisations(
     c: &mut CachedClient,
@@ -107,34 +108,6 @@ pub(crate) fn notifications(
     .collect()
 }
 
-/// Checks (and locks) the version of a document row, returning the
-/// version to write.
-fn check(
-    tx: &mut Transaction<'_>,
-    entity: &'static str,
-    table: &str,
-    key_column: &str,
-    id: &str,
-    expected: Expected,
-) -> Result<i64, StoreError> {
-    let found: Option<i64> = tx
-        .query_opt(
-            &format!("SELECT version FROM {table} WHERE {key_column} = $1 FOR UPDATE"),
-            &[&id],
-        )
-        .map_err(backend)?
-        .map(|r| r.get(0));
-    if !expected.matches(found) {
-        return Err(StoreError::Conflict {
-            entity,
-            id: id.to_owned(),
-            expected,
-            found: FoundVersion(found),
-        });
-    }
-    Ok(expected.next())
-}
-
 /// A racing insert of the same key meets the primary key: a conflict.
 fn upsert_conflict(
     e: postgres::Error,
@@ -160,7 +133,13 @@ pub(crate) fn put_organisation(
     expected: Expected,
 ) -> Result<i64, StoreError> {
     let code = org.code.as_str();
-    let version = check(tx, "organisation", "organisations", "code", code, expected)?;
+    let version = check_sql(
+        tx,
+        "organisation",
+        "SELECT version FROM organisations WHERE code = $1 FOR UPDATE",
+        code,
+        expected,
+    )?;
     let sql = if expected == Expected::Absent {
         "INSERT INTO organisations (code, org_type, body, version) VALUES ($1, $2, $3, $4)"
     } else {
@@ -181,7 +160,13 @@ pub(crate) fn put_user(
     expected: Expected,
 ) -> Result<i64, StoreError> {
     let id = user.id.as_str();
-    let version = check(tx, "user", "users", "id", id, expected)?;
+    let version = check_sql(
+        tx,
+        "user",
+        "SELECT version FROM users WHERE id = $1 FOR UPDATE",
+        id,
+        expected,
+    )?;
     let sql = if expected == Expected::Absent {
         "INSERT INTO users (id, organisation, email, state, last_activity, body, version, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -211,11 +196,10 @@ pub(crate) fn put_token(
     token: &AccessToken,
     expected: Expected,
 ) -> Result<i64, StoreError> {
-    let version = check(
+    let version = check_sql(
         tx,
         "access token",
-        "access_tokens",
-        "id",
+        "SELECT version FROM access_tokens WHERE id = $1 FOR UPDATE",
         &token.id,
         expected,
     )?;

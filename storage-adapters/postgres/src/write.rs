@@ -116,18 +116,13 @@ fn check(
         .query_opt(stmt, &[&id])
         .map_err(backend)?
         .map(|r| r.get(0));
-    if !expected.matches(found) {
-        return Err(StoreError::Conflict {
-            entity,
-            id: id.to_owned(),
-            expected,
-            found: FoundVersion(found),
-        });
-    }
-    Ok(expected.next())
+    expected.check(entity, id, found)
 }
 
-fn check_sql(
+/// Reads a row's version with `sql` (one parameter, the key; `FOR UPDATE`
+/// where the row must stay as read) and checks it against `expected`: the
+/// version to write, or the conflict.
+pub(crate) fn check_sql(
     tx: &mut Transaction<'_>,
     entity: &'static str,
     sql: &str,

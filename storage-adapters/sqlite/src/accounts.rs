@@ -16,6 +16,7 @@ use sesshu_core::tokens::AccessToken;
 
 use crate::backend;
 use crate::codec::{instant_text, Instant};
+use crate::write::check;
 
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(",")
@@ -154,41 +155,19 @@ pub(crate) fn notifications(
         .collect()
 }
 
-/// Checks the version of a document row, returning the version to write.
-fn check(
-    tx: &Transaction<'_>,
-    entity: &'static str,
-    table: &str,
-    key_column: &str,
-    id: &str,
-    expected: Expected,
-) -> Result<i64, StoreError> {
-    let found: Option<i64> = tx
-        .prepare_cached(&format!(
-            "SELECT version FROM {table} WHERE {key_column} = ?1"
-        ))
-        .map_err(backend)?
-        .query_row([id], |r| r.get(0))
-        .optional()
-        .map_err(backend)?;
-    if !expected.matches(found) {
-        return Err(StoreError::Conflict {
-            entity,
-            id: id.to_owned(),
-            expected,
-            found: FoundVersion(found),
-        });
-    }
-    Ok(expected.next())
-}
-
 pub(crate) fn put_organisation(
     tx: &Transaction<'_>,
     org: &Organisation,
     expected: Expected,
 ) -> Result<i64, StoreError> {
     let code = org.code.as_str();
-    let version = check(tx, "organisation", "organisations", "code", code, expected)?;
+    let version = check(
+        tx,
+        "organisation",
+        "SELECT version FROM organisations WHERE code = ?1",
+        code,
+        expected,
+    )?;
     tx.prepare_cached(
         "INSERT INTO organisations (code, org_type, body, version) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (code) DO UPDATE SET org_type = excluded.org_type, body = excluded.body,
@@ -270,8 +249,7 @@ pub(crate) fn put_token(
     let version = check(
         tx,
         "access token",
-        "access_tokens",
-        "id",
+        "SELECT version FROM access_tokens WHERE id = ?1",
         &token.id,
         expected,
     )?;

@@ -10,7 +10,9 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, FoundVersion, Store
 use crate::backend;
 use crate::codec::{Day, Instant};
 
-fn check(
+/// Reads a row's version with `sql` (one parameter, the key) and checks it
+/// against `expected`: the version to write, or the conflict.
+pub(crate) fn check(
     tx: &Transaction<'_>,
     entity: &'static str,
     sql: &str,
@@ -23,15 +25,7 @@ fn check(
         .query_row([id], |r| r.get(0))
         .optional()
         .map_err(backend)?;
-    if !expected.matches(found) {
-        return Err(StoreError::Conflict {
-            entity,
-            id: id.to_owned(),
-            expected,
-            found: FoundVersion(found),
-        });
-    }
-    Ok(expected.next())
+    expected.check(entity, id, found)
 }
 
 fn put_person(
