@@ -178,6 +178,7 @@ fn sqlite_group(c: &mut Criterion) {
         &|| store.with_connection(|c| c.execute_batch(RESET_DELIVERIES).unwrap()),
         &mut |drain| hand_delivery_sqlite(&mut raw, drain),
     );
+    delivery_read_floor(c, &raw, 200_000);
     let remove_added = || {
         store.with_connection(|c| c.execute(REMOVE_IMPORTED, []).unwrap());
     };
@@ -277,6 +278,48 @@ fn hand_delivery_sqlite(c: &mut rusqlite::Connection, drain: usize) {
         tx.commit().unwrap();
         n += rows.len();
     }
+}
+
+/// The engine's floor under a delivery: the same records' columns, batch
+/// by batch, looked at in place (no copy, no allocation, no subject
+/// number, no cursor, no transaction). Whatever a delivery does on top of
+/// this costs time this figure does not include.
+const FLOOR_DELIVERY_SQL: &str = "
+SELECT id, management_id, responsible, category, vaccine, dose_number, vaccination_date,
+       lot, institution, erroneous, version, updated_at, seq
+FROM records WHERE responsible = ?1 AND seq > ?2 ORDER BY seq LIMIT 10000";
+
+fn delivery_read_floor(c: &mut Criterion, raw: &rusqlite::Connection, drain: usize) {
+    let mut g = c.benchmark_group("sqlite_delivery_engine_floor");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(drain as u64));
+    let mut stmt = raw.prepare(FLOOR_DELIVERY_SQL).unwrap();
+    g.bench_function(
+        format!("read_{drain}_records_of_131016_in_place_in_batches_of_10000"),
+        |b| {
+            b.iter(|| {
+                let (mut n, mut cursor, mut bytes) = (0, 0i64, 0usize);
+                while n < drain {
+                    let mut rows = stmt.query((CHIYODA, cursor)).unwrap();
+                    let before = n;
+                    while let Some(r) = rows.next().unwrap() {
+                        for i in 0..12 {
+                            bytes += match r.get_ref(i).unwrap() {
+                                rusqlite::types::ValueRef::Text(t) => t.len(),
+                                rusqlite::types::ValueRef::Integer(v) => usize::from(v != 0),
+                                _ => 0,
+                            };
+                        }
+                        cursor = r.get(12).unwrap();
+                        n += 1;
+                    }
+                    assert!(n > before, "fewer than {drain} records for 131016");
+                }
+                black_box(bytes)
+            })
+        },
+    );
+    g.finish();
 }
 
 fn hand_delivery_postgres(c: &mut postgres::Client, drain: usize) {
