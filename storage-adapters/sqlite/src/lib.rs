@@ -73,7 +73,7 @@ const FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_WRITE
 /// Measured side by side on the 10-million-record data set, a staff read
 /// that logs itself (a commit before every read) takes 17% less time
 /// without the map; reads, deliveries, imports and a walk of the whole log
-/// are no slower (`docs/benchmarks.md`).
+/// are no slower (ADR 0012, `docs/benchmarks.md`).
 fn connect(uri: &str) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(uri, FLAGS).map_err(backend)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))
