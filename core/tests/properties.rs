@@ -239,6 +239,18 @@ proptest! {
         }
     }
 
+    /// A date reads back from its text, and any text a date is read from
+    /// is exactly that date's `YYYY-MM-DD` (surrounding spaces aside).
+    #[test]
+    fn dates_have_one_text_form(days in 0u64..3_652_059, s in "[+ ]?[0-9]{3,5}[-/][0-9]{1,2}[-/][0-9]{1,2} ?") {
+        let date = NaiveDate::from_ymd_opt(0, 1, 1).expect("date") + Days::new(days);
+        let text = date.format("%Y-%m-%d").to_string();
+        prop_assert_eq!(parse_date(&text), Ok(date));
+        if let Ok(d) = parse_date(&s) {
+            prop_assert_eq!(d.format("%Y-%m-%d").to_string(), s.trim());
+        }
+    }
+
     #[test]
     fn wareki_preserves_date_order(a in 0u64..60_000, b in 0u64..60_000) {
         let base = NaiveDate::from_ymd_opt(1873, 1, 1).expect("date");
