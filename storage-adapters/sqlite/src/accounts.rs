@@ -16,26 +16,23 @@ use sesshu_core::tokens::AccessToken;
 
 use crate::backend;
 use crate::codec::{instant_text, Instant};
+use crate::in_list::in_lists;
 use crate::write::check;
-
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(",")
-}
 
 pub(crate) fn organisations(
     c: &Connection,
     codes: &[OrganisationCode],
 ) -> Result<Vec<StoredOrganisation>, StoreError> {
     let mut out = Vec::with_capacity(codes.len());
-    for chunk in codes.chunks(500) {
+    for chunk in in_lists(codes) {
         let mut stmt = c
             .prepare_cached(&format!(
                 "SELECT code, body, version FROM organisations WHERE code IN ({}) ORDER BY code",
-                placeholders(chunk.len())
+                chunk.placeholders()
             ))
             .map_err(backend)?;
         let rows = stmt
-            .query_map(params_from_iter(chunk.iter().map(|c| c.as_str())), |r| {
+            .query_map(params_from_iter(chunk.keys().map(|c| c.as_str())), |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
             })
             .map_err(backend)?;

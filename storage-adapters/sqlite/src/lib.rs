@@ -1,8 +1,9 @@
 //! # sesshu-sqlite — the embedded default store
 //!
 //! One SQLite file in WAL mode: a single writer connection (commits are
-//! serialised with `BEGIN IMMEDIATE`), a small pool of reader
-//! connections, so reads never wait for a commit, and a thread that
+//! serialised with `BEGIN IMMEDIATE`) that also serves short reads while
+//! it is idle, a small pool of reader connections for the rest, so reads
+//! never wait for a commit, and a thread that
 //! checkpoints the write-ahead log, so commits never wait for that either. Every
 //! [`ChangeSet`](sesshu_core::store::ChangeSet) is one transaction.
 //!
@@ -16,13 +17,14 @@
 mod accounts;
 mod checkpoint;
 mod codec;
+mod in_list;
 mod migrations;
 mod read;
 mod write;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use rusqlite::{Connection, OpenFlags};
 use sesshu_core::store::StoreError;
@@ -49,10 +51,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Prepared statements kept per connection. The reads by a list of ids
-/// prepare one statement per length of their last chunk; with rusqlite's
-/// default of 16 these pushed out statements in use, which were then
-/// prepared again (seen in profiles of deliveries and imports).
+/// Prepared statements kept per connection: the writer's commits and the
+/// short reads it serves, each read by a list of keys in up to ten widths
+/// ([`in_list`]). rusqlite's default of 16 pushed statements in use out of
+/// the cache, to be prepared again (seen in profiles of deliveries and
+/// imports).
 const STATEMENT_CACHE: usize = 128;
 
 const FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -134,8 +137,30 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `f` on a reader connection from the pool.
+    /// Runs a short read: on the writer connection when no commit holds it,
+    /// otherwise on a reader from the pool, so a read never waits for a
+    /// commit.
+    ///
+    /// The writer keeps its page cache across its own commits; a reader
+    /// finds the database changed after every commit (each logged read is
+    /// one) and starts again from an empty cache (ADR 0013). A commit waits
+    /// at most for one such read; reads that may run long go through
+    /// [`Self::scan`].
     fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match self.writer.try_lock() {
+            Ok(writer) => f(&writer),
+            Err(TryLockError::Poisoned(p)) => f(&p.into_inner()),
+            Err(TryLockError::WouldBlock) => self.scan(f),
+        }
+    }
+
+    /// Runs a read that may run long (a page of the log, a search, a
+    /// list) on a reader connection from the pool, so no commit waits for
+    /// it.
+    fn scan<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -186,6 +211,57 @@ impl std::fmt::Debug for SqliteStore {
 mod tests {
     use super::*;
     use sesshu_core::store::Store;
+
+    fn one_log_entry() -> sesshu_core::store::ChangeSet {
+        sesshu_core::store::ChangeSet {
+            writes: vec![],
+            log: vec![sesshu_core::access_log::AccessLogDraft {
+                at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+                actor: "user-1".into(),
+                organisation: "131016".into(),
+                action: sesshu_core::access_log::AccessAction::ReadRecords,
+                subject: None,
+                record_ids: vec![],
+            }],
+        }
+    }
+
+    /// A short read runs on the idle writer, whose cache survives its own
+    /// commits: no reader is opened. A scan runs on a reader.
+    #[test]
+    fn short_reads_use_the_idle_writer_and_scans_a_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("r.db")).unwrap();
+        let readers = || lock(&store.readers).len();
+        store.commit(one_log_entry()).unwrap();
+        assert!(store.log_head().unwrap().is_some());
+        assert_eq!(readers(), 0, "a short read opened a reader");
+        assert_eq!(store.log_entries(1, 10).unwrap().len(), 1);
+        assert_eq!(readers(), 1, "a scan did not run on a reader");
+    }
+
+    /// While a commit holds the writer, a short read does not wait for it:
+    /// it runs on a reader and sees what was committed before.
+    #[test]
+    fn a_short_read_does_not_wait_for_a_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("w.db")).unwrap();
+        store.commit(one_log_entry()).unwrap();
+        let got = std::thread::scope(|s| {
+            let held = lock(&store.writer);
+            let (tx, rx) = std::sync::mpsc::channel();
+            let store = &store;
+            s.spawn(move || tx.send(store.log_head().map(|h| h.map(|(seq, _)| seq))));
+            let got = rx.recv_timeout(std::time::Duration::from_secs(20));
+            drop(held);
+            got
+        });
+        assert!(
+            matches!(got, Ok(Ok(Some(1)))),
+            "the read waited for the writer or failed: {got:?}"
+        );
+        assert_eq!(lock(&store.readers).len(), 1);
+    }
 
     /// The log grows past the threshold, the thread checkpoints it, and a
     /// later commit starts the log afresh.

@@ -14,6 +14,7 @@ use sesshu_core::store::{
 
 use crate::accounts;
 use crate::codec::{Day, Instant};
+use crate::in_list::in_lists;
 use crate::{backend, SqliteStore};
 use sesshu_core::accounts::UserId;
 use sesshu_core::organisation::OrganisationCode;
@@ -89,22 +90,22 @@ fn persons(
         .map_err(backend)?
         .collect::<Result<_, _>>()
         .map_err(backend)?;
-    // Residency of every person found, 500 persons per statement.
+    // Residency of every person found, in chunks of persons.
     let at: std::collections::HashMap<String, usize> = rows
         .iter()
         .enumerate()
         .map(|(i, p)| (p.management_id.clone(), i))
         .collect();
     let keys: Vec<String> = rows.iter().map(|p| p.management_id.clone()).collect();
-    for chunk in keys.chunks(500) {
+    for chunk in in_lists(&keys) {
         let mut res = conn
             .prepare_cached(&format!(
                 "SELECT management_id, municipality, from_date, to_date FROM residency
                  WHERE management_id IN ({}) ORDER BY management_id, from_date",
-                placeholders(chunk.len())
+                chunk.placeholders()
             ))
             .map_err(backend)?;
-        let mut found = res.query(params_from_iter(chunk)).map_err(backend)?;
+        let mut found = res.query(params_from_iter(chunk.keys())).map_err(backend)?;
         while let Some(r) = found.next().map_err(backend)? {
             let id: String = r.get(0).map_err(backend)?;
             let Some(&i) = at.get(&id) else { continue };
@@ -130,10 +131,6 @@ pub(crate) fn records(
         .collect::<Result<Vec<_>, _>>()
         .map_err(backend)?;
     rows.into_iter().map(RecordRow::into_stored).collect()
-}
-
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(",")
 }
 
 fn text(s: &str) -> Value {
@@ -278,12 +275,12 @@ impl Store for SqliteStore {
     fn persons_by_ids(&self, ids: &[ManagementId]) -> Result<Vec<StoredPerson>, StoreError> {
         self.read(|c| {
             let mut out = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(500) {
+            for chunk in in_lists(ids) {
                 let sql = format!(
                     "SELECT {PERSON_COLUMNS} FROM persons p WHERE p.management_id IN ({}) ORDER BY p.management_id",
-                    placeholders(chunk.len())
+                    chunk.placeholders()
                 );
-                out.extend(persons(c, &sql, chunk.iter().map(|i| text(i.as_str())).collect())?);
+                out.extend(persons(c, &sql, chunk.keys().map(|i| text(i.as_str())).collect())?);
             }
             out.sort_by(|a, b| a.person.management_id.cmp(&b.person.management_id));
             Ok(out)
@@ -342,7 +339,7 @@ impl Store for SqliteStore {
         }
         sql.push_str(" ORDER BY p.management_id LIMIT ?");
         params.push(limit(limit_n));
-        self.read(|c| persons(c, &sql, params))
+        self.scan(|c| persons(c, &sql, params))
     }
 
     fn record(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError> {
@@ -355,15 +352,15 @@ impl Store for SqliteStore {
     fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError> {
         self.read(|c| {
             let mut out = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(500) {
+            for chunk in in_lists(ids) {
                 let sql = format!(
                     "SELECT {RECORD_COLUMNS} FROM records WHERE id IN ({})",
-                    placeholders(chunk.len())
+                    chunk.placeholders()
                 );
                 out.extend(records(
                     c,
                     &sql,
-                    chunk.iter().map(|i| text(i.as_str())).collect(),
+                    chunk.keys().map(|i| text(i.as_str())).collect(),
                 )?);
             }
             out.sort_by(|a, b| a.record.id.cmp(&b.record.id));
@@ -403,14 +400,14 @@ impl Store for SqliteStore {
     ) -> Result<Vec<(ManagementId, SubjectNumber)>, StoreError> {
         self.read(|c| {
             let mut out = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(500) {
+            for chunk in in_lists(ids) {
                 let sql = format!(
                     "SELECT management_id, subject_number FROM persons WHERE management_id IN ({})",
-                    placeholders(chunk.len())
+                    chunk.placeholders()
                 );
                 let mut stmt = c.prepare_cached(&sql).map_err(backend)?;
                 let rows = stmt
-                    .query_map(params_from_iter(chunk.iter().map(|i| i.as_str())), |r| {
+                    .query_map(params_from_iter(chunk.keys().map(|i| i.as_str())), |r| {
                         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
                     })
                     .map_err(backend)?;
@@ -529,7 +526,7 @@ impl Store for SqliteStore {
         from_seq: i64,
         limit_n: usize,
     ) -> Result<Vec<AccessLogEntry>, StoreError> {
-        self.read(|c| {
+        self.scan(|c| {
             let sql = format!(
                 "SELECT {LOG_COLUMNS} FROM access_log WHERE seq >= ?1 ORDER BY seq LIMIT ?2"
             );
@@ -543,7 +540,7 @@ impl Store for SqliteStore {
         limit_n: usize,
     ) -> Result<Vec<AccessLogEntry>, StoreError> {
         let (sql, params) = log_search_statement(filter, limit_n);
-        self.read(|c| log_query(c, &sql, params))
+        self.scan(|c| log_query(c, &sql, params))
     }
 
     fn organisation(
@@ -574,7 +571,7 @@ impl Store for SqliteStore {
         after: Option<&UserId>,
         limit_n: usize,
     ) -> Result<Vec<StoredUser>, StoreError> {
-        self.read(|c| {
+        self.scan(|c| {
             accounts::users(
                 c,
                 "organisation = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
@@ -596,7 +593,7 @@ impl Store for SqliteStore {
         let (at, id) = after.map_or((String::new(), ""), |(t, id)| {
             (crate::codec::instant_text(t), id.as_str())
         });
-        self.read(|c| {
+        self.scan(|c| {
             accounts::users(
                 c,
                 "state = 'active' AND last_activity < ?1 AND (last_activity, id) > (?2, ?3)
@@ -628,7 +625,7 @@ impl Store for SqliteStore {
         pending: bool,
         limit_n: usize,
     ) -> Result<Vec<Notification>, StoreError> {
-        self.read(|c| {
+        self.scan(|c| {
             accounts::notifications(
                 c,
                 after_seq,
@@ -654,7 +651,7 @@ impl Store for SqliteStore {
         after: Option<&str>,
         limit_n: usize,
     ) -> Result<Vec<sesshu_core::certificate::issuance::Issuance>, StoreError> {
-        self.read(|c| {
+        self.scan(|c| {
             let mut params = vec![text(municipality.as_str()), text(after.unwrap_or(""))];
             let person_only = match person {
                 Some(p) => {
