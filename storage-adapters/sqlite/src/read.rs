@@ -378,6 +378,9 @@ impl Store for SqliteStore {
         scope: &dyn Fn(&Person) -> RecordScope,
     ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
         self.read(|c| {
+            // One snapshot for the person and their records.
+            let tx = c.unchecked_transaction().map_err(backend)?;
+            let c = &*tx;
             let Some(person) = persons(c, PERSON_BY_ID, vec![text(id.as_str())])?.pop() else {
                 return Ok(None);
             };
