@@ -235,8 +235,17 @@ mod tests {
         let readers = || lock(&store.readers).len();
         store.commit(one_log_entry()).unwrap();
         assert!(store.log_head().unwrap().is_some());
+        let nobody = sesshu_core::identifiers::ManagementId::parse("P404").unwrap();
+        assert!(store.person(&nobody).unwrap().is_none());
+        assert!(store
+            .person_with_records(&nobody, &|_| sesshu_core::store::RecordScope::All)
+            .unwrap()
+            .is_none());
         assert_eq!(readers(), 0, "a short read opened a reader");
-        assert_eq!(store.log_entries(1, 10).unwrap().len(), 1);
+        // The reads' snapshots ended with them: the writer commits again.
+        assert!(store.with_connection(|c| c.is_autocommit()));
+        store.commit(one_log_entry()).unwrap();
+        assert_eq!(store.log_entries(1, 10).unwrap().len(), 2);
         assert_eq!(readers(), 1, "a scan did not run on a reader");
     }
 

@@ -78,45 +78,62 @@ fn log_row(r: &Row<'_>) -> rusqlite::Result<LogRow> {
     })
 }
 
+/// Runs `f`'s statements as one read transaction: one snapshot of the
+/// database (a commit between them cannot show through) and one lock of the
+/// file instead of one per statement. Inside a transaction already, `f`
+/// simply runs in it.
+fn snapshot<T>(
+    c: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if !c.is_autocommit() {
+        return f(c);
+    }
+    let tx = c.unchecked_transaction().map_err(backend)?;
+    f(&tx)
+}
+
 /// Persons from a query returning `PERSON_COLUMNS`, with their residency.
 fn persons(
     conn: &Connection,
     sql: &str,
     params: Vec<Value>,
 ) -> Result<Vec<StoredPerson>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    let mut rows: Vec<PersonRow> = stmt
-        .query_map(params_from_iter(params), person_row)
-        .map_err(backend)?
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
-    // Residency of every person found, in chunks of persons.
-    let at: std::collections::HashMap<String, usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.management_id.clone(), i))
-        .collect();
-    let keys: Vec<String> = rows.iter().map(|p| p.management_id.clone()).collect();
-    for chunk in in_lists(&keys) {
-        let mut res = conn
-            .prepare_cached(&format!(
-                "SELECT management_id, municipality, from_date, to_date FROM residency
-                 WHERE management_id IN ({}) ORDER BY management_id, from_date",
-                chunk.placeholders()
-            ))
+    snapshot(conn, |conn| {
+        let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+        let mut rows: Vec<PersonRow> = stmt
+            .query_map(params_from_iter(params), person_row)
+            .map_err(backend)?
+            .collect::<Result<_, _>>()
             .map_err(backend)?;
-        let mut found = res.query(params_from_iter(chunk.keys())).map_err(backend)?;
-        while let Some(r) = found.next().map_err(backend)? {
-            let id: String = r.get(0).map_err(backend)?;
-            let Some(&i) = at.get(&id) else { continue };
-            rows[i].residency.push(IntervalRow {
-                municipality: r.get(1).map_err(backend)?,
-                from: r.get::<_, Day>(2).map_err(backend)?.0,
-                to: r.get::<_, Option<Day>>(3).map_err(backend)?.map(|d| d.0),
-            });
+        // Residency of every person found, in chunks of persons.
+        let at: std::collections::HashMap<String, usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.management_id.clone(), i))
+            .collect();
+        let keys: Vec<String> = rows.iter().map(|p| p.management_id.clone()).collect();
+        for chunk in in_lists(&keys) {
+            let mut res = conn
+                .prepare_cached(&format!(
+                    "SELECT management_id, municipality, from_date, to_date FROM residency
+                 WHERE management_id IN ({}) ORDER BY management_id, from_date",
+                    chunk.placeholders()
+                ))
+                .map_err(backend)?;
+            let mut found = res.query(params_from_iter(chunk.keys())).map_err(backend)?;
+            while let Some(r) = found.next().map_err(backend)? {
+                let id: String = r.get(0).map_err(backend)?;
+                let Some(&i) = at.get(&id) else { continue };
+                rows[i].residency.push(IntervalRow {
+                    municipality: r.get(1).map_err(backend)?,
+                    from: r.get::<_, Day>(2).map_err(backend)?.0,
+                    to: r.get::<_, Option<Day>>(3).map_err(backend)?.map(|d| d.0),
+                });
+            }
         }
-    }
-    rows.into_iter().map(PersonRow::into_stored).collect()
+        rows.into_iter().map(PersonRow::into_stored).collect()
+    })
 }
 
 pub(crate) fn records(
@@ -273,7 +290,7 @@ impl Store for SqliteStore {
     }
 
     fn persons_by_ids(&self, ids: &[ManagementId]) -> Result<Vec<StoredPerson>, StoreError> {
-        self.read(|c| {
+        self.read(|c| snapshot(c, |c| {
             let mut out = Vec::with_capacity(ids.len());
             for chunk in in_lists(ids) {
                 let sql = format!(
@@ -284,7 +301,7 @@ impl Store for SqliteStore {
             }
             out.sort_by(|a, b| a.person.management_id.cmp(&b.person.management_id));
             Ok(out)
-        })
+        }))
     }
 
     fn find_persons(
@@ -378,22 +395,21 @@ impl Store for SqliteStore {
         scope: &dyn Fn(&Person) -> RecordScope,
     ) -> Result<Option<(StoredPerson, Vec<StoredRecord>)>, StoreError> {
         self.read(|c| {
-            // One snapshot for the person and their records.
-            let tx = c.unchecked_transaction().map_err(backend)?;
-            let c = &*tx;
-            let Some(person) = persons(c, PERSON_BY_ID, vec![text(id.as_str())])?.pop() else {
-                return Ok(None);
-            };
-            let records = match scope(&person.person) {
-                RecordScope::All => records(c, RECORDS_OF, vec![text(id.as_str())])?,
-                RecordScope::ResponsibleOnly(m) => records(
-                    c,
-                    RECORDS_OF_RESPONSIBLE,
-                    vec![text(id.as_str()), text(m.as_str())],
-                )?,
-                RecordScope::Nothing => Vec::new(),
-            };
-            Ok(Some((person, records)))
+            snapshot(c, |c| {
+                let Some(person) = persons(c, PERSON_BY_ID, vec![text(id.as_str())])?.pop() else {
+                    return Ok(None);
+                };
+                let records = match scope(&person.person) {
+                    RecordScope::All => records(c, RECORDS_OF, vec![text(id.as_str())])?,
+                    RecordScope::ResponsibleOnly(m) => records(
+                        c,
+                        RECORDS_OF_RESPONSIBLE,
+                        vec![text(id.as_str()), text(m.as_str())],
+                    )?,
+                    RecordScope::Nothing => Vec::new(),
+                };
+                Ok(Some((person, records)))
+            })
         })
     }
 
