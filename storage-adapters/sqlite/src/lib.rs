@@ -3,8 +3,8 @@
 //! One SQLite file in WAL mode: a single writer connection (commits are
 //! serialised with `BEGIN IMMEDIATE`) that also serves short reads while
 //! it is idle, a small pool of reader connections for the rest, so reads
-//! never wait for a commit, and a thread that
-//! checkpoints the write-ahead log, so commits never wait for that either. Every
+//! never wait for a commit, and a thread that checkpoints the write-ahead
+//! log, so commits never wait for that either. Every
 //! [`ChangeSet`](sesshu_core::store::ChangeSet) is one transaction.
 //!
 //! ```no_run

@@ -117,7 +117,7 @@ fn persons(
             let mut res = conn
                 .prepare_cached(&format!(
                     "SELECT management_id, municipality, from_date, to_date FROM residency
-                 WHERE management_id IN ({}) ORDER BY management_id, from_date",
+                     WHERE management_id IN ({}) ORDER BY management_id, from_date",
                     chunk.placeholders()
                 ))
                 .map_err(backend)?;
