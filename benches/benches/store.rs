@@ -192,6 +192,7 @@ fn sqlite_group(c: &mut Criterion) {
         &remove_added,
         &mut |rows| hand_insert_sqlite(&mut raw, rows),
     );
+    file_import(c, store.clone(), &mut raw, &remove_added);
     log_verification(c, "sqlite", store);
 }
 
@@ -343,6 +344,7 @@ fn hand_delivery_postgres(c: &mut postgres::Client, drain: usize) {
 }
 
 /// A record to insert by hand: its columns as the schema stores them.
+#[derive(Clone)]
 struct HandRow {
     /// id, management_id, responsible, category, vaccine.
     text: [String; 5],
@@ -526,6 +528,112 @@ fn import_into_data_set(
             BatchSize::PerIteration,
         )
     });
+    g.finish();
+    remove_added();
+}
+
+/// Records in a file import.
+const FILE_RECORDS: usize = 100_000;
+
+/// `sesshu import records FILE.csv` into the SQLite data set: 100,000 new
+/// records of Chiyoda's (the generated ones of consecutive people, under
+/// new ids), the file in person order and shuffled. Beside each, the same
+/// rows in the same order by hand-written SQL (built outside the timing,
+/// so without the CSV). Before each iteration, outside the timing,
+/// `remove_added` deletes what the last one added.
+fn file_import(
+    c: &mut Criterion,
+    store: Arc<sesshu_sqlite::SqliteStore>,
+    raw: &mut rusqlite::Connection,
+    remove_added: &dyn Fn(),
+) {
+    let mut rows: Vec<(String, HandRow)> = raw
+        .prepare(
+            "SELECT id, management_id, responsible, category, vaccine, dose_number,
+                    vaccination_date, lot, institution, erroneous
+             FROM records WHERE responsible = ?1 AND id < 'E'
+             ORDER BY management_id, id LIMIT ?2",
+        )
+        .unwrap()
+        .query_map((CHIYODA, FILE_RECORDS as i64), |r| {
+            let text = |i| r.get::<_, String>(i);
+            let row = HandRow {
+                text: [
+                    format!("I{}", text(0)?),
+                    text(1)?,
+                    text(2)?,
+                    text(3)?,
+                    text(4)?,
+                ],
+                dose_number: r.get(5)?,
+                date: text(6)?.parse().unwrap(),
+                lot: r.get(7)?,
+                institution: r.get(8)?,
+                erroneous: r.get(9)?,
+            };
+            let line = format!(
+                "{},{},{},{},{},{},{},{},{},{}\n",
+                row.text[0],
+                row.text[1],
+                row.text[2],
+                row.text[3],
+                row.text[4],
+                row.dose_number,
+                row.date,
+                row.lot.as_deref().unwrap_or(""),
+                row.institution.as_deref().unwrap_or(""),
+                row.erroneous,
+            );
+            Ok((line, row))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), FILE_RECORDS, "too few records of {CHIYODA}");
+    let dir = tempfile::tempdir().unwrap();
+    let services = Sesshu::new(store, clock());
+    let staff = Actor::municipality("bench", chiyoda());
+    let mut g = c.benchmark_group("sqlite_import_file");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(FILE_RECORDS as u64));
+    for order in ["by_person", "shuffled"] {
+        if order == "shuffled" {
+            let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+            for i in (1..rows.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                rows.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+        }
+        let path = dir.path().join(format!("{order}.csv"));
+        let mut text = String::from(
+            "id,management_id,responsible,category,vaccine,dose_number,date,lot,institution,erroneous\n",
+        );
+        text.extend(rows.iter().map(|(line, _)| line.as_str()));
+        std::fs::write(&path, text).unwrap();
+        g.bench_function(format!("{order}/records_100000"), |b| {
+            b.iter_batched(
+                || {
+                    remove_added();
+                    sesshu_cli::import::Source::open(&path, Default::default()).unwrap()
+                },
+                |source| {
+                    let summary = sesshu_cli::import::records(&services, &staff, &source).unwrap();
+                    assert_eq!(summary.created, FILE_RECORDS, "{summary}");
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        let hand: Vec<HandRow> = rows.iter().map(|(_, r)| r.clone()).collect();
+        g.bench_function(format!("{order}/hand_written_sql"), |b| {
+            b.iter_batched(
+                remove_added,
+                |()| hand_insert_sqlite(raw, &hand),
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
     remove_added();
 }

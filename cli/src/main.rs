@@ -427,12 +427,11 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         } => {
             let s = services(cli)?;
             let a = actor(cli)?;
-            let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let text = import::decode(&bytes, *encoding)?;
+            let source = import::Source::open(file, *encoding)?;
             let summary = match kind {
-                ImportKind::Persons => import::persons(&s, &a, &text)?,
-                ImportKind::Residency => import::residency(&s, &a, &text)?,
-                ImportKind::Records => import::records(&s, &a, &text)?,
+                ImportKind::Persons => import::persons(&s, &a, &source)?,
+                ImportKind::Residency => import::residency(&s, &a, &source)?,
+                ImportKind::Records => import::records(&s, &a, &source)?,
             };
             for e in &summary.errors {
                 eprintln!("{}: {e}", file.display());

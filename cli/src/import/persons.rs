@@ -1,0 +1,70 @@
+//! `sesshu import persons`: persons' attributes, committed a chunk at a time.
+
+use std::collections::BTreeMap;
+
+use sesshu_core::calendar::parse_date;
+use sesshu_core::identifiers::{ManagementId, SubjectNumber};
+use sesshu_core::persons::{normalise_kana, normalise_name, Person, Sex};
+use sesshu_core::residency::ResidencyHistory;
+use sesshu_core::service::{Actor, Sesshu};
+
+use super::{in_chunks, ImportSummary, Row, RowError, Source};
+
+const PERSON_COLUMNS: &[&str] = &[
+    "management_id",
+    "subject_number",
+    "name",
+    "name_kana",
+    "birth_date",
+    "sex",
+];
+
+/// Imports persons, committing [`super::CHUNK`] good rows at a time. An
+/// existing person keeps their residency history: this file holds
+/// attributes only.
+pub fn persons(services: &Sesshu, actor: &Actor, source: &Source) -> Result<ImportSummary, String> {
+    let mut summary = ImportSummary::default();
+    let rows = in_chunks(source.rows(PERSON_COLUMNS)?, person, |mut chunk| {
+        keep_residency(services, &mut chunk.items)?;
+        let report = services
+            .import_persons(actor, chunk.items)
+            .map_err(|e| e.to_string())?;
+        summary.absorb(&report, &chunk.rows, chunk.errors);
+        Ok(())
+    })?;
+    summary.rows = rows;
+    summary.errors.sort_by_key(|e| e.row);
+    Ok(summary)
+}
+
+/// Parses one person row; the residency history is left empty.
+fn person(row: &Row<'_>) -> Result<Person, RowError> {
+    Ok(Person {
+        management_id: row.parse("management_id", ManagementId::parse)?,
+        subject_number: row.parse("subject_number", SubjectNumber::parse)?,
+        name: row.parse("name", normalise_name)?,
+        name_kana: row.parse("name_kana", normalise_kana)?,
+        birth_date: row.parse("birth_date", parse_date)?,
+        sex: row.parse("sex", Sex::parse)?,
+        pmh_key: row.opt("pmh_key").map(str::to_owned),
+        residency: ResidencyHistory::default(),
+    })
+}
+
+/// Gives each person who is already stored their stored residency history.
+fn keep_residency(services: &Sesshu, persons: &mut [Person]) -> Result<(), String> {
+    let ids: Vec<ManagementId> = persons.iter().map(|p| p.management_id.clone()).collect();
+    let existing: BTreeMap<ManagementId, ResidencyHistory> = services
+        .store()
+        .persons_by_ids(&ids)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|p| (p.person.management_id, p.person.residency))
+        .collect();
+    for p in persons {
+        if let Some(h) = existing.get(&p.management_id) {
+            p.residency = h.clone();
+        }
+    }
+    Ok(())
+}
