@@ -94,6 +94,18 @@ test('bad input is a typed error, and nothing is written', async () => {
   }
 })
 
+test('a person without a history yet may be imported again', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
+  const bare = { ...person('P9', '鈴木 次郎', 'すずき じろう'), residency: [] }
+  const shown = (out) => out.map((o) => o.outcome ?? o.code)
+  assert.deepEqual(shown(await db.importPersons(CHIYODA, 'clerk', [bare])), ['created'])
+  // The persons file again, before the residency file: unchanged.
+  assert.deepEqual(shown(await db.importPersons(CHIYODA, 'clerk', [bare])), ['unchanged'])
+  // Once their history names Sapporo and Chiyoda, Yokohama may not write them.
+  assert.deepEqual(shown(await db.importPersons(CHIYODA, 'clerk', [person('P9', '鈴木 次郎', 'すずき じろう')])), ['updated'])
+  assert.deepEqual(shown(await db.importPersons('141003', 'clerk', [person('P9', '鈴木 三郎', 'すずき さぶろう')])), ['not_authorized'])
+})
+
 test('an import lands the good items and refuses each other in its place', async () => {
   const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
   const people = await db.importPersons(CHIYODA, 'clerk', [person('P1'), person('bad id!'), person('P2')])

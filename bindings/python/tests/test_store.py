@@ -96,6 +96,17 @@ def test_bad_input_is_a_typed_error_with_nothing_written(tmp_db):
         sesshu.wareki(dt.date(1872, 12, 31))
 
 
+def test_a_person_without_a_history_yet_may_be_imported_again(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    bare = sesshu.Person("P9", "SP9", "鈴木 次郎", "すずき じろう", dt.date(1990, 5, 1), "male")
+    assert [o.outcome for o in s.import_persons(CHIYODA, "clerk", [bare])] == ["created"]
+    # The persons file again, before the residency file: unchanged.
+    assert [o.outcome for o in s.import_persons(CHIYODA, "clerk", [bare])] == ["unchanged"]
+    # Once their history names Sapporo and Chiyoda, Yokohama may not write them.
+    assert [o.outcome for o in s.import_persons(CHIYODA, "clerk", [person("P9")])] == ["updated"]
+    assert [o.code for o in s.import_persons("141003", "clerk", [person("P9", name="鈴木 三郎")])] == ["not_authorized"]
+
+
 def test_an_import_lands_the_good_items_and_refuses_each_other_in_its_place(tmp_db):
     s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
     out = s.import_persons(CHIYODA, "clerk", [person("P1"), person("bad id!"), person("P2")])

@@ -198,6 +198,13 @@ fun storeRoundTrip(dir: File) {
     // An import lands the good items and refuses each other in its place.
     val imported = db.importPersons("131016", "clerk", listOf(person("P3", "佐藤 一郎", "さとう いちろう"), person("bad id!", "x", "エックス")))
     check(imported.map { it.outcome ?: it.code } == listOf("created", "invalid_management_id"), "import persons: $imported")
+    // A person without a history yet may be imported again, until a history names them.
+    val bare = person("P9", "鈴木 次郎", "すずき じろう").copy(residency = emptyList())
+    val outcomes = { m: String, p: Person -> db.importPersons(m, "clerk", listOf(p)).map { it.outcome ?: it.code } }
+    check(outcomes("131016", bare) == listOf("created"), "bare person")
+    check(outcomes("131016", bare) == listOf("unchanged"), "bare person again")
+    check(outcomes("131016", person("P9", "鈴木 次郎", "すずき じろう")) == listOf("updated"), "given a history")
+    check(outcomes("141003", person("P9", "鈴木 三郎", "すずき さぶろう")) == listOf("not_authorized"), "written elsewhere")
     val batch = listOf(record("i1", "P3", "131016", "2024-03-01"), record("i2", "P3", "131016", "2010-01-01"), record("i3", "P3", "131016", "2024-03-02").copy(doseNumber = 0L))
     check(db.importRecords("131016", "clerk", batch).map { it.outcome ?: it.code } == listOf("created", "responsible_mismatch", "invalid_dose_number"), "import records")
     check(db.importRecords("131016", "clerk", batch).map { it.outcome ?: it.code } == listOf("unchanged", "responsible_mismatch", "invalid_dose_number"), "import again")

@@ -124,8 +124,11 @@ impl Sesshu {
 
     /// Decides what writing `persons` means. The actor's municipality must
     /// appear in the person's residency history (before or after the
-    /// change); a new person with no history yet may be created, to be given
-    /// one by a residency import.
+    /// change). A person with no history yet belongs to no municipality:
+    /// any municipality may create them, or write them again while neither
+    /// the stored nor the new history has an interval, so that a persons
+    /// file imported twice (or again after it stopped halfway) reads as
+    /// unchanged before the residency import gives them a history.
     fn plan_persons(
         &self,
         actor: &Actor,
@@ -152,10 +155,9 @@ impl Sesshu {
             let old = existing.get(&person.management_id);
             let touches_m =
                 |p: &Person| p.residency.intervals().iter().any(|i| i.municipality == m);
-            let new_without_history = old.is_none() && person.residency.intervals().is_empty();
-            if !touches_m(&person)
-                && !old.is_some_and(|o| touches_m(&o.person))
-                && !new_without_history
+            let without_history = person.residency.intervals().is_empty()
+                && old.is_none_or(|o| o.person.residency.intervals().is_empty());
+            if !touches_m(&person) && !old.is_some_and(|o| touches_m(&o.person)) && !without_history
             {
                 outcomes.push(Err(actor
                     .refuse(&format!(

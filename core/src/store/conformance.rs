@@ -344,6 +344,41 @@ pub fn idempotent_reruns(store: Arc<dyn Store>) {
     );
     let r = store.record(&rid("r1")).unwrap().unwrap();
     assert_eq!((r.version, r.updated_at), (1, at(0)));
+
+    // A person without a history yet (a persons file before its residency
+    // file) may be written again, by any municipality, until they have one.
+    let mut c1 = person("C1", "鈴木 次郎", "スズキ ジロウ");
+    c1.residency = ResidencyHistory::default();
+    let yokohama = staff(YOKOHAMA);
+    assert_eq!(
+        s.put_persons(&chiyoda, vec![c1.clone()]).unwrap(),
+        [PutOutcome::Created]
+    );
+    assert_eq!(
+        later.put_persons(&chiyoda, vec![c1.clone()]).unwrap(),
+        [PutOutcome::Unchanged]
+    );
+    c1.name = "鈴木 二郎".into();
+    assert_eq!(
+        later.put_persons(&yokohama, vec![c1.clone()]).unwrap(),
+        [PutOutcome::Updated]
+    );
+    // Once they have a history (Sapporo, then Chiyoda), Yokohama may not
+    // write them.
+    c1.residency = person("C1", "", "").residency;
+    later.put_persons(&chiyoda, vec![c1.clone()]).unwrap();
+    c1.name = "鈴木 三郎".into();
+    let e = later.put_persons(&yokohama, vec![c1]).unwrap_err();
+    assert_eq!(e.code(), "not_authorized");
+    // Nor may Yokohama give a history-less person a history without it.
+    let mut d1 = person("D1", "高橋 三郎", "タカハシ サブロウ");
+    d1.residency = ResidencyHistory::default();
+    s.put_persons(&chiyoda, vec![d1.clone()]).unwrap();
+    d1.residency = person("D1", "", "").residency;
+    assert_eq!(
+        later.put_persons(&yokohama, vec![d1]).unwrap_err().code(),
+        "not_authorized"
+    );
 }
 
 pub fn large_commit(store: Arc<dyn Store>) {
