@@ -67,6 +67,16 @@ fn flows(db: &str, dir: &Path) {
         "{}",
         run.stderr
     );
+    // Again, before the residency file: nothing changes, nothing is refused
+    // but the bad row.
+    let again = sesshu(db, dir, &["import", "persons", persons.to_str().unwrap()]);
+    assert!(
+        again
+            .stdout
+            .contains("0 created, 0 updated, 2 unchanged, 1 refused"),
+        "{}",
+        again.stdout
+    );
 
     let residency = write(dir, "residency.csv", RESIDENCY);
     let run = sesshu(
