@@ -205,7 +205,7 @@ impl Source {
             .collect();
         if !missing.is_empty() {
             return Err(self.failed(&format!(
-                "the header lacks {missing:?} (columns: {required:?})"
+                "the header lacks {missing:?} (required columns: {required:?})"
             )));
         }
         Ok(Rows {
