@@ -128,9 +128,10 @@ impl<T> Chunk<T> {
 }
 
 /// Reads `rows` and parses each with `parse` on a second thread, handing
-/// every chunk of good items ([`CHUNK`]) to `commit` on this one, so that the file is
-/// read while the store commits. At most three chunks are held at once.
-/// Returns the data rows read.
+/// each chunk of good items ([`CHUNK`]) to `commit` on this one, so that
+/// the file is read while the store commits. At most three chunks are held
+/// at once: one being filled, one waiting, one being committed. Returns the
+/// data rows read.
 fn in_chunks<T: Send>(
     mut rows: Rows,
     parse: impl Fn(&Row<'_>) -> Result<T, RowError> + Send,

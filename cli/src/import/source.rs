@@ -247,7 +247,7 @@ impl Rows {
             }))),
             Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Some(Err(self.source.failed(
                 &format!(
-                    "{e}; stopped before row {} (the rows before it landed; importing the file again is safe)",
+                    "{e}; stopped at row {} (whole chunks before it may have landed; importing the file again is safe)",
                     self.number
                 ),
             ))),
