@@ -128,11 +128,26 @@ impl<T> Chunk<T> {
 }
 
 /// Reads `rows` and parses each with `parse` on a second thread, handing
-/// each chunk of good items ([`CHUNK`]) to `commit` on this one, so that
+/// each chunk of good items ([`CHUNK`]) to `import` on this one, so that
 /// the file is read while the store commits. At most three chunks are held
-/// at once: one being filled, one waiting, one being committed. Returns the
-/// data rows read.
+/// at once: one being filled, one waiting, one being committed.
 fn in_chunks<T: Send>(
+    rows: Rows,
+    parse: impl Fn(&Row<'_>) -> Result<T, RowError> + Send,
+    mut import: impl FnMut(Vec<T>) -> Result<ImportReport, String>,
+) -> Result<ImportSummary, String> {
+    let mut summary = ImportSummary::default();
+    summary.rows = read_in_chunks(rows, parse, |chunk| {
+        let report = import(chunk.items)?;
+        summary.absorb(&report, &chunk.rows, chunk.errors);
+        Ok(())
+    })?;
+    summary.errors.sort_by_key(|e| e.row);
+    Ok(summary)
+}
+
+/// The reading half of [`in_chunks`]: returns the data rows read.
+fn read_in_chunks<T: Send>(
     mut rows: Rows,
     parse: impl Fn(&Row<'_>) -> Result<T, RowError> + Send,
     mut commit: impl FnMut(Chunk<T>) -> Result<(), String>,

@@ -23,18 +23,12 @@ const PERSON_COLUMNS: &[&str] = &[
 /// existing person keeps their residency history: this file holds
 /// attributes only.
 pub fn persons(services: &Sesshu, actor: &Actor, source: &Source) -> Result<ImportSummary, String> {
-    let mut summary = ImportSummary::default();
-    let rows = in_chunks(source.rows(PERSON_COLUMNS)?, person, |mut chunk| {
-        keep_residency(services, &mut chunk.items)?;
-        let report = services
-            .import_persons(actor, chunk.items)
-            .map_err(|e| e.to_string())?;
-        summary.absorb(&report, &chunk.rows, chunk.errors);
-        Ok(())
-    })?;
-    summary.rows = rows;
-    summary.errors.sort_by_key(|e| e.row);
-    Ok(summary)
+    in_chunks(source.rows(PERSON_COLUMNS)?, person, |mut persons| {
+        keep_residency(services, &mut persons)?;
+        services
+            .import_persons(actor, persons)
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// Parses one person row; the residency history is left empty.

@@ -22,17 +22,11 @@ const RECORD_COLUMNS: &[&str] = &[
 /// Imports vaccination records, committing [`super::CHUNK`] good rows at a
 /// time.
 pub fn records(services: &Sesshu, actor: &Actor, source: &Source) -> Result<ImportSummary, String> {
-    let mut summary = ImportSummary::default();
-    let rows = in_chunks(source.rows(RECORD_COLUMNS)?, record, |chunk| {
-        let report = services
-            .import_records(actor, chunk.items)
-            .map_err(|e| e.to_string())?;
-        summary.absorb(&report, &chunk.rows, chunk.errors);
-        Ok(())
-    })?;
-    summary.rows = rows;
-    summary.errors.sort_by_key(|e| e.row);
-    Ok(summary)
+    in_chunks(source.rows(RECORD_COLUMNS)?, record, |records| {
+        services
+            .import_records(actor, records)
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// Parses one record row.
