@@ -310,20 +310,78 @@ impl Row<'_> {
 mod tests {
     use super::*;
 
-    fn decode(bytes: &[u8], encoding: InputEncoding) -> io::Result<String> {
-        let mut out = String::new();
-        // One byte per read, so that sequences split across reads are met.
-        struct Trickle<'a>(&'a [u8]);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(1).min(out.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
+    /// The file's bytes, handed over `step` bytes per read.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.bytes.len().min(self.step).min(out.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// Decodes with reads of `step` bytes, taken by the caller `take` bytes
+    /// at a time.
+    fn decode_in(
+        bytes: &[u8],
+        encoding: InputEncoding,
+        step: usize,
+        take: usize,
+    ) -> io::Result<String> {
+        let mut decoding = Decoding::new(Trickle { bytes, step }, encoding);
+        let mut out = Vec::new();
+        let mut buf = vec![0; take];
+        loop {
+            match decoding.read(&mut buf)? {
+                0 => break,
+                n => out.extend_from_slice(&buf[..n]),
             }
         }
-        Decoding::new(Trickle(bytes), encoding).read_to_string(&mut out)?;
-        Ok(out)
+        String::from_utf8(out).map_err(io::Error::other)
+    }
+
+    /// One byte per read, so that sequences split across reads are met.
+    fn decode(bytes: &[u8], encoding: InputEncoding) -> io::Result<String> {
+        decode_in(bytes, encoding, 1, 8192)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_comes_through_whatever_the_reads(
+            text in "\\PC{0,300}",
+            step in 1usize..70,
+            take in 1usize..70,
+        ) {
+            proptest::prop_assert_eq!(decode_in(text.as_bytes(), InputEncoding::Utf8, step, take).unwrap(), text.clone());
+            let (bytes, _, bad) = SHIFT_JIS.encode(&text);
+            if !bad {
+                proptest::prop_assert_eq!(decode_in(&bytes, InputEncoding::ShiftJis, step, take).unwrap(), text);
+            }
+        }
+
+        #[test]
+        fn any_bytes_are_text_or_a_refusal(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            step in 1usize..70,
+        ) {
+            for encoding in [InputEncoding::Utf8, InputEncoding::ShiftJis] {
+                match decode_in(&bytes, encoding, step, 4096) {
+                    Ok(_) => {}
+                    Err(e) => proptest::prop_assert!(e.to_string().starts_with("not "), "{}", e),
+                }
+            }
+            // UTF-8 is refused exactly when the bytes are not UTF-8.
+            let bom_free = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            proptest::prop_assert_eq!(
+                decode_in(&bytes, InputEncoding::Utf8, step, 4096).is_ok(),
+                std::str::from_utf8(bom_free).is_ok()
+            );
+        }
     }
 
     #[test]
