@@ -158,22 +158,23 @@ fn read_in_chunks<T: Send>(
         let reader = scope.spawn(move || {
             let mut chunk = Chunk::new(size);
             let mut read = 0;
-            while let Some(next) = rows.next_row() {
-                read += 1;
-                match next {
+            loop {
+                let next = match rows.next_row() {
+                    Ok(Some(next)) => next,
+                    Ok(None) => break,
                     Err(stop) => {
                         // The receiver reports it; if it has gone, so has the import.
                         let _ = sender.send(Err(stop));
                         return read;
                     }
-                    Ok(Err(e)) => chunk.errors.push(e),
-                    Ok(Ok(row)) => match parse(&row) {
-                        Ok(item) => {
-                            chunk.items.push(item);
-                            chunk.rows.push(row.number);
-                        }
-                        Err(e) => chunk.errors.push(e),
-                    },
+                };
+                read += 1;
+                match next.and_then(|row| Ok((row.number, parse(&row)?))) {
+                    Ok((number, item)) => {
+                        chunk.items.push(item);
+                        chunk.rows.push(number);
+                    }
+                    Err(e) => chunk.errors.push(e),
                 }
                 if chunk.items.len() == size
                     && sender

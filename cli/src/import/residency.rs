@@ -44,9 +44,9 @@ pub fn residency(
     let mut rows = source.rows(RESIDENCY_COLUMNS)?;
     let mut summary = ImportSummary::default();
     let mut by_person: BTreeMap<ManagementId, Listed> = BTreeMap::new();
-    while let Some(next) = rows.next_row() {
+    while let Some(next) = rows.next_row()? {
         summary.rows += 1;
-        let row = match next? {
+        let row = match next {
             Ok(row) => row,
             Err(e) => {
                 summary.errors.push(e);

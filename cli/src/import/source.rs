@@ -233,25 +233,23 @@ pub(super) struct Rows {
 }
 
 impl Rows {
-    /// The next row: `None` at the end of the file, a row error for a row
-    /// that is not CSV, and an error that stops the import when the file
-    /// cannot be read.
-    pub(super) fn next_row(&mut self) -> Option<Result<Result<Row<'_>, RowError>, String>> {
+    /// The next row, or a row error for a row that is not CSV; `None` at
+    /// the end of the file. An error stops the import: the file could not
+    /// be read.
+    pub(super) fn next_row(&mut self) -> Result<Option<Result<Row<'_>, RowError>>, String> {
         self.number += 1;
         match self.reader.read_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) => Some(Ok(Ok(Row {
+            Ok(false) => Ok(None),
+            Ok(true) => Ok(Some(Ok(Row {
                 number: self.number,
                 columns: &self.columns,
                 record: &self.record,
             }))),
-            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Some(Err(self.source.failed(
-                &format!(
-                    "{e}; stopped at row {} (whole chunks before it may have landed; importing the file again is safe)",
-                    self.number
-                ),
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Err(self.source.failed(&format!(
+                "{e}; stopped at row {} (whole chunks before it may have landed; importing the file again is safe)",
+                self.number
             ))),
-            Err(e) => Some(Ok(Err(RowError {
+            Err(e) => Ok(Some(Err(RowError {
                 row: self.number,
                 column: None,
                 code: "invalid_csv".into(),
