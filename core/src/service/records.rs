@@ -368,12 +368,23 @@ impl Sesshu {
             .then(|| persons.last().map(|p| p.person.management_id.clone()))
             .flatten();
         let today = self.clock.today_jst();
+        let ids: Vec<ManagementId> = persons
+            .iter()
+            .map(|p| p.person.management_id.clone())
+            .collect();
+        let mut records_of: HashMap<ManagementId, Vec<StoredRecord>> = HashMap::new();
+        for r in self.store.records_of_persons(&ids)? {
+            records_of
+                .entry(r.record.person.clone())
+                .or_default()
+                .push(r);
+        }
         let mut groups = Vec::new();
         for p in persons {
             let access = RecordAccess::new(&p.person.residency, m, today);
-            let rows: Vec<RecordRow> = self
-                .store
-                .records_of(&p.person.management_id)?
+            let rows: Vec<RecordRow> = records_of
+                .remove(&p.person.management_id)
+                .unwrap_or_default()
                 .into_iter()
                 .filter(|r| query.keeps(&r.record) && access.is_visible(&r.record.facts()))
                 .map(|r| RecordRow {

@@ -21,7 +21,10 @@ use crate::records::{Category, VaccinationRecord};
 use crate::residency::{ResidencyHistory, ResidencyInterval};
 use crate::service::{Actor, PutOutcome, RecordQuery, Sesshu};
 
-use super::{ChangeSet, Expected, LogFilter, PersonFilter, RecordScope, Store, StoreError, Write};
+use super::{
+    ChangeSet, Expected, LogFilter, PersonFilter, RecordScope, Store, StoreError, StoredRecord,
+    Write,
+};
 
 /// Generates one `#[test]` per conformance check for an adapter.
 /// `$make` is an expression giving a fresh, empty `Arc<dyn Store>` each time.
@@ -44,6 +47,7 @@ macro_rules! store_conformance_tests {
             person_search_filters_and_paging,
             staff_query_follows_visibility,
             person_with_records_reads_one_person,
+            records_of_persons_reads_a_page,
             questionnaire_round_trip,
             questionnaire_list_and_download,
             concurrent_commits_exactly_one_wins,
@@ -1122,6 +1126,43 @@ pub fn person_with_records_reads_one_person(store: Arc<dyn Store>) {
         .person_with_records(&id("nobody"), &|_| RecordScope::All)
         .unwrap()
         .is_none());
+}
+
+/// `records_of_persons`: every record of each person named, in person
+/// then id order, once each however often and in whatever order the person
+/// is named, across more persons than one statement's list holds.
+pub fn records_of_persons_reads_a_page(store: Arc<dyn Store>) {
+    const N: usize = 600;
+    let who = |i: usize| format!("P{i:04}");
+    let mut writes = Vec::new();
+    for i in 0..N {
+        writes.push(put_person(person(&who(i), "山田 花子", "ヤマダ ハナコ"), 0));
+        // Records given in reverse id order; 0, 1 or 2 of them.
+        for j in (0..i % 3).rev() {
+            let r = record(&format!("r{i:04}-{j}"), &who(i), CHIYODA, "2024-01-01");
+            writes.push(put_record(r, 0));
+        }
+    }
+    store
+        .commit(ChangeSet {
+            writes,
+            log: vec![],
+        })
+        .unwrap();
+    // Named in reverse, two of them twice, and one nobody knows.
+    let mut ask: Vec<ManagementId> = (0..N).rev().map(|i| id(&who(i))).collect();
+    ask.extend([id(&who(2)), id(&who(N - 1)), id("nobody")]);
+    let got = store.records_of_persons(&ask).unwrap();
+    let ids: Vec<String> = got.iter().map(|r| r.record.id.to_string()).collect();
+    let expected: Vec<String> = (0..N)
+        .flat_map(|i| (0..i % 3).map(move |j| format!("r{i:04}-{j}")))
+        .collect();
+    assert_eq!(ids, expected);
+    let one_by_one: Vec<StoredRecord> = (0..N)
+        .flat_map(|i| store.records_of(&id(&who(i))).unwrap())
+        .collect();
+    assert_eq!(got, one_by_one);
+    assert!(store.records_of_persons(&[]).unwrap().is_empty());
 }
 
 pub fn questionnaire_round_trip(store: Arc<dyn Store>) {

@@ -450,6 +450,11 @@ pub trait Store: Send + Sync {
     fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError>;
     /// A person's records, in id order.
     fn records_of(&self, person: &ManagementId) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The records of each of `persons` (unknown ones have none), in
+    /// person order, then id order: a page of a staff query reads its
+    /// persons' records at once, not one person at a time.
+    fn records_of_persons(&self, persons: &[ManagementId])
+        -> Result<Vec<StoredRecord>, StoreError>;
     /// A person and those of their records that `scope` asks for once the
     /// person is read, read together (one connection, one round trip where
     /// the engine allows). The scope only narrows: the caller still applies

@@ -471,6 +471,17 @@ impl Store for PostgresStore {
         records(&mut *self.client()?, &sql, &vec![Box::new(person.as_str())])
     }
 
+    fn records_of_persons(
+        &self,
+        persons: &[ManagementId],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let ids: Vec<&str> = persons.iter().map(ManagementId::as_str).collect();
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE management_id = ANY($1) ORDER BY management_id, id"
+        );
+        records(&mut *self.client()?, &sql, &vec![Box::new(ids)])
+    }
+
     fn delivered_through(&self, municipality: MunicipalityCode) -> Result<i64, StoreError> {
         Ok(self
             .client()?

@@ -389,6 +389,34 @@ impl Store for SqliteStore {
         self.read(|c| records(c, RECORDS_OF, vec![text(person.as_str())]))
     }
 
+    fn records_of_persons(
+        &self,
+        persons: &[ManagementId],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read(|c| {
+            snapshot(c, |c| {
+                let mut out = Vec::new();
+                for chunk in in_lists(persons) {
+                    let sql = format!(
+                        "SELECT {RECORD_COLUMNS} FROM records WHERE management_id IN ({})",
+                        chunk.placeholders()
+                    );
+                    out.extend(records(
+                        c,
+                        &sql,
+                        chunk.keys().map(|p| text(p.as_str())).collect(),
+                    )?);
+                }
+                out.sort_by(|a, b| {
+                    (&a.record.person, &a.record.id).cmp(&(&b.record.person, &b.record.id))
+                });
+                // A person named twice, in two chunks.
+                out.dedup_by(|a, b| a.record.id == b.record.id);
+                Ok(out)
+            })
+        })
+    }
+
     fn person_with_records(
         &self,
         id: &ManagementId,
