@@ -355,10 +355,19 @@ mod tests {
             step in 1usize..70,
             take in 1usize..70,
         ) {
-            proptest::prop_assert_eq!(decode_in(text.as_bytes(), InputEncoding::Utf8, step, take).unwrap(), text.clone());
+            proptest::prop_assert_eq!(
+                decode_in(text.as_bytes(), InputEncoding::Utf8, step, take).unwrap(),
+                text.clone()
+            );
+            // Shift_JIS does not round-trip every character (¥ is written as
+            // 0x5C, which reads back as a backslash): read in pieces, it must
+            // read as it does at once.
             let (bytes, _, bad) = SHIFT_JIS.encode(&text);
             if !bad {
-                proptest::prop_assert_eq!(decode_in(&bytes, InputEncoding::ShiftJis, step, take).unwrap(), text);
+                proptest::prop_assert_eq!(
+                    decode_in(&bytes, InputEncoding::ShiftJis, step, take).unwrap(),
+                    SHIFT_JIS.decode(&bytes).0.into_owned()
+                );
             }
         }
 
