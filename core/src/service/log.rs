@@ -1,6 +1,6 @@
 //! The access log (H-12): search for disclosure requests, and verification.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 
 use chrono::SecondsFormat;
@@ -79,34 +79,43 @@ impl Sesshu {
         let today = self.clock.today_jst();
         let limit = limit.clamp(1, 100_000);
         let mut status: HashMap<ManagementId, ResidenceStatus> = HashMap::new();
-        let (mut out, mut subjects) = (Vec::new(), Vec::new());
+        let (mut out, mut subjects, mut seen) = (Vec::new(), Vec::new(), HashSet::new());
         let mut scan = filter.clone();
         'scan: loop {
             let entries = self.store.log_search(&scan, SCAN)?;
             let scanned = entries.len();
+            // The residence of this page's new subjects, read at once.
+            let new: BTreeSet<ManagementId> = entries
+                .iter()
+                .filter_map(|e| e.draft.subject.clone())
+                .filter(|s| !status.contains_key(s))
+                .collect();
+            if !new.is_empty() {
+                let new: Vec<ManagementId> = new.into_iter().collect();
+                for p in self.store.persons_by_ids(&new)? {
+                    let r = RecordAccess::new(&p.person.residency, m, today).status();
+                    status.insert(p.person.management_id, r);
+                }
+                for s in new {
+                    status.entry(s).or_insert(ResidenceStatus::Never);
+                }
+            }
             for e in entries {
                 scan.after_seq = Some(e.seq);
                 let Some(subject) = &e.draft.subject else {
                     continue;
                 };
-                let residence = match status.get(subject) {
-                    Some(r) => *r,
-                    None => {
-                        let r = match self.store.person(subject)? {
-                            Some(p) => RecordAccess::new(&p.person.residency, m, today).status(),
-                            None => ResidenceStatus::Never,
-                        };
-                        status.insert(subject.clone(), r);
-                        r
-                    }
-                };
+                let residence = status
+                    .get(subject)
+                    .copied()
+                    .unwrap_or(ResidenceStatus::Never);
                 let visible = match residence {
                     ResidenceStatus::Current => true,
                     ResidenceStatus::Former => e.draft.organisation == actor.organisation.as_str(),
                     ResidenceStatus::Never => false,
                 };
                 if visible {
-                    if !subjects.contains(subject) {
+                    if seen.insert(subject.clone()) {
                         subjects.push(subject.clone());
                     }
                     out.push(e);
