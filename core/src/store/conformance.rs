@@ -1143,12 +1143,11 @@ pub fn records_of_persons_reads_a_page(store: Arc<dyn Store>) {
             writes.push(put_record(r, 0));
         }
     }
-    store
-        .commit(ChangeSet {
-            writes,
-            log: vec![],
-        })
-        .unwrap();
+    let changes = ChangeSet {
+        writes,
+        log: vec![],
+    };
+    store.commit(changes).unwrap();
     // Named in reverse, two of them twice, and one nobody knows.
     let mut ask: Vec<ManagementId> = (0..N).rev().map(|i| id(&who(i))).collect();
     ask.extend([id(&who(2)), id(&who(N - 1)), id("nobody")]);

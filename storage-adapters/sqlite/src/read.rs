@@ -150,6 +150,29 @@ pub(crate) fn records(
     rows.into_iter().map(RecordRow::into_stored).collect()
 }
 
+/// The records whose `column` is one of `keys`, an IN list at a time, in
+/// no particular order (a key in two lists gives its records twice).
+fn records_where_in<K>(
+    conn: &Connection,
+    column: &str,
+    keys: &[K],
+    key: fn(&K) -> &str,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for chunk in in_lists(keys) {
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE {column} IN ({})",
+            chunk.placeholders()
+        );
+        out.extend(records(
+            conn,
+            &sql,
+            chunk.keys().map(|k| text(key(k))).collect(),
+        )?);
+    }
+    Ok(out)
+}
+
 fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
@@ -368,18 +391,7 @@ impl Store for SqliteStore {
 
     fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError> {
         self.read(|c| {
-            let mut out = Vec::with_capacity(ids.len());
-            for chunk in in_lists(ids) {
-                let sql = format!(
-                    "SELECT {RECORD_COLUMNS} FROM records WHERE id IN ({})",
-                    chunk.placeholders()
-                );
-                out.extend(records(
-                    c,
-                    &sql,
-                    chunk.keys().map(|i| text(i.as_str())).collect(),
-                )?);
-            }
+            let mut out = records_where_in(c, "id", ids, RecordId::as_str)?;
             out.sort_by(|a, b| a.record.id.cmp(&b.record.id));
             Ok(out)
         })
@@ -395,18 +407,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<StoredRecord>, StoreError> {
         self.read(|c| {
             snapshot(c, |c| {
-                let mut out = Vec::new();
-                for chunk in in_lists(persons) {
-                    let sql = format!(
-                        "SELECT {RECORD_COLUMNS} FROM records WHERE management_id IN ({})",
-                        chunk.placeholders()
-                    );
-                    out.extend(records(
-                        c,
-                        &sql,
-                        chunk.keys().map(|p| text(p.as_str())).collect(),
-                    )?);
-                }
+                let mut out = records_where_in(c, "management_id", persons, ManagementId::as_str)?;
                 out.sort_by(|a, b| {
                     (&a.record.person, &a.record.id).cmp(&(&b.record.person, &b.record.id))
                 });
