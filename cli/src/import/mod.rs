@@ -138,7 +138,12 @@ fn in_chunks<T: Send>(
 ) -> Result<ImportSummary, String> {
     let mut summary = ImportSummary::default();
     summary.rows = read_in_chunks(rows, parse, |chunk| {
-        let report = import(chunk.items)?;
+        let report = import(chunk.items).map_err(|e| match chunk.rows.first() {
+            Some(first) => format!(
+                "{e}; stopped at the chunk from row {first} (the rows before it landed; importing the file again completes it)"
+            ),
+            None => e,
+        })?;
         summary.absorb(&report, &chunk.rows, chunk.errors);
         Ok(())
     })?;
