@@ -349,6 +349,32 @@ R6,P001,131016,routine,MR,2,2024-03-01,,,
     }
 
     #[test]
+    fn a_failed_commit_names_the_row_its_chunk_starts_at() {
+        let f = Fixture::new();
+        let source = f.source("p.csv", PERSONS.as_bytes(), InputEncoding::Utf8, 2);
+        let mut commits = 0;
+        let e = in_chunks(
+            source.rows(&["management_id"]).unwrap(),
+            |row| Ok(row.number),
+            |items| {
+                commits += 1;
+                if commits == 2 {
+                    return Err("disk full".into());
+                }
+                let outcomes = items.iter().map(|_| Ok(PutOutcome::Created)).collect();
+                Ok(ImportReport { outcomes })
+            },
+        )
+        .unwrap_err();
+        // Rows 1 and 2 landed; the second chunk holds rows 3 and 4.
+        assert!(
+            e.starts_with("disk full; stopped at the chunk from row 3 "),
+            "{e}"
+        );
+        assert_eq!(commits, 2);
+    }
+
+    #[test]
     fn shift_jis_files_are_imported() {
         let f = Fixture::new();
         // 𠮷 is outside Shift_JIS; 髙 is one of Windows-31J's extensions.
