@@ -49,7 +49,7 @@ pub struct IssueArgs {
     /// Its head as printed (「千代田区長　○○　○○」).
     #[arg(long)]
     pub head: String,
-    /// Where to write the PDF.
+    /// Where to write the PDF (created 0600; never through a symbolic link).
     #[arg(long)]
     pub out: std::path::PathBuf,
     /// The signing key, PEM (PKCS #8, or PKCS #1 RSA / SEC1 EC); unencrypted.
@@ -90,16 +90,22 @@ pub fn issue(s: &Sesshu, actor: &Actor, a: &IssueArgs, out: &mut dyn Write) -> R
     }
     .parse()
     .map_err(core)?;
+    // The file is opened before anything is decided and filled before the
+    // register entry is committed: a certificate that cannot be written
+    // takes no number.
+    let mut file = crate::output::Staged::create(&a.out)?;
     let issued = match signer(a)? {
         Some(signer) => s.clone().with_certificate_signer(signer),
         None => s.clone(),
     }
-    .issue_certificate(actor, &request)
+    .issue_certificate_to(actor, &request, |pdf| {
+        file.writer()
+            .write_all(pdf)
+            .map_err(|e| format!("cannot write {}: {e}", a.out.display()))?;
+        file.finish()
+    })
     .map_err(core)?;
-    crate::commands::write_file(Some(&a.out), |out| {
-        out.write_all(&issued.pdf).map_err(|e| e.to_string())?;
-        Ok(issued.pdf.len())
-    })?;
+    file.persist()?;
     writeln!(
         out,
         "{}\tform {}\t{}",

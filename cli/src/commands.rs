@@ -169,29 +169,7 @@ pub fn export(
     })
 }
 
-/// Runs `write` into `path` through a temporary file renamed into place
-/// only when it succeeds (a failure leaves no file), or into stdout.
-pub fn write_file(
-    path: Option<&Path>,
-    write: impl FnOnce(&mut dyn Write) -> Result<usize, Failure>,
-) -> Result<usize, Failure> {
-    let Some(path) = path else {
-        return write(&mut std::io::stdout().lock());
-    };
-    let tmp = path.with_extension("partial");
-    let result = (|| {
-        let mut file =
-            std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| e.to_string())?);
-        let n = write(&mut file)?;
-        file.flush().map_err(|e| e.to_string())?;
-        std::fs::rename(&tmp, path).map_err(|e| e.to_string())?;
-        Ok(n)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+pub use crate::output::write_file;
 
 /// The encoding option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -5,12 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sesshu_cli::commands::{self, LogArgs, OutputEncoding, QueryArgs};
+use sesshu_cli::identity::{self, Claimed, Credential};
 use sesshu_cli::import::{self, InputEncoding};
 use sesshu_cli::store as stores;
 use sesshu_core::calendar::parse_timestamp;
-use sesshu_core::identifiers::MunicipalityCode;
-use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
-use sesshu_core::service::{Actor, Sesshu};
+use sesshu_core::service::{Actor, Sesshu, StoreMode};
 
 /// The rules of municipal vaccination administration (予防接種事務), for operators.
 #[derive(Parser)]
@@ -19,23 +18,45 @@ struct Cli {
     /// The store: a SQLite file, or a PostgreSQL URL (postgres://…).
     #[arg(long, global = true, env = "SESSHU_DB", default_value = "sesshu.db")]
     db: String,
-    /// The municipality (全国地方公共団体コード) the operator acts for.
+    /// Development stores only: the municipality (全国地方公共団体コード) the
+    /// operator acts for. A production store takes the identity from the
+    /// credential; `init` reads it as the first operator's organisation.
     #[arg(long, global = true, env = "SESSHU_MUNICIPALITY")]
     municipality: Option<String>,
-    /// Act for this organisation instead of a municipality (with
-    /// --org-type and --role), e.g. `--org-type central --org CENTRAL
-    /// --role central` for the account batches and the outbox.
+    /// Development stores only: act for this organisation instead of a
+    /// municipality (with --org-type and --role), e.g. `--org-type central
+    /// --org CENTRAL --role central`.
     #[arg(long, global = true, env = "SESSHU_ORG")]
     org: Option<String>,
-    /// The type of --org.
-    #[arg(long, global = true, env = "SESSHU_ORG_TYPE", default_value = "municipality")]
-    org_type: String,
-    /// The role held in --org (default: the organisation type's staff role).
+    /// Development stores only: the type of --org (default municipality).
+    #[arg(long, global = true, env = "SESSHU_ORG_TYPE")]
+    org_type: Option<String>,
+    /// Development stores only: the role held in --org (default: the
+    /// organisation type's staff role).
     #[arg(long, global = true, env = "SESSHU_ROLE")]
     role: Option<String>,
-    /// The operator's user id, written to the access log.
-    #[arg(long, global = true, env = "SESSHU_USER", default_value = "operator")]
-    user: String,
+    /// Development stores only: the operator's user id for the access log
+    /// (default `operator`).
+    #[arg(long, global = true, env = "SESSHU_USER")]
+    user: Option<String>,
+    /// An organisation access token (or session token) to act with, for
+    /// batches and systems. Prefer --token-file: an environment variable
+    /// can be read by other processes of the same user.
+    #[arg(
+        long = "token",
+        global = true,
+        env = "SESSHU_TOKEN",
+        hide_env_values = true,
+        hide = true
+    )]
+    token: Option<String>,
+    /// A file holding the organisation access token to act with (0600).
+    #[arg(long, global = true, env = "SESSHU_TOKEN_FILE")]
+    token_file: Option<PathBuf>,
+    /// Where `sesshu login` keeps the session (default
+    /// `$HOME/.config/sesshu/session`).
+    #[arg(long, global = true, env = "SESSHU_SESSION_FILE")]
+    session_file: Option<PathBuf>,
     /// Pin "now" (RFC 3339) for a reproducible run; default: the system clock.
     #[arg(long, global = true)]
     now: Option<String>,
@@ -53,8 +74,38 @@ enum Command {
     /// Builds a synthetic town in a SQLite database, runs the flows on it and
     /// prints what the rules decided.
     Demo(sesshu_cli::demo::DemoArgs),
-    /// Creates the store (or brings its schema up to date).
-    Init,
+    /// Creates the store (or brings its schema up to date). A production
+    /// store (the default) verifies every operator; with --municipality
+    /// (or --org/--org-type), --admin-email and --admin-name it issues the
+    /// first operator's one-time credential.
+    Init {
+        /// A development store (the demo, examples, tests): identity flags
+        /// are believed as given. Never for real residents' data.
+        #[arg(long)]
+        development: bool,
+        /// The first operator's e-mail address.
+        #[arg(long, requires = "admin_name")]
+        admin_email: Option<String>,
+        /// The first operator's name.
+        #[arg(long, requires = "admin_email")]
+        admin_name: Option<String>,
+    },
+    /// Sets the password of a new account from its temporary password and
+    /// activation token (read from the terminal, or three lines of stdin).
+    Activate {
+        /// The user id.
+        user_id: String,
+    },
+    /// Signs in (password, then the TOTP code where enrolled) and keeps a
+    /// short-lived session in the session file (0600).
+    Login {
+        /// The user id.
+        user_id: String,
+    },
+    /// Ends the session and removes the session file.
+    Logout,
+    /// Who the command acts as on this store.
+    Whoami,
     /// Fills the store with a deterministic synthetic population (for
     /// benchmarks), through the import services.
     Generate(sesshu_cli::demo::GenerateArgs),
@@ -174,12 +225,16 @@ enum AccountsCommand {
     /// Creates a user of your organisation (administrators); prints the
     /// user id, temporary password and URL token to hand over.
     Create {
+        /// The new user's e-mail address.
         #[arg(long)]
         email: String,
+        /// The new user's name.
         #[arg(long)]
         name: String,
-        #[arg(long)]
-        role: String,
+        /// The role the new user holds in your organisation (municipality,
+        /// administrator, doctor, …). Not `--role`, which is your own.
+        #[arg(long = "user-role", value_name = "ROLE")]
+        user_role: String,
     },
     /// Lists the users of your organisation (administrators).
     List {
@@ -316,7 +371,8 @@ struct FileArgs {
     /// (default: refuse, naming row and column).
     #[arg(long)]
     replace: Option<char>,
-    /// The file to write (default: stdout).
+    /// The file to write, created 0600 (default, or `-`: standard output).
+    /// A symbolic link or anything but a regular file is refused.
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -354,39 +410,55 @@ enum LogCommand {
 }
 
 fn services(cli: &Cli) -> Result<Sesshu, String> {
+    services_over(cli, stores::open)
+}
+
+/// The services over the store `cli.db`, opened by `open` ([`stores::open`]
+/// for an existing store; [`stores::create`] for `init` and `generate`).
+fn services_over(
+    cli: &Cli,
+    open: fn(
+        &str,
+    ) -> Result<
+        std::sync::Arc<dyn sesshu_core::store::Store>,
+        sesshu_core::store::StoreError,
+    >,
+) -> Result<Sesshu, String> {
     let fixed = cli
         .now
         .as_deref()
         .map(parse_timestamp)
         .transpose()
         .map_err(|e| e.to_string())?;
-    let store = stores::open(&cli.db).map_err(|e| format!("cannot open {}: {e}", cli.db))?;
+    let store = open(&cli.db).map_err(|e| format!("cannot open {}: {e} ({})", cli.db, e.code()))?;
     Ok(Sesshu::new(store, stores::clock(fixed))
         .with_random(std::sync::Arc::new(sesshu_core::secrets::OsRandom)))
 }
 
-fn actor(cli: &Cli) -> Result<Actor, String> {
-    if let Some(org) = &cli.org {
-        let t = OrganisationType::parse(&cli.org_type).map_err(|e| e.to_string())?;
-        let role = match &cli.role {
-            Some(r) => Role::parse(r).map_err(|e| e.to_string())?,
-            None => t
-                .roles()
-                .find(|r| *r != Role::Administrator)
-                .unwrap_or(Role::Administrator),
-        };
-        let code = OrganisationCode::parse(org).map_err(|e| e.to_string())?;
-        return Ok(Actor::new(&cli.user, t, code, vec![role]));
+fn claimed(cli: &Cli) -> Claimed {
+    Claimed {
+        municipality: cli.municipality.clone(),
+        org: cli.org.clone(),
+        org_type: cli.org_type.clone(),
+        role: cli.role.clone(),
+        user: cli.user.clone(),
     }
-    let code = cli.municipality.as_deref().ok_or(
-        "--municipality CODE (or SESSHU_MUNICIPALITY) is required: the municipality you act for",
-    )?;
-    let m = MunicipalityCode::parse(code).map_err(|e| e.to_string())?;
-    let mut a = Actor::municipality(&cli.user, m);
-    if let Some(r) = &cli.role {
-        a.roles = vec![Role::parse(r).map_err(|e| e.to_string())?];
-    }
-    Ok(a)
+}
+
+fn session_file(cli: &Cli) -> PathBuf {
+    cli.session_file
+        .clone()
+        .unwrap_or_else(identity::default_session_file)
+}
+
+/// The verified actor (or, on a development store, the claimed one).
+fn actor(cli: &Cli, s: &Sesshu) -> Result<Actor, String> {
+    let credential = Credential {
+        token: cli.token.clone(),
+        token_file: cli.token_file.clone(),
+        session_file: session_file(cli),
+    };
+    identity::actor(s, &claimed(cli), &credential)
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, String> {
@@ -411,13 +483,52 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(args) => {
-            let s = services(cli)?;
+            let s = services_over(cli, stores::create)?;
+            // Synthetic data goes only into a development store.
+            s.initialise(StoreMode::Development)
+                .map_err(|e| format!("{e} ({})", e.code()))?;
             sesshu_cli::demo::generate_into(&s, args, &mut stdout)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Init => {
-            services(cli)?;
-            println!("{}: ready", cli.db);
+        Command::Init {
+            development,
+            admin_email,
+            admin_name,
+        } => {
+            let s = services_over(cli, stores::create)?;
+            let mode = if *development {
+                StoreMode::Development
+            } else {
+                StoreMode::Production
+            };
+            let admin = admin_email.as_deref().zip(admin_name.as_deref());
+            identity::init(&s, &cli.db, mode, &claimed(cli), admin, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Activate { user_id } => {
+            identity::activate(&services(cli)?, user_id, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Login { user_id } => {
+            identity::login(&services(cli)?, user_id, &session_file(cli), &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Logout => {
+            identity::logout(&services(cli)?, &session_file(cli), &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Whoami => {
+            let s = services(cli)?;
+            let a = actor(cli, &s)?;
+            let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
+            println!(
+                "{}\t{} {}\t{}\t{}",
+                a.log_name(),
+                a.org_type,
+                a.organisation,
+                roles.join(","),
+                s.store_mode().map_err(|e| e.to_string())?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -426,7 +537,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             encoding,
         } => {
             let s = services(cli)?;
-            let a = actor(cli)?;
+            let a = actor(cli, &s)?;
             let source = import::Source::open(file, *encoding)?;
             let summary = match kind {
                 ImportKind::Persons => import::persons(&s, &a, &source)?,
@@ -445,7 +556,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         }
         Command::Records { command } => {
             let s = services(cli)?;
-            let a = actor(cli)?;
+            let a = actor(cli, &s)?;
             match command {
                 RecordsCommand::List { query, limit } => {
                     let n = commands::list(&s, &a, query, *limit, &mut stdout)?;
@@ -461,7 +572,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         }
         Command::Deliver { command } => {
             let s = services(cli)?;
-            let a = actor(cli)?;
+            let a = actor(cli, &s)?;
             match command {
                 DeliverCommand::Pull { limit } => {
                     commands::pull(&s, &a, *limit, &mut stdout)?;
@@ -488,7 +599,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         Command::Certificate { command } => {
             use sesshu_cli::certificates as cert;
             let s = services(cli)?;
-            let a = actor(cli)?;
+            let a = actor(cli, &s)?;
             match command {
                 CertificateCommand::Issue(args) => cert::issue(&s, &a, args, &mut stdout)?,
                 CertificateCommand::List { person } => {
@@ -507,7 +618,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         Command::Questionnaire { command } => {
             use sesshu_cli::questionnaires as q;
             let s = services(cli)?;
-            let a = actor(cli)?;
+            let a = actor(cli, &s)?;
             match command {
                 QuestionnaireCommand::Put { record, file } => {
                     let text = std::fs::read_to_string(file)
@@ -531,19 +642,19 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             let s = services(cli)?;
             match command {
                 LogCommand::Search(search) => {
-                    let n = commands::log_search(&s, &actor(cli)?, search, &mut stdout)?;
+                    let n = commands::log_search(&s, &actor(cli, &s)?, search, &mut stdout)?;
                     eprintln!("{n} entries");
                     Ok(ExitCode::SUCCESS)
                 }
                 LogCommand::Export { search, file } => {
                     let options = file.encoding.options(file.replace);
                     let path = file.out.as_deref();
-                    let n = commands::log_export(&s, &actor(cli)?, search, options, path)?;
+                    let n = commands::log_export(&s, &actor(cli, &s)?, search, options, path)?;
                     eprintln!("{n} entries exported");
                     Ok(ExitCode::SUCCESS)
                 }
                 LogCommand::Verify => {
-                    let a = actor(cli)?;
+                    let a = actor(cli, &s)?;
                     let report = s
                         .verify_log(&a)
                         .map_err(|e| format!("{e} ({})", e.code()))?;
@@ -574,7 +685,7 @@ fn run_accounts(cli: &Cli, out: &mut dyn std::io::Write) -> Result<ExitCode, Str
     let s = services(cli)?;
     match &cli.command {
         Command::Accounts { command } => {
-            let a = actor(cli)?;
+            let a = actor(cli, &s)?;
             match command {
                 AccountsCommand::Extract { masters } => {
                     let text = std::fs::read_to_string(masters)
@@ -586,8 +697,12 @@ fn run_accounts(cli: &Cli, out: &mut dyn std::io::Write) -> Result<ExitCode, Str
                         ExitCode::from(2)
                     });
                 }
-                AccountsCommand::Create { email, name, role } => {
-                    acc::create(&s, &a, email, name, role, out)?;
+                AccountsCommand::Create {
+                    email,
+                    name,
+                    user_role,
+                } => {
+                    acc::create(&s, &a, email, name, user_role, out)?;
                 }
                 AccountsCommand::Inactivity { execute, date, .. } => {
                     acc::inactivity(&s, &a, date, *execute, out)?;
@@ -612,7 +727,7 @@ fn run_accounts(cli: &Cli, out: &mut dyn std::io::Write) -> Result<ExitCode, Str
                 label,
                 valid_days,
             } => {
-                let a = actor(cli)?;
+                let a = actor(cli, &s)?;
                 let org = for_org
                     .clone()
                     .unwrap_or_else(|| a.organisation.to_string());
@@ -636,7 +751,7 @@ fn run_accounts(cli: &Cli, out: &mut dyn std::io::Write) -> Result<ExitCode, Str
             }
             TokensCommand::Revoke { id } => {
                 let done = s
-                    .revoke_token(&actor(cli)?, id)
+                    .revoke_token(&actor(cli, &s)?, id)
                     .map_err(|e| format!("{e} ({})", e.code()))?;
                 writeln!(
                     out,
@@ -645,10 +760,10 @@ fn run_accounts(cli: &Cli, out: &mut dyn std::io::Write) -> Result<ExitCode, Str
                 )
                 .map_err(|e| e.to_string())?;
             }
-            TokensCommand::Rotate { id } => acc::rotate_token(&s, &actor(cli)?, id, out)?,
+            TokensCommand::Rotate { id } => acc::rotate_token(&s, &actor(cli, &s)?, id, out)?,
         },
         Command::Outbox { command } => {
-            let a = actor(cli)?;
+            let a = actor(cli, &s)?;
             match command {
                 OutboxCommand::List {
                     limit,

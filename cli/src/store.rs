@@ -6,9 +6,20 @@ use chrono::{DateTime, Utc};
 use sesshu_core::calendar::{Clock, FixedClock, SystemClock};
 use sesshu_core::store::{Store, StoreError};
 
-/// Opens `db`: a `postgres://` / `postgresql://` URL or a `host=…`
-/// connection string is PostgreSQL; anything else is a SQLite file path.
+/// Opens `db`, which must exist: a `postgres://` / `postgresql://` URL or
+/// a `host=…` connection string is PostgreSQL; anything else is a SQLite
+/// file path, and a missing file is `store_missing` (a typo never makes
+/// an empty store).
 pub fn open(db: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if is_postgres(db) {
+        Ok(Arc::new(sesshu_postgres::PostgresStore::connect(db)?))
+    } else {
+        Ok(Arc::new(sesshu_sqlite::SqliteStore::open_existing(db)?))
+    }
+}
+
+/// Creates `db` if it does not exist (`sesshu init`), then opens it.
+pub fn create(db: &str) -> Result<Arc<dyn Store>, StoreError> {
     if is_postgres(db) {
         Ok(Arc::new(sesshu_postgres::PostgresStore::connect(db)?))
     } else {

@@ -49,6 +49,7 @@ fn flows(db: &str, dir: &Path) {
     let masters = dir.join("masters.json");
     std::fs::write(&masters, MASTERS).unwrap();
     let m = masters.to_str().unwrap();
+    assert_eq!(sesshu(db, dir, T0, &[], &["init", "--development"]).code, 0);
     // Municipality staff may not run the batch.
     let run = sesshu(db, dir, T0, CHIYODA, &["accounts", "extract", m]);
     assert_ne!(run.code, 0);

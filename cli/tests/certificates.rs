@@ -22,6 +22,7 @@ fn sesshu(db: &str, dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 fn flows(db: &str, dir: &Path) {
+    assert_eq!(sesshu(db, dir, &["init", "--development"]).0, 0);
     let files = [
         ("persons", "management_id,subject_number,name,name_kana,birth_date,sex\nP001,S001,山田 花子,ヤマダ ハナコ,1990-05-01,female\n"),
         ("residency", "management_id,municipality,from,to\nP001,131016,1990-05-01,\n"),

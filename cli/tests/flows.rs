@@ -53,7 +53,7 @@ R4,P001,131016,weird,MR,1,2024-01-01,,,
 ";
 
 fn flows(db: &str, dir: &Path) {
-    assert_eq!(sesshu(db, dir, &["init"]).code, 0);
+    assert_eq!(sesshu(db, dir, &["init", "--development"]).code, 0);
     let persons = write(dir, "persons.csv", PERSONS);
     let run = sesshu(db, dir, &["import", "persons", persons.to_str().unwrap()]);
     assert_eq!(

@@ -71,6 +71,11 @@ pub struct AccessToken {
     pub revoked_at: Option<DateTime<Utc>>,
     /// Row version, from 1.
     pub version: i64,
+    /// For a signed-in user's session (`sesshu login`): the user it acts
+    /// as, with that user's role, while the account stays active. `None`
+    /// for an organisation's token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_of: Option<String>,
 }
 
 /// Whether an organisation type may hold a token: municipalities (and
@@ -109,11 +114,38 @@ pub fn issue(
         digest: digest_hex(clear.expose()),
         issued_by: issued_by.to_owned(),
         issued_at: now,
-        expires_at: valid_for.map(|d| now + d),
+        expires_at: valid_for.and_then(|d| now.checked_add_signed(d)),
         revoked_at: None,
         version: 1,
+        session_of: None,
     };
     Ok((clear, row))
+}
+
+/// A signed-in user's session (セッション): a token like an organisation's,
+/// acting as `user` until `expires_at` or until revoked.
+pub fn open_session(
+    rng: &dyn Random,
+    user: &crate::accounts::User,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> (Secret, AccessToken) {
+    let id = random_code(rng, 12).to_ascii_lowercase();
+    let clear = Secret::new(format!("sst_{id}_{}", random_code(rng, 40)));
+    let row = AccessToken {
+        id,
+        org_type: user.org_type,
+        organisation: user.organisation.clone(),
+        label: "session".to_owned(),
+        digest: digest_hex(clear.expose()),
+        issued_by: user.id.as_str().to_owned(),
+        issued_at: now,
+        expires_at: Some(expires_at),
+        revoked_at: None,
+        version: 1,
+        session_of: Some(user.id.as_str().to_owned()),
+    };
+    (clear, row)
 }
 
 /// The public id of a token in clear, if it has the token's form.
@@ -141,7 +173,7 @@ pub fn verify(token: &str, row: &AccessToken, now: DateTime<Utc>) -> Result<(), 
 /// The old row after a rotation at `now`: it stays valid for `overlap`
 /// (never longer than it was going to).
 pub fn retire(old: &AccessToken, now: DateTime<Utc>, overlap: TimeDelta) -> AccessToken {
-    let until = now + overlap;
+    let until = now.checked_add_signed(overlap).unwrap_or(now);
     AccessToken {
         expires_at: Some(old.expires_at.map_or(until, |e| e.min(until))),
         ..old.clone()

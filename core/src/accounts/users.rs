@@ -204,6 +204,8 @@ pub struct AccountConfig {
     pub email_change_validity_hours: i64,
     /// How long a rotated token stays valid beside its successor.
     pub token_rotation_overlap_hours: i64,
+    /// How long a signed-in user's session lasts (`sesshu login`).
+    pub session_hours: i64,
     /// Repeated sign-in failures.
     pub lockout: LockoutPolicy,
     /// The password policy.
@@ -219,6 +221,7 @@ impl Default for AccountConfig {
             first_admin_validity_hours: 30 * 24,
             email_change_validity_hours: 24,
             token_rotation_overlap_hours: 24,
+            session_hours: 8,
             lockout: LockoutPolicy::default(),
             password_policy: PasswordPolicy::default(),
             argon2: Argon2Params::default(),

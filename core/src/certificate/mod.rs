@@ -84,6 +84,13 @@ pub enum CertificateError {
         /// Why.
         reason: String,
     },
+    /// The PDF could not be handed over (written to its file); nothing was
+    /// registered.
+    #[error("the certificate was not issued: {reason}")]
+    NotDelivered {
+        /// Why, naming where it was to go.
+        reason: String,
+    },
 }
 
 impl CertificateError {
@@ -101,6 +108,7 @@ impl CertificateError {
             CertificateError::MixedForms { .. } => "mixed_forms",
             CertificateError::Unprintable { .. } => "unprintable_character",
             CertificateError::Render { .. } => "render_failed",
+            CertificateError::NotDelivered { .. } => "certificate_not_delivered",
             #[cfg(feature = "pdf")]
             CertificateError::Signature(e) => e.code(),
         }

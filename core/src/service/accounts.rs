@@ -97,13 +97,13 @@ fn wrong() -> Error {
 }
 
 impl Sesshu {
-    fn rng(&self) -> Result<&dyn Random, Error> {
+    pub(super) fn rng(&self) -> Result<&dyn Random, Error> {
         self.random
             .as_deref()
             .ok_or_else(|| SignInError::NoRandomSource.into())
     }
 
-    fn put_user(user: User, at: DateTime<Utc>, expected: Expected) -> Write {
+    pub(super) fn put_user(user: User, at: DateTime<Utc>, expected: Expected) -> Write {
         Write::PutUser {
             user: Box::new(user),
             updated_at: at,
@@ -164,7 +164,7 @@ impl Sesshu {
     /// Writes for a new user of `org` (its row read at `org_version`), with
     /// a temporary password valid for `hours`.
     #[allow(clippy::too_many_arguments)]
-    fn new_user(
+    pub(super) fn new_user(
         &self,
         org: &mut Organisation,
         email: EmailAddress,
@@ -198,7 +198,7 @@ impl Sesshu {
         Ok(issued)
     }
 
-    fn organisation_or_new(
+    pub(super) fn organisation_or_new(
         &self,
         org_type: OrganisationType,
         code: &OrganisationCode,
@@ -361,7 +361,7 @@ impl Sesshu {
         Ok(report)
     }
 
-    fn stored_user(&self, user_id: &str) -> Result<Option<StoredUser>, Error> {
+    pub(super) fn stored_user(&self, user_id: &str) -> Result<Option<StoredUser>, Error> {
         match UserId::parse(user_id) {
             Ok(id) => Ok(self.store.user(&id)?),
             Err(_) => Ok(None),
@@ -993,13 +993,17 @@ impl Sesshu {
     }
 
     /// Checks a token presented by a system and returns the actor it acts
-    /// as (the organisation's staff role; its user id is `token:<id>`).
+    /// as (the organisation's staff role; its user id is `token:<id>`), or,
+    /// for a session ([`Sesshu::open_session`]), the signed-in user.
     pub fn verify_token(&self, token: &str) -> Result<Actor, Error> {
         let id = tokens::token_id(token).ok_or(TokenError::Invalid)?;
         let Some(row) = self.store.access_token(id)? else {
             return Err(TokenError::Invalid.into());
         };
         tokens::verify(token, &row, self.now())?;
+        if let Some(user) = &row.session_of {
+            return self.session_actor(user);
+        }
         let role = match row.org_type {
             OrganisationType::MedicalInstitution => Role::MedicalStaff,
             _ => Role::Municipality,

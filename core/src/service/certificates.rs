@@ -179,6 +179,19 @@ impl Sesshu {
         actor: &Actor,
         request: &CertificateRequest,
     ) -> Result<IssuedCertificate, Error> {
+        self.issue_certificate_to(actor, request, |_| Ok(()))
+    }
+
+    /// [`Sesshu::issue_certificate`], handing the finished PDF to `deliver`
+    /// (write it to its file, send it) *before* the register entry is
+    /// committed: when `deliver` fails, nothing is registered and no number
+    /// is used (`certificate_not_delivered`, with `deliver`'s reason).
+    pub fn issue_certificate_to(
+        &self,
+        actor: &Actor,
+        request: &CertificateRequest,
+        deliver: impl FnOnce(&[u8]) -> Result<(), String>,
+    ) -> Result<IssuedCertificate, Error> {
         self.guard(actor, Operation::IssueCertificates, Relation::Own)?;
         let m = actor.acting_municipality("issue certificates")?;
         if request.applicant == ApplicantType::Delegate && !request.delegation_checked {
@@ -279,13 +292,14 @@ impl Sesshu {
             issued_by: actor.user_id.clone(),
             signed_by: self.signer.as_ref().map(|s| s.subject().to_owned()),
         };
+        deliver(&pdf).map_err(|reason| CertificateError::NotDelivered { reason })?;
         self.store.commit(ChangeSet {
             writes: vec![Write::PutIssuance {
                 issuance: Box::new(issuance.clone()),
             }],
             log: vec![AccessLogDraft {
                 at: now,
-                actor: actor.user_id.clone(),
+                actor: actor.log_name(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::IssueCertificate,
                 subject: Some(request.person.clone()),
@@ -321,7 +335,7 @@ impl Sesshu {
             .into_iter()
             .map(|(p, ids)| AccessLogDraft {
                 at: now,
-                actor: actor.user_id.clone(),
+                actor: actor.log_name(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::ReadIssuances,
                 subject: Some(p),

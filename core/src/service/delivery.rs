@@ -120,7 +120,7 @@ impl Sesshu {
             .filter(|(_, person)| subject_of(person).is_some())
             .map(|(g, person)| AccessLogDraft {
                 at: now,
-                actor: actor.user_id.clone(),
+                actor: actor.log_name(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::DeliverRecords,
                 subject: Some(person),
@@ -172,7 +172,7 @@ impl Sesshu {
             }],
             log: vec![AccessLogDraft {
                 at: now,
-                actor: actor.user_id.clone(),
+                actor: actor.log_name(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::AcknowledgeDelivery,
                 subject: None,

@@ -133,7 +133,7 @@ impl Sesshu {
             .into_iter()
             .map(|s| AccessLogDraft {
                 at: now,
-                actor: actor.user_id.clone(),
+                actor: actor.log_name(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::ReadAccessLog,
                 subject: Some(s),

@@ -15,6 +15,7 @@ mod log;
 mod people;
 mod questionnaires;
 mod records;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -46,6 +47,7 @@ pub use questionnaires::{
     QuestionnairePage, QuestionnaireRow, QuestionnaireView, QUESTIONNAIRE_COLUMNS,
 };
 pub use records::{PortalRecord, RecordPage, RecordQuery, RecordRow};
+pub use sessions::{OpenedSession, StoreMode};
 
 /// Why a service refused an operation.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -97,6 +99,25 @@ pub enum ServiceError {
         /// Which.
         id: String,
     },
+    /// A store's mode (development or production) is set once, when it is
+    /// created.
+    #[error(
+        "this store is a {mode} store; its mode cannot be changed (create a new store for {asked})"
+    )]
+    ModeFixed {
+        /// The mode it has.
+        mode: StoreMode,
+        /// The mode asked for.
+        asked: StoreMode,
+    },
+    /// The first operator's bootstrap credential is issued once per store.
+    #[error(
+        "the first operator's credential was issued already (to {user}); sign in as that user"
+    )]
+    AlreadyBootstrapped {
+        /// The user it was issued to.
+        user: String,
+    },
 }
 
 impl ServiceError {
@@ -108,6 +129,8 @@ impl ServiceError {
             ServiceError::ResponsibleMismatch { .. } => "responsible_mismatch",
             ServiceError::Unencodable { .. } => "unencodable_character",
             ServiceError::Duplicate { .. } => "duplicate",
+            ServiceError::ModeFixed { .. } => "store_mode_fixed",
+            ServiceError::AlreadyBootstrapped { .. } => "already_bootstrapped",
         }
     }
 }
@@ -125,6 +148,9 @@ pub struct Actor {
     /// The roles held (a role counts only where the organisation type may
     /// hold it).
     pub roles: Vec<Role>,
+    /// Where the request came from, written to the access log beside the
+    /// user id (the command: the operating-system user, `os:<name>`).
+    pub via: Option<String>,
 }
 
 impl Actor {
@@ -140,6 +166,22 @@ impl Actor {
             organisation,
             org_type,
             roles,
+            via: None,
+        }
+    }
+
+    /// The same actor, noting where the request came from ([`Actor::via`]).
+    pub fn with_via(mut self, via: impl Into<String>) -> Self {
+        self.via = Some(via.into());
+        self
+    }
+
+    /// How the access log names the actor: the user id, and where the
+    /// request came from when known (`131016-0001 via os:sato`).
+    pub fn log_name(&self) -> String {
+        match &self.via {
+            Some(via) => format!("{} via {via}", self.user_id),
+            None => self.user_id.clone(),
         }
     }
 
@@ -296,7 +338,7 @@ impl Sesshu {
             writes: Vec::new(),
             log: vec![crate::access_log::AccessLogDraft {
                 at: self.now(),
-                actor: actor.user_id.clone(),
+                actor: actor.log_name(),
                 organisation: actor.organisation.to_string(),
                 action: crate::access_log::AccessAction::Refused,
                 subject: None,

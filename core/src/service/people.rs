@@ -178,7 +178,7 @@ impl Sesshu {
             }
             changes.log.push(AccessLogDraft {
                 at: now,
-                actor: actor.user_id.clone(),
+                actor: actor.log_name(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::WritePerson,
                 subject: Some(person.management_id.clone()),

@@ -157,7 +157,7 @@ impl Sesshu {
             }],
             log: vec![AccessLogDraft {
                 at: now,
-                actor: actor.user_id.clone(),
+                actor: actor.log_name(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::WriteQuestionnaire,
                 subject: Some(r.person.clone()),
@@ -194,7 +194,7 @@ impl Sesshu {
             writes: Vec::new(),
             log: vec![AccessLogDraft {
                 at: self.now(),
-                actor: actor.user_id.clone(),
+                actor: actor.log_name(),
                 organisation: actor.organisation.to_string(),
                 action: AccessAction::ReadQuestionnaire,
                 subject: Some(stored.record.person.clone()),

@@ -92,7 +92,7 @@ pub(super) fn read_log(
 ) -> AccessLogDraft {
     AccessLogDraft {
         at,
-        actor: actor.user_id.clone(),
+        actor: actor.log_name(),
         organisation: actor.organisation.to_string(),
         action,
         subject: Some(person.clone()),

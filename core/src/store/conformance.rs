@@ -63,6 +63,7 @@ macro_rules! store_conformance_tests {
             tokens_issue_verify_revoke_rotate,
             own_and_administrator_changes,
             issuance_register_round_trip,
+            store_modes_bootstrap_and_sessions,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {
@@ -2384,4 +2385,91 @@ pub fn issuance_register_round_trip(store: Arc<dyn Store>) {
         .issuances(code(SAPPORO), None, None, 10)
         .unwrap()
         .is_empty());
+}
+
+/// The store's mode is set once; the first operator's credential is issued
+/// once; a session acts as its user until it is closed, expires or the
+/// account is suspended (ADR 0015).
+pub fn store_modes_bootstrap_and_sessions(store: Arc<dyn Store>) {
+    use crate::identifiers::EmailAddress;
+    use crate::organisation::OrganisationType as T;
+    use crate::service::StoreMode;
+    use crate::store::settings;
+    let s = account_services(store.clone(), 0);
+    assert_eq!(store.setting(settings::MODE).unwrap(), None);
+    assert_eq!(s.store_mode().unwrap(), StoreMode::Production);
+    assert!(s.initialise(StoreMode::Production).unwrap());
+    assert!(!s.initialise(StoreMode::Production).unwrap());
+    assert_eq!(
+        s.initialise(StoreMode::Development).unwrap_err().code(),
+        "store_mode_fixed"
+    );
+    // Written once, whoever races.
+    let again = store
+        .commit(ChangeSet {
+            writes: vec![Write::PutSetting {
+                key: settings::MODE.into(),
+                value: "development".into(),
+            }],
+            log: Vec::new(),
+        })
+        .unwrap_err();
+    assert!(matches!(again, StoreError::Conflict { .. }), "{again:?}");
+    assert_eq!(
+        store.setting(settings::MODE).unwrap().as_deref(),
+        Some("production")
+    );
+
+    let email = EmailAddress::parse("admin@chiyoda.example.jp").unwrap();
+    let chiyoda = org_code(CHIYODA);
+    let issued = s
+        .bootstrap_operator(T::Municipality, &chiyoda, &email, "千代田 管理者")
+        .unwrap();
+    assert_eq!(
+        s.bootstrap_operator(T::Municipality, &chiyoda, &email, "二人目")
+            .unwrap_err()
+            .code(),
+        "already_bootstrapped"
+    );
+    let user = issued.user_id.as_str().to_owned();
+    assert_eq!(s.bootstrap_user().unwrap().as_deref(), Some(user.as_str()));
+    s.activate_account(
+        &user,
+        issued.url_token.expose(),
+        issued.temporary_password.expose(),
+        "Kaze-no-Tani-2025!",
+    )
+    .unwrap();
+    assert_eq!(
+        s.open_session(&user, "wrong", None).unwrap_err().code(),
+        "invalid_credentials"
+    );
+    let session = s.open_session(&user, "Kaze-no-Tani-2025!", None).unwrap();
+    let actor = s.verify_token(session.token.expose()).unwrap();
+    assert_eq!(actor.user_id, user);
+    assert_eq!(actor.roles, vec![crate::organisation::Role::Administrator]);
+    assert_eq!(session.expires_at, at(0) + chrono::TimeDelta::hours(8));
+    // Past its end it is refused.
+    let later = account_services(store.clone(), 8 * 3600);
+    assert_eq!(
+        later
+            .verify_token(session.token.expose())
+            .unwrap_err()
+            .code(),
+        "token_expired"
+    );
+    // An organisation's token is not a session to close.
+    let system = s
+        .issue_token(&actor, T::Municipality, &chiyoda, "batch", None)
+        .unwrap();
+    assert_eq!(
+        s.close_session(system.token.expose()).unwrap_err().code(),
+        "invalid_token"
+    );
+    assert!(s.close_session(session.token.expose()).unwrap());
+    assert!(!s.close_session(session.token.expose()).unwrap());
+    assert_eq!(
+        s.verify_token(session.token.expose()).unwrap_err().code(),
+        "token_revoked"
+    );
 }

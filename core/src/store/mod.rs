@@ -12,6 +12,7 @@
 #[cfg(feature = "testing")]
 pub mod conformance;
 pub mod rows;
+pub mod settings;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
@@ -54,6 +55,12 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// The store named does not exist (only creating one makes it).
+    #[error("no store at {what}: create it with `sesshu init` (or check the path)")]
+    Missing {
+        /// The path or name given.
+        what: String,
+    },
     /// The database engine failed (connection, disk, SQL).
     #[error("storage backend: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -65,6 +72,7 @@ impl StoreError {
         match self {
             StoreError::Conflict { .. } => "conflict",
             StoreError::Corrupt { .. } => "corrupt_data",
+            StoreError::Missing { .. } => "store_missing",
             StoreError::Backend(_) => "storage_backend",
         }
     }
@@ -316,6 +324,14 @@ pub enum Write {
         token: AccessToken,
         /// What the writer read.
         expected: Expected,
+    },
+    /// Write one of the store's own settings ([`settings`]), once: a
+    /// setting already there is a conflict.
+    PutSetting {
+        /// Its key.
+        key: String,
+        /// Its value.
+        value: String,
     },
     /// Register an issued certificate (its number must be new).
     PutIssuance {
@@ -579,6 +595,8 @@ pub trait Store: Send + Sync {
         pending: bool,
         limit: usize,
     ) -> Result<Vec<Notification>, StoreError>;
+    /// One of the store's own settings ([`settings`]), if written.
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// How many certificates the municipality has issued in `year`.
     fn issuance_count(&self, municipality: MunicipalityCode, year: i32) -> Result<i64, StoreError>;
     /// The municipality's issuances, newest number last, after `after`,

@@ -20,6 +20,7 @@ mod accounts;
 mod migrations;
 mod pool;
 mod read;
+mod settings;
 mod write;
 
 use sesshu_core::store::{Expected, FoundVersion, StoreError};

@@ -30,10 +30,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "access_log_subject_blocks",
         include_str!("../migrations/0005_access_log_subject_blocks.sql"),
     ),
+    (
+        6,
+        "store_settings",
+        include_str!("../migrations/0006_store_settings.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// An arbitrary constant: the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x5e55_4875;

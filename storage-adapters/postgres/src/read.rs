@@ -671,6 +671,10 @@ impl Store for PostgresStore {
         accounts::notifications(&mut *self.client()?, after_seq, pending, limit(limit_n))
     }
 
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        crate::settings::setting(&mut *self.client()?, key)
+    }
+
     fn issuance_count(&self, municipality: MunicipalityCode, year: i32) -> Result<i64, StoreError> {
         Ok(self
             .client()?

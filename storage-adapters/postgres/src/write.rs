@@ -321,6 +321,7 @@ fn apply(tx: &mut Transaction<'_>, p: &Prepared, write: Write) -> Result<i64, St
         }
         Write::Notify { notification } => crate::accounts::notify(tx, &notification),
         Write::PutIssuance { issuance } => crate::accounts::put_issuance(tx, &issuance),
+        Write::PutSetting { key, value } => crate::settings::put_setting(tx, &key, &value),
         Write::AckNotifications { seqs, at } => crate::accounts::ack_notifications(tx, &seqs, at),
         Write::CreateBatch { batch } => {
             check_sql(

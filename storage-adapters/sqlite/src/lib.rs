@@ -20,6 +20,7 @@ mod codec;
 mod in_list;
 mod migrations;
 mod read;
+mod settings;
 mod write;
 
 use std::path::Path;
@@ -94,15 +95,63 @@ fn connect(uri: &str) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// The `file:` URI of a path: `%`, `?` and `#` are escaped so that they
+/// name the file rather than start a query or fragment.
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3F"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri
+}
+
+/// Creates an empty database file with mode `0600` if none is there.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::backend(e)),
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, in WAL mode, and
-    /// brings its schema up to date.
+    /// brings its schema up to date. A new file is created `0600` (it holds
+    /// personal data; SQLite gives its WAL the same mode).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        create_private(path.as_ref())?;
+        Self::open_checkpointing_after(path, checkpoint::THRESHOLD_PAGES)
+    }
+
+    /// Opens the database at `path`, which must exist: a mistyped path is
+    /// `store_missing`, never a new empty store.
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                what: path.display().to_string(),
+            });
+        }
         Self::open_checkpointing_after(path, checkpoint::THRESHOLD_PAGES)
     }
 
     fn open_checkpointing_after(path: impl AsRef<Path>, pages: i64) -> Result<Self, StoreError> {
-        let uri = format!("file:{}", path.as_ref().display());
+        let uri = file_uri(path.as_ref());
         let writer = connect(&uri)?;
         writer
             .pragma_update(None, "journal_mode", "WAL")

@@ -29,10 +29,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "access_log_subject_blocks",
         include_str!("../migrations/0005_access_log_subject_blocks.sql"),
     ),
+    (
+        6,
+        "store_settings",
+        include_str!("../migrations/0006_store_settings.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The recorded schema version (0 for an empty database).
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {

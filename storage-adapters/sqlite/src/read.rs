@@ -683,6 +683,10 @@ impl Store for SqliteStore {
         })
     }
 
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read(|c| crate::settings::setting(c, key))
+    }
+
     fn issuance_count(&self, municipality: MunicipalityCode, year: i32) -> Result<i64, StoreError> {
         self.read(|c| {
             c.prepare_cached("SELECT count(*) FROM issuances WHERE municipality = ?1 AND year = ?2")

@@ -269,6 +269,7 @@ fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, 
         }
         Write::Notify { notification } => crate::accounts::notify(tx, &notification),
         Write::PutIssuance { issuance } => crate::accounts::put_issuance(tx, &issuance),
+        Write::PutSetting { key, value } => crate::settings::put_setting(tx, &key, &value),
         Write::AckNotifications { seqs, at } => crate::accounts::ack_notifications(tx, &seqs, at),
         Write::CreateBatch { batch } => {
             check(

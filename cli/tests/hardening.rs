@@ -1,0 +1,423 @@
+//! What a new user and a hostile tester found (issue 19), through the
+//! binary: each test failed on the command as it was and passes now.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Command;
+
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+fn sesshu(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_sesshu"))
+        .args(["--now", "2025-04-01T03:00:00Z"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+const CHIYODA: &[&str] = &["--db", "town.db", "--municipality", "131016"];
+
+/// A development store in `dir` (identity flags are believed there) with
+/// one resident and two records.
+fn town(dir: &Path) {
+    let init = sesshu(dir, &["--db", "town.db", "init", "--development"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let files = [
+        ("persons", "management_id,subject_number,name,name_kana,birth_date,sex\nP001,S001,=1+2,ヤマダ ハナコ,1990-05-01,female\n"),
+        ("residency", "management_id,municipality,from,to\nP001,131016,1990-05-01,\n"),
+        ("records", "id,management_id,responsible,category,vaccine,dose_number,date,lot\nR1,P001,131016,routine,MR,1,2024-01-01,+AB12C\n"),
+    ];
+    for (kind, text) in files {
+        let path = dir.join(format!("{kind}.csv"));
+        std::fs::write(&path, text).unwrap();
+        let mut args = CHIYODA.to_vec();
+        args.extend(["import", kind, path.to_str().unwrap()]);
+        let run = sesshu(dir, &args);
+        assert_eq!(run.code, 0, "{kind}: {}", run.stderr);
+    }
+}
+
+fn with<'a>(base: &[&'a str], rest: &[&'a str]) -> Vec<&'a str> {
+    let mut v = base.to_vec();
+    v.extend_from_slice(rest);
+    v
+}
+
+#[test]
+fn accounts_create_names_the_new_users_role_apart_from_the_operators() {
+    let dir = tempfile::tempdir().unwrap();
+    town(dir.path());
+    // The README's command: an administrator creates a staff member.
+    let admin = with(CHIYODA, &["--role", "administrator"]);
+    let create = |who: &[&str], role: &str| {
+        let args = with(
+            who,
+            &[
+                "accounts",
+                "create",
+                "--email",
+                "a@example.jp",
+                "--name",
+                "佐藤",
+                "--user-role",
+                role,
+            ],
+        );
+        sesshu(dir.path(), &args)
+    };
+    let run = create(&admin, "municipality");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("\"user_id\":\"131016-"),
+        "{}",
+        run.stdout
+    );
+    // Staff may not create users, least of all administrators.
+    let run = create(CHIYODA, "administrator");
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("not_authorized"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn exports_are_private_and_never_replace_a_link_or_a_device() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    town(dir.path());
+    let run = sesshu(
+        dir.path(),
+        &with(CHIYODA, &["records", "export", "--out", "r.csv"]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mode = std::fs::metadata(dir.path().join("r.csv"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "an export of personal data is 0600");
+    let db_mode = std::fs::metadata(dir.path().join("town.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(db_mode & 0o777, 0o600, "the store's file is 0600");
+
+    // A symbolic link is refused, and what it points at is untouched.
+    std::fs::write(dir.path().join("target.txt"), "keep me").unwrap();
+    symlink("target.txt", dir.path().join("link.csv")).unwrap();
+    let run = sesshu(
+        dir.path(),
+        &with(CHIYODA, &["log", "export", "--out", "link.csv"]),
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert!(std::fs::symlink_metadata(dir.path().join("link.csv"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("target.txt")).unwrap(),
+        "keep me"
+    );
+
+    // A device is refused; `-` is standard output.
+    let run = sesshu(
+        dir.path(),
+        &with(CHIYODA, &["records", "export", "--out", "/dev/null"]),
+    );
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    let run = sesshu(
+        dir.path(),
+        &with(CHIYODA, &["records", "export", "--out", "-"]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("P001"), "{}", run.stdout);
+    assert!(!dir.path().join("-").exists());
+}
+
+#[test]
+fn a_certificate_that_cannot_be_written_takes_no_number() {
+    let dir = tempfile::tempdir().unwrap();
+    town(dir.path());
+    let issue = |out: &str| {
+        let args = with(
+            CHIYODA,
+            &[
+                "certificate",
+                "issue",
+                "--person",
+                "P001",
+                "--record",
+                "R1",
+                "--municipality-name",
+                "千代田区",
+                "--head",
+                "千代田区長",
+                "--out",
+                out,
+            ],
+        );
+        sesshu(dir.path(), &args)
+    };
+    let run = issue("/nonexistent/dir/c.pdf");
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("/nonexistent/dir/c.pdf"),
+        "{}",
+        run.stderr
+    );
+    let list = sesshu(dir.path(), &with(CHIYODA, &["certificate", "list"]));
+    assert!(list.stderr.contains("0 certificates"), "{}", list.stderr);
+    // The next certificate that is written takes the first number.
+    let run = issue("c.pdf");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("131016-2025-000001\t"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn only_init_creates_a_store_and_any_file_name_is_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = sesshu(
+        dir.path(),
+        &[
+            "--db",
+            "tonw.db",
+            "--municipality",
+            "131016",
+            "records",
+            "list",
+        ],
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("store_missing"), "{}", run.stderr);
+    assert!(run.stderr.contains("sesshu init"), "{}", run.stderr);
+    assert!(
+        !dir.path().join("tonw.db").exists(),
+        "a typo makes no store"
+    );
+
+    for name in ["a?b.db", "c#d.db", "e%41.db"] {
+        let run = sesshu(dir.path(), &["--db", name, "init", "--development"]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert!(
+            dir.path().join(name).is_file(),
+            "{name} names the file it opens"
+        );
+        let run = sesshu(
+            dir.path(),
+            &["--db", name, "--municipality", "131016", "records", "list"],
+        );
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+    }
+}
+
+fn sesshu_with(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sesshu"))
+        .args(["--now", "2025-04-01T03:00:00Z"])
+        .args(args)
+        .envs(env.iter().copied())
+        .env("HOME", dir)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+fn json_field(text: &str, key: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    v[key].as_str().unwrap().to_owned()
+}
+
+/// A store made by `sesshu init`: no identity flag is believed, every
+/// command runs under a verified credential, and the log names it.
+fn production_flow(db: &str, dir: &Path) {
+    let run = |args: &[&str], env: &[(&str, &str)], stdin: &str| {
+        let mut all = vec!["--db", db];
+        all.extend_from_slice(args);
+        sesshu_with(dir, &all, env, stdin)
+    };
+    let init = run(
+        &[
+            "--municipality",
+            "131016",
+            "init",
+            "--admin-email",
+            "admin@chiyoda.example.jp",
+            "--admin-name",
+            "千代田 管理者",
+        ],
+        &[],
+        "",
+    );
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let user = json_field(&init.stdout, "user_id");
+    let temporary = json_field(&init.stdout, "temporary_password");
+    let url = json_field(&init.stdout, "url_token");
+    assert_eq!(user, "131016-0001");
+    // Issued once.
+    let again = run(&["init"], &[], "");
+    assert!(
+        again.stdout.contains("the first operator is 131016-0001"),
+        "{}",
+        again.stdout
+    );
+
+    // Identity flags are refused; so is a command without a credential.
+    let flags = run(&["--municipality", "131016", "records", "list"], &[], "");
+    assert_ne!(flags.code, 0);
+    assert!(
+        flags.stderr.contains("takes no identity flags"),
+        "{}",
+        flags.stderr
+    );
+    assert!(flags.stderr.contains("sesshu login"), "{}", flags.stderr);
+    let bare = run(&["records", "list"], &[], "");
+    assert_ne!(bare.code, 0);
+    assert!(bare.stderr.contains("no credential"), "{}", bare.stderr);
+    let forged = run(&["records", "list"], &[("SESSHU_TOKEN", "sst_abc_def")], "");
+    assert!(forged.stderr.contains("invalid_token"), "{}", forged.stderr);
+
+    // The first operator activates the account and signs in.
+    let activate = run(
+        &["activate", &user],
+        &[],
+        &format!("{url}\n{temporary}\nKaze-no-Tani-2025!\n"),
+    );
+    assert_eq!(activate.code, 0, "{}", activate.stderr);
+    let wrong = run(&["login", &user], &[], "not-the-password\n");
+    assert_ne!(wrong.code, 0);
+    let login = run(&["login", &user], &[], "Kaze-no-Tani-2025!\n");
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    let session = dir.join(".config/sesshu/session");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&session).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the session file is 0600");
+    }
+    let who = run(&["whoami"], &[], "");
+    assert!(
+        who.stdout.starts_with("131016-0001 via os:"),
+        "{}",
+        who.stdout
+    );
+    assert!(who.stdout.contains("administrator"), "{}", who.stdout);
+
+    // The administrator issues the health-management system's token; the
+    // import runs under it.
+    let token = run(&["tokens", "issue", "--label", "健康管理システム"], &[], "");
+    assert_eq!(token.code, 0, "{}", token.stderr);
+    let token = json_field(&token.stdout, "token");
+    let persons = dir.join("persons.csv");
+    std::fs::write(
+        &persons,
+        "management_id,subject_number,name,name_kana,birth_date,sex\nP001,S001,山田 花子,ヤマダ ハナコ,1990-05-01,female\n",
+    )
+    .unwrap();
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
+    let import = run(
+        &[
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "import",
+            "persons",
+            persons.to_str().unwrap(),
+        ],
+        &[],
+        "",
+    );
+    assert_eq!(import.code, 0, "{}", import.stderr);
+    let residency = dir.join("residency.csv");
+    std::fs::write(
+        &residency,
+        "management_id,municipality,from,to\nP001,131016,1990-05-01,\n",
+    )
+    .unwrap();
+    let import = run(
+        &["import", "residency", residency.to_str().unwrap()],
+        &[("SESSHU_TOKEN", token.as_str())],
+        "",
+    );
+    assert_eq!(import.code, 0, "{}", import.stderr);
+
+    // The log names the verified actors, and beside them the OS user.
+    let log = run(&["log", "search", "--subject", "P001"], &[], "");
+    assert_eq!(log.code, 0, "{}", log.stderr);
+    let token_id = token.split('_').nth(1).unwrap();
+    assert!(
+        log.stdout.contains(&format!("token:{token_id} via os:")),
+        "{} / {}",
+        log.stdout,
+        log.stderr
+    );
+    assert!(!log.stdout.contains("\toperator\t"), "{}", log.stdout);
+
+    // Signing out revokes the session.
+    let saved = std::fs::read_to_string(&session).unwrap();
+    let logout = run(&["logout"], &[], "");
+    assert_eq!(logout.code, 0, "{}", logout.stderr);
+    assert!(!session.exists());
+    let replay = run(&["whoami"], &[("SESSHU_TOKEN", saved.trim())], "");
+    assert!(replay.stderr.contains("token_revoked"), "{}", replay.stderr);
+
+    // A production store never becomes a development one.
+    let dev = run(&["init", "--development"], &[], "");
+    assert!(dev.stderr.contains("store_mode_fixed"), "{}", dev.stderr);
+}
+
+#[test]
+fn a_production_store_runs_only_under_verified_credentials_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("town.db");
+    production_flow(db.to_str().unwrap(), dir.path());
+}
+
+#[test]
+fn a_production_store_runs_only_under_verified_credentials_on_postgres() {
+    let url = std::env::var("SESSHU_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("SESSHU_TEST_POSTGRES_URL is not set: run scripts/test, which starts a throwaway PostgreSQL")
+    });
+    let name = format!("sesshu_identity_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    production_flow(&format!("{base}/{name}"), dir.path());
+    admin
+        .batch_execute(&format!("DROP DATABASE {name}"))
+        .unwrap();
+}
