@@ -287,8 +287,8 @@ enum TokensCommand {
         /// What the holder calls the system.
         #[arg(long)]
         label: String,
-        /// Expires after this many days (default: never).
-        #[arg(long)]
+        /// Expires after this many days, 1 to 3650 (default: never).
+        #[arg(long, allow_negative_numbers = true)]
         valid_days: Option<i64>,
     },
     /// Checks a token (argument, or stdin when omitted).

@@ -421,3 +421,24 @@ fn a_production_store_runs_only_under_verified_credentials_on_postgres() {
         .batch_execute(&format!("DROP DATABASE {name}"))
         .unwrap();
 }
+
+#[test]
+fn token_validity_is_checked_and_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    town(dir.path());
+    for (days, label) in [("99999999999", "x"), ("-5", "x"), ("0", "x"), ("30", "")] {
+        let run = sesshu(
+            dir.path(),
+            &with(
+                CHIYODA,
+                &["tokens", "issue", "--label", label, "--valid-days", days],
+            ),
+        );
+        assert_eq!(
+            run.code, 1,
+            "{days} {label:?}: a refusal, not a panic: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("invalid_token_"), "{}", run.stderr);
+    }
+}

@@ -5,8 +5,8 @@
 //! clock: a [`Clock`] is passed in.
 
 use chrono::{
-    DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Offset, SecondsFormat, TimeZone,
-    Timelike, Utc,
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Offset, SecondsFormat, TimeDelta,
+    TimeZone, Timelike, Utc,
 };
 use thiserror::Error;
 
@@ -33,6 +33,17 @@ pub enum CalendarError {
         /// The date.
         date: NaiveDate,
     },
+    /// A period that takes an instant past what can be represented (a
+    /// validity of billions of days).
+    #[error("{what}: {amount} {unit} is out of range")]
+    PeriodOutOfRange {
+        /// Which setting or argument.
+        what: &'static str,
+        /// The amount given.
+        amount: i64,
+        /// Its unit.
+        unit: &'static str,
+    },
 }
 
 impl CalendarError {
@@ -42,8 +53,41 @@ impl CalendarError {
             CalendarError::InvalidDate { .. } => "invalid_date",
             CalendarError::InvalidTimestamp { .. } => "invalid_timestamp",
             CalendarError::DateOutOfRange { .. } => "date_out_of_range",
+            CalendarError::PeriodOutOfRange { .. } => "period_out_of_range",
         }
     }
+}
+
+/// `at` plus `hours`, checked: an amount that leaves the representable
+/// range is `period_out_of_range` naming `what`, never a panic.
+pub fn hours_after(
+    at: DateTime<Utc>,
+    hours: i64,
+    what: &'static str,
+) -> Result<DateTime<Utc>, CalendarError> {
+    seconds_after(at, hours.checked_mul(3600), hours, "hours", what)
+}
+
+/// `at` plus `days`, checked like [`hours_after`].
+pub fn days_after(
+    at: DateTime<Utc>,
+    days: i64,
+    what: &'static str,
+) -> Result<DateTime<Utc>, CalendarError> {
+    seconds_after(at, days.checked_mul(86_400), days, "days", what)
+}
+
+fn seconds_after(
+    at: DateTime<Utc>,
+    seconds: Option<i64>,
+    amount: i64,
+    unit: &'static str,
+    what: &'static str,
+) -> Result<DateTime<Utc>, CalendarError> {
+    seconds
+        .and_then(TimeDelta::try_seconds)
+        .and_then(|d| at.checked_add_signed(d))
+        .ok_or(CalendarError::PeriodOutOfRange { what, amount, unit })
 }
 
 /// Japan Standard Time, UTC+9.

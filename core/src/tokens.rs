@@ -28,6 +28,17 @@ pub enum TokenError {
     /// Past its expiry.
     #[error("the access token has expired")]
     Expired,
+    /// The label is empty or too long.
+    #[error(
+        "the token's label must be 1 to {MAX_LABEL} characters (what the holder calls the system)"
+    )]
+    InvalidLabel,
+    /// The validity is not a whole number of days from 1 to [`MAX_VALID_DAYS`].
+    #[error("a token's validity must be 1 to {MAX_VALID_DAYS} days (omit it for a token that does not expire), not {days}")]
+    InvalidValidity {
+        /// The days asked for.
+        days: i64,
+    },
     /// Only municipalities and medical institutions hold tokens.
     #[error("a {org_type} cannot hold an organisation access token")]
     NotIssuable {
@@ -44,6 +55,8 @@ impl TokenError {
             TokenError::Revoked => "token_revoked",
             TokenError::Expired => "token_expired",
             TokenError::NotIssuable { .. } => "token_not_issuable",
+            TokenError::InvalidLabel => "invalid_token_label",
+            TokenError::InvalidValidity { .. } => "invalid_token_validity",
         }
     }
 }
@@ -89,8 +102,21 @@ pub fn may_hold_token(org_type: OrganisationType) -> bool {
     )
 }
 
+/// The longest label, in characters.
+pub const MAX_LABEL: usize = 100;
+/// The longest validity, in days (ten years).
+pub const MAX_VALID_DAYS: i64 = 3_650;
+
+/// A validity given in days, checked: 1 to [`MAX_VALID_DAYS`].
+pub fn valid_days(days: i64) -> Result<TimeDelta, TokenError> {
+    if !(1..=MAX_VALID_DAYS).contains(&days) {
+        return Err(TokenError::InvalidValidity { days });
+    }
+    TimeDelta::try_days(days).ok_or(TokenError::InvalidValidity { days })
+}
+
 /// A new token for an organisation: the token in clear (show it once) and
-/// the row to store.
+/// the row to store. The label must be 1 to [`MAX_LABEL`] characters.
 #[allow(clippy::too_many_arguments)]
 pub fn issue(
     rng: &dyn Random,
@@ -104,17 +130,28 @@ pub fn issue(
     if !may_hold_token(org_type) {
         return Err(TokenError::NotIssuable { org_type });
     }
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > MAX_LABEL || label.chars().any(char::is_control)
+    {
+        return Err(TokenError::InvalidLabel);
+    }
     let id = random_code(rng, 12).to_ascii_lowercase();
     let clear = Secret::new(format!("sst_{id}_{}", random_code(rng, 40)));
     let row = AccessToken {
         id,
         org_type,
         organisation,
-        label: label.trim().to_owned(),
+        label: label.to_owned(),
         digest: digest_hex(clear.expose()),
         issued_by: issued_by.to_owned(),
         issued_at: now,
-        expires_at: valid_for.and_then(|d| now.checked_add_signed(d)),
+        expires_at: match valid_for {
+            Some(d) => Some(
+                now.checked_add_signed(d)
+                    .ok_or(TokenError::InvalidValidity { days: d.num_days() })?,
+            ),
+            None => None,
+        },
         revoked_at: None,
         version: 1,
         session_of: None,

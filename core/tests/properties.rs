@@ -288,3 +288,62 @@ fn answers(depth: u32) -> impl Strategy<Value = Answers> {
     });
     prop::collection::btree_map("[a-z_]{1,8}", value, 0..6)
 }
+
+proptest! {
+    /// Any validity and label a caller types give a token or a typed
+    /// refusal, never a panic (`--valid-days 99999999999` overflowed).
+    #[test]
+    fn token_issue_never_panics(days in any::<i64>(), label in any::<String>(), hours in any::<i64>()) {
+        use sesshu_core::organisation::{OrganisationCode, OrganisationType};
+        use sesshu_core::tokens;
+        let now = chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap_or_default();
+        let org = OrganisationCode::parse("131016").map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let validity = tokens::valid_days(days);
+        prop_assert_eq!(validity.is_ok(), (1..=tokens::MAX_VALID_DAYS).contains(&days));
+        let issued = tokens::issue(
+            &sesshu_core::secrets::SeededRandom::new(1),
+            OrganisationType::Municipality,
+            org,
+            &label,
+            "131016-0001",
+            now,
+            validity.ok(),
+        );
+        if let Ok((_, row)) = &issued {
+            prop_assert!(row.expires_at.is_none_or(|e| e > now));
+            prop_assert!(!row.label.is_empty());
+        }
+        let _ = sesshu_core::calendar::hours_after(now, hours, "a setting");
+    }
+}
+
+#[test]
+fn token_validity_and_label_are_refused_with_codes() {
+    use sesshu_core::tokens::{valid_days, TokenError};
+    for days in [0, -5, 99_999_999_999, i64::MAX, i64::MIN] {
+        assert_eq!(
+            valid_days(days).map_err(|e| e.code()),
+            Err("invalid_token_validity"),
+            "{days}"
+        );
+    }
+    assert!(valid_days(90).is_ok());
+    let org = sesshu_core::organisation::OrganisationCode::parse("131016")
+        .unwrap_or_else(|_| unreachable!());
+    let now = chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap_or_default();
+    for label in ["", "   ", &"x".repeat(101)] {
+        let refused = sesshu_core::tokens::issue(
+            &sesshu_core::secrets::SeededRandom::new(1),
+            sesshu_core::organisation::OrganisationType::Municipality,
+            org.clone(),
+            label,
+            "u",
+            now,
+            None,
+        );
+        assert!(
+            matches!(refused, Err(TokenError::InvalidLabel)),
+            "{label:?}"
+        );
+    }
+}

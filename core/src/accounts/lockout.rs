@@ -45,9 +45,9 @@ impl LockoutPolicy {
     /// (a new window when the last one is over); the failure that reaches
     /// `max_failures` locks the account and starts a new count.
     pub fn after_failure(&self, state: &FailureState, now: DateTime<Utc>) -> FailureState {
-        let in_window = state
-            .window_start
-            .is_some_and(|start| now - start < TimeDelta::seconds(self.window_secs));
+        let in_window = state.window_start.is_some_and(|start| {
+            now - start < TimeDelta::try_seconds(self.window_secs).unwrap_or(TimeDelta::MAX)
+        });
         let (failures, window_start) = if in_window {
             (state.failures.saturating_add(1), state.window_start)
         } else {
@@ -57,7 +57,12 @@ impl LockoutPolicy {
             FailureState {
                 failures: 0,
                 window_start: None,
-                locked_until: Some(now + TimeDelta::seconds(self.lock_secs)),
+                // A lock longer than time can hold locks until the end of time.
+                locked_until: Some(
+                    TimeDelta::try_seconds(self.lock_secs)
+                        .and_then(|d| now.checked_add_signed(d))
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC),
+                ),
             }
         } else {
             FailureState {

@@ -1,6 +1,6 @@
 //! Accounts (H-1), organisation access tokens (H-2) and the outbox, persisted.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::accounts::{
     extract_first_administrators, hash_password, totp, verify_password, AccountStatus, Credentials,
@@ -123,7 +123,7 @@ impl Sesshu {
         let rng = self.rng()?;
         let temporary_password = Secret::new(random_code(rng, 16));
         let url_token = Secret::new(random_code(rng, 32));
-        let expires_at = now + TimeDelta::hours(hours);
+        let expires_at = crate::calendar::hours_after(now, hours, "temporary password validity")?;
         let temp = TemporaryPassword {
             digest: digest_hex(temporary_password.expose()),
             url_token_digest: digest_hex(url_token.expose()),
@@ -607,7 +607,11 @@ impl Sesshu {
         }
         if let Some(email) = changes.email.as_ref().filter(|e| **e != user.email) {
             let token = Secret::new(random_code(self.rng()?, 32));
-            let expires_at = now + TimeDelta::hours(self.accounts.email_change_validity_hours);
+            let expires_at = crate::calendar::hours_after(
+                now,
+                self.accounts.email_change_validity_hours,
+                "email_change_validity_hours",
+            )?;
             user.credentials.pending_email = Some(crate::accounts::PendingEmail {
                 email: email.clone(),
                 token_digest: digest_hex(token.expose()),
@@ -945,7 +949,7 @@ impl Sesshu {
             label,
             &actor.user_id,
             now,
-            valid_days.map(TimeDelta::days),
+            valid_days.map(tokens::valid_days).transpose()?,
         )?;
         self.store.commit(ChangeSet {
             writes: vec![Write::PutAccessToken {
@@ -1055,11 +1059,12 @@ impl Sesshu {
             now,
             old.expires_at.map(|e| e - old.issued_at),
         )?;
-        let retired = tokens::retire(
-            &old,
+        let until = crate::calendar::hours_after(
             now,
-            TimeDelta::hours(self.accounts.token_rotation_overlap_hours),
-        );
+            self.accounts.token_rotation_overlap_hours,
+            "token_rotation_overlap_hours",
+        )?;
+        let retired = tokens::retire(&old, now, until - now);
         self.store.commit(ChangeSet {
             writes: vec![
                 Write::PutAccessToken {

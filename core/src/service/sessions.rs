@@ -7,7 +7,7 @@
 //! ([`Sesshu::open_session`]). A development store (the demo, examples,
 //! tests) believes the identity it is given, and says so.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::accounts::{AccountStatus, SignInError};
 use crate::identifiers::EmailAddress;
@@ -153,9 +153,8 @@ impl Sesshu {
         let actor = self.sign_in(user_id, password, second_factor)?;
         let stored = self.stored_user(user_id)?.ok_or(TokenError::Invalid)?;
         let now = self.now();
-        let expires_at = now
-            .checked_add_signed(TimeDelta::hours(self.accounts.session_hours))
-            .unwrap_or(now);
+        let expires_at =
+            crate::calendar::hours_after(now, self.accounts.session_hours, "session_hours")?;
         let (token, row) = tokens::open_session(self.rng()?, &stored.user, now, expires_at);
         let id = row.id.clone();
         self.store.commit(ChangeSet {
