@@ -144,3 +144,14 @@ test('the access log pages and downloads', async () => {
   assert.throws(() => db.exportLogCsv(CHIYODA, 'auditor', null, null, { encoding: 'latin1' }), (e) => e.code === 'invalid_encoding')
   assert.throws(() => db.searchLog(CHIYODA, 'auditor', null, null, { after: 'seven' }), (e) => e.code === 'invalid_seq')
 })
+
+test('exports neutralise formulas and write Windows-31J', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
+  await db.putPersons(CHIYODA, 'clerk', [person('P1', '山田〜‖—￢￠￡￥ 花子')])
+  await db.putRecords(CHIYODA, 'clerk', [record('r1', 'P1', CHIYODA, '2024-01-01', { lot: '=HYPERLINK(1)' })])
+  const sjis = await db.exportRecordsCsv(CHIYODA, 'clerk', { encoding: 'shift_jis' })
+  const text = new TextDecoder('shift_jis').decode(sjis)
+  assert.ok(text.includes('山田～∥―￢￠￡￥ 花子'), text)
+  assert.ok(text.includes(",'=HYPERLINK(1),"), text)
+  assert.ok(sjis.includes(Buffer.from([0x81, 0x8f])) && !sjis.includes(0x5c), 'yen as 81 8F, never a backslash')
+})

@@ -150,3 +150,16 @@ def test_the_access_log_pages_and_downloads(tmp_db):
     with pytest.raises(sesshu.ValidationError) as e:
         s.export_log_csv(CHIYODA, "auditor", encoding="latin1")
     assert e.value.code == "invalid_encoding"
+
+
+def test_exports_neutralise_formulas_and_write_windows_31j(tmp_db):
+    # A name typed on a Mac (〜 ‖ —) and full-width signs NFKC turns into
+    # ¬ ¢ £ ¥: Excel for Japan (cp932) reads each back as its twin.
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    s.put_persons(CHIYODA, "clerk", [person("P1", "山田〜‖—￢￠￡￥ 花子")])
+    s.put_records(CHIYODA, "clerk", [record("r1", "P1", CHIYODA, dt.date(2024, 1, 1), lot="=HYPERLINK(1)")])
+    text = s.export_records_csv(CHIYODA, "clerk", encoding="shift_jis").decode("cp932")
+    assert "山田～∥―￢￠￡￥ 花子" in text
+    assert ",'=HYPERLINK(1)," in text
+    utf8 = s.export_records_csv(CHIYODA, "clerk").decode("utf-8-sig")
+    assert ",'=HYPERLINK(1)," in utf8 and "山田〜‖—¬¢£¥ 花子" in utf8

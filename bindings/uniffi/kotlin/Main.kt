@@ -393,6 +393,19 @@ fun questionnairesRoundTrip(dir: File) {
     check(failure { db.exportQuestionnairesCsv("131016", "clerk", none.copy(encoding = "latin1")) } == "invalid_encoding", "encoding")
 }
 
+fun exportsRoundTrip(dir: File) {
+    // A name typed on a Mac and full-width signs NFKC folds: Excel for Japan
+    // (windows-31j) reads each back as its twin; a formula is written as text.
+    val db = Sesshu.openSqlite(File(dir, "kotlin.db").path, Instant.parse("2025-04-01T03:00:00Z"))
+    db.putPersons("131016", "clerk", listOf(Person("P1", "SP1", "山田〜‖—￢￠￡￥ 花子", "やまだ はなこ", "1990-05-01", "female", "pmh-P1",
+        listOf(ResidencyInterval("131016", "1990-05-01", null)))))
+    db.putRecords("131016", "clerk", listOf(Record("r1", "P1", "131016", "routine", "MR", 1L, "2024-01-01", "=HYPERLINK(1)", null, false)))
+    val opts = QueryOptions(null, null, null, null, null, null, null, null, "shift_jis", null)
+    val text = String(db.exportRecordsCsv("131016", "clerk", opts), charset("windows-31j"))
+    check(text.contains("山田～∥―￢￠￡￥ 花子"), "windows-31j: $text")
+    check(text.contains(",'=HYPERLINK(1),"), "formula: $text")
+}
+
 fun main(args: Array<String>) {
     // The shared floor, then (second argument) the project's own edge cases.
     val dir = File(args.getOrElse(0) { "../../../../shared/scenarios" })
@@ -408,6 +421,7 @@ fun main(args: Array<String>) {
         accountsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         certificatesRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         questionnairesRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
+        exportsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
     } catch (e: Throwable) {
         println("FAIL store round trip: $e"); storeFailed = 1
     }

@@ -1,5 +1,10 @@
 //! CSV download of the staff query (H-3-2): UTF-8 with a BOM by default,
 //! Shift_JIS (Windows-31J, as municipal systems import it) on request.
+//!
+//! Every download of this crate is written here, so two rules hold for all
+//! of them: a field a spreadsheet would run as a formula is neutralised
+//! ([`neutralise`]), and Shift_JIS means what Excel for Japan reads
+//! (Windows-31J, [`windows_31j`]).
 
 use std::io::Write;
 
@@ -15,7 +20,10 @@ pub enum CsvEncoding {
     /// UTF-8 with a byte-order mark (Excel opens it correctly).
     #[default]
     Utf8Bom,
-    /// Shift_JIS (Windows-31J).
+    /// Shift_JIS as Windows-31J (cp932) writes it: the WHATWG Shift_JIS
+    /// table, with the characters a Japanese IME or NFKC leaves in a
+    /// different code point written as cp932 writes their twin
+    /// ([`windows_31j`]).
     ShiftJis,
 }
 
@@ -122,12 +130,59 @@ fn fields(row: &RecordRow) -> [String; 16] {
     ]
 }
 
-/// One CSV field, quoted when it must be (RFC 4180).
+/// One CSV field, neutralised and then quoted when it must be (RFC 4180).
 fn quote(field: &str) -> String {
+    let field = neutralise(field);
     if field.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
-        field.to_owned()
+        field.into_owned()
+    }
+}
+
+/// CSV injection (OWASP): a field beginning with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return is read by a spreadsheet as a formula. Such a field
+/// is written with a leading apostrophe, which the spreadsheet shows as
+/// text and does not run; every other field is written as it is.
+pub(crate) fn neutralise(field: &str) -> std::borrow::Cow<'_, str> {
+    match field.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{field}").into(),
+        _ => field.into(),
+    }
+}
+
+/// The character Windows-31J (cp932, Excel for Japan) writes for `c`
+/// where the WHATWG Shift_JIS encoder would refuse it or write a byte
+/// cp932 reads back as something else: the wave dash a Mac IME types, and
+/// the forms NFKC leaves of cp932's full-width signs. Written as cp932's
+/// own character, cp932 reads back its full-width twin:
+///
+/// | stored | written as | bytes |
+/// |---|---|---|
+/// | 〜 U+301C wave dash | ～ U+FF5E | 81 60 |
+/// | ‖ U+2016 double vertical line | ∥ U+2225 | 81 61 |
+/// | — U+2014 em dash | ― U+2015 | 81 5C |
+/// | ¢ U+00A2 | ￠ U+FFE0 | 81 91 |
+/// | £ U+00A3 | ￡ U+FFE1 | 81 92 |
+/// | ¬ U+00AC | ￢ U+FFE2 | 81 CA |
+/// | ¦ U+00A6 | ￤ U+FFE4 | FA 55 |
+/// | ¥ U+00A5 | ￥ U+FFE5 | 81 8F (not 5C, which cp932 reads as `\\`) |
+/// | ‾ U+203E | ￣ U+FFE3 | 81 50 (not 7E, which cp932 reads as `~`) |
+///
+/// Every other character is the WHATWG table's (which is cp932's, with
+/// U+2212 minus written as 81 7C).
+pub(crate) fn windows_31j(c: char) -> char {
+    match c {
+        '\u{301C}' => '\u{FF5E}',
+        '\u{2016}' => '\u{2225}',
+        '\u{2014}' => '\u{2015}',
+        '\u{00A2}' => '\u{FFE0}',
+        '\u{00A3}' => '\u{FFE1}',
+        '\u{00AC}' => '\u{FFE2}',
+        '\u{00A6}' => '\u{FFE4}',
+        '\u{00A5}' => '\u{FFE5}',
+        '\u{203E}' => '\u{FFE3}',
+        c => c,
     }
 }
 
@@ -154,6 +209,7 @@ fn encode(
     match options.encoding {
         CsvEncoding::Utf8Bom => Ok(text.into_bytes()),
         CsvEncoding::ShiftJis => {
+            let text: String = text.chars().map(windows_31j).collect();
             let (bytes, _, had_errors) = encoding_rs::SHIFT_JIS.encode(&text);
             if !had_errors {
                 return Ok(bytes.into_owned());
@@ -164,7 +220,7 @@ fn encode(
                     out.push(b',');
                 }
                 let mut quoted = String::new();
-                for c in quote(field).chars() {
+                for c in quote(field).chars().map(windows_31j) {
                     let mut buf = [0u8; 4];
                     let (_, _, bad) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf));
                     match (bad, options.replacement) {
@@ -268,5 +324,66 @@ mod tests {
             let e = ExportOptions::from_text(Some("utf8"), Some(bad)).unwrap_err();
             assert_eq!(e.code(), "invalid_replacement");
         }
+    }
+
+    fn line(fields: &[&str], options: ExportOptions) -> Vec<u8> {
+        let line: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+        encode(&line, &["a", "b", "c"], 1, options).unwrap()
+    }
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        let utf8 = ExportOptions::default();
+        for (field, written) in [
+            (
+                "=HYPERLINK(\"http://x\")",
+                "\"'=HYPERLINK(\"\"http://x\"\")\"",
+            ),
+            ("+81 3", "'+81 3"),
+            ("-1+2", "'-1+2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tcmd", "'\tcmd"),
+            ("\rcmd", "\"'\rcmd\""),
+            ("=1,2", "\"'=1,2\""),
+        ] {
+            assert_eq!(line(&[field], utf8), format!("{written}\r\n").into_bytes());
+        }
+        // Only the first character counts; other fields are as they were.
+        assert_eq!(
+            line(&["a=1", "2024-01-01", "山田"], utf8),
+            "a=1,2024-01-01,山田\r\n".as_bytes()
+        );
+        let sjis = ExportOptions::from_text(Some("shift_jis"), None).unwrap();
+        assert_eq!(line(&["=1"], sjis), b"'=1\r\n");
+    }
+
+    #[test]
+    fn shift_jis_is_windows_31j() {
+        let sjis = ExportOptions::from_text(Some("shift_jis"), None).unwrap();
+        for (c, bytes) in [
+            ('\u{301C}', [0x81, 0x60]),
+            ('\u{FF5E}', [0x81, 0x60]),
+            ('\u{2016}', [0x81, 0x61]),
+            ('\u{2225}', [0x81, 0x61]),
+            ('\u{2014}', [0x81, 0x5C]),
+            ('\u{2015}', [0x81, 0x5C]),
+            ('\u{2212}', [0x81, 0x7C]),
+            ('\u{00A2}', [0x81, 0x91]),
+            ('\u{00A3}', [0x81, 0x92]),
+            ('\u{00AC}', [0x81, 0xCA]),
+            ('\u{00A6}', [0xFA, 0x55]),
+            ('\u{00A5}', [0x81, 0x8F]),
+            ('\u{FFE5}', [0x81, 0x8F]),
+            ('\u{203E}', [0x81, 0x50]),
+        ] {
+            let mut expected = bytes.to_vec();
+            expected.extend_from_slice(b"\r\n");
+            assert_eq!(line(&[&c.to_string()], sjis), expected, "{c:?}");
+        }
+        // The backslash and the tilde stay ASCII.
+        assert_eq!(line(&["\\~"], sjis), b"\\~\r\n");
+        // What cp932 cannot hold is still refused, by row and column.
+        let e = encode(&["a".into(), "𠮷".into()], &["a", "b"], 3, sjis).unwrap_err();
+        assert!(e.to_string().contains("row 3, column b"), "{e}");
     }
 }
