@@ -55,10 +55,20 @@ pub struct Gs1 {
     pub serial: Option<String>,
 }
 
-/// Reads a GS1 element string (bracketed or raw).
+/// Reads a GS1 element string (bracketed or raw) scanned on `today`
+/// (`YYYY-MM-DD`; Python: a `date`), which resolves the expiry's century
+/// (GS1 §7.12: from 49 years before to 50 after); absent, today in Japan.
 #[export]
-pub fn parse_gs1(value: String) -> Result<Gs1> {
-    let e = id::Gs1ElementString::parse(&value).map_err(fail)?;
+#[cfg_attr(binding = "python", pyo3(signature = (value, today=None)))]
+pub fn parse_gs1(value: String, today: Option<Day>) -> Result<Gs1> {
+    let today = match today {
+        Some(d) => date(&d)?,
+        None => {
+            use sesshu_core::calendar::Clock;
+            calendar::SystemClock.today_jst()
+        }
+    };
+    let e = id::Gs1ElementString::parse(&value, today).map_err(fail)?;
     Ok(Gs1 {
         gtin: e.gtin.to_string(),
         expiry: e.expiry.map(day),

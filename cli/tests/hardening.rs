@@ -442,3 +442,71 @@ fn token_validity_is_checked_and_never_panics() {
         assert!(run.stderr.contains("invalid_token_"), "{}", run.stderr);
     }
 }
+
+/// A byte-order mark inside a field (a file joined from several) is refused
+/// naming its row and column, and nothing of that row lands; a header that
+/// names a column twice refuses the file before any row is read.
+#[test]
+fn a_bom_inside_a_field_and_a_repeated_header_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let init = sesshu(d, &["--db", "town.db", "init", "--development"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let joined = d.join("joined.csv");
+    std::fs::write(
+        &joined,
+        "\u{feff}management_id,subject_number,name,name_kana,birth_date,sex\n\
+         P001,S001,山田 花子,ヤマダ ハナコ,1990-05-01,female\n\
+         P002,S002,\u{feff}鈴木 一郎,スズキ イチロウ,1990-05-01,male\n",
+    )
+    .unwrap();
+    let run = sesshu(
+        d,
+        &with(CHIYODA, &["import", "persons", joined.to_str().unwrap()]),
+    );
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("byte_order_mark_in_field"), "{all}");
+    assert!(all.contains("row 2"), "{all}");
+    assert!(all.contains("name"), "{all}");
+    assert!(all.contains("1 created"), "{all}");
+    // Nothing of row 2 landed: the mended file creates P002.
+    let mended = d.join("mended.csv");
+    std::fs::write(
+        &mended,
+        "management_id,subject_number,name,name_kana,birth_date,sex\n\
+         P001,S001,山田 花子,ヤマダ ハナコ,1990-05-01,female\n\
+         P002,S002,鈴木 一郎,スズキ イチロウ,1990-05-01,male\n",
+    )
+    .unwrap();
+    let run = sesshu(
+        d,
+        &with(CHIYODA, &["import", "persons", mended.to_str().unwrap()]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("1 created, 0 updated, 1 unchanged"),
+        "{}",
+        run.stdout
+    );
+
+    let twice = d.join("twice.csv");
+    std::fs::write(
+        &twice,
+        "management_id,subject_number,name,name_kana,birth_date,sex,name\n\
+         P003,S003,佐藤 一郎,サトウ イチロウ,1990-05-01,male,別名\n",
+    )
+    .unwrap();
+    let run = sesshu(
+        d,
+        &with(CHIYODA, &["import", "persons", twice.to_str().unwrap()]),
+    );
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("\"name\" is named twice (columns 3 and 7)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("created"), "{}", run.stdout);
+}

@@ -286,6 +286,12 @@ impl Era {
 /// calendar on 明治6年1月1日.
 const FIRST_WAREKI_DATE: (i32, u32, u32) = (1873, 1, 1);
 
+/// The first date that has a 和暦 rendering (明治6年1月1日, 1873-01-01).
+pub fn first_wareki_date() -> NaiveDate {
+    let (y, m, d) = FIRST_WAREKI_DATE;
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
 /// A date in the Japanese calendar (和暦), as printed on documents.
 ///
 /// ```

@@ -30,6 +30,14 @@ pub enum PersonError {
         /// What is wrong with it, naming the character.
         reason: String,
     },
+    /// A birth date (生年月日) after today or before 1873-01-01.
+    #[error("birth date (生年月日) {date} is not between 1873-01-01 and today ({today})")]
+    BirthDateOutOfRange {
+        /// The date as given.
+        date: NaiveDate,
+        /// Today (JST) by the store's clock.
+        today: NaiveDate,
+    },
 }
 
 impl PersonError {
@@ -39,6 +47,7 @@ impl PersonError {
             PersonError::InvalidSex { .. } => "invalid_sex",
             PersonError::InvalidName { .. } => "invalid_name",
             PersonError::InvalidKanaName { .. } => "invalid_kana_name",
+            PersonError::BirthDateOutOfRange { .. } => "birth_date_out_of_range",
         }
     }
 }
@@ -56,8 +65,18 @@ named_enum! {
     unknown: PersonError = |v| PersonError::InvalidSex { value: v.to_owned() };
 }
 
+/// 生年月日: a person is born by `today` (JST, the store's clock) and not
+/// before 1873-01-01, the first day a certificate can write in 和暦
+/// ([`crate::calendar::first_wareki_date`]).
+pub fn check_birth_date(date: NaiveDate, today: NaiveDate) -> Result<(), PersonError> {
+    if date > today || date < crate::calendar::first_wareki_date() {
+        return Err(PersonError::BirthDateOutOfRange { date, today });
+    }
+    Ok(())
+}
+
 /// 氏名: a person's name as written (kanji and kana allowed), NFKC, trimmed,
-/// 1–100 characters, no control characters.
+/// 1–100 characters, no control characters nor byte-order mark.
 pub fn normalise_name(input: &str) -> Result<String, PersonError> {
     let s = nfkc_trimmed(input);
     if s.is_empty() {
@@ -71,6 +90,13 @@ pub fn normalise_name(input: &str) -> Result<String, PersonError> {
     if s.chars().any(char::is_control) {
         return Err(PersonError::InvalidName {
             reason: "contains a control character",
+        });
+    }
+    // NFKC keeps U+FEFF; a name would print with an invisible character
+    // and never match a search for it.
+    if s.contains('\u{feff}') {
+        return Err(PersonError::InvalidName {
+            reason: "contains a byte-order mark (U+FEFF)",
         });
     }
     Ok(s)
@@ -142,6 +168,25 @@ mod tests {
         assert!(normalise_kana("山田").is_err());
         assert!(normalise_kana("  ").is_err());
         assert!(normalise_name("山田\u{7}").is_err());
+        assert_eq!(
+            normalise_name("山田\u{feff}花子"),
+            Err(PersonError::InvalidName {
+                reason: "contains a byte-order mark (U+FEFF)"
+            })
+        );
         assert_eq!(normalise_name(" 𠮷田 花子 "), Ok("𠮷田 花子".into()));
+    }
+
+    #[test]
+    fn birth_date_between_meiji_6_and_today() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        let today = d(2026, 12, 3);
+        assert_eq!(check_birth_date(today, today), Ok(()));
+        assert_eq!(check_birth_date(d(1873, 1, 1), today), Ok(()));
+        let err = check_birth_date(d(2026, 12, 4), today).unwrap_err();
+        assert_eq!(err.code(), "birth_date_out_of_range");
+        assert!(err.to_string().contains("2026-12-04"), "{err}");
+        assert!(check_birth_date(d(1872, 12, 31), today).is_err());
+        assert!(check_birth_date(d(3000, 1, 1), today).is_err());
     }
 }

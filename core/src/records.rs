@@ -32,6 +32,30 @@ pub enum RecordError {
         /// The value as given.
         value: String,
     },
+    /// A vaccination date (接種日) after today.
+    #[error("vaccination date (接種日) {date} is after today ({today})")]
+    VaccinationInFuture {
+        /// The date as given.
+        date: NaiveDate,
+        /// Today (JST) by the store's clock.
+        today: NaiveDate,
+    },
+    /// A vaccination date (接種日) before the person was born.
+    #[error("vaccination date (接種日) {date} is before the birth date {birth}")]
+    VaccinationBeforeBirth {
+        /// The date as given.
+        date: NaiveDate,
+        /// The person's birth date.
+        birth: NaiveDate,
+    },
+    /// A person with no residency in the responsible municipality on or
+    /// before today: no municipality could see the record (SPEC §3), so it
+    /// is not stored, nor delivered.
+    #[error("the person has never lived in {municipality}: import their residency history before their records")]
+    NeverResident {
+        /// The responsible municipality the record names.
+        municipality: MunicipalityCode,
+    },
 }
 
 impl RecordError {
@@ -41,6 +65,9 @@ impl RecordError {
             RecordError::InvalidCategory { .. } => "invalid_category",
             RecordError::InvalidDoseNumber { .. } => "invalid_dose_number",
             RecordError::InvalidLot { .. } => "invalid_lot",
+            RecordError::VaccinationInFuture { .. } => "vaccination_date_in_future",
+            RecordError::VaccinationBeforeBirth { .. } => "vaccination_before_birth",
+            RecordError::NeverResident { .. } => "never_resident",
         }
     }
 }
@@ -168,6 +195,40 @@ pub fn on_portal(record: &RecordFacts) -> bool {
     !record.erroneous
 }
 
+/// 接種日: on or before `today` (JST, the store's clock) and not before the
+/// person's `birth`.
+pub fn check_vaccination_date(
+    date: NaiveDate,
+    birth: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), RecordError> {
+    if date > today {
+        return Err(RecordError::VaccinationInFuture { date, today });
+    }
+    if date < birth {
+        return Err(RecordError::VaccinationBeforeBirth { date, birth });
+    }
+    Ok(())
+}
+
+/// The record's responsible municipality must be able to see it: the
+/// person lives there today or lived there before (SPEC §3). Otherwise
+/// the record would be stored and delivered to a municipality whose staff
+/// could never find it — a person with no residency history yet, or one
+/// who never lived in the municipality the record names.
+pub fn check_responsible_sees(
+    history: &ResidencyHistory,
+    responsible: MunicipalityCode,
+    today: NaiveDate,
+) -> Result<(), RecordError> {
+    match history.status(responsible, today) {
+        ResidenceStatus::Current | ResidenceStatus::Former => Ok(()),
+        ResidenceStatus::Never => Err(RecordError::NeverResident {
+            municipality: responsible,
+        }),
+    }
+}
+
 /// 接種回数: which dose of the series, 1–99.
 pub fn dose_number(value: i64) -> Result<u8, RecordError> {
     u8::try_from(value)
@@ -220,5 +281,45 @@ impl VaccinationRecord {
             category: self.category,
             erroneous: self.erroneous,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::residency::ResidencyInterval as Interval;
+
+    fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, dd).unwrap()
+    }
+
+    #[test]
+    fn vaccination_date_between_birth_and_today() {
+        let (birth, today) = (d(2020, 5, 1), d(2026, 12, 3));
+        assert_eq!(check_vaccination_date(birth, birth, today), Ok(()));
+        assert_eq!(check_vaccination_date(today, birth, today), Ok(()));
+        let future = check_vaccination_date(d(2026, 12, 4), birth, today).unwrap_err();
+        assert_eq!(future.code(), "vaccination_date_in_future");
+        let before = check_vaccination_date(d(2020, 4, 30), birth, today).unwrap_err();
+        assert_eq!(before.code(), "vaccination_before_birth");
+        assert!(before.to_string().contains("2020-04-30"), "{before}");
+    }
+
+    #[test]
+    fn responsible_municipality_must_see_the_record() {
+        let today = d(2026, 12, 3);
+        let here: MunicipalityCode = "131016".parse().unwrap();
+        let there: MunicipalityCode = "011002".parse().unwrap();
+        let empty = ResidencyHistory::default();
+        let err = check_responsible_sees(&empty, here, today).unwrap_err();
+        assert_eq!(err.code(), "never_resident");
+        let history = ResidencyHistory::new(vec![Interval {
+            municipality: here,
+            from: d(2020, 5, 1),
+            to: Some(d(2024, 3, 31)),
+        }])
+        .unwrap();
+        assert_eq!(check_responsible_sees(&history, here, today), Ok(()));
+        assert!(check_responsible_sees(&history, there, today).is_err());
     }
 }

@@ -183,7 +183,8 @@ proptest! {
         let _ = MunicipalityCode::parse(&s);
         let _ = MedicalInstitutionCode::parse(&s);
         let _ = Gtin::parse(&s);
-        let _ = Gs1ElementString::parse(&s);
+        let _ = Gs1ElementString::parse(&s, chrono::NaiveDate::MAX);
+        let _ = Gs1ElementString::parse(&s, chrono::NaiveDate::MIN);
         let _ = BankCode::parse(&s);
         let _ = BranchCode::parse(&s);
         let _ = AccountNumber::parse(&s);
@@ -221,7 +222,18 @@ proptest! {
     fn gs1_parser_never_panics_on_label_like_input(
         s in "(\\(?[0-9]{2}\\)?[0-9A-Za-z\u{1d}\\-]{0,20}){0,5}"
     ) {
-        let _ = Gs1ElementString::parse(&s);
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let _ = Gs1ElementString::parse(&s, today);
+    }
+
+    /// GS1 §7.12: a two-digit expiry year is the one year with those last
+    /// two digits from 49 years before the reading year to 50 after it.
+    #[test]
+    fn gs1_years_fall_in_the_window(yy in 0u32..100, year in 1900i32..2300) {
+        let today = chrono::NaiveDate::from_ymd_opt(year, 6, 1).unwrap();
+        let got = sesshu_core::identifiers::gs1_year(yy, today);
+        prop_assert_eq!(got.rem_euclid(100), i32::try_from(yy).unwrap());
+        prop_assert!((year - 49..=year + 50).contains(&got), "{} read in {} gave {}", yy, year, got);
     }
 
     #[test]

@@ -17,7 +17,7 @@ const ts = (v) => s.parseTimestamp(v)
 const rules = {
   identifiers (g) {
     if (g.kind === 'gs1') {
-      const e = s.parseGs1(g.value)
+      const e = s.parseGs1(g.value, g.today)
       return { gtin: e.gtin, expiry: e.expiry ?? null, lot: e.lot ?? null, serial: e.serial ?? null }
     }
     const parse = {
@@ -188,3 +188,10 @@ for (const file of [...files(dir), ...files(project)]) {
 }
 
 test('the shared scenarios are there', () => assert.ok(count >= 100, `${count} cases`))
+
+test('a GS1 expiry year takes its century from the reading date', () => {
+  const label = '(01)04987123456784(17)770615'
+  assert.equal(s.parseGs1(label, '2026-12-03').expiry, '1977-06-15')
+  assert.equal(s.parseGs1(label, '2030-01-01').expiry, '2077-06-15')
+  assert.throws(() => s.parseGs1(label, '2026-13-01'), (e) => e.code === 'invalid_date')
+})

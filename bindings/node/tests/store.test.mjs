@@ -125,6 +125,23 @@ test('an import lands the good items and refuses each other in its place', async
   assert.deepEqual((await db.personRecords(CHIYODA, 'clerk', 'P1')).map((r) => r.record.id), ['R1'])
 })
 
+test('dates and residency are checked before anything lands', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW) // 2025-04-01 JST
+  const codes = (out) => out.map((o) => o.code ?? null)
+  const people = await db.importPersons(CHIYODA, 'clerk', [{ ...person('U1'), birthDate: '2025-04-02' }, person('P1'), { ...person('P9'), residency: [] }])
+  assert.deepEqual(codes(people), ['birth_date_out_of_range', null, null])
+  assert.match(people[0].message, /2025-04-02/)
+  assert.deepEqual(codes(await db.importRecords(CHIYODA, 'clerk', [record('F1', 'P1', CHIYODA, '2025-04-02')])), ['vaccination_date_in_future'])
+  assert.deepEqual(codes(await db.importRecords(SAPPORO, 'clerk', [record('B1', 'P1', SAPPORO, '1990-04-30')])), ['vaccination_before_birth'])
+  await assert.rejects(db.putRecords(CHIYODA, 'clerk', [record('N1', 'P9', CHIYODA, '2024-01-01')]), { code: 'never_resident' })
+  assert.deepEqual(await db.personRecords(CHIYODA, 'clerk', 'P1'), [])
+})
+
+test('a byte-order mark in a name is refused', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
+  await assert.rejects(db.putPersons(CHIYODA, 'clerk', [person('P1', '山田\ufeff花子')]), (e) => e.code === 'invalid_name' && /U\+FEFF/.test(e.message))
+})
+
 test('the access log pages and downloads', async () => {
   const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
   await db.putPersons(CHIYODA, 'clerk', [person('P1'), person('P2')])

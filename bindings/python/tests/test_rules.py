@@ -67,3 +67,12 @@ def test_choices_are_a_list_or_a_tuple():
     with pytest.raises(sesshu.ValidationError) as e:
         sesshu.modified_items({"c": b"ab"}, {})
     assert e.value.code == "invalid_answer"
+
+
+def test_a_gs1_expiry_year_takes_its_century_from_the_reading_date():
+    label = "(01)04987123456784(17)770615"
+    assert sesshu.parse_gs1(label, dt.date(2026, 12, 3)).expiry == dt.date(1977, 6, 15)
+    assert sesshu.parse_gs1(label, dt.date(2030, 1, 1)).expiry == dt.date(2077, 6, 15)
+    # Without a date: today, in Japan.
+    jst_today = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=9)).date()
+    assert sesshu.parse_gs1(label).expiry == sesshu.parse_gs1(label, jst_today).expiry

@@ -21,7 +21,8 @@ def ts(s):
 def identifiers(g):
     kind, value = g["kind"], g["value"]
     if kind == "gs1":
-        e = sesshu.parse_gs1(value)
+        today = dt.date.fromisoformat(g["today"]) if "today" in g else None
+        e = sesshu.parse_gs1(value, today)
         return {"gtin": e.gtin, "expiry": e.expiry.isoformat() if e.expiry else None, "lot": e.lot, "serial": e.serial}
     parse = {
         "municipality_code": sesshu.parse_municipality_code,

@@ -130,6 +130,38 @@ def test_an_import_lands_the_good_items_and_refuses_each_other_in_its_place(tmp_
     assert [r.record.id for r in s.person_records(CHIYODA, "clerk", "P1")] == ["R1"]
 
 
+def test_dates_and_residency_are_checked_before_anything_lands(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)  # 2025-04-01 JST
+    unborn = sesshu.Person("U1", "SU1", "未来 太郎", "みらい たろう", dt.date(2025, 4, 2), "male")
+    out = s.import_persons(CHIYODA, "clerk", [unborn, person("P1")])
+    assert [o.code for o in out] == ["birth_date_out_of_range", None]
+    assert "2025-04-02" in out[0].message
+    bare = sesshu.Person("P9", "SP9", "鈴木 次郎", "すずき じろう", dt.date(1990, 5, 1), "male")
+    s.import_persons(CHIYODA, "clerk", [bare])
+    records = [
+        record("F1", "P1", CHIYODA, dt.date(2025, 4, 2)),
+        record("B1", "P1", SAPPORO, dt.date(1990, 4, 30)),
+        record("N1", "P9", CHIYODA, dt.date(2024, 1, 1)),
+    ]
+    assert [o.code for o in s.import_records(CHIYODA, "clerk", records[:1])] == ["vaccination_date_in_future"]
+    assert [o.code for o in s.import_records(SAPPORO, "clerk", records[1:2])] == ["vaccination_before_birth"]
+    with pytest.raises(sesshu.RuleError) as e:
+        s.put_records(CHIYODA, "clerk", records[2:])
+    assert e.value.code == "never_resident"
+    with pytest.raises(sesshu.ValidationError) as e:
+        s.put_records(CHIYODA, "clerk", records[:1])
+    assert e.value.code == "vaccination_date_in_future"
+    assert s.person_records(CHIYODA, "clerk", "P1") == []
+
+
+def test_a_byte_order_mark_in_a_name_is_refused(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    with pytest.raises(sesshu.ValidationError) as e:
+        s.put_persons(CHIYODA, "clerk", [person("P1", name="山田\ufeff花子")])
+    assert e.value.code == "invalid_name"
+    assert "U+FEFF" in str(e.value)
+
+
 def test_the_access_log_pages_and_downloads(tmp_db):
     s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
     s.put_persons(CHIYODA, "clerk", [person("P1"), person("P2")])

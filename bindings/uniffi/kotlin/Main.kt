@@ -22,7 +22,7 @@ fun evaluate(rule: String, g: JsonObject): Any? = when (rule) {
     "identifiers" -> {
         val v = g.str("value")
         when (g.str("kind")) {
-            "gs1" -> parseGs1(v).let { mapOf("gtin" to it.gtin, "expiry" to it.expiry, "lot" to it.lot, "serial" to it.serial) }
+            "gs1" -> parseGs1(v, g.opt("today")).let { mapOf("gtin" to it.gtin, "expiry" to it.expiry, "lot" to it.lot, "serial" to it.serial) }
             "municipality_code" -> mapOf("normalized" to parseMunicipalityCode(v))
             "medical_institution_code" -> mapOf("normalized" to parseMedicalInstitutionCode(v))
             "gtin" -> mapOf("normalized" to parseGtin(v))
@@ -209,6 +209,17 @@ fun storeRoundTrip(dir: File) {
     check(db.importRecords("131016", "clerk", batch).map { it.outcome ?: it.code } == listOf("created", "responsible_mismatch", "invalid_dose_number"), "import records")
     check(db.importRecords("131016", "clerk", batch).map { it.outcome ?: it.code } == listOf("unchanged", "responsible_mismatch", "invalid_dose_number"), "import again")
     check(db.importRecords("141003", "clerk", batch.take(1)).map { it.outcome ?: it.code } == listOf("not_authorized"), "import elsewhere")
+    // Dates are checked against the clock (2025-04-01 JST) and the person;
+    // a record lands only where its municipality can see it.
+    check(outcomes("131016", person("U1", "未来 太郎", "みらい たろう").copy(birthDate = "2025-04-02")) == listOf("birth_date_out_of_range"), "unborn")
+    check(failure { db.putRecords("131016", "clerk", listOf(record("f1", "P3", "131016", "2025-04-02"))) } == "vaccination_date_in_future", "future")
+    check(failure { db.putRecords("011002", "clerk", listOf(record("b1", "P3", "011002", "1990-04-30"))) } == "vaccination_before_birth", "before birth")
+    check(failure { db.putPersons("131016", "clerk", listOf(person("P7", "山田\uFEFF花子", "やまだ はなこ"))) } == "invalid_name", "BOM in a name")
+    check(parseGs1("(01)04987123456784(17)770615", "2026-12-03").expiry == "1977-06-15", "GS1 century, read in 2026")
+    check(parseGs1("(01)04987123456784(17)770615", "2030-01-01").expiry == "2077-06-15", "GS1 century, read in 2030")
+    val homeless = person("P8", "田中 一", "たなか はじめ").copy(residency = emptyList())
+    check(outcomes("131016", homeless) == listOf("created"), "person without history")
+    check(failure { db.putRecords("131016", "clerk", listOf(record("n1", "P8", "131016", "2024-01-01"))) } == "never_resident", "never resident")
     val rows = db.personRecords("131016", "clerk", "P1")
     check(rows.map { it.record.id to it.certifiable } == listOf("new" to true, "old" to false), "visibility: $rows")
     check(rows[0].person.nameKana == "ヤマダ ハナコ", "kana")

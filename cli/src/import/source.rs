@@ -147,6 +147,10 @@ impl<R: Read> Read for Decoding<R> {
     }
 }
 
+/// The byte-order mark: skipped at the start of a UTF-8 file, refused
+/// anywhere else (a file joined from several keeps one per part).
+const BOM: char = '\u{feff}';
+
 /// An import file whose encoding was checked end to end.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -199,6 +203,23 @@ impl Source {
             .enumerate()
             .map(|(i, h)| (h.trim().to_owned(), i))
             .collect();
+        for (name, i) in &columns {
+            if name.contains(BOM) {
+                return Err(self.failed(&format!(
+                    "header, column {}: {name:?} contains a byte-order mark (U+FEFF); \
+                     the file was probably joined from several files: remove it",
+                    i + 1
+                )));
+            }
+            if let Some((_, first)) = columns.iter().find(|(h, j)| h == name && j < i) {
+                return Err(self.failed(&format!(
+                    "header: column {name:?} is named twice (columns {} and {}); \
+                     name each column once",
+                    first + 1,
+                    i + 1
+                )));
+            }
+        }
         let missing: Vec<&&str> = required
             .iter()
             .filter(|c| !columns.iter().any(|(h, _)| h == *c))
@@ -223,8 +244,7 @@ impl Source {
 pub(super) struct Rows {
     source: Source,
     reader: csv::Reader<Decoding<File>>,
-    /// Each header name, trimmed, with its position. The first of a
-    /// repeated name is the one read.
+    /// Each header name, trimmed, with its position; no name twice.
     columns: Vec<(String, usize)>,
     record: csv::StringRecord,
     number: usize,
@@ -240,11 +260,28 @@ impl Rows {
         self.number += 1;
         match self.reader.read_record(&mut self.record) {
             Ok(false) => Ok(None),
-            Ok(true) => Ok(Some(Ok(Row {
-                number: self.number,
-                columns: &self.columns,
-                record: &self.record,
-            }))),
+            Ok(true) => {
+                if let Some(i) = self.record.iter().position(|f| f.contains(BOM)) {
+                    return Ok(Some(Err(RowError {
+                        row: self.number,
+                        column: Some(
+                            self.columns
+                                .iter()
+                                .find(|(_, j)| *j == i)
+                                .map_or_else(|| format!("#{}", i + 1), |(h, _)| h.clone()),
+                        ),
+                        code: "byte_order_mark_in_field".into(),
+                        reason: "a byte-order mark (U+FEFF) inside the field; the file was \
+                                 probably joined from several files: remove it"
+                            .into(),
+                    })));
+                }
+                Ok(Some(Ok(Row {
+                    number: self.number,
+                    columns: &self.columns,
+                    record: &self.record,
+                })))
+            }
             Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Err(self.source.failed(&format!(
                 "{e}; stopped at row {} (whole chunks before it may have landed; importing the file again is safe)",
                 self.number

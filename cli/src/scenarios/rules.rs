@@ -115,7 +115,16 @@ fn identifiers(given: &Value) -> Result<Value, Fail> {
         "name_roman" | "roman_name" => normalized(RomanName::parse(value).rule()?.to_string()),
         "email" => normalized(EmailAddress::parse(value).rule()?.to_string()),
         "gs1" => {
-            let e = Gs1ElementString::parse(value).rule()?;
+            // The reading date (`today`, optional) resolves the expiry's
+            // century; by default the day the case is run, in Japan.
+            let today = match g.opt_str("today")? {
+                Some(d) => parse_date(d).rule()?,
+                None => {
+                    use sesshu_core::calendar::Clock;
+                    sesshu_core::calendar::SystemClock.today_jst()
+                }
+            };
+            let e = Gs1ElementString::parse(value, today).rule()?;
             json!({
                 "gtin": e.gtin.to_string(),
                 "expiry": e.expiry.map(|d| d.to_string()),

@@ -1,4 +1,4 @@
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::text::{digit_values, nfkc, nfkc_trimmed};
 
@@ -80,13 +80,18 @@ fn ai_length(ai: &str) -> Option<AiLength> {
 /// Reads the human-readable bracketed form `(01)…(17)…(10)…` and the raw
 /// scanner form, where variable-length data ends at the group separator
 /// (U+001D, FNC1) or at the end; a leading symbology identifier (`]C1`,
-/// `]d2`, `]Q3`, `]e0`) is skipped. Expiry `YYMMDD` is read as 20YY; day 00
-/// means the last day of the month.
+/// `]d2`, `]Q3`, `]e0`) is skipped. Expiry `YYMMDD` takes its century
+/// from the reading date by the window of the GS1 General Specifications
+/// (§7.12): from 49 years before to 50 years after it ([`gs1_year`]); day
+/// 00 means the last day of the month.
 ///
 /// ```
+/// use chrono::NaiveDate;
 /// use sesshu_core::identifiers::Gs1ElementString;
-/// let e = Gs1ElementString::parse("(01)04987123456784(17)271231(10)AB12C").unwrap();
+/// let today = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+/// let e = Gs1ElementString::parse("(01)04987123456784(17)271231(10)AB12C", today).unwrap();
 /// assert_eq!(e.lot.as_deref(), Some("AB12C"));
+/// assert_eq!(e.expiry, NaiveDate::from_ymd_opt(2027, 12, 31));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Gs1ElementString {
@@ -101,8 +106,9 @@ pub struct Gs1ElementString {
 }
 
 impl Gs1ElementString {
-    /// Parses a bracketed or raw GS1 element string.
-    pub fn parse(input: &str) -> Result<Self, IdentifierError> {
+    /// Parses a bracketed or raw GS1 element string read on `today` (the
+    /// date that resolves the expiry's century).
+    pub fn parse(input: &str, today: NaiveDate) -> Result<Self, IdentifierError> {
         let err = |reason: String| IdentifierError::InvalidGs1 {
             value: input.to_owned(),
             reason,
@@ -123,7 +129,7 @@ impl Gs1ElementString {
                 "01" => gtin.replace(Gtin::parse(&data)?).is_some(),
                 "17" => expiry
                     .replace(
-                        parse_yymmdd(&data)
+                        parse_yymmdd(&data, today)
                             .ok_or_else(|| err(format!("({ai}) {data:?} is not a date YYMMDD")))?,
                     )
                     .is_some(),
@@ -230,11 +236,31 @@ fn check_cset82(ai: &str, data: String) -> Result<String, String> {
     }
 }
 
-/// `YYMMDD` as 20YY-MM-DD; day 00 is the last day of the month.
-fn parse_yymmdd(data: &str) -> Option<NaiveDate> {
+/// The year of a two-digit GS1 year `yy` (0–99) read on `today`: GS1
+/// General Specifications §7.12 — with `d = yy − (today's year mod 100)`,
+/// a `d` of 51 to 99 is the previous century, −99 to −50 the next, any
+/// other the current one. Read in 2026, 76 is 2076 and 77 is 1977; read in
+/// 2090, 40 is 2140 and 41 is 2041.
+pub fn gs1_year(yy: u32, today: NaiveDate) -> i32 {
+    let current = today.year();
+    let yy = i32::try_from(yy % 100).unwrap_or(0);
+    let d = yy - current.rem_euclid(100);
+    let year = current - current.rem_euclid(100) + yy;
+    if d >= 51 {
+        year - 100
+    } else if d <= -50 {
+        year + 100
+    } else {
+        year
+    }
+}
+
+/// `YYMMDD` read on `today` ([`gs1_year`]); day 00 is the last day of the
+/// month.
+fn parse_yymmdd(data: &str, today: NaiveDate) -> Option<NaiveDate> {
     let n = |r: std::ops::Range<usize>| data.get(r)?.parse::<u32>().ok();
     let (yy, mm, dd) = (n(0..2)?, n(2..4)?, n(4..6)?);
-    let year = 2000 + i32::try_from(yy).ok()?;
+    let year = gs1_year(yy, today);
     if dd == 0 {
         let first = NaiveDate::from_ymd_opt(year, mm, 1)?;
         let next = first.checked_add_months(chrono::Months::new(1))?;
@@ -260,19 +286,44 @@ mod tests {
         );
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()
+    }
+
+    #[test]
+    fn gs1_century_window() {
+        let on = |y| NaiveDate::from_ymd_opt(y, 6, 1).unwrap();
+        assert_eq!(gs1_year(76, on(2026)), 2076);
+        assert_eq!(gs1_year(77, on(2026)), 1977);
+        assert_eq!(gs1_year(0, on(2026)), 2000);
+        assert_eq!(gs1_year(99, on(2049)), 2099);
+        assert_eq!(gs1_year(99, on(2048)), 1999);
+        assert_eq!(gs1_year(40, on(2090)), 2140);
+        assert_eq!(gs1_year(41, on(2090)), 2041);
+        assert_eq!(gs1_year(42, on(2090)), 2042);
+        assert_eq!(
+            Gs1ElementString::parse("(01)04987123456784(17)770615", today()).map(|e| e.expiry),
+            Ok(NaiveDate::from_ymd_opt(1977, 6, 15))
+        );
+        assert_eq!(
+            Gs1ElementString::parse("(01)04987123456784(17)760615", today()).map(|e| e.expiry),
+            Ok(NaiveDate::from_ymd_opt(2076, 6, 15))
+        );
+    }
+
     #[test]
     fn gs1_forms() {
-        let raw = Gs1ElementString::parse("]d201049871234567841727060010LOT-9");
+        let raw = Gs1ElementString::parse("]d201049871234567841727060010LOT-9", today());
         assert_eq!(
             raw.as_ref().map(|e| e.lot.clone()),
             Ok(Some("LOT-9".into()))
         );
-        let gs = Gs1ElementString::parse("010498712345678410X1\u{1d}17280229");
+        let gs = Gs1ElementString::parse("010498712345678410X1\u{1d}17280229", today());
         assert_eq!(
             gs.map(|e| e.expiry),
             Ok(NaiveDate::from_ymd_opt(2028, 2, 29))
         );
-        let day0 = Gs1ElementString::parse("(01)04987123456784(17)280200");
+        let day0 = Gs1ElementString::parse("(01)04987123456784(17)280200", today());
         assert_eq!(
             day0.map(|e| e.expiry),
             Ok(NaiveDate::from_ymd_opt(2028, 2, 29))
@@ -284,10 +335,11 @@ mod tests {
             "(99)1",
             "0104987",
         ] {
-            assert!(Gs1ElementString::parse(bad).is_err(), "{bad:?}");
+            assert!(Gs1ElementString::parse(bad, today()).is_err(), "{bad:?}");
         }
         assert_eq!(
-            Gs1ElementString::parse("(01)04987123456780(17)271231(10)A").map_err(|e| e.code()),
+            Gs1ElementString::parse("(01)04987123456780(17)271231(10)A", today())
+                .map_err(|e| e.code()),
             Err("invalid_gtin")
         );
     }

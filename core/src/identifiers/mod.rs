@@ -18,7 +18,7 @@ pub use bank::{
     ZenginMaster,
 };
 pub use email::EmailAddress;
-pub use gtin::{Gs1ElementString, Gtin};
+pub use gtin::{gs1_year, Gs1ElementString, Gtin};
 pub use ids::{ManagementId, RecordId, SubjectNumber, VaccineCode};
 pub use medical_institution::{MedicalInstitutionCode, ScoreTable};
 pub use municipality::MunicipalityCode;

@@ -23,7 +23,8 @@ pub enum CsvEncoding {
     /// Shift_JIS as Windows-31J (cp932) writes it: the WHATWG Shift_JIS
     /// table, with the characters a Japanese IME or NFKC leaves in a
     /// different code point written as cp932 writes their twin
-    /// ([`windows_31j`]).
+    /// (〜 as ～, ‖ as ∥, — as ―, ¢ £ ¬ ¦ ¥ ‾ as their full-width forms;
+    /// ¥ is never written as 0x5C).
     ShiftJis,
 }
 

@@ -145,11 +145,16 @@ impl Sesshu {
             .map(|p| (p.person.management_id.clone(), p))
             .collect();
         let now = self.now();
+        let today = self.clock.today_jst();
         let mut changes = ChangeSet::default();
         let mut outcomes = Vec::with_capacity(persons.len());
         for (person, duplicate) in persons.into_iter().zip(duplicates) {
             if let Some(e) = duplicate {
                 outcomes.push(Err(e));
+                continue;
+            }
+            if let Err(e) = crate::persons::check_birth_date(person.birth_date, today) {
+                outcomes.push(Err(e.into()));
                 continue;
             }
             let old = existing.get(&person.management_id);

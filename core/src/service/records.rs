@@ -222,6 +222,8 @@ impl Sesshu {
                 entity: "person",
                 id: record.person.to_string(),
             })?;
+        let today = self.clock.today_jst();
+        crate::records::check_vaccination_date(record.date, person.birth_date, today)?;
         if let Some(lived_in) = person.residency.municipality_on(record.date) {
             if lived_in != record.responsible {
                 return Err(ServiceError::ResponsibleMismatch {
@@ -233,6 +235,7 @@ impl Sesshu {
                 .into());
             }
         }
+        crate::records::check_responsible_sees(&person.residency, record.responsible, today)?;
         Ok(())
     }
 

@@ -64,6 +64,7 @@ macro_rules! store_conformance_tests {
             own_and_administrator_changes,
             issuance_register_round_trip,
             store_modes_bootstrap_and_sessions,
+            dates_and_residency_are_checked_before_storing,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {
@@ -2472,4 +2473,125 @@ pub fn store_modes_bootstrap_and_sessions(store: Arc<dyn Store>) {
         s.verify_token(session.token.expose()).unwrap_err().code(),
         "token_revoked"
     );
+}
+
+/// Dates are checked against the store's clock and the person, and a
+/// record lands only where its responsible municipality can see it: a
+/// birth date after today, a vaccination after today or before birth, a
+/// record for a municipality the person never lived in, or for a person
+/// with no residency history, are refused with their codes and nothing of
+/// them is stored.
+pub fn dates_and_residency_are_checked_before_storing(store: Arc<dyn Store>) {
+    // The clock: 2025-02-19 21:20 UTC, 2025-02-20 in JST.
+    let s = services(store.clone(), 0);
+    let chiyoda = staff(CHIYODA);
+    let mut unborn = person("U1", "未来 太郎", "ミライ タロウ");
+    unborn.birth_date = date("2025-02-21");
+    let mut meiji = person("U2", "明治 前", "メイジ マエ");
+    meiji.birth_date = date("1872-12-31");
+    let mut homeless = person("H1", "履歴 無し", "リレキ ナシ");
+    homeless.residency = ResidencyHistory::default();
+    // Moved in from abroad: no residency in Japan before 2020-04-01.
+    let mut abroad = person("G1", "海外 帰国", "カイガイ キコク");
+    abroad.residency = ResidencyHistory::new(vec![ResidencyInterval {
+        municipality: code(CHIYODA),
+        from: date("2020-04-01"),
+        to: None,
+    }])
+    .unwrap();
+    let outcomes = s
+        .import_persons(
+            &chiyoda,
+            vec![
+                unborn,
+                meiji,
+                person("A1", "山田 花子", "ヤマダ ハナコ"),
+                homeless,
+                abroad,
+            ],
+        )
+        .unwrap();
+    let codes: Vec<Option<&str>> = outcomes
+        .outcomes
+        .iter()
+        .map(|o| o.as_ref().err().map(|e| e.code()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            Some("birth_date_out_of_range"),
+            Some("birth_date_out_of_range"),
+            None,
+            None,
+            None
+        ]
+    );
+    assert!(store
+        .persons_by_ids(&[id("U1"), id("U2")])
+        .unwrap()
+        .is_empty());
+
+    let outcomes = s
+        .import_records(
+            &chiyoda,
+            vec![
+                record("future", "A1", CHIYODA, "2025-02-21"),
+                record("unborn", "A1", SAPPORO, "1990-04-30"),
+                record("today", "A1", CHIYODA, "2025-02-20"),
+                record("nohistory", "H1", CHIYODA, "2024-01-01"),
+            ],
+        )
+        .unwrap();
+    let codes: Vec<Option<&str>> = outcomes
+        .outcomes
+        .iter()
+        .map(|o| o.as_ref().err().map(|e| e.code()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            Some("vaccination_date_in_future"),
+            // Sapporo's record is refused to Chiyoda's staff first.
+            Some("not_authorized"),
+            None,
+            Some("never_resident"),
+        ]
+    );
+    let before_birth = s.import_records(
+        &staff(SAPPORO),
+        vec![record("unborn", "A1", SAPPORO, "1990-04-30")],
+    );
+    assert_eq!(
+        before_birth.unwrap().outcomes[0]
+            .as_ref()
+            .err()
+            .map(|e| e.code()),
+        Some("vaccination_before_birth")
+    );
+    // Yokohama's staff cannot file a record for a person who never lived
+    // there (here: dated before the person lived anywhere in Japan):
+    // Yokohama could never see it.
+    let never = s
+        .import_records(
+            &staff(YOKOHAMA),
+            vec![record("yk", "G1", YOKOHAMA, "2010-01-01")],
+        )
+        .unwrap();
+    assert_eq!(
+        never.outcomes[0].as_ref().err().map(|e| e.code()),
+        Some("never_resident")
+    );
+    let stored: Vec<String> = store
+        .records_by_ids(&[
+            rid("future"),
+            rid("unborn"),
+            rid("today"),
+            rid("nohistory"),
+            rid("yk"),
+        ])
+        .unwrap()
+        .into_iter()
+        .map(|r| r.record.id.to_string())
+        .collect();
+    assert_eq!(stored, ["today"]);
 }

@@ -1,6 +1,7 @@
 //! Organisations, users, access tokens and the outbox: document rows (a
 //! JSON body beside indexed columns).
 
+use crate::Column;
 use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
 use postgres::Transaction;
@@ -30,10 +31,10 @@ pub(crate) fn organisations(
     )?
     .iter()
     .map(|r| {
-        let code: String = r.get(0);
+        let code: String = r.col(0)?;
         Ok(StoredOrganisation {
-            organisation: from_body("organisation", &code, r.get(1))?,
-            version: r.get(2),
+            organisation: from_body("organisation", &code, r.col(1)?)?,
+            version: r.col(2)?,
         })
     })
     .collect()
@@ -50,11 +51,11 @@ pub(crate) fn users(
     )?
     .iter()
     .map(|r| {
-        let id: String = r.get(0);
+        let id: String = r.col(0)?;
         Ok(StoredUser {
-            user: from_body("user", &id, r.get(1))?,
-            version: r.get(2),
-            updated_at: r.get(3),
+            user: from_body("user", &id, r.col(1)?)?,
+            version: r.col(2)?,
+            updated_at: r.col(3)?,
         })
     })
     .collect()
@@ -71,10 +72,10 @@ pub(crate) fn tokens(
     )?
     .iter()
     .map(|r| {
-        let id: String = r.get(0);
-        let token: AccessToken = from_body("access token", &id, r.get(1))?;
+        let id: String = r.col(0)?;
+        let token: AccessToken = from_body("access token", &id, r.col(1)?)?;
         Ok(AccessToken {
-            version: r.get(2),
+            version: r.col(2)?,
             ..token
         })
     })
@@ -95,13 +96,13 @@ pub(crate) fn notifications(
     .iter()
     .map(|r| {
         NotificationRow {
-            seq: r.get(0),
-            kind: r.get(1),
-            recipient: r.get(2),
-            body: r.get(3),
-            dedupe_key: r.get(4),
-            created_at: r.get(5),
-            delivered_at: r.get(6),
+            seq: r.col(0)?,
+            kind: r.col(1)?,
+            recipient: r.col(2)?,
+            body: r.col(3)?,
+            dedupe_key: r.col(4)?,
+            created_at: r.col(5)?,
+            delivered_at: r.col(6)?,
         }
         .into_notification()
     })
@@ -248,8 +249,8 @@ pub(crate) fn ack_notifications(
         )
         .map_err(backend)?;
     for r in rows {
-        let seq: i64 = r.get(0);
-        let mut body: NotificationBody = from_body("notification", &seq.to_string(), r.get(1))?;
+        let seq: i64 = r.col(0)?;
+        let mut body: NotificationBody = from_body("notification", &seq.to_string(), r.col(1)?)?;
         body.secrets.clear();
         tx.execute(
             "UPDATE outbox SET delivered_at = $2, body = $3 WHERE seq = $1",
@@ -309,8 +310,8 @@ pub(crate) fn issuances(
     )?
     .iter()
     .map(|r| {
-        let id: String = r.get(0);
-        from_body("issuance", &id, r.get(1))
+        let id: String = r.col(0)?;
+        from_body("issuance", &id, r.col(1)?)
     })
     .collect()
 }

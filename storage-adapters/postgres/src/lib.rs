@@ -58,6 +58,28 @@ pub(crate) fn backend(e: postgres::Error) -> StoreError {
     }
 }
 
+/// Reading a column that never panics: a value that is not of the type the
+/// schema promises (a hand edit, a NULL where none belongs, a migration
+/// gone wrong) is [`StoreError::Corrupt`] naming the table's column, where
+/// `Row::get` would panic.
+pub(crate) trait Column {
+    /// Column `idx` as a `T`.
+    fn col<'a, T: postgres::types::FromSql<'a>>(&'a self, idx: usize) -> Result<T, StoreError>;
+}
+
+impl Column for postgres::Row {
+    fn col<'a, T: postgres::types::FromSql<'a>>(&'a self, idx: usize) -> Result<T, StoreError> {
+        self.try_get(idx).map_err(|e| StoreError::Corrupt {
+            entity: "column",
+            id: self
+                .columns()
+                .get(idx)
+                .map_or_else(|| format!("#{idx}"), |c| c.name().to_owned()),
+            reason: e.to_string(),
+        })
+    }
+}
+
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/db` or key=value
     /// form), with a pool of up to 16 connections, and brings the schema up

@@ -2,6 +2,7 @@
 //! applied in one transaction each under an advisory lock, with the schema
 //! version recorded.
 
+use crate::Column;
 use postgres::Client;
 use sesshu_core::store::StoreError;
 
@@ -57,7 +58,7 @@ pub fn current_version(client: &mut Client) -> Result<i64, StoreError> {
             &[],
         )
         .map_err(backend)?;
-    Ok(row.get(0))
+    row.col(0)
 }
 
 /// Applies every migration above the current version up to `target`.
@@ -76,7 +77,7 @@ pub fn migrate(client: &mut Client, target: i64) -> Result<(), StoreError> {
                 &[version],
             )
             .map_err(backend)?
-            .get(0);
+            .col(0)?;
         if applied {
             continue;
         }

@@ -1,5 +1,6 @@
 //! Reads, and the `Store` implementation.
 
+use crate::Column;
 use postgres::types::ToSql;
 use postgres::Row;
 use sesshu_core::access_log::{from_hex, AccessLogEntry, Digest32};
@@ -55,52 +56,52 @@ fn refs<'a>(p: &'a Params<'_>) -> Vec<&'a (dyn ToSql + Sync)> {
     p.iter().map(|b| &**b as &(dyn ToSql + Sync)).collect()
 }
 
-fn person_row(r: &Row) -> PersonRow {
-    PersonRow {
-        management_id: r.get(0),
-        subject_number: r.get(1),
-        name: r.get(2),
-        name_kana: r.get(3),
-        birth_date: r.get(4),
-        sex: r.get(5),
-        pmh_key: r.get(6),
+fn person_row(r: &Row) -> Result<PersonRow, StoreError> {
+    Ok(PersonRow {
+        management_id: r.col(0)?,
+        subject_number: r.col(1)?,
+        name: r.col(2)?,
+        name_kana: r.col(3)?,
+        birth_date: r.col(4)?,
+        sex: r.col(5)?,
+        pmh_key: r.col(6)?,
         residency: Vec::new(),
-        version: r.get(7),
-        updated_at: r.get(8),
-    }
+        version: r.col(7)?,
+        updated_at: r.col(8)?,
+    })
 }
 
 /// The record in `RECORD_COLUMNS` order from column `at` of `r`.
-fn record_row(r: &Row, at: usize) -> RecordRow {
-    RecordRow {
-        id: r.get(at),
-        management_id: r.get(at + 1),
-        responsible: r.get(at + 2),
-        category: r.get(at + 3),
-        vaccine: r.get(at + 4),
-        dose_number: r.get(at + 5),
-        date: r.get(at + 6),
-        lot: r.get(at + 7),
-        institution: r.get(at + 8),
-        erroneous: r.get(at + 9),
-        version: r.get(at + 10),
-        updated_at: r.get(at + 11),
-        seq: r.get(at + 12),
-    }
+fn record_row(r: &Row, at: usize) -> Result<RecordRow, StoreError> {
+    Ok(RecordRow {
+        id: r.col(at)?,
+        management_id: r.col(at + 1)?,
+        responsible: r.col(at + 2)?,
+        category: r.col(at + 3)?,
+        vaccine: r.col(at + 4)?,
+        dose_number: r.col(at + 5)?,
+        date: r.col(at + 6)?,
+        lot: r.col(at + 7)?,
+        institution: r.col(at + 8)?,
+        erroneous: r.col(at + 9)?,
+        version: r.col(at + 10)?,
+        updated_at: r.col(at + 11)?,
+        seq: r.col(at + 12)?,
+    })
 }
 
-fn log_row(r: &Row) -> LogRow {
-    LogRow {
-        seq: r.get(0),
-        at: r.get(1),
-        actor: r.get(2),
-        organisation: r.get(3),
-        action: r.get(4),
-        subject: r.get(5),
-        record_ids: r.get(6),
-        prev_hash: r.get(7),
-        hash: r.get(8),
-    }
+fn log_row(r: &Row) -> Result<LogRow, StoreError> {
+    Ok(LogRow {
+        seq: r.col(0)?,
+        at: r.col(1)?,
+        actor: r.col(2)?,
+        organisation: r.col(3)?,
+        action: r.col(4)?,
+        subject: r.col(5)?,
+        record_ids: r.col(6)?,
+        prev_hash: r.col(7)?,
+        hash: r.col(8)?,
+    })
 }
 
 fn persons(
@@ -112,7 +113,7 @@ fn persons(
         .query(sql, &refs(params))?
         .iter()
         .map(person_row)
-        .collect();
+        .collect::<Result<_, _>>()?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -125,10 +126,10 @@ fn persons(
     let mut by_person: std::collections::HashMap<String, Vec<IntervalRow>> =
         std::collections::HashMap::new();
     for r in &intervals {
-        by_person.entry(r.get(0)).or_default().push(IntervalRow {
-            municipality: r.get(1),
-            from: r.get(2),
-            to: r.get(3),
+        by_person.entry(r.col(0)?).or_default().push(IntervalRow {
+            municipality: r.col(1)?,
+            from: r.col(2)?,
+            to: r.col(3)?,
         });
     }
     for p in &mut rows {
@@ -144,7 +145,7 @@ pub(crate) fn records(
 ) -> Result<Vec<StoredRecord>, StoreError> {
     c.query(sql, &refs(params))?
         .iter()
-        .map(|r| record_row(r, 0).into_stored())
+        .map(|r| record_row(r, 0)?.into_stored())
         .collect()
 }
 
@@ -162,14 +163,14 @@ fn batch_where(
     )?
     .map(|r| {
         BatchRow {
-            id: r.get(0),
-            municipality: r.get(1),
-            created_at: r.get(2),
-            after_seq: r.get(3),
-            through_seq: r.get(4),
-            record_count: r.get(5),
-            acked_at: r.get(6),
-            version: r.get(7),
+            id: r.col(0)?,
+            municipality: r.col(1)?,
+            created_at: r.col(2)?,
+            after_seq: r.col(3)?,
+            through_seq: r.col(4)?,
+            record_count: r.col(5)?,
+            acked_at: r.col(6)?,
+            version: r.col(7)?,
         }
         .into_batch()
     })
@@ -191,8 +192,8 @@ pub(crate) fn log_head(
 
 /// The head (last sequence number and hash) in a `log_head` row.
 pub(crate) fn head_of(row: &Row) -> Result<(i64, Digest32), StoreError> {
-    let seq: i64 = row.get(0);
-    let hash: String = row.get(1);
+    let seq: i64 = row.col(0)?;
+    let hash: String = row.col(1)?;
     from_hex(&hash)
         .map(|h| (seq, h))
         .ok_or(StoreError::Corrupt {
@@ -209,7 +210,7 @@ fn log_query(
 ) -> Result<Vec<AccessLogEntry>, StoreError> {
     c.query(sql, &refs(params))?
         .iter()
-        .map(|r| log_row(r).into_entry())
+        .map(|r| log_row(r)?.into_entry())
         .collect()
 }
 
@@ -379,60 +380,73 @@ impl Store for PostgresStore {
         // their first column. The scope, which needs the residency, is
         // applied here; rows outside it are not decoded.
         let rows = self.client()?.query(PERSON_WITH_RECORDS, &[&id.as_str()])?;
-        let Some(first) = rows.iter().find(|r| r.get::<_, i32>(0) == KIND_PERSON) else {
+        // Each row's kind, read once: a row of no known kind is corrupt.
+        let mut kinds = Vec::with_capacity(rows.len());
+        for r in &rows {
+            kinds.push(r.col::<i32>(0)?);
+        }
+        let of_kind = |kind: i32| {
+            rows.iter()
+                .zip(&kinds)
+                .filter(move |(_, k)| **k == kind)
+                .map(|(r, _)| r)
+        };
+        let Some(first) = of_kind(KIND_PERSON).next() else {
             return Ok(None);
         };
         let mut person = PersonRow {
-            management_id: first.get(1),
-            subject_number: first.get(2),
-            name: first.get(3),
-            name_kana: first.get(4),
-            birth_date: first.get(5),
-            sex: first.get(7),
-            pmh_key: first.get(8),
+            management_id: first.col(1)?,
+            subject_number: first.col(2)?,
+            name: first.col(3)?,
+            name_kana: first.col(4)?,
+            birth_date: first.col(5)?,
+            sex: first.col(7)?,
+            pmh_key: first.col(8)?,
             residency: Vec::new(),
-            version: first.get(11),
-            updated_at: first.get(12),
+            version: first.col(11)?,
+            updated_at: first.col(12)?,
         };
-        person.residency = rows
-            .iter()
-            .filter(|r| r.get::<_, i32>(0) == KIND_INTERVAL)
-            .map(|r| IntervalRow {
-                municipality: r.get(1),
-                from: r.get(5),
-                to: r.get(6),
+        person.residency = of_kind(KIND_INTERVAL)
+            .map(|r| {
+                Ok(IntervalRow {
+                    municipality: r.col(1)?,
+                    from: r.col(5)?,
+                    to: r.col(6)?,
+                })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         person.residency.sort_by_key(|i| i.from);
         let person = person.into_stored()?;
         let scope = scope(&person.person);
-        let mut records = rows
-            .iter()
-            .filter(|r| r.get::<_, i32>(0) == KIND_RECORD)
-            .filter(|r| match &scope {
+        let mut records = Vec::new();
+        for r in of_kind(KIND_RECORD) {
+            let in_scope = match &scope {
                 RecordScope::All => true,
-                RecordScope::ResponsibleOnly(m) => r.get::<_, &str>(2) == m.as_str(),
+                RecordScope::ResponsibleOnly(m) => r.col::<&str>(2)? == m.as_str(),
                 RecordScope::Nothing => false,
-            })
-            .map(|r| {
+            };
+            if !in_scope {
+                continue;
+            }
+            records.push(
                 RecordRow {
-                    id: r.get(1),
+                    id: r.col(1)?,
                     management_id: id.as_str().to_owned(),
-                    responsible: r.get(2),
-                    category: r.get(3),
-                    vaccine: r.get(4),
-                    dose_number: r.get(9),
-                    date: r.get(5),
-                    lot: r.get(7),
-                    institution: r.get(8),
-                    erroneous: r.get(10),
-                    version: r.get(11),
-                    updated_at: r.get(12),
-                    seq: r.get(13),
+                    responsible: r.col(2)?,
+                    category: r.col(3)?,
+                    vaccine: r.col(4)?,
+                    dose_number: r.col(9)?,
+                    date: r.col(5)?,
+                    lot: r.col(7)?,
+                    institution: r.col(8)?,
+                    erroneous: r.col(10)?,
+                    version: r.col(11)?,
+                    updated_at: r.col(12)?,
+                    seq: r.col(13)?,
                 }
-                .into_stored()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+                .into_stored()?,
+            );
+        }
         records.sort_by(|a, b| a.record.id.cmp(&b.record.id));
         Ok(Some((person, records)))
     }
@@ -451,7 +465,7 @@ impl Store for PostgresStore {
             ?;
         rows.iter()
             .map(|r| {
-                let (id, subject): (String, String) = (r.get(0), r.get(1));
+                let (id, subject): (String, String) = (r.col(0)?, r.col(1)?);
                 let bad = |e: sesshu_core::identifiers::IdentifierError| StoreError::Corrupt {
                     entity: "person",
                     id: id.clone(),
@@ -483,13 +497,12 @@ impl Store for PostgresStore {
     }
 
     fn delivered_through(&self, municipality: MunicipalityCode) -> Result<i64, StoreError> {
-        Ok(self
-            .client()?
+        self.client()?
             .query_opt(
                 "SELECT delivered_through FROM delivery_cursors WHERE municipality = $1",
                 &[&municipality.as_str()],
             )?
-            .map_or(0, |r| r.get(0)))
+            .map_or(Ok(0), |r| r.col(0))
     }
 
     fn records_for_delivery(
@@ -522,7 +535,7 @@ impl Store for PostgresStore {
                 &format!("{QUESTIONNAIRE_SELECT} WHERE record_id = $1"),
                 &[&record.as_str()],
             )?
-            .map(|r| questionnaire_row(&r).into_stored())
+            .map(|r| questionnaire_row(&r)?.into_stored())
             .transpose()
     }
 
@@ -534,7 +547,7 @@ impl Store for PostgresStore {
                 &[&ids],
             )?
             .iter()
-            .map(|r| questionnaire_row(r).into_stored())
+            .map(|r| questionnaire_row(r)?.into_stored())
             .collect()
     }
 
@@ -554,13 +567,12 @@ impl Store for PostgresStore {
     }
 
     fn batch_count(&self, municipality: MunicipalityCode) -> Result<i64, StoreError> {
-        Ok(self
-            .client()?
+        self.client()?
             .query_one(
                 "SELECT count(*) FROM delivery_batches WHERE municipality = $1",
                 &[&municipality.as_str()],
             )?
-            .get(0))
+            .col(0)
     }
 
     fn log_head(&self) -> Result<Option<(i64, Digest32)>, StoreError> {
@@ -676,13 +688,12 @@ impl Store for PostgresStore {
     }
 
     fn issuance_count(&self, municipality: MunicipalityCode, year: i32) -> Result<i64, StoreError> {
-        Ok(self
-            .client()?
+        self.client()?
             .query_one(
                 "SELECT count(*) FROM issuances WHERE municipality = $1 AND year = $2",
                 &[&municipality.as_str(), &year],
             )?
-            .get(0))
+            .col(0)
     }
 
     fn issuances(
@@ -710,14 +721,14 @@ const QUESTIONNAIRE_SELECT: &str =
     "SELECT record_id, subject, institution, version, updated_at FROM questionnaires";
 
 /// A row of [`QUESTIONNAIRE_SELECT`].
-fn questionnaire_row(r: &Row) -> QuestionnaireRow {
-    QuestionnaireRow {
-        record: r.get(0),
-        subject: r.get(1),
-        institution: r.get(2),
-        version: r.get(3),
-        updated_at: r.get(4),
-    }
+fn questionnaire_row(r: &Row) -> Result<QuestionnaireRow, StoreError> {
+    Ok(QuestionnaireRow {
+        record: r.col(0)?,
+        subject: r.col(1)?,
+        institution: r.col(2)?,
+        version: r.col(3)?,
+        updated_at: r.col(4)?,
+    })
 }
 
 #[cfg(test)]

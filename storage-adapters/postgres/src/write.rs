@@ -2,6 +2,7 @@
 //! they read, and the access log's head row is locked for appends. A change
 //! set of log entries only is one compare-and-set statement instead.
 
+use crate::Column;
 use postgres::types::ToSql;
 use postgres::{Statement, Transaction};
 use sesshu_core::access_log::{chain_all, to_hex, AccessLogDraft};
@@ -96,7 +97,7 @@ fn conflict(
         .query_opt(stmt, &[&id])
         .ok()
         .flatten()
-        .map(|r| r.get::<_, i64>(0));
+        .and_then(|r| r.col::<i64>(0).ok());
     StoreError::Conflict {
         entity,
         id: id.to_owned(),
@@ -115,7 +116,8 @@ fn check(
     let found: Option<i64> = tx
         .query_opt(stmt, &[&id])
         .map_err(backend)?
-        .map(|r| r.get(0));
+        .map(|r| r.col(0))
+        .transpose()?;
     expected.check(entity, id, found)
 }
 
@@ -176,7 +178,7 @@ fn put_records(
         let last: i64 = tx
             .query_one(&p.take_seqs, &[&count])
             .map_err(backend)?
-            .get(0);
+            .col(0)?;
         let seqs: Vec<i64> = (last - count + 1..=last).collect();
         let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
             &ids,
@@ -205,7 +207,8 @@ fn put_records(
                 let found: Option<i64> = tx
                     .query_opt(&p.record_version, &[&row.id])
                     .map_err(backend)?
-                    .map(|r| r.get(0));
+                    .map(|r| r.col(0))
+                    .transpose()?;
                 if found != Some(e.next()) {
                     return Err(StoreError::Conflict {
                         entity: "record",

@@ -118,3 +118,39 @@ fn auditor() -> sesshu_core::service::Actor {
         sesshu_core::identifiers::MunicipalityCode::parse("131016").unwrap(),
     )
 }
+
+/// A hand edit that leaves a value the schema no longer promises (here a
+/// NULL name, a NULL residency start, a text version) is a typed
+/// `corrupt_data` error naming the column — never a panic in the adapter.
+#[test]
+fn hand_edited_rows_are_corrupt_data_not_panics() {
+    use sesshu_core::identifiers::ManagementId;
+    let url = support::fresh_database();
+    let store = PostgresStore::connect(&url).unwrap();
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.batch_execute(
+        "INSERT INTO persons VALUES ('A1', 'SA1', '山田 花子', 'ヤマダ ハナコ', '1990-01-01', 'female', NULL, 1, '2024-01-01T00:00:00.000000Z');
+         INSERT INTO residency VALUES ('A1', '2000-01-01', NULL, '131016');
+         ALTER TABLE persons ALTER COLUMN name DROP NOT NULL;
+         UPDATE persons SET name = NULL;",
+    )
+    .unwrap();
+    let a1 = ManagementId::parse("A1").unwrap();
+    let e = store.persons_by_ids(std::slice::from_ref(&a1)).unwrap_err();
+    assert_eq!(e.code(), "corrupt_data");
+    assert!(e.to_string().contains("name"), "{e}");
+    let e = store
+        .person_with_records(&a1, &|_| sesshu_core::store::RecordScope::All)
+        .unwrap_err();
+    assert_eq!(e.code(), "corrupt_data");
+    c.batch_execute(
+        "UPDATE persons SET name = '山田 花子';
+         ALTER TABLE persons ALTER COLUMN version TYPE text;",
+    )
+    .unwrap();
+    // A new pool: statements prepared before the type changed are gone.
+    let store = PostgresStore::connect(&url).unwrap();
+    let e = store.persons_by_ids(std::slice::from_ref(&a1)).unwrap_err();
+    assert_eq!(e.code(), "corrupt_data");
+    assert!(e.to_string().contains("version"), "{e}");
+}
