@@ -35,6 +35,7 @@ use crate::error::Result;
 
 pub mod accounts;
 pub mod certificates;
+pub mod checkpoints;
 pub mod records;
 pub mod rules;
 

@@ -292,15 +292,9 @@ pub fn log_search(
     out: &mut dyn Write,
 ) -> Result<usize, Failure> {
     const PAGE: usize = 1_000;
-    let head = services
-        .store()
-        .log_head()
-        .map_err(core)?
-        .map_or(0, |(seq, _)| seq);
-    let mut filter = LogFilter {
-        through_seq: Some(head),
-        ..args.filter()?
-    };
+    let mut filter = services
+        .pin_log_filter(actor, &args.filter()?)
+        .map_err(core)?;
     let mut shown = 0;
     loop {
         let entries = services.search_log(actor, &filter, PAGE).map_err(core)?;

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod certificates;
+pub mod checkpoints;
 pub mod commands;
 pub mod demo;
 pub mod identity;

@@ -405,8 +405,34 @@ enum LogCommand {
         #[command(flatten)]
         file: FileArgs,
     },
-    /// Walks the hash chain and names the first entry that does not match.
-    Verify,
+    /// Walks the hash chain and names the first entry that does not match;
+    /// with `--checkpoint` and `--key`, also fails when the log is shorter
+    /// than the signed checkpoint or does not contain it.
+    Verify {
+        /// A checkpoint written by `log checkpoint`.
+        #[arg(long, requires = "key")]
+        checkpoint: Option<PathBuf>,
+        /// The public key (`K.pub`) of the key that signed it.
+        #[arg(long, requires = "checkpoint")]
+        key: Option<PathBuf>,
+    },
+    /// Makes a checkpoint-signing key: `OUT` (private, 0600: keep it away
+    /// from the store and its backups) and `OUT.pub` (for verifiers).
+    Keygen {
+        /// Where the private key goes; never replaced.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verifies the chain, then writes a checkpoint of it (entry count,
+    /// last hash, time) signed with the private key.
+    Checkpoint {
+        /// The private key from `log keygen`.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where the checkpoint (JSON) goes; `-` for standard output.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn services(cli: &Cli) -> Result<Sesshu, String> {
@@ -638,9 +664,29 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Log {
+            command: LogCommand::Keygen { out },
+        } => {
+            let id = sesshu_cli::checkpoints::keygen(out, &sesshu_core::secrets::OsRandom)?;
+            println!(
+                "log key {id}: private key {} (keep it away from the store), public key {}",
+                out.display(),
+                sesshu_cli::checkpoints::public_key_path(out).display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Log { command } => {
             let s = services(cli)?;
             match command {
+                LogCommand::Keygen { .. } => Err("log keygen needs no store".into()),
+                LogCommand::Checkpoint { key, out } => {
+                    let c = sesshu_cli::checkpoints::checkpoint(&s, &actor(cli, &s)?, key, out)?;
+                    eprintln!(
+                        "checkpoint: {} entries, head {}, signed by key {}",
+                        c.size, c.head, c.key_id
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
                 LogCommand::Search(search) => {
                     let n = commands::log_search(&s, &actor(cli, &s)?, search, &mut stdout)?;
                     eprintln!("{n} entries");
@@ -653,11 +699,14 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                     eprintln!("{n} entries exported");
                     Ok(ExitCode::SUCCESS)
                 }
-                LogCommand::Verify => {
+                LogCommand::Verify { checkpoint, key } => {
                     let a = actor(cli, &s)?;
-                    let report = s
-                        .verify_log(&a)
-                        .map_err(|e| format!("{e} ({})", e.code()))?;
+                    let report = match (checkpoint, key) {
+                        (Some(c), Some(k)) => sesshu_cli::checkpoints::verify(&s, &a, c, k)?,
+                        _ => s
+                            .verify_log(&a)
+                            .map_err(|e| format!("{e} ({})", e.code()))?,
+                    };
                     match report.first_break {
                         None => {
                             println!(

@@ -510,3 +510,112 @@ fn a_bom_inside_a_field_and_a_repeated_header_are_refused() {
     );
     assert!(!run.stdout.contains("created"), "{}", run.stdout);
 }
+
+/// The log cut short: the newest entries deleted and the head row
+/// rewritten to match, the head row deleted, everything deleted. The
+/// chain alone cannot see the first; a signed checkpoint makes each fail.
+#[test]
+fn a_log_cut_short_fails_verification_against_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    town(d);
+    let keygen = sesshu(d, &["log", "keygen", "--out", "log.key"]);
+    assert_eq!(keygen.code, 0, "{}", keygen.stderr);
+    let mode = |p: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(d.join(p)).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(mode("log.key"), 0o600);
+    let again = sesshu(d, &["log", "keygen", "--out", "log.key"]);
+    assert_ne!(again.code, 0, "a key is never replaced");
+    let checkpoint = sesshu(
+        d,
+        &with(
+            CHIYODA,
+            &["log", "checkpoint", "--key", "log.key", "--out", "c.json"],
+        ),
+    );
+    assert_eq!(checkpoint.code, 0, "{}", checkpoint.stderr);
+    let verify = |db: &str| {
+        sesshu(
+            d,
+            &[
+                "--db",
+                db,
+                "--municipality",
+                "131016",
+                "log",
+                "verify",
+                "--checkpoint",
+                "c.json",
+                "--key",
+                "log.key.pub",
+            ],
+        )
+    };
+    let plain = |db: &str| {
+        sesshu(
+            d,
+            &["--db", db, "--municipality", "131016", "log", "verify"],
+        )
+    };
+    let ok = verify("town.db");
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    // A forged checkpoint (another key) is refused.
+    let other = sesshu(d, &["log", "keygen", "--out", "other.key"]);
+    assert_eq!(other.code, 0);
+    let forged = sesshu(
+        d,
+        &[
+            "--db",
+            "town.db",
+            "--municipality",
+            "131016",
+            "log",
+            "verify",
+            "--checkpoint",
+            "c.json",
+            "--key",
+            "other.key.pub",
+        ],
+    );
+    assert_ne!(forged.code, 0);
+    assert!(
+        forged.stderr.contains("checkpoint_signature_invalid"),
+        "{}",
+        forged.stderr
+    );
+
+    let cases: [(&str, &str, bool); 3] = [
+        (
+            "cut.db",
+            "DELETE FROM access_log WHERE seq > (SELECT max(seq) - 2 FROM access_log);
+             UPDATE log_head SET seq = (SELECT max(seq) FROM access_log),
+                                 hash = (SELECT hash FROM access_log ORDER BY seq DESC LIMIT 1);",
+            true,
+        ),
+        ("headless.db", "DELETE FROM log_head;", false),
+        (
+            "empty.db",
+            "DELETE FROM access_log; DELETE FROM log_head;",
+            true,
+        ),
+    ];
+    for (db, sql, chain_alone_is_fooled) in cases {
+        std::fs::copy(d.join("town.db"), d.join(db)).unwrap();
+        rusqlite::Connection::open(d.join(db))
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+        let alone = plain(db);
+        assert_eq!(
+            alone.code == 0,
+            chain_alone_is_fooled,
+            "{db}: {}",
+            alone.stdout
+        );
+        let run = verify(db);
+        assert_ne!(run.code, 0, "{db}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("TAMPERED"), "{db}: {}", run.stdout);
+    }
+}

@@ -9,6 +9,7 @@ use crate::{
     bank_account::BankAccountError,
     calendar::CalendarError,
     certificate::CertificateError,
+    checkpoint::CheckpointError,
     identifiers::IdentifierError,
     organisation::OrganisationError,
     persons::PersonError,
@@ -82,6 +83,10 @@ pub enum Error {
     /// Password hashing parameters are unusable.
     #[error(transparent)]
     Hashing(#[from] HashingError),
+    /// A log key or checkpoint was refused, or its signature does not
+    /// verify.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
 }
 
 impl Error {
@@ -107,6 +112,7 @@ impl Error {
             Error::SignIn(e) => e.code(),
             Error::Token(e) => e.code(),
             Error::Hashing(e) => e.code(),
+            Error::Checkpoint(e) => e.code(),
         }
     }
 }

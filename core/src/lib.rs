@@ -29,6 +29,7 @@ pub mod authz;
 pub mod bank_account;
 pub mod calendar;
 pub mod certificate;
+pub mod checkpoint;
 pub mod delivery;
 mod error;
 pub mod identifiers;

@@ -6,9 +6,13 @@
 //!
 //! A [`Secret`] is text that must not leak: its `Debug` and `Display` print
 //! `<redacted>`, so a secret inside any struct, error or log line stays
-//! hidden. Its text is read only with [`Secret::expose`].
+//! hidden. Its text is read only with [`Secret::expose`], its memory is
+//! wiped when it is dropped (`zeroize`), and two secrets compare in
+//! constant time (`subtle`).
 
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
 
 /// A source of random bytes.
 pub trait Random: Send + Sync {
@@ -65,8 +69,32 @@ impl Random for SeededRandom {
 }
 
 /// Text that must not leak (a password, a token, a TOTP secret).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Secret(String);
+
+impl Secret {
+    /// Overwrites every byte of the text's buffer, then empties it.
+    fn wipe(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Drop for Secret {
+    /// Wipes the text before its memory is freed, so that a later
+    /// allocation, a core dump or a swapped page does not hold it.
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl PartialEq for Secret {
+    /// In constant time ([`constant_time_eq`]).
+    fn eq(&self, other: &Self) -> bool {
+        constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for Secret {}
 
 impl Secret {
     /// Wraps secret text.
@@ -128,13 +156,10 @@ pub fn digest_hex(text: &str) -> String {
     crate::access_log::to_hex(&Sha256::digest(text.as_bytes()).into())
 }
 
-/// Compares two byte strings in time that depends only on their lengths.
+/// Compares two byte strings in time that depends only on their lengths
+/// (`subtle`).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]
@@ -174,6 +199,20 @@ mod tests {
         assert!(c
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() && !"ILOU".contains(ch)));
+    }
+
+    #[test]
+    fn a_wiped_secret_holds_no_text_and_compares_in_constant_time() {
+        // `wipe` is what `Drop` runs: `zeroize` overwrites every byte of
+        // the buffer (its whole capacity) before clearing it.
+        let mut s = Secret::new("hunter2");
+        let capacity = s.0.capacity();
+        s.wipe();
+        assert_eq!(s.expose(), "");
+        assert_eq!(s.0.capacity(), capacity);
+        assert_eq!(Secret::new("abc"), Secret::new("abc"));
+        assert_ne!(Secret::new("abc"), Secret::new("abd"));
+        assert_ne!(Secret::new("abc"), Secret::new("abcd"));
     }
 
     #[test]

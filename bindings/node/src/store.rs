@@ -270,4 +270,42 @@ impl Sesshu {
         let s = self.inner.clone();
         Ok(Job::new(move || s.verify_log(&actor), verify_out))
     }
+
+    /// Verifies the chain, then signs its size and last hash with the
+    /// private key's text: the checkpoint's JSON, to keep apart from the
+    /// store.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn log_checkpoint(
+        &self,
+        municipality: String,
+        user: String,
+        private_key: String,
+    ) -> napi::Result<AsyncTask<Job<sesshu_core::checkpoint::Checkpoint, String>>, Code> {
+        let actor = staff(&municipality, &user)?;
+        let key = crate::plain::checkpoints::private_key(&private_key)?;
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || s.log_checkpoint(&actor, &key),
+            |c| c.to_json(),
+        ))
+    }
+
+    /// Walks the chain and checks it against a signed checkpoint: a log
+    /// shorter than it, or not containing it, is a break.
+    #[napi(ts_return_type = "Promise<VerifyReport>")]
+    pub fn verify_log_with_checkpoint(
+        &self,
+        municipality: String,
+        user: String,
+        checkpoint: String,
+        public_key: String,
+    ) -> napi::Result<AsyncTask<Job<service::VerifyReport, VerifyReport>>, Code> {
+        let actor = staff(&municipality, &user)?;
+        let (c, key) = crate::plain::checkpoints::checkpoint_and_key(&checkpoint, &public_key)?;
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || s.verify_log_with_checkpoint(&actor, &c, &key),
+            verify_out,
+        ))
+    }
 }

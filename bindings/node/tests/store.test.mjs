@@ -139,7 +139,24 @@ test('dates and residency are checked before anything lands', async () => {
 
 test('a byte-order mark in a name is refused', async () => {
   const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
-  await assert.rejects(db.putPersons(CHIYODA, 'clerk', [person('P1', '山田\ufeff花子')]), (e) => e.code === 'invalid_name' && /U\+FEFF/.test(e.message))
+  await assert.rejects(async () => db.putPersons(CHIYODA, 'clerk', [person('P1', '山田\ufeff花子')]), (e) => e.code === 'invalid_name' && /U\+FEFF/.test(e.message))
+})
+
+test('the log is checked against a signed checkpoint', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
+  await db.putPersons(CHIYODA, 'clerk', [person('P1')])
+  await db.personRecords(CHIYODA, 'clerk', 'P1')
+  const key = s.generateLogKey()
+  assert.match(key.publicKey, /^sesshu-log-public-key-v1:/)
+  const checkpoint = await db.logCheckpoint(CHIYODA, 'auditor', key.privateKey)
+  const size = JSON.parse(checkpoint).size
+  const ok = await db.verifyLogWithCheckpoint(CHIYODA, 'auditor', checkpoint, key.publicKey)
+  assert.equal(ok.firstBreak, undefined)
+  assert.equal(ok.verified, String(size))
+  await assert.rejects(db.verifyLogWithCheckpoint(CHIYODA, 'auditor', checkpoint, s.generateLogKey().publicKey), (e) => e.code === 'checkpoint_signature_invalid')
+  const forged = JSON.stringify({ ...JSON.parse(checkpoint), size: size + 5 })
+  await assert.rejects(db.verifyLogWithCheckpoint(CHIYODA, 'auditor', forged, key.publicKey), (e) => e.code === 'checkpoint_signature_invalid')
+  assert.throws(() => db.logCheckpoint(CHIYODA, 'auditor', 'not a key'), (e) => e.code === 'invalid_log_key')
 })
 
 test('the access log pages and downloads', async () => {
@@ -170,5 +187,7 @@ test('exports neutralise formulas and write Windows-31J', async () => {
   const text = new TextDecoder('shift_jis').decode(sjis)
   assert.ok(text.includes('山田～∥―￢￠￡￥ 花子'), text)
   assert.ok(text.includes(",'=HYPERLINK(1),"), text)
-  assert.ok(sjis.includes(Buffer.from([0x81, 0x8f])) && !sjis.includes(0x5c), 'yen as 81 8F, never a backslash')
+  // ￥ is 81 8F; 0x5C appears only as a trail byte (― is 81 5C), never alone.
+  assert.ok(Buffer.from(sjis).includes(Buffer.from([0x81, 0x8f])), 'yen as 81 8F')
+  assert.ok(!text.includes('\\'), 'never a backslash')
 })

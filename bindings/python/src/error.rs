@@ -70,6 +70,7 @@ fn class_of(e: &Error) -> fn(String) -> PyErr {
         // A record its responsible municipality could never see is the
         // rule's refusal; a date out of range is bad input.
         Error::Record(r) if r.code() == "never_resident" => RuleError::new_err,
+        Error::Checkpoint(c) if c.code() == "log_broken" => RuleError::new_err,
         // An organisation type, role or code that does not exist is bad
         // input; a role the organisation may not grant is the rule's refusal.
         Error::Organisation(o) if o.code() != "role_not_allowed" => ValidationError::new_err,

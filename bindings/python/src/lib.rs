@@ -45,11 +45,11 @@ macro_rules! add {
 /// The native module behind the `sesshu` package.
 #[pymodule]
 fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    use plain::{accounts as a, certificates as c, records as r, rules as p};
+    use plain::{accounts as a, certificates as c, checkpoints as k, records as r, rules as p};
     error::register(m)?;
     rules::register_normalizers(m)?;
     add! { m;
-        fn p::parse_gs1, p::wareki, p::parse_timestamp, p::select_form, p::check_role,
+        fn p::parse_gs1, p::wareki, k::generate_log_key, p::parse_timestamp, p::select_form, p::check_role,
             rules::extract_first_administrators, rules::needs_delivery, rules::modified_items;
         class p::Gs1, p::ResidencyInterval, rules::ResidencyHistory, p::RecordFacts, p::Access,
             rules::RecordAccess, p::TravelDetails, p::FormSelection, p::OrganisationRow,
@@ -57,7 +57,7 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
             rules::InactivitySchedule, p::BankAccountDraft, p::Application, p::ActiveAccount,
             p::Notification, rules::BankAccountBook,
             r::Person, r::Record, r::RecordRow, r::DeliveredRecord, r::DeliveryPull, r::LogEntry,
-            r::VerifyReport, r::ImportOutcome, store::Sesshu,
+            r::VerifyReport, r::ImportOutcome, store::Sesshu, k::LogKeyPair,
             a::Actor, a::UserInfo, a::IssuedAccount, a::IssuedToken, a::OutboxNotification,
             accounts::IssuedCertificate, c::Issuance,
             questionnaires::Questionnaire, questionnaires::QuestionnaireRow,

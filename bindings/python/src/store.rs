@@ -329,4 +329,36 @@ impl Sesshu {
         self.run(py, |s| s.verify_log(&actor))
             .map(plain::verify_out)
     }
+
+    /// Verifies the chain, then signs its size and last hash with the
+    /// private key's text: the checkpoint's JSON, to keep apart from the
+    /// store.
+    fn log_checkpoint(
+        &self,
+        py: Python<'_>,
+        municipality: &str,
+        user: &str,
+        private_key: &str,
+    ) -> PyResult<String> {
+        let actor = plain::staff(municipality, user)?;
+        let key = crate::plain::checkpoints::private_key(private_key)?;
+        self.run(py, |s| s.log_checkpoint(&actor, &key))
+            .map(|c| c.to_json())
+    }
+
+    /// Walks the chain and checks it against a signed checkpoint: a log
+    /// shorter than it, or not containing it, is a break.
+    fn verify_log_with_checkpoint(
+        &self,
+        py: Python<'_>,
+        municipality: &str,
+        user: &str,
+        checkpoint: &str,
+        public_key: &str,
+    ) -> PyResult<VerifyReport> {
+        let actor = plain::staff(municipality, user)?;
+        let (c, key) = crate::plain::checkpoints::checkpoint_and_key(checkpoint, public_key)?;
+        self.run(py, |s| s.verify_log_with_checkpoint(&actor, &c, &key))
+            .map(plain::verify_out)
+    }
 }

@@ -162,6 +162,39 @@ def test_a_byte_order_mark_in_a_name_is_refused(tmp_db):
     assert "U+FEFF" in str(e.value)
 
 
+def test_a_log_cut_short_fails_against_a_signed_checkpoint(tmp_db):
+    import json
+    import sqlite3
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    s.put_persons(CHIYODA, "clerk", [person("P1"), person("P2")])
+    for pid in ["P1", "P2", "P1"]:
+        s.person_records(CHIYODA, "clerk", pid)
+    key = sesshu.generate_log_key()
+    assert key.private_key.startswith("sesshu-log-key-v1:")
+    checkpoint = s.log_checkpoint(CHIYODA, "auditor", key.private_key)
+    assert json.loads(checkpoint)["key_id"] == key.key_id
+    ok = s.verify_log_with_checkpoint(CHIYODA, "auditor", checkpoint, key.public_key)
+    assert ok.first_break is None and ok.verified == json.loads(checkpoint)["size"]
+    other = sesshu.generate_log_key()
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.verify_log_with_checkpoint(CHIYODA, "auditor", checkpoint, other.public_key)
+    assert e.value.code == "checkpoint_signature_invalid"
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.log_checkpoint(CHIYODA, "auditor", key.public_key)
+    assert e.value.code == "invalid_log_key"
+    # The newest entries deleted and the head rewritten: the chain alone
+    # still verifies, the checkpoint does not.
+    with sqlite3.connect(tmp_db) as db:
+        db.executescript(
+            "DELETE FROM access_log WHERE seq > (SELECT max(seq) - 2 FROM access_log);"
+            "UPDATE log_head SET seq = (SELECT max(seq) FROM access_log),"
+            " hash = (SELECT hash FROM access_log ORDER BY seq DESC LIMIT 1);"
+        )
+    assert s.verify_log(CHIYODA, "auditor").first_break is None
+    cut = s.verify_log_with_checkpoint(CHIYODA, "auditor", checkpoint, key.public_key)
+    assert cut.first_break is not None and "shorter" in cut.reason
+
+
 def test_the_access_log_pages_and_downloads(tmp_db):
     s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
     s.put_persons(CHIYODA, "clerk", [person("P1"), person("P2")])

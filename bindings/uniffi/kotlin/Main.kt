@@ -217,6 +217,12 @@ fun storeRoundTrip(dir: File) {
     check(failure { db.putPersons("131016", "clerk", listOf(person("P7", "山田\uFEFF花子", "やまだ はなこ"))) } == "invalid_name", "BOM in a name")
     check(parseGs1("(01)04987123456784(17)770615", "2026-12-03").expiry == "1977-06-15", "GS1 century, read in 2026")
     check(parseGs1("(01)04987123456784(17)770615", "2030-01-01").expiry == "2077-06-15", "GS1 century, read in 2030")
+    // The log against a signed checkpoint.
+    val logKey = generateLogKey()
+    val checkpoint = db.logCheckpoint("131016", "auditor", logKey.privateKey)
+    check(db.verifyLogWithCheckpoint("131016", "auditor", checkpoint, logKey.publicKey).firstBreak == null, "checkpoint verifies")
+    check(failure { db.verifyLogWithCheckpoint("131016", "auditor", checkpoint, generateLogKey().publicKey) } == "checkpoint_signature_invalid", "another key")
+    check(failure { db.logCheckpoint("131016", "auditor", "not a key") } == "invalid_log_key", "not a key")
     val homeless = person("P8", "田中 一", "たなか はじめ").copy(residency = emptyList())
     check(outcomes("131016", homeless) == listOf("created"), "person without history")
     check(failure { db.putRecords("131016", "clerk", listOf(record("n1", "P8", "131016", "2024-01-01"))) } == "never_resident", "never resident")

@@ -227,4 +227,38 @@ impl Sesshu {
             .map_err(fail)?;
         Ok(verify_out(r))
     }
+
+    /// Verifies the chain, then signs its size and last hash with the
+    /// private key's text: the checkpoint's JSON, to keep apart from the
+    /// store.
+    pub fn log_checkpoint(
+        &self,
+        municipality: String,
+        user: String,
+        private_key: String,
+    ) -> Result<String> {
+        let key = crate::plain::checkpoints::private_key(&private_key)?;
+        let c = self
+            .inner
+            .log_checkpoint(&staff(&municipality, &user)?, &key)
+            .map_err(fail)?;
+        Ok(c.to_json())
+    }
+
+    /// Walks the chain and checks it against a signed checkpoint: a log
+    /// shorter than it, or not containing it, is a break.
+    pub fn verify_log_with_checkpoint(
+        &self,
+        municipality: String,
+        user: String,
+        checkpoint: String,
+        public_key: String,
+    ) -> Result<VerifyReport> {
+        let (c, key) = crate::plain::checkpoints::checkpoint_and_key(&checkpoint, &public_key)?;
+        let r = self
+            .inner
+            .verify_log_with_checkpoint(&staff(&municipality, &user)?, &c, &key)
+            .map_err(fail)?;
+        Ok(verify_out(r))
+    }
 }

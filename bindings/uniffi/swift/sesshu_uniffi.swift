@@ -1135,6 +1135,13 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func importRecords(municipality: String, user: String, records: [Record]) throws  -> [ImportOutcome]
     
     /**
+     * Verifies the chain, then signs its size and last hash with the
+     * private key's text: the checkpoint's JSON, to keep apart from the
+     * store.
+     */
+    func logCheckpoint(municipality: String, user: String, privateKey: String) throws  -> String
+    
+    /**
      * The records of one person the municipality may see.
      */
     func personRecords(municipality: String, user: String, managementId: String) throws  -> [RecordRow]
@@ -1173,6 +1180,12 @@ public protocol SesshuProtocol: AnyObject, Sendable {
      * Walks the access-log chain.
      */
     func verifyLog(municipality: String, user: String) throws  -> VerifyReport
+    
+    /**
+     * Walks the chain and checks it against a signed checkpoint: a log
+     * shorter than it, or not containing it, is a break.
+     */
+    func verifyLogWithCheckpoint(municipality: String, user: String, checkpoint: String, publicKey: String) throws  -> VerifyReport
     
 }
 /**
@@ -1766,6 +1779,23 @@ open func importRecords(municipality: String, user: String, records: [Record])th
 }
     
     /**
+     * Verifies the chain, then signs its size and last hash with the
+     * private key's text: the checkpoint's JSON, to keep apart from the
+     * store.
+     */
+open func logCheckpoint(municipality: String, user: String, privateKey: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_log_checkpoint(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterString.lower(privateKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The records of one person the municipality may see.
      */
 open func personRecords(municipality: String, user: String, managementId: String)throws  -> [RecordRow]  {
@@ -1880,6 +1910,23 @@ open func verifyLog(municipality: String, user: String)throws  -> VerifyReport  
             self.uniffiCloneHandle(),
         FfiConverterString.lower(municipality),
         FfiConverterString.lower(user),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Walks the chain and checks it against a signed checkpoint: a log
+     * shorter than it, or not containing it, is a break.
+     */
+open func verifyLogWithCheckpoint(municipality: String, user: String, checkpoint: String, publicKey: String)throws  -> VerifyReport  {
+    return try  FfiConverterTypeVerifyReport_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_verify_log_with_checkpoint(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterString.lower(checkpoint),
+        FfiConverterString.lower(publicKey),uniffiCallStatus
     )
 })
 }
@@ -3679,6 +3726,69 @@ public func FfiConverterTypeLogEntry_lift(_ buf: RustBuffer) throws -> LogEntry 
 #endif
 public func FfiConverterTypeLogEntry_lower(_ value: LogEntry) -> RustBuffer {
     return FfiConverterTypeLogEntry.lower(value)
+}
+
+
+/**
+ * A checkpoint-signing key (チェックポイント署名鍵): the private key's text
+ * (keep it away from the store), the public key's text (for verifiers)
+ * and the key's id.
+ */
+public struct LogKeyPair: Equatable, Hashable {
+    public var privateKey: String
+    public var publicKey: String
+    public var keyId: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(privateKey: String, publicKey: String, keyId: String) {
+        self.privateKey = privateKey
+        self.publicKey = publicKey
+        self.keyId = keyId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LogKeyPair: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogKeyPair: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LogKeyPair {
+        return
+            try LogKeyPair(
+                privateKey: FfiConverterString.read(from: &buf), 
+                publicKey: FfiConverterString.read(from: &buf), 
+                keyId: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LogKeyPair, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.privateKey, into: &buf)
+        FfiConverterString.write(value.publicKey, into: &buf)
+        FfiConverterString.write(value.keyId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogKeyPair_lift(_ buf: RustBuffer) throws -> LogKeyPair {
+    return try FfiConverterTypeLogKeyPair.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogKeyPair_lower(_ value: LogKeyPair) -> RustBuffer {
+    return FfiConverterTypeLogKeyPair.lower(value)
 }
 
 
@@ -6256,6 +6366,16 @@ public func FfiConverterTypeTimestamp_lower(_ value: Timestamp) -> RustBuffer {
 }
 
 /**
+ * A new checkpoint-signing key from the operating system's random source.
+ */
+public func generateLogKey() -> LogKeyPair  {
+    return try!  FfiConverterTypeLogKeyPair_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_func_generate_log_key(uniffiCallStatus
+    )
+})
+}
+/**
  * The violation codes of a password (empty: acceptable). Throws
  * `invalid_policy` for a self-contradicting policy.
  */
@@ -6388,13 +6508,16 @@ public func parseEmail(value: String)throws  -> String  {
 })
 }
 /**
- * Reads a GS1 element string (bracketed or raw).
+ * Reads a GS1 element string (bracketed or raw) scanned on `today`
+ * (`YYYY-MM-DD`; Python: a `date`), which resolves the expiry's century
+ * (GS1 §7.12: from 49 years before to 50 after); absent, today in Japan.
  */
-public func parseGs1(value: String)throws  -> Gs1  {
+public func parseGs1(value: String, today: String?)throws  -> Gs1  {
     return try  FfiConverterTypeGs1_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_func_parse_gs1(
-        FfiConverterString.lower(value),uniffiCallStatus
+        FfiConverterString.lower(value),
+        FfiConverterOptionString.lower(today),uniffiCallStatus
     )
 })
 }
@@ -6545,6 +6668,9 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_func_generate_log_key() != 4544) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_func_check_password() != 22977) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6578,7 +6704,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_func_parse_email() != 29561) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_func_parse_gs1() != 45633) {
+    if (uniffi_sesshu_uniffi_checksum_func_parse_gs1() != 64625) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_func_parse_gtin() != 40820) {
@@ -6740,6 +6866,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_import_records() != 36829) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_log_checkpoint() != 18750) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_person_records() != 35757) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6762,6 +6891,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log() != 12724) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log_with_checkpoint() != 53781) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_constructor_bankaccountbook_new() != 51932) {

@@ -488,6 +488,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_persons(uint64_t ptr, Ru
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_records(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer records, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LOG_CHECKPOINT
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LOG_CHECKPOINT
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_log_checkpoint(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer private_key, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PERSON_RECORDS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PERSON_RECORDS
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_person_records(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer management_id, RustCallStatus *_Nonnull out_status
@@ -526,6 +531,17 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_search_log(uint64_t ptr, RustBu
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_VERIFY_LOG
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_VERIFY_LOG
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_log(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_VERIFY_LOG_WITH_CHECKPOINT
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_VERIFY_LOG_WITH_CHECKPOINT
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_log_with_checkpoint(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer checkpoint, RustBuffer public_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_GENERATE_LOG_KEY
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_GENERATE_LOG_KEY
+RustBuffer uniffi_sesshu_uniffi_fn_func_generate_log_key(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_CHECK_PASSWORD
@@ -585,7 +601,7 @@ RustBuffer uniffi_sesshu_uniffi_fn_func_parse_email(RustBuffer value, RustCallSt
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_PARSE_GS1
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_PARSE_GS1
-RustBuffer uniffi_sesshu_uniffi_fn_func_parse_gs1(RustBuffer value, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_sesshu_uniffi_fn_func_parse_gs1(RustBuffer value, RustBuffer today, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_PARSE_GTIN
@@ -901,6 +917,12 @@ void ffi_sesshu_uniffi_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_SESSHU_UNIFFI_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_SESSHU_UNIFFI_RUST_FUTURE_COMPLETE_VOID
 void ffi_sesshu_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_GENERATE_LOG_KEY
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_GENERATE_LOG_KEY
+uint16_t uniffi_sesshu_uniffi_checksum_func_generate_log_key(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_CHECK_PASSWORD
@@ -1293,6 +1315,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_import_records(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_LOG_CHECKPOINT
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_LOG_CHECKPOINT
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_log_checkpoint(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PERSON_RECORDS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PERSON_RECORDS
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_person_records(void
@@ -1338,6 +1366,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_search_log(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_VERIFY_LOG
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_VERIFY_LOG
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_VERIFY_LOG_WITH_CHECKPOINT
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_VERIFY_LOG_WITH_CHECKPOINT
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log_with_checkpoint(void
     
 );
 #endif

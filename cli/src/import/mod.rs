@@ -217,6 +217,8 @@ mod tests {
 
     struct Fixture {
         dir: tempfile::TempDir,
+        /// The store behind `services`, read directly by the checks.
+        store: Arc<dyn sesshu_core::store::Store>,
         services: Sesshu,
         actor: Actor,
     }
@@ -224,11 +226,13 @@ mod tests {
     impl Fixture {
         fn new() -> Self {
             let dir = tempfile::tempdir().unwrap();
-            let store = sesshu_sqlite::SqliteStore::open(dir.path().join("t.db")).unwrap();
+            let store: Arc<dyn sesshu_core::store::Store> =
+                Arc::new(sesshu_sqlite::SqliteStore::open(dir.path().join("t.db")).unwrap());
             let now = parse_timestamp("2025-04-01T03:00:00Z").unwrap();
             Self {
                 dir,
-                services: Sesshu::new(Arc::new(store), Arc::new(FixedClock(now))),
+                services: Sesshu::new(store.clone(), Arc::new(FixedClock(now))),
+                store,
                 actor: Actor::municipality("operator", MunicipalityCode::parse("131016").unwrap()),
             }
         }
@@ -250,7 +254,7 @@ mod tests {
 
         fn name_of(&self, id: &str) -> Option<String> {
             let id = ManagementId::parse(id).unwrap();
-            let found = self.services.store().persons_by_ids(&[id]).unwrap();
+            let found = self.store.persons_by_ids(&[id]).unwrap();
             found.into_iter().next().map(|p| p.person.name.to_string())
         }
     }
@@ -333,8 +337,7 @@ R6,P001,131016,routine,MR,2,2024-03-01,,,
         );
         let p001 = ManagementId::parse("P001").unwrap();
         let written: Vec<Vec<String>> = f
-            .services
-            .store()
+            .store
             .log_entries(1, 1_000)
             .unwrap()
             .into_iter()

@@ -1,7 +1,5 @@
 //! `sesshu import persons`: persons' attributes, committed a chunk at a time.
 
-use std::collections::BTreeMap;
-
 use sesshu_core::calendar::parse_date;
 use sesshu_core::identifiers::{ManagementId, SubjectNumber};
 use sesshu_core::persons::{normalise_kana, normalise_name, Person, Sex};
@@ -23,10 +21,9 @@ const PERSON_COLUMNS: &[&str] = &[
 /// existing person keeps their residency history: this file holds
 /// attributes only.
 pub fn persons(services: &Sesshu, actor: &Actor, source: &Source) -> Result<ImportSummary, String> {
-    in_chunks(source.rows(PERSON_COLUMNS)?, person, |mut persons| {
-        keep_residency(services, &mut persons)?;
+    in_chunks(source.rows(PERSON_COLUMNS)?, person, |persons| {
         services
-            .import_persons(actor, persons)
+            .import_person_details(actor, persons)
             .map_err(|e| e.to_string())
     })
 }
@@ -43,22 +40,4 @@ fn person(row: &Row<'_>) -> Result<Person, RowError> {
         pmh_key: row.opt("pmh_key").map(str::to_owned),
         residency: ResidencyHistory::default(),
     })
-}
-
-/// Gives each person who is already stored their stored residency history.
-fn keep_residency(services: &Sesshu, persons: &mut [Person]) -> Result<(), String> {
-    let ids: Vec<ManagementId> = persons.iter().map(|p| p.management_id.clone()).collect();
-    let existing: BTreeMap<ManagementId, ResidencyHistory> = services
-        .store()
-        .persons_by_ids(&ids)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|p| (p.person.management_id, p.person.residency))
-        .collect();
-    for p in persons {
-        if let Some(h) = existing.get(&p.management_id) {
-            p.residency = h.clone();
-        }
-    }
-    Ok(())
 }

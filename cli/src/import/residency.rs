@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use sesshu_core::calendar::parse_date;
 use sesshu_core::identifiers::{ManagementId, MunicipalityCode};
-use sesshu_core::persons::Person;
-use sesshu_core::residency::{ResidencyHistory, ResidencyInterval};
+use sesshu_core::residency::ResidencyInterval;
 use sesshu_core::service::{Actor, Sesshu};
 
 use super::{ImportSummary, Row, RowError, Source};
@@ -98,58 +97,22 @@ fn interval(row: &Row<'_>) -> Result<(ManagementId, ResidencyInterval), RowError
     Ok((id, interval))
 }
 
-/// Replaces the histories of one chunk of persons in one commit.
+/// Replaces the histories of one chunk of persons in one commit (the
+/// core's residency import); a person with a refused row is left as is.
 fn commit(
     services: &Sesshu,
     actor: &Actor,
     listed: Vec<(ManagementId, Listed)>,
     summary: &mut ImportSummary,
 ) -> Result<(), String> {
-    let ids: Vec<ManagementId> = listed
-        .iter()
-        .filter(|(_, l)| !l.refused)
-        .map(|(id, _)| id.clone())
-        .collect();
-    let mut existing: BTreeMap<ManagementId, Person> = services
-        .store()
-        .persons_by_ids(&ids)
-        .map_err(|e| e.to_string())?
+    let (numbers, histories): (Vec<usize>, Vec<(ManagementId, Vec<ResidencyInterval>)>) = listed
         .into_iter()
-        .map(|p| (p.person.management_id.clone(), p.person))
-        .collect();
-    let mut persons = Vec::new();
-    let mut numbers = Vec::new();
-    let mut errors = Vec::new();
-    for (id, listed) in listed {
-        if listed.refused {
-            continue;
-        }
-        let Some(mut person) = existing.remove(&id) else {
-            errors.push(RowError {
-                row: listed.first_row,
-                column: Some("management_id".into()),
-                code: "not_found".into(),
-                reason: format!("person {id} is not known: import persons first"),
-            });
-            continue;
-        };
-        match ResidencyHistory::new(listed.intervals) {
-            Ok(h) => {
-                person.residency = h;
-                persons.push(person);
-                numbers.push(listed.first_row);
-            }
-            Err(e) => errors.push(RowError {
-                row: listed.first_row,
-                column: None,
-                code: e.code().to_owned(),
-                reason: format!("person {id}: {e}"),
-            }),
-        }
-    }
+        .filter(|(_, l)| !l.refused)
+        .map(|(id, l)| (l.first_row, (id, l.intervals)))
+        .unzip();
     let report = services
-        .import_persons(actor, persons)
+        .import_residency(actor, histories)
         .map_err(|e| e.to_string())?;
-    summary.absorb(&report, &numbers, errors);
+    summary.absorb(&report, &numbers, Vec::new());
     Ok(())
 }

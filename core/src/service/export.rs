@@ -8,10 +8,10 @@
 
 use std::io::Write;
 
-use crate::access_log::AccessAction;
 use crate::identifiers::ManagementId;
 use crate::Error;
 
+use super::records::Search;
 use super::{Actor, RecordQuery, RecordRow, ServiceError, Sesshu};
 
 /// The file's character encoding.
@@ -295,7 +295,7 @@ impl Sesshu {
         out: &mut dyn Write,
     ) -> Result<usize, Error> {
         write_csv(out, &COLUMNS, options, |after: Option<&ManagementId>| {
-            let page = self.query_page(actor, query, after, 500, AccessAction::ExportRecords)?;
+            let page = self.query_page(actor, query, after, 500, Search::ExportRecords)?;
             Ok((
                 page.rows.iter().map(|r| vec![fields(r)]).collect(),
                 page.next,

@@ -5,8 +5,11 @@ use std::io::Write;
 
 use chrono::SecondsFormat;
 
-use crate::access_log::{AccessAction, AccessLogDraft, AccessLogEntry, ChainBreak, ChainVerifier};
+use crate::access_log::{
+    AccessAction, AccessLogDraft, AccessLogEntry, ChainBreak, ChainVerifier, Digest32,
+};
 use crate::authz::{Operation, Relation};
+use crate::checkpoint::{Checkpoint, CheckpointError, LogKey, LogPublicKey};
 use crate::identifiers::ManagementId;
 use crate::records::RecordAccess;
 use crate::residency::ResidenceStatus;
@@ -149,6 +152,19 @@ impl Sesshu {
         Ok(out)
     }
 
+    /// `filter` pinned to the log as it stands now (`through_seq` no later
+    /// than its head), for a search read page by page: its pages never
+    /// read back the entries the search itself logs. Needs the search's
+    /// permission.
+    pub fn pin_log_filter(&self, actor: &Actor, filter: &LogFilter) -> Result<LogFilter, Error> {
+        self.guard(actor, Operation::SearchLog, Relation::Own)?;
+        let head = self.store.log_head()?.map_or(0, |(seq, _)| seq);
+        Ok(LogFilter {
+            through_seq: Some(filter.through_seq.map_or(head, |t| t.min(head))),
+            ..filter.clone()
+        })
+    }
+
     /// アクセスログのダウンロード: every entry the search finds in the log
     /// as it stands when the download starts, as CSV (`LOG_COLUMNS`; record
     /// ids separated by spaces), with the options of the records download.
@@ -162,12 +178,11 @@ impl Sesshu {
         out: &mut dyn Write,
     ) -> Result<usize, Error> {
         // The log as it stands: the pages' own entries are not read back.
-        let head = self.store.log_head()?.map_or(0, |(seq, _)| seq);
+        let pinned = self.pin_log_filter(actor, filter)?;
         write_csv(out, &LOG_COLUMNS, options, |after: Option<&i64>| {
             let page_filter = LogFilter {
-                after_seq: after.copied().or(filter.after_seq),
-                through_seq: Some(filter.through_seq.map_or(head, |t| t.min(head))),
-                ..filter.clone()
+                after_seq: after.copied().or(pinned.after_seq),
+                ..pinned.clone()
             };
             let page = self.search_log(actor, &page_filter, SCAN)?;
             let next = (page.len() == SCAN)
@@ -178,42 +193,147 @@ impl Sesshu {
     }
 
     /// Walks the whole chain and names the first entry that does not match
-    /// (municipality staff, administrators and the operator).
+    /// (municipality staff, administrators and the operator). The head row
+    /// must name the last entry: a head that points past it (entries
+    /// deleted from the end), that is missing while entries exist, or
+    /// whose hash is not the last entry's, is a break. What a rewritten
+    /// head hides — the newest entries deleted and the head rewritten to
+    /// match — only a signed checkpoint shows
+    /// ([`Sesshu::verify_log_with_checkpoint`]).
     pub fn verify_log(&self, actor: &Actor) -> Result<VerifyReport, Error> {
-        const PAGE: usize = 10_000;
         self.guard(actor, Operation::VerifyLog, Relation::Own)?;
+        Ok(self.walk_log(None)?.report)
+    }
+
+    /// [`Sesshu::verify_log`], then the log against a checkpoint signed
+    /// by `key` ([`crate::checkpoint`]): the log must hold at least the
+    /// checkpoint's entries, and its entry at the checkpoint's size must
+    /// have the checkpoint's hash. A checkpoint whose signature does not
+    /// verify is an error (`checkpoint_signature_invalid`), not a report.
+    pub fn verify_log_with_checkpoint(
+        &self,
+        actor: &Actor,
+        checkpoint: &Checkpoint,
+        key: &LogPublicKey,
+    ) -> Result<VerifyReport, Error> {
+        self.guard(actor, Operation::VerifyLog, Relation::Own)?;
+        checkpoint.verify_signature(key)?;
+        let walk = self.walk_log(Some(checkpoint.size))?;
+        if walk.report.first_break.is_some() {
+            return Ok(walk.report);
+        }
+        let verified = walk.report.verified;
+        let broken = |seq, reason| VerifyReport {
+            verified,
+            first_break: Some(ChainBreak { seq, reason }),
+        };
+        if verified < checkpoint.size {
+            return Ok(broken(
+                verified + 1,
+                "missing (the log is shorter than the signed checkpoint)",
+            ));
+        }
+        let expected = checkpoint.head_digest();
+        let found = if checkpoint.size == 0 {
+            Some(crate::access_log::GENESIS)
+        } else {
+            walk.hash_at
+        };
+        if found.is_none() || found != expected {
+            return Ok(broken(
+                checkpoint.size.max(1),
+                "differs from the signed checkpoint (the log was rewritten)",
+            ));
+        }
+        Ok(walk.report)
+    }
+
+    /// 署名付きチェックポイント: verifies the chain, then signs its size
+    /// and last hash with `key` at the clock's time. A broken log is
+    /// refused (`log_broken`): a checkpoint must never vouch for it.
+    pub fn log_checkpoint(&self, actor: &Actor, key: &LogKey) -> Result<Checkpoint, Error> {
+        self.guard(actor, Operation::VerifyLog, Relation::Own)?;
+        let walk = self.walk_log(None)?;
+        if let Some(b) = walk.report.first_break {
+            return Err(CheckpointError::LogBroken {
+                seq: b.seq,
+                reason: b.reason,
+            }
+            .into());
+        }
+        let head = walk.last_hash.unwrap_or(crate::access_log::GENESIS);
+        Ok(key.sign(walk.report.verified, &head, self.now()))
+    }
+
+    /// The chain walked from the first entry, the head row checked against
+    /// the last, and the hash of entry `at` when asked.
+    fn walk_log(&self, at: Option<i64>) -> Result<Walk, Error> {
+        const PAGE: usize = 10_000;
         let mut verifier = ChainVerifier::default();
+        let (mut hash_at, mut last_hash) = (None, None);
         let mut from = 1;
+        let broken = |verifier: &ChainVerifier, b: ChainBreak| Walk {
+            report: VerifyReport {
+                verified: verifier.verified(),
+                first_break: Some(b),
+            },
+            hash_at: None,
+            last_hash: None,
+        };
         loop {
             let page = self.store.log_entries(from, PAGE)?;
             for e in &page {
                 if let Err(b) = verifier.check(e) {
-                    return Ok(VerifyReport {
-                        verified: verifier.verified(),
-                        first_break: Some(b),
-                    });
+                    return Ok(broken(&verifier, b));
                 }
+                if Some(e.seq) == at {
+                    hash_at = Some(e.hash);
+                }
+                last_hash = Some(e.hash);
             }
             match page.last() {
                 Some(last) if page.len() == PAGE => from = last.seq + 1,
                 _ => break,
             }
         }
-        // An entry deleted from the end leaves the head pointing past the last entry.
-        if let Some((seq, _)) = self.store.log_head()? {
-            if seq != verifier.verified() {
-                return Ok(VerifyReport {
-                    verified: verifier.verified(),
-                    first_break: Some(ChainBreak {
-                        seq: verifier.verified() + 1,
-                        reason: "missing (the log ends early)",
-                    }),
-                });
-            }
+        let verified = verifier.verified();
+        let head = self.store.log_head()?;
+        let head_break = match (head, last_hash) {
+            // An entry deleted from the end leaves the head pointing past
+            // the last entry.
+            (Some((seq, _)), _) if seq != verified => Some(ChainBreak {
+                seq: verified + 1,
+                reason: "missing (the log ends early)",
+            }),
+            (Some((seq, hash)), Some(last)) if hash != last => Some(ChainBreak {
+                seq,
+                reason: "the head row does not name the last entry",
+            }),
+            (None, Some(_)) => Some(ChainBreak {
+                seq: verified,
+                reason: "the head row is missing while entries exist",
+            }),
+            _ => None,
+        };
+        if let Some(b) = head_break {
+            return Ok(broken(&verifier, b));
         }
-        Ok(VerifyReport {
-            verified: verifier.verified(),
-            first_break: None,
+        Ok(Walk {
+            report: VerifyReport {
+                verified,
+                first_break: None,
+            },
+            hash_at,
+            last_hash,
         })
     }
+}
+
+/// What walking the chain found.
+struct Walk {
+    report: VerifyReport,
+    /// The hash of the entry asked for, when the log holds it.
+    hash_at: Option<Digest32>,
+    /// The last entry's hash; `None` for an empty log.
+    last_hash: Option<Digest32>,
 }

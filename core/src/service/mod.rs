@@ -307,11 +307,6 @@ impl Sesshu {
         &self.accounts
     }
 
-    /// The store (for batch tools and tests).
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     /// The clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock

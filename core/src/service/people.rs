@@ -4,6 +4,7 @@ use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
 use crate::identifiers::ManagementId;
 use crate::persons::Person;
+use crate::residency::{ResidencyHistory, ResidencyInterval};
 use crate::store::{ChangeSet, Expected, StoredPerson, Write};
 use crate::Error;
 
@@ -119,6 +120,94 @@ impl Sesshu {
         if !changes.is_empty() {
             self.store.commit(changes)?;
         }
+        Ok(ImportReport { outcomes })
+    }
+
+    /// The persons file (対象者の取込): each person's details as given,
+    /// keeping the residency history stored for them (the residency file is
+    /// what changes a history; a person not stored yet has none). Outcomes
+    /// as [`Sesshu::import_persons`], in input order; `persons`' own
+    /// residency is ignored.
+    pub fn import_person_details(
+        &self,
+        actor: &Actor,
+        mut persons: Vec<Person>,
+    ) -> Result<ImportReport, Error> {
+        self.guard(actor, Operation::WritePersons, Relation::Own)?;
+        let ids: Vec<ManagementId> = persons.iter().map(|p| p.management_id.clone()).collect();
+        let mut stored: std::collections::HashMap<ManagementId, ResidencyHistory> = self
+            .store
+            .persons_by_ids(&ids)?
+            .into_iter()
+            .map(|p| (p.person.management_id, p.person.residency))
+            .collect();
+        for p in &mut persons {
+            p.residency = stored.remove(&p.management_id).unwrap_or_default();
+        }
+        self.import_persons(actor, persons)
+    }
+
+    /// The residency file (異動履歴の取込): each named person's history
+    /// replaced by the intervals given, in one commit. A person not stored
+    /// is `not_found` (import persons first); intervals that do not make a
+    /// history are refused with their error; a person named twice, the
+    /// second time, `duplicate`. Outcomes in input order.
+    pub fn import_residency(
+        &self,
+        actor: &Actor,
+        histories: Vec<(ManagementId, Vec<ResidencyInterval>)>,
+    ) -> Result<ImportReport, Error> {
+        self.guard(actor, Operation::WritePersons, Relation::Own)?;
+        let ids: Vec<ManagementId> = histories.iter().map(|(id, _)| id.clone()).collect();
+        let duplicates = mark_duplicates(&ids, "person");
+        let mut stored: std::collections::HashMap<ManagementId, Person> = self
+            .store
+            .persons_by_ids(&ids)?
+            .into_iter()
+            .map(|p| (p.person.management_id.clone(), p.person))
+            .collect();
+        // Each input's outcome: refused here, or the index of its person in
+        // the import below.
+        let mut slots: Vec<Result<usize, Error>> = Vec::with_capacity(histories.len());
+        let mut persons = Vec::new();
+        for ((id, intervals), duplicate) in histories.into_iter().zip(duplicates) {
+            if let Some(e) = duplicate {
+                slots.push(Err(e));
+                continue;
+            }
+            let Some(mut person) = stored.remove(&id) else {
+                slots.push(Err(ServiceError::NotFound {
+                    entity: "person",
+                    id: id.to_string(),
+                }
+                .into()));
+                continue;
+            };
+            match ResidencyHistory::new(intervals) {
+                Ok(history) => {
+                    person.residency = history;
+                    slots.push(Ok(persons.len()));
+                    persons.push(person);
+                }
+                Err(e) => slots.push(Err(e.into())),
+            }
+        }
+        let mut written: Vec<Option<Result<PutOutcome, Error>>> = self
+            .import_persons(actor, persons)?
+            .outcomes
+            .into_iter()
+            .map(Some)
+            .collect();
+        let outcomes = slots
+            .into_iter()
+            .map(|slot| match slot {
+                Ok(i) => written
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .unwrap_or(Ok(PutOutcome::Unchanged)),
+                Err(e) => Err(e),
+            })
+            .collect();
         Ok(ImportReport { outcomes })
     }
 

@@ -10,7 +10,7 @@ use crate::store::{ChangeSet, Expected, StoredQuestionnaire, Write};
 use crate::Error;
 
 use super::export::{write_csv, ExportOptions};
-use super::records::read_log;
+use super::records::{read_log, Search};
 use super::{Actor, PutOutcome, RecordQuery, RecordRow, ServiceError, Sesshu};
 
 /// What staff see of a record's questionnaire.
@@ -220,7 +220,7 @@ impl Sesshu {
             query,
             after,
             persons_per_page,
-            AccessAction::ReadQuestionnaire,
+            Search::ReadQuestionnaires,
         )
     }
 
@@ -230,9 +230,10 @@ impl Sesshu {
         query: &RecordQuery,
         after: Option<&ManagementId>,
         persons_per_page: usize,
-        action: AccessAction,
+        search: Search,
     ) -> Result<QuestionnairePage, Error> {
-        let (groups, next) = self.search(actor, action, query, after, persons_per_page)?;
+        let action = search.action();
+        let (groups, next) = self.search(actor, search, query, after, persons_per_page)?;
         let now = self.now();
         let mut page = QuestionnairePage {
             rows: Vec::new(),
@@ -298,7 +299,7 @@ impl Sesshu {
                     query,
                     after,
                     500,
-                    AccessAction::ExportQuestionnaires,
+                    Search::ExportQuestionnaires,
                 )?;
                 Ok((page.rows.iter().map(lines).collect(), page.next))
             },

@@ -100,6 +100,43 @@ pub(super) fn read_log(
     }
 }
 
+/// What a staff search is for: each names its permission and the action
+/// it is logged as, exhaustively, so that a new kind of search must say
+/// both (it can never fall back to a read's permission).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Search {
+    /// The staff list of records (予防接種記録の照会).
+    ReadRecords,
+    /// The records CSV download.
+    ExportRecords,
+    /// The staff list of questionnaires (予診票の照会).
+    ReadQuestionnaires,
+    /// The questionnaires CSV download.
+    ExportQuestionnaires,
+}
+
+impl Search {
+    /// The permission it needs.
+    pub(super) fn operation(self) -> Operation {
+        match self {
+            Search::ReadRecords => Operation::ReadRecords,
+            Search::ExportRecords => Operation::ExportRecords,
+            Search::ReadQuestionnaires => Operation::ReadQuestionnaires,
+            Search::ExportQuestionnaires => Operation::ExportQuestionnaires,
+        }
+    }
+
+    /// What the access log records it as.
+    pub(super) fn action(self) -> AccessAction {
+        match self {
+            Search::ReadRecords => AccessAction::ReadRecords,
+            Search::ExportRecords => AccessAction::ExportRecords,
+            Search::ReadQuestionnaires => AccessAction::ReadQuestionnaire,
+            Search::ExportQuestionnaires => AccessAction::ExportQuestionnaires,
+        }
+    }
+}
+
 impl Sesshu {
     /// Records one vaccination record (idempotent).
     pub fn put_record(
@@ -296,13 +333,7 @@ impl Sesshu {
         after: Option<&ManagementId>,
         persons_per_page: usize,
     ) -> Result<RecordPage, Error> {
-        self.query_page(
-            actor,
-            query,
-            after,
-            persons_per_page,
-            AccessAction::ReadRecords,
-        )
+        self.query_page(actor, query, after, persons_per_page, Search::ReadRecords)
     }
 
     pub(super) fn query_page(
@@ -311,9 +342,10 @@ impl Sesshu {
         query: &RecordQuery,
         after: Option<&ManagementId>,
         persons_per_page: usize,
-        action: AccessAction,
+        search: Search,
     ) -> Result<RecordPage, Error> {
-        let (groups, next) = self.search(actor, action, query, after, persons_per_page)?;
+        let action = search.action();
+        let (groups, next) = self.search(actor, search, query, after, persons_per_page)?;
         let now = self.now();
         let log = groups
             .iter()
@@ -334,7 +366,7 @@ impl Sesshu {
         })
     }
 
-    /// One page of the staff search for `action` (a read or a download of
+    /// One page of the staff search for `search` (a read or a download of
     /// records or questionnaires), by an actor allowed its operation on its
     /// own municipality's view; not logged (the caller logs what it shows):
     /// for each person found, in order, the records the municipality may
@@ -343,17 +375,12 @@ impl Sesshu {
     pub(super) fn search(
         &self,
         actor: &Actor,
-        action: AccessAction,
+        search: Search,
         query: &RecordQuery,
         after: Option<&ManagementId>,
         persons_per_page: usize,
     ) -> Result<(Vec<Vec<RecordRow>>, Option<ManagementId>), Error> {
-        let op = match action {
-            AccessAction::ExportRecords => Operation::ExportRecords,
-            AccessAction::ReadQuestionnaire => Operation::ReadQuestionnaires,
-            AccessAction::ExportQuestionnaires => Operation::ExportQuestionnaires,
-            _ => Operation::ReadRecords,
-        };
+        let op = search.operation();
         self.guard(actor, op, Relation::Own)?;
         let m = actor.acting_municipality(&op.to_string())?;
         let limit = persons_per_page.clamp(1, 10_000);

@@ -65,6 +65,7 @@ macro_rules! store_conformance_tests {
             issuance_register_round_trip,
             store_modes_bootstrap_and_sessions,
             dates_and_residency_are_checked_before_storing,
+            person_and_residency_imports_go_through_the_services,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {
@@ -751,7 +752,7 @@ pub fn log_search_reads_past_what_it_may_not_see(store: Arc<dyn Store>) {
             log: drafts,
         })
         .unwrap();
-    let s = services(store, 10_000);
+    let s = services(store.clone(), 10_000);
     // Before the searches' own entries (logged at 10,000).
     let before = |after_seq| LogFilter {
         to: Some(at(5_000)),
@@ -807,7 +808,7 @@ pub fn log_search_reads_past_what_it_may_not_see(store: Arc<dyn Store>) {
     };
     let first = whole(&s);
     assert_eq!(whole(&s), first + 1);
-    let through = s.store().log_search(
+    let through = store.log_search(
         &LogFilter {
             after_seq: Some(2_500),
             through_seq: Some(2_503),
@@ -2594,4 +2595,116 @@ pub fn dates_and_residency_are_checked_before_storing(store: Arc<dyn Store>) {
         .map(|r| r.record.id.to_string())
         .collect();
     assert_eq!(stored, ["today"]);
+}
+
+/// The import files go through the services: the persons file keeps each
+/// stored history, the residency file replaces histories (refusing the
+/// unknown person, the bad history and the second mention of a person in
+/// place), both behind the write permission and logged as writes.
+pub fn person_and_residency_imports_go_through_the_services(store: Arc<dyn Store>) {
+    let s = services(store.clone(), 0);
+    let chiyoda = staff(CHIYODA);
+    s.put_persons(&chiyoda, vec![person("A1", "山田 花子", "ヤマダ ハナコ")])
+        .unwrap();
+    let clinic = Actor::new(
+        "doctor-1",
+        crate::organisation::OrganisationType::MedicalInstitution,
+        crate::organisation::OrganisationCode::parse("1311234502").unwrap(),
+        vec![crate::organisation::Role::Doctor],
+    );
+    let mut details = person("A1", "山田 花子", "ヤマダ ハナコ");
+    details.residency = ResidencyHistory::default();
+    assert_eq!(
+        s.import_person_details(&clinic, vec![details.clone()])
+            .unwrap_err()
+            .code(),
+        "not_authorized"
+    );
+    assert_eq!(
+        s.import_residency(&clinic, vec![(id("A1"), Vec::new())])
+            .unwrap_err()
+            .code(),
+        "not_authorized"
+    );
+
+    // The persons file: new details, the stored history kept.
+    details.name = "山田 華子".into();
+    let report = s.import_person_details(&chiyoda, vec![details]).unwrap();
+    assert!(matches!(report.outcomes[..], [Ok(PutOutcome::Updated)]));
+    let stored = store.persons_by_ids(&[id("A1")]).unwrap();
+    assert_eq!(stored[0].person.name, "山田 華子");
+    assert_eq!(
+        stored[0].person.residency,
+        person("A1", "", "").residency,
+        "history kept"
+    );
+
+    // The residency file: replaced, refused in place.
+    let moved = vec![
+        ResidencyInterval {
+            municipality: code(SAPPORO),
+            from: date("1990-05-01"),
+            to: Some(date("2022-04-01")),
+        },
+        ResidencyInterval {
+            municipality: code(CHIYODA),
+            from: date("2022-04-01"),
+            to: None,
+        },
+    ];
+    let overlapping = vec![
+        ResidencyInterval {
+            municipality: code(CHIYODA),
+            from: date("2020-01-01"),
+            to: None,
+        },
+        ResidencyInterval {
+            municipality: code(SAPPORO),
+            from: date("2021-01-01"),
+            to: None,
+        },
+    ];
+    let report = s
+        .import_residency(
+            &chiyoda,
+            vec![
+                (id("A1"), moved.clone()),
+                (id("Z9"), moved.clone()),
+                (id("A1"), moved.clone()),
+            ],
+        )
+        .unwrap();
+    let codes: Vec<Result<PutOutcome, &str>> = report
+        .outcomes
+        .iter()
+        .map(|o| o.as_ref().map(|x| *x).map_err(|e| e.code()))
+        .collect();
+    assert_eq!(
+        codes,
+        [Ok(PutOutcome::Updated), Err("not_found"), Err("duplicate")]
+    );
+    let report = s
+        .import_residency(&chiyoda, vec![(id("A1"), overlapping)])
+        .unwrap();
+    assert_eq!(
+        report.outcomes[0].as_ref().err().map(|e| e.code()),
+        Some("overlapping_residency")
+    );
+    let stored = store.persons_by_ids(&[id("A1")]).unwrap();
+    assert_eq!(stored[0].person.residency.intervals(), &moved[..]);
+    // Each change was logged as a write of the person, by the actor.
+    let writes = store
+        .log_search(
+            &LogFilter {
+                subject: Some(id("A1")),
+                ..LogFilter::default()
+            },
+            100,
+        )
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.draft.action == AccessAction::WritePerson)
+        .map(|e| e.draft.actor)
+        .collect::<Vec<_>>();
+    assert_eq!(writes, ["staff-131016"; 3]);
 }

@@ -154,3 +154,57 @@ fn hand_edited_rows_are_corrupt_data_not_panics() {
     assert_eq!(e.code(), "corrupt_data");
     assert!(e.to_string().contains("version"), "{e}");
 }
+
+/// A log cut short on PostgreSQL — the newest entries deleted and the head
+/// rewritten, the head deleted, everything deleted — fails against a signed
+/// checkpoint.
+#[test]
+fn a_log_cut_short_fails_against_a_checkpoint() {
+    use sesshu_core::checkpoint::LogKey;
+    use sesshu_core::secrets::SeededRandom;
+    let cases = [
+        "DELETE FROM access_log WHERE seq > 3;
+         UPDATE log_head SET seq = 3, hash = (SELECT hash FROM access_log WHERE seq = 3);",
+        "DELETE FROM log_head;",
+        "DELETE FROM access_log; DELETE FROM log_head;",
+    ];
+    let key = LogKey::generate(&SeededRandom::new(7));
+    for sql in cases {
+        let url = support::fresh_database();
+        let store = Arc::new(PostgresStore::connect(&url).unwrap());
+        let drafts = (0..5)
+            .map(|i| AccessLogDraft {
+                at: chrono::DateTime::from_timestamp(1_700_000_000 + i, 0).unwrap(),
+                actor: format!("user{i}"),
+                organisation: "131016".into(),
+                action: AccessAction::ReadRecords,
+                subject: None,
+                record_ids: vec![],
+            })
+            .collect();
+        store
+            .commit(ChangeSet {
+                writes: vec![],
+                log: drafts,
+            })
+            .unwrap();
+        let services = Sesshu::new(
+            store.clone(),
+            Arc::new(FixedClock(
+                chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            )),
+        );
+        let c = services.log_checkpoint(&auditor(), &key).unwrap();
+        assert_eq!(c.size, 5);
+        let report = services
+            .verify_log_with_checkpoint(&auditor(), &c, &key.public())
+            .unwrap();
+        assert_eq!(report.first_break, None);
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.batch_execute(sql).unwrap();
+        let report = services
+            .verify_log_with_checkpoint(&auditor(), &c, &key.public())
+            .unwrap();
+        assert!(report.first_break.is_some(), "{sql}: {report:?}");
+    }
+}
