@@ -74,6 +74,15 @@ pub fn create(
     let email = EmailAddress::parse(email).map_err(core)?;
     let role = Role::parse(role).map_err(core)?;
     let issued = s.create_user(actor, &email, name, role).map_err(core)?;
+    write_issued(&issued, out)
+}
+
+/// A new account's credentials to hand over, shown once: one JSON line
+/// (user id, temporary password, URL token, expiry).
+pub fn write_issued(
+    issued: &sesshu_core::service::IssuedAccount,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
     writeln!(
         out,
         "{}",

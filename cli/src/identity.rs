@@ -7,7 +7,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
 use sesshu_core::accounts::SignInError;
 use sesshu_core::identifiers::{EmailAddress, MunicipalityCode};
 use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
@@ -223,17 +222,7 @@ pub fn init(
     let issued = s
         .bootstrap_operator(org_type, &org, &email, name)
         .map_err(core)?;
-    writeln!(
-        out,
-        "{}",
-        json!({
-            "user_id": issued.user_id.as_str(),
-            "temporary_password": issued.temporary_password.expose(),
-            "url_token": issued.url_token.expose(),
-            "expires_at": issued.expires_at.to_rfc3339(),
-        })
-    )
-    .map_err(io)?;
+    crate::accounts::write_issued(&issued, out)?;
     eprintln!(
         "the first operator's credential is shown once: `sesshu --db {db} activate {}` sets the password, then `sesshu --db {db} login {}`",
         issued.user_id, issued.user_id

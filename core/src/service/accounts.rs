@@ -256,8 +256,27 @@ impl Sesshu {
         role: Role,
     ) -> Result<IssuedAccount, Error> {
         self.guard(actor, Operation::CreateUsers, Relation::Own)?;
-        let now = self.now();
-        let (mut org, expected) = self.organisation_or_new(actor.org_type, &actor.organisation)?;
+        let (issued, writes) =
+            self.plan_user(actor.org_type, &actor.organisation, email, name, role)?;
+        self.store.commit(ChangeSet {
+            writes,
+            log: Vec::new(),
+        })?;
+        Ok(issued)
+    }
+
+    /// The writes that create one user in `organisation` (the
+    /// organisation itself first, created if new): what `create_user` and
+    /// the first operator's bootstrap commit.
+    pub(super) fn plan_user(
+        &self,
+        org_type: OrganisationType,
+        organisation: &OrganisationCode,
+        email: &EmailAddress,
+        name: &str,
+        role: Role,
+    ) -> Result<(IssuedAccount, Vec<Write>), Error> {
+        let (mut org, expected) = self.organisation_or_new(org_type, organisation)?;
         let mut writes = Vec::new();
         let issued = self.new_user(
             &mut org,
@@ -265,7 +284,7 @@ impl Sesshu {
             name,
             role,
             self.accounts.temporary_validity_hours,
-            now,
+            self.now(),
             &mut writes,
         )?;
         writes.insert(
@@ -275,11 +294,7 @@ impl Sesshu {
                 expected,
             },
         );
-        self.store.commit(ChangeSet {
-            writes,
-            log: Vec::new(),
-        })?;
-        Ok(issued)
+        Ok((issued, writes))
     }
 
     /// H-1-1: the daily first-administrator batch. Organisations that

@@ -109,25 +109,8 @@ impl Sesshu {
         if let Some(user) = self.bootstrap_user()? {
             return Err(ServiceError::AlreadyBootstrapped { user }.into());
         }
-        let now = self.now();
-        let (mut org, expected) = self.organisation_or_new(org_type, organisation)?;
-        let mut writes = Vec::new();
-        let issued = self.new_user(
-            &mut org,
-            email.clone(),
-            name,
-            Role::Administrator,
-            self.accounts.temporary_validity_hours,
-            now,
-            &mut writes,
-        )?;
-        writes.insert(
-            0,
-            Write::PutOrganisation {
-                organisation: org,
-                expected,
-            },
-        );
+        let (issued, mut writes) =
+            self.plan_user(org_type, organisation, email, name, Role::Administrator)?;
         // Written once: a second bootstrap racing this one conflicts here.
         writes.push(Write::PutSetting {
             key: settings::BOOTSTRAP.to_owned(),
