@@ -73,6 +73,26 @@ fn a_migrated_database_equals_a_fresh_one() {
 fn a_tampered_log_row_is_found() {
     let url = support::fresh_database();
     let store = Arc::new(PostgresStore::connect(&url).unwrap());
+    let services = five_entries(&store);
+    assert_eq!(services.verify_log(&auditor()).unwrap().first_break, None);
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.execute(
+        "UPDATE access_log SET at = at + interval '1 second' WHERE seq = 4",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        services
+            .verify_log(&auditor())
+            .unwrap()
+            .first_break
+            .map(|b| b.seq),
+        Some(4)
+    );
+}
+
+/// Five log entries in `store`, and services over it.
+fn five_entries(store: &Arc<PostgresStore>) -> Sesshu {
     let drafts = (0..5)
         .map(|i| AccessLogDraft {
             at: chrono::DateTime::from_timestamp(1_700_000_000 + i, 0).unwrap(),
@@ -89,27 +109,12 @@ fn a_tampered_log_row_is_found() {
             log: drafts,
         })
         .unwrap();
-    let services = Sesshu::new(
+    Sesshu::new(
         store.clone(),
         Arc::new(FixedClock(
             chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
         )),
-    );
-    assert_eq!(services.verify_log(&auditor()).unwrap().first_break, None);
-    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    c.execute(
-        "UPDATE access_log SET at = at + interval '1 second' WHERE seq = 4",
-        &[],
     )
-    .unwrap();
-    assert_eq!(
-        services
-            .verify_log(&auditor())
-            .unwrap()
-            .first_break
-            .map(|b| b.seq),
-        Some(4)
-    );
 }
 
 fn auditor() -> sesshu_core::service::Actor {
@@ -172,28 +177,7 @@ fn a_log_cut_short_fails_against_a_checkpoint() {
     for sql in cases {
         let url = support::fresh_database();
         let store = Arc::new(PostgresStore::connect(&url).unwrap());
-        let drafts = (0..5)
-            .map(|i| AccessLogDraft {
-                at: chrono::DateTime::from_timestamp(1_700_000_000 + i, 0).unwrap(),
-                actor: format!("user{i}"),
-                organisation: "131016".into(),
-                action: AccessAction::ReadRecords,
-                subject: None,
-                record_ids: vec![],
-            })
-            .collect();
-        store
-            .commit(ChangeSet {
-                writes: vec![],
-                log: drafts,
-            })
-            .unwrap();
-        let services = Sesshu::new(
-            store.clone(),
-            Arc::new(FixedClock(
-                chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
-            )),
-        );
+        let services = five_entries(&store);
         let c = services.log_checkpoint(&auditor(), &key).unwrap();
         assert_eq!(c.size, 5);
         let report = services
