@@ -21,6 +21,7 @@ mod migrations;
 mod pool;
 mod read;
 mod settings;
+pub mod tls;
 mod write;
 
 use sesshu_core::store::{Expected, FoundVersion, StoreError};
@@ -82,7 +83,8 @@ impl Column for postgres::Row {
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/db` or key=value
-    /// form), with a pool of up to 16 connections, and brings the schema up
+    /// form; `sslmode` and `sslrootcert` as libpq reads them, see
+    /// [`tls`]), with a pool of up to 16 connections, and brings the schema up
     /// to date.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with_pool_size(url, 16)
@@ -90,8 +92,14 @@ impl PostgresStore {
 
     /// As [`connect`](Self::connect), with the pool size given.
     pub fn connect_with_pool_size(url: &str, size: u32) -> Result<Self, StoreError> {
-        let config: postgres::Config = url.parse().map_err(StoreError::backend)?;
-        let manager = pool::Manager::new(config);
+        let (url, tls) = tls::split(url)?;
+        let mut config: postgres::Config = url.parse().map_err(StoreError::backend)?;
+        config.ssl_mode(tls.mode);
+        let manager = pool::Manager::new(config, tls::connector(&tls)?);
+        // One connection first, so that a refused certificate, a wrong
+        // host or password is reported at once with its own message,
+        // rather than after the pool's timeout.
+        drop(r2d2::ManageConnection::connect(&manager).map_err(backend)?);
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
             // A broken connection surfaces as an error on use; checking every

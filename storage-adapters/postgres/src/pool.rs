@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use postgres::{Client, NoTls, Row, Statement};
+use postgres::{Client, Row, Statement};
+use postgres_native_tls::MakeTlsConnector;
 use sesshu_core::store::StoreError;
 
 use crate::backend;
@@ -64,12 +65,13 @@ impl CachedClient {
 /// Opens [`CachedClient`]s for r2d2.
 pub struct Manager {
     config: postgres::Config,
+    tls: MakeTlsConnector,
 }
 
 impl Manager {
-    /// A manager connecting with `config`.
-    pub fn new(config: postgres::Config) -> Self {
-        Manager { config }
+    /// A manager connecting with `config`, over TLS as `config`'s mode says.
+    pub fn new(config: postgres::Config, tls: MakeTlsConnector) -> Self {
+        Manager { config, tls }
     }
 }
 
@@ -78,7 +80,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<CachedClient, postgres::Error> {
-        let mut client = self.config.connect(NoTls)?;
+        let mut client = self.config.connect(self.tls.clone())?;
         // The store's statements are short; the JIT compiler, which starts
         // for statements the planner thinks costly (a bulk import's
         // 10,000-id lookups), spends more compiling than it saves: imports

@@ -192,3 +192,46 @@ fn a_log_cut_short_fails_against_a_checkpoint() {
         assert!(report.first_break.is_some(), "{sql}: {report:?}");
     }
 }
+
+/// Whether this store's connections are encrypted.
+fn encrypted(store: &PostgresStore) -> bool {
+    store
+        .with_client(|c| {
+            Ok(c.query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0))
+        })
+        .unwrap()
+}
+
+/// `sslmode` as libpq reads it, against the throwaway cluster's own
+/// certificate authority: `verify-full` with the CA connects encrypted,
+/// without it (the system's roots) is refused; `require` encrypts without
+/// checking; `disable` does not encrypt.
+#[test]
+fn sslmode_is_honoured() {
+    let url = support::server_url();
+    let ca = std::env::var("SESSHU_TEST_POSTGRES_CA")
+        .expect("SESSHU_TEST_POSTGRES_CA is not set: run scripts/test, which starts a throwaway PostgreSQL with TLS");
+    let with = |query: &str| format!("{url}?{query}");
+    let full = PostgresStore::connect_with_pool_size(
+        &with(&format!("sslmode=verify-full&sslrootcert={ca}")),
+        1,
+    )
+    .unwrap();
+    assert!(encrypted(&full));
+    let unknown_ca = PostgresStore::connect_with_pool_size(&with("sslmode=verify-full"), 1);
+    assert_eq!(
+        unknown_ca.map(|_| ()).map_err(|e| e.code()),
+        Err("storage_backend")
+    );
+    let require = PostgresStore::connect_with_pool_size(&with("sslmode=require"), 1).unwrap();
+    assert!(encrypted(&require));
+    let plain = PostgresStore::connect_with_pool_size(&with("sslmode=disable"), 1).unwrap();
+    assert!(!encrypted(&plain));
+    let bad = PostgresStore::connect_with_pool_size(&with("sslmode=sometimes"), 1);
+    assert!(bad.is_err());
+}
