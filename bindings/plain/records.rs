@@ -18,9 +18,9 @@ use sesshu_core::persons::{normalise_kana, normalise_name, Sex};
 use sesshu_core::records::{dose_number, lot_number, Category};
 use sesshu_core::service::{self, Actor, ExportOptions, RecordQuery};
 use sesshu_core::store::{LogFilter, Store};
-use sesshu_core::{persons, records, Error};
+use sesshu_core::{persons, records, residency, Error};
 
-use super::rules::{history, intervals_of, ResidencyInterval};
+use super::rules::{history, intervals_in, intervals_of, ResidencyInterval};
 use super::{date, day, read_date, seq, seq_in, Day, Seq};
 use crate::error::{fail, Result};
 
@@ -45,6 +45,15 @@ pub struct Person {
 /// A person for the core (codes and names checked and normalised).
 pub fn person_in(p: &Person) -> std::result::Result<persons::Person, Error> {
     Ok(persons::Person {
+        residency: history(&p.residency)?,
+        ..person_details_in(p)?
+    })
+}
+
+/// A person's details for the core, without their residency (the persons
+/// file of `import_person_details` does not change a history).
+pub fn person_details_in(p: &Person) -> std::result::Result<persons::Person, Error> {
+    Ok(persons::Person {
         management_id: ManagementId::parse(&p.management_id)?,
         subject_number: SubjectNumber::parse(&p.subject_number)?,
         name: normalise_name(&p.name)?,
@@ -52,8 +61,30 @@ pub fn person_in(p: &Person) -> std::result::Result<persons::Person, Error> {
         birth_date: read_date(&p.birth_date)?,
         sex: Sex::parse(&p.sex)?,
         pmh_key: p.pmh_key.clone(),
-        residency: history(&p.residency)?,
+        residency: residency::ResidencyHistory::default(),
     })
+}
+
+/// One person's residency history as the residency file gives it (異動履歴):
+/// the intervals that replace the stored ones.
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all, from_py_object))]
+#[derive(Clone)]
+pub struct PersonResidency {
+    pub management_id: String,
+    pub residency: Vec<ResidencyInterval>,
+}
+
+/// A residency history for the core: the person's key and the intervals
+/// read (whether they make a history is the import's to decide, per person).
+pub fn person_residency_in(
+    p: &PersonResidency,
+) -> std::result::Result<(ManagementId, Vec<residency::ResidencyInterval>), Error> {
+    Ok((
+        ManagementId::parse(&p.management_id)?,
+        intervals_in(&p.residency)?,
+    ))
 }
 
 /// A person in plain form.

@@ -112,15 +112,23 @@ pub struct ResidencyInterval {
 pub fn history(
     intervals: &[ResidencyInterval],
 ) -> std::result::Result<residency::ResidencyHistory, sesshu_core::Error> {
-    let mut out = Vec::with_capacity(intervals.len());
-    for i in intervals {
-        out.push(residency::ResidencyInterval {
-            municipality: id::MunicipalityCode::parse(&i.municipality)?,
-            from: read_date(&i.from)?,
-            to: i.to.as_ref().map(read_date).transpose()?,
-        });
-    }
-    Ok(residency::ResidencyHistory::new(out)?)
+    Ok(residency::ResidencyHistory::new(intervals_in(intervals)?)?)
+}
+
+/// Plain intervals read (codes and dates), not yet checked as a history.
+pub fn intervals_in(
+    intervals: &[ResidencyInterval],
+) -> std::result::Result<Vec<residency::ResidencyInterval>, sesshu_core::Error> {
+    intervals
+        .iter()
+        .map(|i| {
+            Ok(residency::ResidencyInterval {
+                municipality: id::MunicipalityCode::parse(&i.municipality)?,
+                from: read_date(&i.from)?,
+                to: i.to.as_ref().map(read_date).transpose()?,
+            })
+        })
+        .collect()
 }
 
 /// Plain intervals of a history.

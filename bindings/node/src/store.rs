@@ -16,6 +16,7 @@ use crate::plain::records::{all_in, entries_out, import_out, log_download, log_s
 use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
+use crate::plain::records::{person_details_in, person_residency_in, PersonResidency};
 use crate::plain::records::{pull_out, verify_out, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{readable, LogOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
@@ -96,6 +97,44 @@ impl Sesshu {
         let s = self.inner.clone();
         Ok(Job::new(
             move || Ok((refused, s.import_persons(&actor, persons)?)),
+            |(refused, report)| import_out(refused, report),
+        ))
+    }
+
+    /// The persons file (対象者の取込): each person's details as given, the
+    /// stored residency history kept (`residency` is ignored); resolves to
+    /// one outcome per person, in order.
+    #[napi(ts_return_type = "Promise<Array<ImportOutcome>>")]
+    pub fn import_person_details(
+        &self,
+        municipality: String,
+        user: String,
+        persons: Vec<Person>,
+    ) -> napi::Result<AsyncTask<Job<Imported, Vec<ImportOutcome>>>, Code> {
+        let actor = staff(&municipality, &user)?;
+        let (persons, refused) = readable(&persons, person_details_in);
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || Ok((refused, s.import_person_details(&actor, persons)?)),
+            |(refused, report)| import_out(refused, report),
+        ))
+    }
+
+    /// The residency file (異動履歴の取込): each named person's history
+    /// replaced by the intervals given; a person not stored is `not_found`,
+    /// one named twice `duplicate`; one outcome per entry, in order.
+    #[napi(ts_return_type = "Promise<Array<ImportOutcome>>")]
+    pub fn import_residency(
+        &self,
+        municipality: String,
+        user: String,
+        histories: Vec<PersonResidency>,
+    ) -> napi::Result<AsyncTask<Job<Imported, Vec<ImportOutcome>>>, Code> {
+        let actor = staff(&municipality, &user)?;
+        let (histories, refused) = readable(&histories, person_residency_in);
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || Ok((refused, s.import_residency(&actor, histories)?)),
             |(refused, report)| import_out(refused, report),
         ))
     }

@@ -191,3 +191,30 @@ test('exports neutralise formulas and write Windows-31J', async () => {
   assert.ok(Buffer.from(sjis).includes(Buffer.from([0x81, 0x8f])), 'yen as 81 8F')
   assert.ok(!text.includes('\\'), 'never a backslash')
 })
+
+test('the persons file keeps the history; the residency file replaces it', async () => {
+  const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-')), 't.db'), NOW)
+  const pair = (o) => [o.outcome ?? null, o.code ?? null]
+  // The persons file gives details only: a history given with them is ignored.
+  const out = await db.importPersonDetails(CHIYODA, 'clerk', [person('P1'), person('bad id!'), person('P2')])
+  assert.deepEqual(out.map(pair), [['created', null], [null, 'invalid_management_id'], ['created', null]])
+  const chiyoda = [{ municipality: CHIYODA, from: '2020-04-01' }]
+  const got = await db.importResidency(CHIYODA, 'clerk', [
+    { managementId: 'P1', residency: chiyoda },
+    { managementId: 'P404', residency: chiyoda },
+    { managementId: 'P1', residency: [] },
+    { managementId: 'bad id!', residency: [] },
+    { managementId: 'P2', residency: [{ municipality: CHIYODA, from: '2020-04-01', to: '2020-04-01' }] }
+  ])
+  assert.deepEqual(got.map(pair), [['updated', null], [null, 'not_found'], [null, 'duplicate'], [null, 'invalid_management_id'], [null, 'invalid_interval']])
+  await db.putRecords(CHIYODA, 'clerk', [record('R1', 'P1', CHIYODA, '2024-01-01')])
+  // Again with a new name and another history: the name changes, the history stays.
+  assert.deepEqual((await db.importPersonDetails(CHIYODA, 'clerk', [person('P1', '山田 春子')])).map(pair), [['updated', null]])
+  const rows = await db.personRecords(CHIYODA, 'clerk', 'P1')
+  assert.deepEqual(rows.map((r) => [r.record.id, r.person.name]), [['R1', '山田 春子']])
+  assert.deepEqual(rows[0].person.residency.map((i) => [i.municipality, i.from]), [[CHIYODA, '2020-04-01']])
+  await assert.rejects(db.personRecords(SAPPORO, 'clerk', 'P1'), (e) => e.code === 'not_found')
+  // Yokohama, which neither history names, may not change it.
+  const elsewhere = await db.importResidency('141003', 'clerk', [{ managementId: 'P1', residency: [{ municipality: CHIYODA, from: '2021-04-01' }] }])
+  assert.deepEqual(elsewhere.map((o) => o.code), ['not_authorized'])
+})

@@ -56,7 +56,7 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
             p::AdministratorRow, p::FirstAdministrator, p::RejectedRow, rules::PasswordPolicy,
             rules::InactivitySchedule, p::BankAccountDraft, p::Application, p::ActiveAccount,
             p::Notification, rules::BankAccountBook,
-            r::Person, r::Record, r::RecordRow, r::DeliveredRecord, r::DeliveryPull, r::LogEntry,
+            r::Person, r::PersonResidency, r::Record, r::RecordRow, r::DeliveredRecord, r::DeliveryPull, r::LogEntry,
             r::VerifyReport, r::ImportOutcome, store::Sesshu, k::LogKeyPair,
             a::Actor, a::UserInfo, a::IssuedAccount, a::IssuedToken, a::OutboxNotification,
             accounts::IssuedCertificate, c::Issuance,

@@ -11,7 +11,7 @@ use sesshu_core::service;
 
 use crate::error::{to_py, Aware};
 use crate::plain::records::{self as plain, DeliveryPull, LogEntry, Person};
-use crate::plain::records::{ImportOutcome, Record, RecordRow, VerifyReport};
+use crate::plain::records::{ImportOutcome, PersonResidency, Record, RecordRow, VerifyReport};
 use crate::plain::rules::ResidencyInterval;
 
 py_new!(Person {
@@ -22,6 +22,10 @@ py_new!(Person {
     birth_date: NaiveDate,
     sex: String,
     pmh_key: Option<String> = None,
+    residency: Vec<ResidencyInterval> = Vec::new(),
+});
+py_new!(PersonResidency {
+    management_id: String,
     residency: Vec<ResidencyInterval> = Vec::new(),
 });
 py_new!(Record {
@@ -137,6 +141,38 @@ impl Sesshu {
         let actor = plain::staff(municipality, user)?;
         let (persons, refused) = plain::readable(&persons, plain::person_in);
         let report = self.run(py, |s| s.import_persons(&actor, persons))?;
+        Ok(plain::import_out(refused, report))
+    }
+
+    /// The persons file (対象者の取込): each person's details as given, the
+    /// stored residency history kept (`residency` is ignored); one outcome
+    /// per person, in order.
+    fn import_person_details(
+        &self,
+        py: Python<'_>,
+        municipality: &str,
+        user: &str,
+        persons: Vec<Person>,
+    ) -> PyResult<Vec<ImportOutcome>> {
+        let actor = plain::staff(municipality, user)?;
+        let (persons, refused) = plain::readable(&persons, plain::person_details_in);
+        let report = self.run(py, |s| s.import_person_details(&actor, persons))?;
+        Ok(plain::import_out(refused, report))
+    }
+
+    /// The residency file (異動履歴の取込): each named person's history
+    /// replaced by the intervals given; a person not stored is `not_found`,
+    /// one named twice `duplicate`; one outcome per entry, in order.
+    fn import_residency(
+        &self,
+        py: Python<'_>,
+        municipality: &str,
+        user: &str,
+        histories: Vec<PersonResidency>,
+    ) -> PyResult<Vec<ImportOutcome>> {
+        let actor = plain::staff(municipality, user)?;
+        let (histories, refused) = plain::readable(&histories, plain::person_residency_in);
+        let report = self.run(py, |s| s.import_residency(&actor, histories))?;
         Ok(plain::import_out(refused, report))
     }
 

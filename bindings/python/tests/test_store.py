@@ -228,3 +228,35 @@ def test_exports_neutralise_formulas_and_write_windows_31j(tmp_db):
     assert ",'=HYPERLINK(1)," in text
     utf8 = s.export_records_csv(CHIYODA, "clerk").decode("utf-8-sig")
     assert ",'=HYPERLINK(1)," in utf8 and "山田〜‖—¬¢£¥ 花子" in utf8
+
+
+def test_the_persons_file_keeps_the_history_and_the_residency_file_replaces_it(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    # The persons file gives details only: a history given with them is ignored.
+    out = s.import_person_details(CHIYODA, "clerk", [person("P1"), person("bad id!"), person("P2")])
+    assert [(o.outcome, o.code) for o in out] == [("created", None), (None, "invalid_management_id"), ("created", None)]
+    histories = [
+        sesshu.PersonResidency("P1", [sesshu.ResidencyInterval(CHIYODA, dt.date(2020, 4, 1))]),
+        sesshu.PersonResidency("P404", [sesshu.ResidencyInterval(CHIYODA, dt.date(2020, 4, 1))]),
+        sesshu.PersonResidency("P1", []),
+        sesshu.PersonResidency("bad id!", []),
+        sesshu.PersonResidency("P2", [sesshu.ResidencyInterval(CHIYODA, dt.date(2020, 4, 1), dt.date(2020, 4, 1))]),
+    ]
+    got = [(o.outcome, o.code) for o in s.import_residency(CHIYODA, "clerk", histories)]
+    assert got == [("updated", None), (None, "not_found"), (None, "duplicate"),
+                   (None, "invalid_management_id"), (None, "invalid_interval")]
+    s.put_records(CHIYODA, "clerk", [record("R1", "P1", CHIYODA, dt.date(2024, 1, 1))])
+    # The persons file again, with a new name and another history: the name
+    # changes, the stored history stays (Chiyoda still sees, Sapporo never did).
+    again = s.import_person_details(CHIYODA, "clerk", [person("P1", name="山田 春子")])
+    assert [o.outcome for o in again] == ["updated"]
+    rows = s.person_records(CHIYODA, "clerk", "P1")
+    assert [(r.record.id, r.person.name) for r in rows] == [("R1", "山田 春子")]
+    assert [(i.municipality, i.start) for i in rows[0].person.residency] == [(CHIYODA, dt.date(2020, 4, 1))]
+    with pytest.raises(sesshu.NotFoundError):
+        s.person_records(SAPPORO, "clerk", "P1")
+    # Yokohama, which neither history names, may not change it.
+    elsewhere = s.import_residency("141003", "clerk", [
+        sesshu.PersonResidency("P1", [sesshu.ResidencyInterval(CHIYODA, dt.date(2021, 4, 1))])])
+    assert [o.code for o in elsewhere] == ["not_authorized"]
+    assert {"write_person"} <= {e.action for e in s.search_log(CHIYODA, "auditor", subject="P1")}

@@ -226,6 +226,14 @@ fun storeRoundTrip(dir: File) {
     val homeless = person("P8", "田中 一", "たなか はじめ").copy(residency = emptyList())
     check(outcomes("131016", homeless) == listOf("created"), "person without history")
     check(failure { db.putRecords("131016", "clerk", listOf(record("n1", "P8", "131016", "2024-01-01"))) } == "never_resident", "never resident")
+    // The persons file keeps the stored history; the residency file replaces it.
+    val pair = { o: ImportOutcome -> o.outcome ?: o.code }
+    check(db.importPersonDetails("131016", "clerk", listOf(person("Q1", "山田 春子", "やまだ はるこ"), person("bad id!", "x", "エックス"))).map(pair) == listOf("created", "invalid_management_id"), "person details")
+    val chiyoda = listOf(ResidencyInterval("131016", "2020-04-01", null))
+    val histories = listOf(PersonResidency("Q1", chiyoda), PersonResidency("Q404", chiyoda), PersonResidency("Q1", emptyList()), PersonResidency("bad id!", emptyList()))
+    check(db.importResidency("131016", "clerk", histories).map(pair) == listOf("updated", "not_found", "duplicate", "invalid_management_id"), "residency file")
+    check(db.importPersonDetails("131016", "clerk", listOf(person("Q1", "山田 夏子", "やまだ なつこ"))).map(pair) == listOf("updated"), "person details again")
+    check(db.importResidency("141003", "clerk", listOf(PersonResidency("Q1", listOf(ResidencyInterval("131016", "2021-04-01", null))))).map(pair) == listOf("not_authorized"), "residency elsewhere")
     val rows = db.personRecords("131016", "clerk", "P1")
     check(rows.map { it.record.id to it.certifiable } == listOf("new" to true, "old" to false), "visibility: $rows")
     check(rows[0].person.nameKana == "ヤマダ ハナコ", "kana")

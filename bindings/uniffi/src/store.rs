@@ -12,6 +12,7 @@ use crate::plain::records::{all_in, entries_out, import_out, log_download, log_s
 use crate::plain::records::{
     download, outcomes, paged_query, person_in, record_in, record_out, rows_out, services, staff,
 };
+use crate::plain::records::{person_details_in, person_residency_in, PersonResidency};
 use crate::plain::records::{pull_out, verify_out, DeliveryPull, LogEntry, Person, QueryOptions};
 use crate::plain::records::{readable, LogOptions};
 use crate::plain::records::{Record, RecordPage, RecordRow, VerifyReport};
@@ -84,6 +85,42 @@ impl Sesshu {
         let actor = staff(&municipality, &user)?;
         let (persons, refused) = readable(&persons, person_in);
         let report = self.inner.import_persons(&actor, persons).map_err(fail)?;
+        Ok(import_out(refused, report))
+    }
+
+    /// The persons file (対象者の取込): each person's details as given, the
+    /// stored residency history kept (`residency` is ignored); one outcome
+    /// per person, in order.
+    pub fn import_person_details(
+        &self,
+        municipality: String,
+        user: String,
+        persons: Vec<Person>,
+    ) -> Result<Vec<ImportOutcome>> {
+        let actor = staff(&municipality, &user)?;
+        let (persons, refused) = readable(&persons, person_details_in);
+        let report = self
+            .inner
+            .import_person_details(&actor, persons)
+            .map_err(fail)?;
+        Ok(import_out(refused, report))
+    }
+
+    /// The residency file (異動履歴の取込): each named person's history
+    /// replaced by the intervals given; a person not stored is `not_found`,
+    /// one named twice `duplicate`; one outcome per entry, in order.
+    pub fn import_residency(
+        &self,
+        municipality: String,
+        user: String,
+        histories: Vec<PersonResidency>,
+    ) -> Result<Vec<ImportOutcome>> {
+        let actor = staff(&municipality, &user)?;
+        let (histories, refused) = readable(&histories, person_residency_in);
+        let report = self
+            .inner
+            .import_residency(&actor, histories)
+            .map_err(fail)?;
         Ok(import_out(refused, report))
     }
 

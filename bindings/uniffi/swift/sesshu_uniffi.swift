@@ -1123,6 +1123,13 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func exportRecordsCsv(municipality: String, user: String, options: QueryOptions) throws  -> Data
     
     /**
+     * The persons file (対象者の取込): each person's details as given, the
+     * stored residency history kept (`residency` is ignored); one outcome
+     * per person, in order.
+     */
+    func importPersonDetails(municipality: String, user: String, persons: [Person]) throws  -> [ImportOutcome]
+    
+    /**
      * Imports persons: the acceptable ones land in one commit, each other
      * one is refused in its place (nothing lost, nothing half-written); one
      * outcome per person, in order.
@@ -1133,6 +1140,13 @@ public protocol SesshuProtocol: AnyObject, Sendable {
      * Imports records as `importPersons` imports persons.
      */
     func importRecords(municipality: String, user: String, records: [Record]) throws  -> [ImportOutcome]
+    
+    /**
+     * The residency file (異動履歴の取込): each named person's history
+     * replaced by the intervals given; a person not stored is `not_found`,
+     * one named twice `duplicate`; one outcome per entry, in order.
+     */
+    func importResidency(municipality: String, user: String, histories: [PersonResidency]) throws  -> [ImportOutcome]
     
     /**
      * Verifies the chain, then signs its size and last hash with the
@@ -1747,6 +1761,23 @@ open func exportRecordsCsv(municipality: String, user: String, options: QueryOpt
 }
     
     /**
+     * The persons file (対象者の取込): each person's details as given, the
+     * stored residency history kept (`residency` is ignored); one outcome
+     * per person, in order.
+     */
+open func importPersonDetails(municipality: String, user: String, persons: [Person])throws  -> [ImportOutcome]  {
+    return try  FfiConverterSequenceTypeImportOutcome.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_import_person_details(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterSequenceTypePerson.lower(persons),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Imports persons: the acceptable ones land in one commit, each other
      * one is refused in its place (nothing lost, nothing half-written); one
      * outcome per person, in order.
@@ -1774,6 +1805,23 @@ open func importRecords(municipality: String, user: String, records: [Record])th
         FfiConverterString.lower(municipality),
         FfiConverterString.lower(user),
         FfiConverterSequenceTypeRecord.lower(records),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The residency file (異動履歴の取込): each named person's history
+     * replaced by the intervals given; a person not stored is `not_found`,
+     * one named twice `duplicate`; one outcome per entry, in order.
+     */
+open func importResidency(municipality: String, user: String, histories: [PersonResidency])throws  -> [ImportOutcome]  {
+    return try  FfiConverterSequenceTypeImportOutcome.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_import_residency(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(municipality),
+        FfiConverterString.lower(user),
+        FfiConverterSequenceTypePersonResidency.lower(histories),uniffiCallStatus
     )
 })
 }
@@ -4305,6 +4353,64 @@ public func FfiConverterTypePerson_lower(_ value: Person) -> RustBuffer {
 
 
 /**
+ * One person's residency history as the residency file gives it (異動履歴):
+ * the intervals that replace the stored ones.
+ */
+public struct PersonResidency: Equatable, Hashable {
+    public var managementId: String
+    public var residency: [ResidencyInterval]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(managementId: String, residency: [ResidencyInterval]) {
+        self.managementId = managementId
+        self.residency = residency
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PersonResidency: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePersonResidency: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PersonResidency {
+        return
+            try PersonResidency(
+                managementId: FfiConverterString.read(from: &buf), 
+                residency: FfiConverterSequenceTypeResidencyInterval.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PersonResidency, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.managementId, into: &buf)
+        FfiConverterSequenceTypeResidencyInterval.write(value.residency, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonResidency_lift(_ buf: RustBuffer) throws -> PersonResidency {
+    return try FfiConverterTypePersonResidency.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonResidency_lower(_ value: PersonResidency) -> RustBuffer {
+    return FfiConverterTypePersonResidency.lower(value)
+}
+
+
+/**
  * Search options of `queryRecords` and `exportRecordsCsv`.
  */
 public struct QueryOptions: Equatable, Hashable {
@@ -6078,6 +6184,31 @@ fileprivate struct FfiConverterSequenceTypePerson: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePersonResidency: FfiConverterRustBuffer {
+    typealias SwiftType = [PersonResidency]
+
+    public static func write(_ value: [PersonResidency], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePersonResidency.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PersonResidency] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PersonResidency]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePersonResidency.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeQuestionnaireRow: FfiConverterRustBuffer {
     typealias SwiftType = [QuestionnaireRow]
 
@@ -6860,10 +6991,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_records_csv() != 51869) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_import_person_details() != 6598) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_import_persons() != 58974) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_import_records() != 36829) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_import_residency() != 29958) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_log_checkpoint() != 18750) {

@@ -478,6 +478,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_log_csv(uint64_t ptr, Ru
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_records_csv(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_PERSON_DETAILS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_PERSON_DETAILS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_person_details(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer persons, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_PERSONS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_PERSONS
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_persons(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer persons, RustCallStatus *_Nonnull out_status
@@ -486,6 +491,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_persons(uint64_t ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_RECORDS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_RECORDS
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_records(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer records, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_RESIDENCY
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_RESIDENCY
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_residency(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer histories, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_LOG_CHECKPOINT
@@ -1303,6 +1313,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_records_csv(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_PERSON_DETAILS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_PERSON_DETAILS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_import_person_details(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_PERSONS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_PERSONS
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_import_persons(void
@@ -1312,6 +1328,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_import_persons(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_RECORDS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_RECORDS
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_import_records(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_RESIDENCY
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_RESIDENCY
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_import_residency(void
     
 );
 #endif

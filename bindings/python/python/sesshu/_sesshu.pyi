@@ -194,6 +194,12 @@ class Person:
     def __init__(self, management_id: str, subject_number: str, name: str, name_kana: str, birth_date: datetime.date,
                  sex: str, pmh_key: Optional[str] = None, residency: Sequence[ResidencyInterval] = ...) -> None: ...
 
+class PersonResidency:
+    """One person's residency history as the residency file gives it (異動履歴)."""
+    management_id: str
+    residency: List[ResidencyInterval]
+    def __init__(self, management_id: str, residency: Sequence[ResidencyInterval] = ...) -> None: ...
+
 class Record:
     id: str
     management_id: str
@@ -327,6 +333,11 @@ class Sesshu:
     def put_records(self, municipality: str, user: str, records: Sequence[Record]) -> List[str]: ...
     def import_persons(self, municipality: str, user: str, persons: Sequence[Person]) -> List[ImportOutcome]:
         """The acceptable persons land in one commit; each other one is refused in its place."""
+    def import_person_details(self, municipality: str, user: str, persons: Sequence[Person]) -> List[ImportOutcome]:
+        """The persons file: details as given, the stored residency kept (`residency` ignored)."""
+    def import_residency(self, municipality: str, user: str,
+                         histories: Sequence[PersonResidency]) -> List[ImportOutcome]:
+        """The residency file: each named person's history replaced; not stored -> not_found."""
     def import_records(self, municipality: str, user: str, records: Sequence[Record]) -> List[ImportOutcome]:
         """The acceptable records land in one commit; each other one is refused in its place."""
     def person_records(self, municipality: str, user: str, management_id: str) -> List[RecordRow]: ...
