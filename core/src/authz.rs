@@ -1,15 +1,16 @@
 //! Authorisation (権限): one table says which role may perform which
 //! operation on its own organisation's data or on another organisation's
 //! (SPEC §1). Every service operation asks [`allows`] through
-//! [`Actor::authorize`](crate::service::Actor::authorize) before it reads
+//! [`Actor::authorize`] before it reads
 //! or writes; a refusal is `not_authorized` and is access-logged.
 //!
 //! The table is published for people in `docs/authorization.md`; a test
 //! reads that page and checks every cell (operation × role × own/other)
 //! against [`allows`].
 
+use crate::identifiers::MunicipalityCode;
 use crate::macros::named_enum;
-use crate::organisation::{OrganisationError, Role};
+use crate::organisation::{OrganisationCode, OrganisationError, OrganisationType, Role};
 
 named_enum! {
     /// An operation the services perform.
@@ -105,4 +106,136 @@ pub fn allows(op: Operation, role: Role, relation: Relation) -> bool {
     POLICY
         .iter()
         .any(|&(o, r, rel)| o == op && r == role && rel == relation)
+}
+
+/// The refusal of an operation the actor may not perform
+/// (`not_authorized`); the services report it as
+/// `ServiceError::NotAuthorized`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{actor} may not {action}")]
+pub struct Refused {
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+}
+
+impl Refused {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        "not_authorized"
+    }
+}
+
+/// Who performs an operation: a user (or a system's token) of an
+/// organisation, with the roles it holds there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// User id, or the name of the system's access token.
+    pub user_id: String,
+    /// The organisation's code.
+    pub organisation: OrganisationCode,
+    /// The organisation's type.
+    pub org_type: OrganisationType,
+    /// The roles held (a role counts only where the organisation type may
+    /// hold it).
+    pub roles: Vec<Role>,
+    /// Where the request came from, written to the access log beside the
+    /// user id (the command: the operating-system user, `os:<name>`).
+    pub via: Option<String>,
+}
+
+impl Actor {
+    /// An actor of an organisation with `roles`.
+    pub fn new(
+        user_id: &str,
+        org_type: OrganisationType,
+        organisation: OrganisationCode,
+        roles: Vec<Role>,
+    ) -> Self {
+        Actor {
+            user_id: user_id.to_owned(),
+            organisation,
+            org_type,
+            roles,
+            via: None,
+        }
+    }
+
+    /// The same actor, noting where the request came from ([`Actor::via`]).
+    pub fn with_via(mut self, via: impl Into<String>) -> Self {
+        self.via = Some(via.into());
+        self
+    }
+
+    /// How the access log names the actor: the user id, and where the
+    /// request came from when known (`131016-0001 via os:sato`).
+    pub fn log_name(&self) -> String {
+        match &self.via {
+            Some(via) => format!("{} via {via}", self.user_id),
+            None => self.user_id.clone(),
+        }
+    }
+
+    /// Staff (or the system) of a municipality: the municipality role.
+    pub fn municipality(user_id: &str, code: MunicipalityCode) -> Self {
+        Actor::new(
+            user_id,
+            OrganisationType::Municipality,
+            code.into(),
+            vec![Role::Municipality],
+        )
+    }
+
+    /// Whether `target` is the actor's own organisation.
+    pub fn relation_to(&self, target: &str) -> Relation {
+        if target == self.organisation.as_str() {
+            Relation::Own
+        } else {
+            Relation::Other
+        }
+    }
+
+    /// Whether the actor may perform `op` on data of `target` (`None`: its
+    /// own): one of its roles, valid for its organisation type, is allowed
+    /// by the policy table ([`allows`]). `not_authorized` when not.
+    pub fn authorize(
+        &self,
+        op: Operation,
+        target: Option<&OrganisationCode>,
+    ) -> Result<(), Refused> {
+        let relation = target.map_or(Relation::Own, |t| self.relation_to(t.as_str()));
+        self.authorize_as(op, relation)
+    }
+
+    /// [`authorize`](Self::authorize) for a relation already known.
+    pub fn authorize_as(&self, op: Operation, relation: Relation) -> Result<(), Refused> {
+        let allowed = self
+            .roles
+            .iter()
+            .any(|&r| self.org_type.may_hold(r) && allows(op, r, relation));
+        if allowed {
+            Ok(())
+        } else {
+            Err(self.refuse(&format!("{op} ({relation} organisation)")))
+        }
+    }
+
+    /// The municipality the actor acts for; `not_authorized` for other organisations.
+    pub fn acting_municipality(&self, action: &str) -> Result<MunicipalityCode, Refused> {
+        match self.org_type {
+            OrganisationType::Municipality => {
+                MunicipalityCode::parse(self.organisation.as_str()).map_err(|_| self.refuse(action))
+            }
+            _ => Err(self.refuse(action)),
+        }
+    }
+
+    /// A `not_authorized` refusal for `action`.
+    pub fn refuse(&self, action: &str) -> Refused {
+        Refused {
+            actor: format!("{} ({} {})", self.user_id, self.org_type, self.organisation),
+            action: action.to_owned(),
+        }
+    }
 }

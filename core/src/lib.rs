@@ -30,6 +30,8 @@ pub mod bank_account;
 pub mod calendar;
 pub mod certificate;
 pub mod checkpoint;
+#[cfg(feature = "testing")]
+pub mod conformance;
 pub mod delivery;
 mod error;
 pub mod identifiers;

@@ -152,8 +152,7 @@ impl RecordAccess {
 
     /// Which of the person's records a store must read for this rule:
     /// all of them, only those the municipality is responsible for, or none.
-    pub fn scope(&self) -> crate::store::RecordScope {
-        use crate::store::RecordScope;
+    pub fn scope(&self) -> RecordScope {
         match self.status {
             ResidenceStatus::Current => RecordScope::All,
             ResidenceStatus::Former => RecordScope::ResponsibleOnly(self.municipality),
@@ -282,6 +281,17 @@ impl VaccinationRecord {
             erroneous: self.erroneous,
         }
     }
+}
+
+/// Which of a person's records a read needs (narrowing only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordScope {
+    /// Every record.
+    All,
+    /// The records this municipality is responsible for.
+    ResponsibleOnly(MunicipalityCode),
+    /// None.
+    Nothing,
 }
 
 #[cfg(test)]

@@ -15,9 +15,8 @@ use sesshu_core::{
     },
     organisation::{OrganisationType, Role},
     questionnaire::{answers_from_json, answers_to_json, modified_items, AnswerValue, Answers},
-    records::{on_portal, Category, RecordAccess, RecordFacts},
+    records::{on_portal, Category, RecordAccess, RecordFacts, RecordScope},
     residency::{ResidenceStatus, ResidencyHistory, ResidencyInterval},
-    store::RecordScope,
 };
 
 const CODES: [&str; 5] = ["011002", "131016", "131041", "131130", "141003"];

@@ -181,8 +181,8 @@ impl User {
     }
 
     /// The actor this user acts as.
-    pub fn actor(&self) -> crate::service::Actor {
-        crate::service::Actor::new(
+    pub fn actor(&self) -> crate::authz::Actor {
+        crate::authz::Actor::new(
             self.id.as_str(),
             self.org_type,
             self.organisation.clone(),

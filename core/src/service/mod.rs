@@ -25,7 +25,7 @@ use crate::accounts::AccountConfig;
 use crate::authz::{self, Operation, Relation};
 use crate::calendar::Clock;
 use crate::identifiers::MunicipalityCode;
-use crate::organisation::{OrganisationCode, OrganisationType, Role};
+
 use crate::secrets::Random;
 use crate::store::Store;
 use crate::Error;
@@ -48,6 +48,10 @@ pub use questionnaires::{
 };
 pub use records::{PortalRecord, RecordPage, RecordQuery, RecordRow};
 pub use sessions::{OpenedSession, StoreMode};
+
+/// Who performs an operation ([`crate::authz::Actor`]), here too because
+/// every service call takes one.
+pub use crate::authz::Actor;
 
 /// Why a service refused an operation.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -120,6 +124,21 @@ pub enum ServiceError {
     },
 }
 
+impl From<authz::Refused> for ServiceError {
+    fn from(r: authz::Refused) -> Self {
+        ServiceError::NotAuthorized {
+            actor: r.actor,
+            action: r.action,
+        }
+    }
+}
+
+impl From<authz::Refused> for Error {
+    fn from(r: authz::Refused) -> Self {
+        Error::Service(r.into())
+    }
+}
+
 impl ServiceError {
     /// The stable machine code.
     pub fn code(&self) -> &'static str {
@@ -131,119 +150,6 @@ impl ServiceError {
             ServiceError::Duplicate { .. } => "duplicate",
             ServiceError::ModeFixed { .. } => "store_mode_fixed",
             ServiceError::AlreadyBootstrapped { .. } => "already_bootstrapped",
-        }
-    }
-}
-
-/// Who performs an operation: a user (or a system's token) of an
-/// organisation, with the roles it holds there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    /// User id, or the name of the system's access token.
-    pub user_id: String,
-    /// The organisation's code.
-    pub organisation: OrganisationCode,
-    /// The organisation's type.
-    pub org_type: OrganisationType,
-    /// The roles held (a role counts only where the organisation type may
-    /// hold it).
-    pub roles: Vec<Role>,
-    /// Where the request came from, written to the access log beside the
-    /// user id (the command: the operating-system user, `os:<name>`).
-    pub via: Option<String>,
-}
-
-impl Actor {
-    /// An actor of an organisation with `roles`.
-    pub fn new(
-        user_id: &str,
-        org_type: OrganisationType,
-        organisation: OrganisationCode,
-        roles: Vec<Role>,
-    ) -> Self {
-        Actor {
-            user_id: user_id.to_owned(),
-            organisation,
-            org_type,
-            roles,
-            via: None,
-        }
-    }
-
-    /// The same actor, noting where the request came from ([`Actor::via`]).
-    pub fn with_via(mut self, via: impl Into<String>) -> Self {
-        self.via = Some(via.into());
-        self
-    }
-
-    /// How the access log names the actor: the user id, and where the
-    /// request came from when known (`131016-0001 via os:sato`).
-    pub fn log_name(&self) -> String {
-        match &self.via {
-            Some(via) => format!("{} via {via}", self.user_id),
-            None => self.user_id.clone(),
-        }
-    }
-
-    /// Staff (or the system) of a municipality: the municipality role.
-    pub fn municipality(user_id: &str, code: MunicipalityCode) -> Self {
-        Actor::new(
-            user_id,
-            OrganisationType::Municipality,
-            code.into(),
-            vec![Role::Municipality],
-        )
-    }
-
-    /// Whether `target` is the actor's own organisation.
-    pub fn relation_to(&self, target: &str) -> Relation {
-        if target == self.organisation.as_str() {
-            Relation::Own
-        } else {
-            Relation::Other
-        }
-    }
-
-    /// Whether the actor may perform `op` on data of `target` (`None`: its
-    /// own): one of its roles, valid for its organisation type, is allowed
-    /// by the policy table ([`crate::authz`]). `not_authorized` when not.
-    pub fn authorize(
-        &self,
-        op: Operation,
-        target: Option<&OrganisationCode>,
-    ) -> Result<(), ServiceError> {
-        let relation = target.map_or(Relation::Own, |t| self.relation_to(t.as_str()));
-        self.authorize_as(op, relation)
-    }
-
-    /// [`authorize`](Self::authorize) for a relation already known.
-    pub fn authorize_as(&self, op: Operation, relation: Relation) -> Result<(), ServiceError> {
-        let allowed = self
-            .roles
-            .iter()
-            .any(|&r| self.org_type.may_hold(r) && authz::allows(op, r, relation));
-        if allowed {
-            Ok(())
-        } else {
-            Err(self.refuse(&format!("{op} ({relation} organisation)")))
-        }
-    }
-
-    /// The municipality the actor acts for; `not_authorized` for other organisations.
-    pub fn acting_municipality(&self, action: &str) -> Result<MunicipalityCode, ServiceError> {
-        match self.org_type {
-            OrganisationType::Municipality => {
-                MunicipalityCode::parse(self.organisation.as_str()).map_err(|_| self.refuse(action))
-            }
-            _ => Err(self.refuse(action)),
-        }
-    }
-
-    /// A `not_authorized` refusal for `action`.
-    pub fn refuse(&self, action: &str) -> ServiceError {
-        ServiceError::NotAuthorized {
-            actor: format!("{} ({} {})", self.user_id, self.org_type, self.organisation),
-            action: action.to_owned(),
         }
     }
 }
@@ -328,7 +234,7 @@ impl Sesshu {
     }
 
     /// Appends the `refused` access-log entry of a refusal and returns it.
-    pub(crate) fn refused(&self, actor: &Actor, refusal: ServiceError) -> Error {
+    pub(crate) fn refused(&self, actor: &Actor, refusal: authz::Refused) -> Error {
         let logged = self.store.commit(crate::store::ChangeSet {
             writes: Vec::new(),
             log: vec![crate::access_log::AccessLogDraft {

@@ -12,13 +12,13 @@ use sesshu_core::store::rows::{
     from_body, last_activity, to_body, NotificationBody, NotificationRow,
 };
 use sesshu_core::store::{
-    Expected, FoundVersion, Organisation, StoreError, StoredOrganisation, StoredUser,
+    AccountStore, Expected, FoundVersion, Organisation, StoreError, StoredOrganisation, StoredUser,
 };
 use sesshu_core::tokens::AccessToken;
 
-use crate::backend;
 use crate::pool::CachedClient;
-use crate::write::check_sql;
+use crate::sql::{check_sql, limit};
+use crate::{backend, PostgresStore};
 
 pub(crate) fn organisations(
     c: &mut CachedClient,
@@ -107,6 +107,89 @@ pub(crate) fn notifications(
         .into_notification()
     })
     .collect()
+}
+
+/// The `id > after` bound of a keyset page.
+pub(crate) fn after_user(after: Option<&UserId>) -> String {
+    after.map_or(String::new(), ToString::to_string)
+}
+
+impl AccountStore for PostgresStore {
+    fn organisation(
+        &self,
+        code: &OrganisationCode,
+    ) -> Result<Option<StoredOrganisation>, StoreError> {
+        Ok(organisations(&mut *self.client()?, std::slice::from_ref(code))?.pop())
+    }
+
+    fn organisations(
+        &self,
+        codes: &[OrganisationCode],
+    ) -> Result<Vec<StoredOrganisation>, StoreError> {
+        organisations(&mut *self.client()?, codes)
+    }
+
+    fn user(&self, id: &UserId) -> Result<Option<StoredUser>, StoreError> {
+        Ok(users(&mut *self.client()?, "id = $1", &[&id.as_str()])?.pop())
+    }
+
+    fn users_by_email(&self, email: &str) -> Result<Vec<StoredUser>, StoreError> {
+        users(&mut *self.client()?, "email = $1 ORDER BY id", &[&email])
+    }
+
+    fn users_of(
+        &self,
+        organisation: &OrganisationCode,
+        after: Option<&UserId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        users(
+            &mut *self.client()?,
+            "organisation = $1 AND id > $2 ORDER BY id LIMIT $3",
+            &[&organisation.as_str(), &after_user(after), &limit(limit_n)],
+        )
+    }
+
+    fn inactive_users(
+        &self,
+        threshold: chrono::DateTime<chrono::Utc>,
+        after: Option<(chrono::DateTime<chrono::Utc>, &UserId)>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        // Before any account: 0001-01-01 (PostgreSQL's range starts in 4713 BC).
+        let first = chrono::DateTime::from_timestamp(-62_135_596_800, 0).unwrap_or_default();
+        let (at, id) = after.map_or((first, ""), |(t, id)| (t, id.as_str()));
+        users(
+            &mut *self.client()?,
+            "state = 'active' AND last_activity < $1 AND (last_activity, id) > ($2, $3)
+             ORDER BY last_activity, id LIMIT $4",
+            &[&threshold, &at, &id, &limit(limit_n)],
+        )
+    }
+
+    fn access_token(&self, id: &str) -> Result<Option<AccessToken>, StoreError> {
+        Ok(tokens(&mut *self.client()?, "id = $1", id)?.pop())
+    }
+
+    fn access_tokens_of(
+        &self,
+        organisation: &OrganisationCode,
+    ) -> Result<Vec<AccessToken>, StoreError> {
+        tokens(
+            &mut *self.client()?,
+            "organisation = $1",
+            organisation.as_str(),
+        )
+    }
+
+    fn notifications(
+        &self,
+        after_seq: i64,
+        pending: bool,
+        limit_n: usize,
+    ) -> Result<Vec<Notification>, StoreError> {
+        notifications(&mut *self.client()?, after_seq, pending, limit(limit_n))
+    }
 }
 
 /// A racing insert of the same key meets the primary key: a conflict.
@@ -259,59 +342,4 @@ pub(crate) fn ack_notifications(
         .map_err(backend)?;
     }
     Ok(1)
-}
-
-/// The `id > after` bound of a keyset page.
-pub(crate) fn after_user(after: Option<&UserId>) -> String {
-    after.map_or(String::new(), ToString::to_string)
-}
-
-pub(crate) fn put_issuance(
-    tx: &mut Transaction<'_>,
-    i: &sesshu_core::certificate::issuance::Issuance,
-) -> Result<i64, StoreError> {
-    let year = chrono::Datelike::year(&i.issue_date);
-    let written = tx
-        .execute(
-            "INSERT INTO issuances (certificate_number, municipality, year, person, body)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (certificate_number) DO NOTHING",
-            &[
-                &i.certificate_number,
-                &i.municipality.as_str(),
-                &year,
-                &i.person.as_str(),
-                &to_body(i),
-            ],
-        )
-        .map_err(backend)?;
-    if written != 1 {
-        return Err(StoreError::Conflict {
-            entity: "issuance",
-            id: i.certificate_number.clone(),
-            expected: Expected::Absent,
-            found: FoundVersion(Some(1)),
-        });
-    }
-    Ok(1)
-}
-
-pub(crate) fn issuances(
-    c: &mut CachedClient,
-    municipality: &str,
-    person: Option<&str>,
-    after: &str,
-    limit: i64,
-) -> Result<Vec<sesshu_core::certificate::issuance::Issuance>, StoreError> {
-    c.query(
-        "SELECT certificate_number, body FROM issuances
-         WHERE municipality = $1 AND certificate_number > $2 AND ($3::text IS NULL OR person = $3)
-         ORDER BY certificate_number LIMIT $4",
-        &[&municipality, &after, &person, &limit],
-    )?
-    .iter()
-    .map(|r| {
-        let id: String = r.col(0)?;
-        from_body("issuance", &id, r.col(1)?)
-    })
-    .collect()
 }

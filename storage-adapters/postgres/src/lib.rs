@@ -1,7 +1,7 @@
 //! # sesshu-postgres — the scale-out store
 //!
 //! PostgreSQL through a connection pool. Every
-//! [`ChangeSet`](sesshu_core::store::ChangeSet) is one transaction: version
+//! [`ChangeSet`] is one transaction: version
 //! checks lock the rows they read (`SELECT … FOR UPDATE`), racing inserts
 //! meet the primary key, and appends to the access log lock its head row,
 //! so exactly one of two conflicting commits wins. A change set of log
@@ -17,14 +17,19 @@
 //! ```
 
 mod accounts;
+mod certificates;
+mod commit;
+mod delivery;
+mod log;
 mod migrations;
+mod persons;
 mod pool;
-mod read;
+mod questionnaires;
 mod settings;
+mod sql;
 pub mod tls;
-mod write;
 
-use sesshu_core::store::{Expected, FoundVersion, StoreError};
+use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, FoundVersion, Store, StoreError};
 
 pub use migrations::{migrate, MIGRATIONS, SCHEMA_VERSION};
 
@@ -125,6 +130,24 @@ impl PostgresStore {
     /// The schema version the database is at.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.with_client(migrations::current_version)
+    }
+}
+
+impl PostgresStore {
+    fn client(&self) -> Result<r2d2::PooledConnection<crate::pool::Manager>, StoreError> {
+        self.pool.get().map_err(StoreError::backend)
+    }
+}
+
+/// The store as a whole: each domain's reads are in its own file
+/// (`persons.rs`, `delivery.rs`, …); the settings and the one commit here.
+impl Store for PostgresStore {
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        settings::setting(&mut *self.client()?, key)
+    }
+
+    fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
+        commit::commit(&mut *self.client()?, changes)
     }
 }
 

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use sesshu_core::access_log::{AccessAction, AccessLogDraft};
 use sesshu_core::calendar::FixedClock;
 use sesshu_core::service::Sesshu;
-use sesshu_core::store::{ChangeSet, Store};
+use sesshu_core::store::prelude::*;
+use sesshu_core::store::ChangeSet;
 use sesshu_postgres::{migrate, PostgresStore, MIGRATIONS, SCHEMA_VERSION};
 
 /// Tables, columns, indexes and constraints as the catalog describes them.
@@ -145,7 +146,7 @@ fn hand_edited_rows_are_corrupt_data_not_panics() {
     assert_eq!(e.code(), "corrupt_data");
     assert!(e.to_string().contains("name"), "{e}");
     let e = store
-        .person_with_records(&a1, &|_| sesshu_core::store::RecordScope::All)
+        .person_with_records(&a1, &|_| sesshu_core::records::RecordScope::All)
         .unwrap_err();
     assert_eq!(e.code(), "corrupt_data");
     c.batch_execute(

@@ -10,14 +10,14 @@ use sesshu_core::store::rows::{
     from_body, last_activity, to_body, NotificationBody, NotificationRow,
 };
 use sesshu_core::store::{
-    Expected, FoundVersion, Organisation, StoreError, StoredOrganisation, StoredUser,
+    AccountStore, Expected, FoundVersion, Organisation, StoreError, StoredOrganisation, StoredUser,
 };
 use sesshu_core::tokens::AccessToken;
 
-use crate::backend;
-use crate::codec::{instant_text, Instant};
+use crate::codec::Instant;
 use crate::in_list::in_lists;
-use crate::write::check;
+use crate::sql::{check, instant, limit, text};
+use crate::{backend, SqliteStore};
 
 pub(crate) fn organisations(
     c: &Connection,
@@ -82,16 +82,8 @@ pub(crate) fn users(
     Ok(out)
 }
 
-pub(crate) fn text(s: &str) -> Value {
-    Value::Text(s.to_owned())
-}
-
 pub(crate) fn after_user(after: Option<&UserId>) -> Value {
     text(after.map_or("", |a| a.as_str()))
-}
-
-pub(crate) fn instant(t: DateTime<Utc>) -> Value {
-    Value::Text(instant_text(t))
 }
 
 pub(crate) fn tokens(
@@ -150,6 +142,95 @@ pub(crate) fn notifications(
         .map_err(backend)?;
     rows.map(|r| r.map_err(backend)?.into_notification())
         .collect()
+}
+
+impl AccountStore for SqliteStore {
+    fn organisation(
+        &self,
+        code: &OrganisationCode,
+    ) -> Result<Option<StoredOrganisation>, StoreError> {
+        self.read(|c| Ok(organisations(c, std::slice::from_ref(code))?.pop()))
+    }
+
+    fn organisations(
+        &self,
+        codes: &[OrganisationCode],
+    ) -> Result<Vec<StoredOrganisation>, StoreError> {
+        self.read(|c| organisations(c, codes))
+    }
+
+    fn user(&self, id: &UserId) -> Result<Option<StoredUser>, StoreError> {
+        self.read(|c| Ok(users(c, "id = ?1", vec![text(id.as_str())])?.pop()))
+    }
+
+    fn users_by_email(&self, email: &str) -> Result<Vec<StoredUser>, StoreError> {
+        self.read(|c| users(c, "email = ?1 ORDER BY id", vec![text(email)]))
+    }
+
+    fn users_of(
+        &self,
+        organisation: &OrganisationCode,
+        after: Option<&UserId>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        self.scan(|c| {
+            users(
+                c,
+                "organisation = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                vec![
+                    text(organisation.as_str()),
+                    after_user(after),
+                    limit(limit_n),
+                ],
+            )
+        })
+    }
+
+    fn inactive_users(
+        &self,
+        threshold: chrono::DateTime<chrono::Utc>,
+        after: Option<(chrono::DateTime<chrono::Utc>, &UserId)>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        let (at, id) = after.map_or((String::new(), ""), |(t, id)| {
+            (crate::codec::instant_text(t), id.as_str())
+        });
+        self.scan(|c| {
+            users(
+                c,
+                "state = 'active' AND last_activity < ?1 AND (last_activity, id) > (?2, ?3)
+                 ORDER BY last_activity, id LIMIT ?4",
+                vec![instant(threshold), text(&at), text(id), limit(limit_n)],
+            )
+        })
+    }
+
+    fn access_token(&self, id: &str) -> Result<Option<AccessToken>, StoreError> {
+        self.read(|c| Ok(tokens(c, "id = ?1", id)?.pop()))
+    }
+
+    fn access_tokens_of(
+        &self,
+        organisation: &OrganisationCode,
+    ) -> Result<Vec<AccessToken>, StoreError> {
+        self.read(|c| tokens(c, "organisation = ?1", organisation.as_str()))
+    }
+
+    fn notifications(
+        &self,
+        after_seq: i64,
+        pending: bool,
+        limit_n: usize,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.scan(|c| {
+            notifications(
+                c,
+                after_seq,
+                pending,
+                i64::try_from(limit_n).unwrap_or(i64::MAX),
+            )
+        })
+    }
 }
 
 pub(crate) fn put_organisation(
@@ -312,56 +393,4 @@ pub(crate) fn ack_notifications(
             .map_err(backend)?;
     }
     Ok(1)
-}
-
-pub(crate) fn put_issuance(
-    tx: &Transaction<'_>,
-    i: &sesshu_core::certificate::issuance::Issuance,
-) -> Result<i64, StoreError> {
-    let year = chrono::Datelike::year(&i.issue_date);
-    let written = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO issuances (certificate_number, municipality, year, person, body)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .map_err(backend)?
-        .execute((
-            &i.certificate_number,
-            i.municipality.as_str(),
-            year,
-            i.person.as_str(),
-            to_body(i),
-        ))
-        .map_err(backend)?;
-    if written != 1 {
-        return Err(StoreError::Conflict {
-            entity: "issuance",
-            id: i.certificate_number.clone(),
-            expected: Expected::Absent,
-            found: FoundVersion(Some(1)),
-        });
-    }
-    Ok(1)
-}
-
-pub(crate) fn issuances(
-    c: &Connection,
-    condition: &str,
-    params: Vec<Value>,
-) -> Result<Vec<sesshu_core::certificate::issuance::Issuance>, StoreError> {
-    let mut stmt = c
-        .prepare_cached(&format!(
-            "SELECT certificate_number, body FROM issuances WHERE {condition}"
-        ))
-        .map_err(backend)?;
-    let rows = stmt
-        .query_map(params_from_iter(params), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })
-        .map_err(backend)?;
-    rows.map(|r| {
-        let (id, body) = r.map_err(backend)?;
-        from_body("issuance", &id, &body)
-    })
-    .collect()
 }

@@ -5,7 +5,7 @@
 //! it is idle, a small pool of reader connections for the rest, so reads
 //! never wait for a commit, and a thread that checkpoints the write-ahead
 //! log, so commits never wait for that either. Every
-//! [`ChangeSet`](sesshu_core::store::ChangeSet) is one transaction.
+//! [`ChangeSet`] is one transaction.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -15,20 +15,25 @@
 //! ```
 
 mod accounts;
+mod certificates;
 mod checkpoint;
 mod codec;
+mod commit;
+mod delivery;
 mod in_list;
+mod log;
 mod migrations;
-mod read;
+mod persons;
+mod questionnaires;
 mod settings;
-mod write;
+mod sql;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use rusqlite::{Connection, OpenFlags};
-use sesshu_core::store::StoreError;
+use sesshu_core::store::{ChangeSet, CommitReceipt, Store, StoreError};
 
 pub use migrations::{migrate, MIGRATIONS, SCHEMA_VERSION};
 
@@ -230,7 +235,7 @@ impl SqliteStore {
         &self,
         changes: sesshu_core::store::ChangeSet,
     ) -> Result<sesshu_core::store::CommitReceipt, StoreError> {
-        let receipt = self.with_connection(|c| write::commit(c, changes));
+        let receipt = self.with_connection(|c| commit::commit(c, changes));
         if let Some(c) = &self.checkpointer {
             c.committed();
         }
@@ -248,6 +253,18 @@ impl SqliteStore {
     }
 }
 
+/// The store as a whole: each domain's reads are in its own file
+/// (`persons.rs`, `delivery.rs`, …); the settings and the one commit here.
+impl Store for SqliteStore {
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read(|c| settings::setting(c, key))
+    }
+
+    fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, StoreError> {
+        self.commit_changes(changes)
+    }
+}
+
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore")
@@ -259,7 +276,7 @@ impl std::fmt::Debug for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sesshu_core::store::Store;
+    use sesshu_core::store::prelude::*;
 
     fn one_log_entry() -> sesshu_core::store::ChangeSet {
         sesshu_core::store::ChangeSet {
@@ -287,7 +304,7 @@ mod tests {
         let nobody = sesshu_core::identifiers::ManagementId::parse("P404").unwrap();
         assert!(store.person(&nobody).unwrap().is_none());
         assert!(store
-            .person_with_records(&nobody, &|_| sesshu_core::store::RecordScope::All)
+            .person_with_records(&nobody, &|_| sesshu_core::records::RecordScope::All)
             .unwrap()
             .is_none());
         assert_eq!(readers(), 0, "a short read opened a reader");

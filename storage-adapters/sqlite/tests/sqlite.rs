@@ -8,7 +8,8 @@ use rusqlite::Connection;
 use sesshu_core::access_log::{AccessAction, AccessLogDraft};
 use sesshu_core::calendar::FixedClock;
 use sesshu_core::service::Sesshu;
-use sesshu_core::store::{ChangeSet, Store};
+use sesshu_core::store::prelude::*;
+use sesshu_core::store::ChangeSet;
 use sesshu_sqlite::{migrate, SqliteStore, MIGRATIONS, SCHEMA_VERSION};
 
 /// The schema as SQLite describes it, for comparing two databases.
