@@ -20,6 +20,8 @@ mod accounts;
 mod certificates;
 mod delivery;
 mod log;
+#[cfg(feature = "testing")]
+mod memory;
 mod persons;
 mod questionnaires;
 pub mod rows;
@@ -39,6 +41,8 @@ pub use accounts::{AccountStore, Organisation, StoredOrganisation, StoredUser};
 pub use certificates::CertificateStore;
 pub use delivery::{DeliveryBatch, DeliveryStore};
 pub use log::{LogFilter, LogStore};
+#[cfg(feature = "testing")]
+pub use memory::MemoryStore;
 pub use persons::{PersonFilter, PersonStore, StoredPerson, StoredRecord};
 pub use questionnaires::{QuestionnaireStore, StoredQuestionnaire};
 
