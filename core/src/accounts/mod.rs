@@ -23,7 +23,7 @@ pub use password::{
     is_common_password, PasswordContext, PasswordHistory, PasswordPolicy, PasswordPolicyError,
     PasswordViolation,
 };
-pub use sign_in::SignInError;
+pub use sign_in::{decide_sign_in, SignInDecision, SignInError};
 pub use users::{
     AccountConfig, Credentials, PendingEmail, TemporaryPassword, TotpEnrolment, User, UserId,
 };

@@ -182,3 +182,46 @@ impl Sesshu {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use crate::conformance::{person, record, services, staff, CHIYODA, SAPPORO};
+    use crate::store::MemoryStore;
+
+    #[test]
+    fn a_batch_is_delivered_until_acknowledged_then_only_changes() {
+        let s = services(Arc::new(MemoryStore::new()), 0);
+        let (chiyoda, system) = (staff(CHIYODA), staff(CHIYODA));
+        s.put_persons(&chiyoda, vec![person("P1", "山田 花子", "ヤマダ ハナコ")])
+            .unwrap();
+        s.put_records(
+            &chiyoda,
+            vec![
+                record("R1", "P1", CHIYODA, "2024-01-01"),
+                record("R2", "P1", CHIYODA, "2024-02-01"),
+            ],
+        )
+        .unwrap();
+        let first = s.pull_delivery(&system, 10).unwrap();
+        assert_eq!(first.records.len(), 2);
+        assert!(!first.redelivery);
+        let again = s.pull_delivery(&system, 10).unwrap();
+        assert_eq!(
+            (again.batch_id.as_str(), again.redelivery),
+            (first.batch_id.as_str(), true)
+        );
+        assert!(s.ack_delivery(&system, &first.batch_id).unwrap());
+        assert!(!s.ack_delivery(&system, &first.batch_id).unwrap());
+        assert!(s.pull_delivery(&system, 10).unwrap().records.is_empty());
+        // Sapporo is responsible for none of them.
+        assert!(s
+            .pull_delivery(&staff(SAPPORO), 10)
+            .unwrap()
+            .records
+            .is_empty());
+    }
+}

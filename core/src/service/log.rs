@@ -337,3 +337,40 @@ struct Walk {
     /// The last entry's hash; `None` for an empty log.
     last_hash: Option<Digest32>,
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use crate::access_log::AccessAction;
+    use crate::conformance::{id, person, record, services, staff, CHIYODA, YOKOHAMA};
+    use crate::store::{LogFilter, MemoryStore};
+
+    #[test]
+    fn every_read_and_refusal_is_logged_and_the_chain_verifies() {
+        let s = services(Arc::new(MemoryStore::new()), 0);
+        let chiyoda = staff(CHIYODA);
+        s.put_person(&chiyoda, person("P1", "山田 花子", "ヤマダ ハナコ"))
+            .unwrap();
+        s.put_record(&chiyoda, record("R1", "P1", CHIYODA, "2024-01-01"))
+            .unwrap();
+        s.person_records(&chiyoda, &id("P1")).unwrap();
+        assert!(s.person_records(&staff(YOKOHAMA), &id("P1")).is_err());
+        let about = LogFilter {
+            subject: Some(id("P1")),
+            ..LogFilter::default()
+        };
+        let actions: Vec<AccessAction> = s
+            .search_log(&chiyoda, &about, 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.draft.action)
+            .collect();
+        assert!(actions.contains(&AccessAction::ReadRecords), "{actions:?}");
+        let report = s.verify_log(&chiyoda).unwrap();
+        assert!(report.first_break.is_none());
+        assert!(report.verified >= 4, "{report:?}");
+    }
+}

@@ -287,3 +287,42 @@ impl Sesshu {
         Ok((changes, outcomes))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use super::PutOutcome;
+    use crate::conformance::{id, person, services, staff, CHIYODA, YOKOHAMA};
+    use crate::store::{MemoryStore, PersonStore};
+
+    #[test]
+    fn put_is_all_or_nothing_and_import_keeps_the_good_ones() {
+        let store = Arc::new(MemoryStore::new());
+        let s = services(store.clone(), 0);
+        let chiyoda = staff(CHIYODA);
+        let mut unborn = person("P2", "未来 太郎", "ミライ タロウ");
+        unborn.birth_date = crate::conformance::date("2099-01-01");
+        let both = vec![person("P1", "山田 花子", "ヤマダ ハナコ"), unborn];
+        let e = s.put_persons(&chiyoda, both.clone()).unwrap_err();
+        assert_eq!(e.code(), "birth_date_out_of_range");
+        assert!(store.person(&id("P1")).unwrap().is_none());
+        let report = s.import_persons(&chiyoda, both).unwrap();
+        assert_eq!(report.count(PutOutcome::Created), 1);
+        assert_eq!(report.refused().count(), 1);
+        assert!(store.person(&id("P1")).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_municipality_the_history_never_names_may_not_write_the_person() {
+        let s = services(Arc::new(MemoryStore::new()), 0);
+        s.put_person(&staff(CHIYODA), person("P1", "山田 花子", "ヤマダ ハナコ"))
+            .unwrap();
+        let mut renamed = person("P1", "山田 春子", "ヤマダ ハルコ");
+        renamed.pmh_key = None;
+        let e = s.put_person(&staff(YOKOHAMA), renamed).unwrap_err();
+        assert_eq!(e.code(), "not_authorized");
+    }
+}

@@ -306,3 +306,37 @@ impl Sesshu {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use crate::conformance::{person, record, rid, services, staff, CHIYODA, YOKOHAMA};
+    use crate::questionnaire::{AnswerValue, Answers};
+    use crate::service::PutOutcome;
+    use crate::store::MemoryStore;
+
+    #[test]
+    fn answers_are_stored_once_and_read_with_what_the_institution_changed() {
+        let s = services(Arc::new(MemoryStore::new()), 0);
+        let chiyoda = staff(CHIYODA);
+        s.put_person(&chiyoda, person("P1", "山田 花子", "ヤマダ ハナコ"))
+            .unwrap();
+        s.put_record(&chiyoda, record("R1", "P1", CHIYODA, "2024-01-01"))
+            .unwrap();
+        let subject = Answers::from([("fever".to_owned(), AnswerValue::Bool(false))]);
+        let institution = Answers::from([("fever".to_owned(), AnswerValue::Bool(true))]);
+        let put = |s: &crate::service::Sesshu| {
+            s.put_questionnaire(&chiyoda, &rid("R1"), subject.clone(), institution.clone())
+                .unwrap()
+        };
+        assert_eq!(put(&s), PutOutcome::Created);
+        assert_eq!(put(&s), PutOutcome::Unchanged);
+        let view = s.questionnaire(&chiyoda, &rid("R1")).unwrap();
+        assert_eq!(view.modified, ["fever"]);
+        let e = s.questionnaire(&staff(YOKOHAMA), &rid("R1")).unwrap_err();
+        assert_eq!(e.code(), "not_found");
+    }
+}

@@ -464,3 +464,47 @@ impl Sesshu {
         Ok(records)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use crate::conformance::{id, person, record, services, staff, CHIYODA, SAPPORO, YOKOHAMA};
+    use crate::store::MemoryStore;
+
+    #[test]
+    fn a_former_municipality_sees_only_its_own_records() {
+        let s = services(Arc::new(MemoryStore::new()), 0);
+        s.put_person(&staff(CHIYODA), person("P1", "山田 花子", "ヤマダ ハナコ"))
+            .unwrap();
+        s.put_record(&staff(SAPPORO), record("OLD", "P1", SAPPORO, "2010-01-01"))
+            .unwrap();
+        s.put_record(&staff(CHIYODA), record("NEW", "P1", CHIYODA, "2024-01-01"))
+            .unwrap();
+        let ids = |m: &str| -> Vec<String> {
+            s.person_records(&staff(m), &id("P1"))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.record.record.id.to_string())
+                .collect()
+        };
+        assert_eq!(ids(CHIYODA), ["NEW", "OLD"]);
+        assert_eq!(ids(SAPPORO), ["OLD"]);
+        let e = s.person_records(&staff(YOKOHAMA), &id("P1")).unwrap_err();
+        assert_eq!(e.code(), "not_found");
+        assert_eq!(s.portal_records("pmh-P1").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_record_is_refused_where_the_person_did_not_live_that_day() {
+        let s = services(Arc::new(MemoryStore::new()), 0);
+        s.put_person(&staff(CHIYODA), person("P1", "山田 花子", "ヤマダ ハナコ"))
+            .unwrap();
+        let e = s
+            .put_record(&staff(CHIYODA), record("R1", "P1", CHIYODA, "2010-01-01"))
+            .unwrap_err();
+        assert_eq!(e.code(), "responsible_mismatch");
+    }
+}

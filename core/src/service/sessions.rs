@@ -194,3 +194,24 @@ impl Sesshu {
         Ok(stored.user.actor())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use super::StoreMode;
+    use crate::conformance::services;
+    use crate::store::MemoryStore;
+
+    #[test]
+    fn a_store_mode_is_set_once() {
+        let s = services(Arc::new(MemoryStore::new()), 0);
+        assert!(s.initialise(StoreMode::Development).unwrap());
+        assert!(!s.initialise(StoreMode::Development).unwrap());
+        assert_eq!(s.store_mode().unwrap(), StoreMode::Development);
+        let e = s.initialise(StoreMode::Production).unwrap_err();
+        assert_eq!(e.code(), "store_mode_fixed");
+    }
+}
