@@ -200,7 +200,7 @@ pub fn import_out(
             Err(e) => ImportOutcome {
                 outcome: None,
                 code: Some(e.code().to_owned()),
-                message: Some(e.to_string()),
+                message: Some(e.public_message()),
             },
         })
         .collect()

@@ -89,7 +89,83 @@ pub enum Error {
     Checkpoint(#[from] CheckpointError),
 }
 
+/// What kind of refusal an error is, for callers that branch on the kind
+/// rather than the code (each binding's error classes follow it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An input was refused: a code, date, name or value that is not valid.
+    Validation,
+    /// A rule refused the request (form not allowed, role not allowed, …).
+    Rule,
+    /// The thing does not exist, or is not visible to the actor.
+    NotFound,
+    /// The actor may not do this.
+    NotAuthorized,
+    /// Another change won: read again and decide again.
+    Conflict,
+    /// The storage engine failed, or stored data cannot be read.
+    Storage,
+}
+
+impl ErrorKind {
+    /// The kind's stable name (`validation`, `rule`, `not_found`,
+    /// `not_authorized`, `conflict`, `storage`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "validation",
+            ErrorKind::Rule => "rule",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::NotAuthorized => "not_authorized",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Storage => "storage",
+        }
+    }
+}
+
 impl Error {
+    /// The kind of refusal, beside the stable [`code`](Self::code).
+    pub fn kind(&self) -> ErrorKind {
+        use crate::store::StoreError;
+        match self {
+            Error::Store(StoreError::Conflict { .. }) => ErrorKind::Conflict,
+            Error::Store(_) => ErrorKind::Storage,
+            Error::Service(s) => match s.code() {
+                "not_found" => ErrorKind::NotFound,
+                "not_authorized" => ErrorKind::NotAuthorized,
+                _ => ErrorKind::Rule,
+            },
+            Error::BankAccount(b) => match b.code() {
+                "not_authorized" => ErrorKind::NotAuthorized,
+                c if c.starts_with("unknown_application") || c == "unknown_institution" => {
+                    ErrorKind::NotFound
+                }
+                _ => ErrorKind::Rule,
+            },
+            // A record its responsible municipality could never see is the
+            // rule's refusal; a date out of range is bad input.
+            Error::Record(r) if r.code() == "never_resident" => ErrorKind::Rule,
+            Error::Checkpoint(c) if c.code() == "log_broken" => ErrorKind::Rule,
+            // A role the organisation may not grant is the rule's refusal;
+            // a type, role or code that does not exist is bad input.
+            Error::Organisation(o) if o.code() == "role_not_allowed" => ErrorKind::Rule,
+            Error::Certificate(_) => ErrorKind::Rule,
+            _ => ErrorKind::Validation,
+        }
+    }
+
+    /// The message to show outside the process (through a binding, to a
+    /// user): the error's own message, except that an engine's failure is
+    /// named without the engine's text (which may quote SQL or data).
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Store(crate::store::StoreError::Backend(_)) => {
+                "the storage engine failed; the application's log has the details".to_owned()
+            }
+            _ => self.to_string(),
+        }
+    }
+
     /// The stable machine code, e.g. `invalid_municipality_code`.
     pub fn code(&self) -> &'static str {
         match self {
@@ -114,5 +190,54 @@ impl Error {
             Error::Hashing(e) => e.code(),
             Error::Checkpoint(e) => e.code(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::store::{Expected, FoundVersion, StoreError};
+
+    #[test]
+    fn each_error_has_a_kind_beside_its_code() {
+        let conflict = Error::Store(StoreError::Conflict {
+            entity: "person",
+            id: "P1".into(),
+            expected: Expected::Absent,
+            found: FoundVersion(Some(1)),
+        });
+        assert_eq!(conflict.kind(), ErrorKind::Conflict);
+        let not_found = Error::Service(ServiceError::NotFound {
+            entity: "person",
+            id: "P1".into(),
+        });
+        assert_eq!(
+            (not_found.kind(), not_found.code()),
+            (ErrorKind::NotFound, "not_found")
+        );
+        let bad = Error::Identifier(crate::identifiers::MunicipalityCode::parse("1").unwrap_err());
+        assert_eq!(bad.kind(), ErrorKind::Validation);
+        assert_eq!(ErrorKind::NotAuthorized.as_str(), "not_authorized");
+    }
+
+    #[test]
+    fn an_engine_failure_crosses_without_the_engines_text() {
+        let engine =
+            std::io::Error::other("syntax error at or near \"SELECT secret FROM persons\"");
+        let e = Error::Store(StoreError::backend(engine));
+        assert_eq!(e.kind(), ErrorKind::Storage);
+        assert!(e.to_string().contains("SELECT"), "the log keeps the detail");
+        assert!(
+            !e.public_message().contains("SELECT"),
+            "{}",
+            e.public_message()
+        );
+        let refused = Error::Service(ServiceError::Duplicate {
+            entity: "person",
+            id: "P1".into(),
+        });
+        assert_eq!(refused.public_message(), refused.to_string());
     }
 }

@@ -48,4 +48,4 @@ pub mod store;
 mod text;
 pub mod tokens;
 
-pub use error::Error;
+pub use error::{Error, ErrorKind};

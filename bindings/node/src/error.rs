@@ -17,7 +17,7 @@ pub type Result<T, E = napi::Error<Code>> = std::result::Result<T, E>;
 /// A core error as a JavaScript error.
 pub fn fail(e: impl Into<sesshu_core::Error>) -> napi::Error<Code> {
     let e: sesshu_core::Error = e.into();
-    napi::Error::new(Code(e.code()), e.to_string())
+    napi::Error::new(Code(e.code()), e.public_message())
 }
 
 /// An error of the binding itself (a value of the wrong form).
@@ -60,7 +60,7 @@ impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Job<T, J> {
             .take()
             .ok_or_else(|| napi::Error::from_reason("the job already ran"))?;
         work().map_err(|e| {
-            let message = e.to_string();
+            let message = e.public_message();
             self.failure = Some((e.code(), message.clone()));
             napi::Error::from_reason(message)
         })

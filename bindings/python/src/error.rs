@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use sesshu_core::Error;
+use sesshu_core::{Error, ErrorKind};
 
 create_exception!(
     sesshu,
@@ -50,33 +50,14 @@ create_exception!(
     "The storage engine failed."
 );
 
-/// Which Python class an error code maps to.
+/// The Python class of an error: one per kind ([`ErrorKind`]).
 fn class_of(e: &Error) -> fn(String) -> PyErr {
-    use sesshu_core::store::StoreError;
-    match e {
-        Error::Store(StoreError::Conflict { .. }) => ConflictError::new_err,
-        Error::Store(_) => StorageError::new_err,
-        Error::Service(s) => match s.code() {
-            "not_found" => NotFoundError::new_err,
-            "not_authorized" => NotAuthorizedError::new_err,
-            _ => RuleError::new_err,
-        },
-        Error::BankAccount(b) if b.code() == "not_authorized" => NotAuthorizedError::new_err,
-        Error::BankAccount(b)
-            if b.code().starts_with("unknown_application") || b.code() == "unknown_institution" =>
-        {
-            NotFoundError::new_err
-        }
-        // A record its responsible municipality could never see is the
-        // rule's refusal; a date out of range is bad input.
-        Error::Record(r) if r.code() == "never_resident" => RuleError::new_err,
-        Error::Checkpoint(c) if c.code() == "log_broken" => RuleError::new_err,
-        // An organisation type, role or code that does not exist is bad
-        // input; a role the organisation may not grant is the rule's refusal.
-        Error::Organisation(o) if o.code() != "role_not_allowed" => ValidationError::new_err,
-        Error::Certificate(_) | Error::Organisation(_) | Error::BankAccount(_) => {
-            RuleError::new_err
-        }
+    match e.kind() {
+        ErrorKind::Rule => RuleError::new_err,
+        ErrorKind::NotFound => NotFoundError::new_err,
+        ErrorKind::NotAuthorized => NotAuthorizedError::new_err,
+        ErrorKind::Conflict => ConflictError::new_err,
+        ErrorKind::Storage => StorageError::new_err,
         _ => ValidationError::new_err,
     }
 }
@@ -84,7 +65,7 @@ fn class_of(e: &Error) -> fn(String) -> PyErr {
 /// A core error as a Python exception with `.code`.
 pub fn to_py(e: impl Into<Error>) -> PyErr {
     let e: Error = e.into();
-    let err = class_of(&e)(e.to_string());
+    let err = class_of(&e)(e.public_message());
     Python::attach(|py| {
         // Setting an attribute on a fresh exception instance cannot fail.
         let _ = err.value(py).setattr("code", e.code());

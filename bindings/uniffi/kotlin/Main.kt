@@ -107,7 +107,7 @@ fun evaluate(rule: String, g: JsonObject): Any? = when (rule) {
                     else -> throw IllegalArgumentException("unknown action")
                 }
                 "ok"
-            } catch (e: SesshuException.Failed) { mapOf("error" to e.code) }
+            } catch (e: SesshuException) { mapOf("error" to e.code) }
         }
         val active = linkedMapOf<String, MutableMap<String, Any?>>()
         book.active().forEach { a ->
@@ -156,7 +156,7 @@ fun scenarios(dir: File): Pair<Int, List<String>> {
             val expected = plain(c.get("expect")) as Map<*, *>
             val actual: Map<*, *> = try {
                 evaluate(rule, c.getAsJsonObject("given")) as Map<*, *>
-            } catch (e: SesshuException.Failed) {
+            } catch (e: SesshuException) {
                 mapOf("error" to e.code)
             } catch (e: Exception) {
                 failures += "$name: cannot run: $e"; return@forEach
@@ -178,7 +178,7 @@ fun storeRoundTrip(dir: File) {
     check(parseTimestamp("2025-04-01T10:00:00.001+09:00") == Instant.parse("2025-04-01T01:00:00.001Z"), "parseTimestamp")
     for (text in listOf("2025-04-01T10:00:00", "2025-04-01", "yesterday")) {
         val e = runCatching { parseTimestamp(text) }.exceptionOrNull()
-        check(e is SesshuException.Failed && e.code == "invalid_timestamp", "parseTimestamp($text): $e")
+        check(e is SesshuException.Validation && e.code == "invalid_timestamp", "parseTimestamp($text): $e")
     }
     val now = Instant.parse("2025-04-01T03:00:00Z")
     val db = Sesshu.openSqlite(File(dir, "kotlin.db").path, now)
@@ -239,16 +239,16 @@ fun storeRoundTrip(dir: File) {
     check(rows[0].person.nameKana == "ヤマダ ハナコ", "kana")
     check(rows[0].updatedAt == now, "updated at")
     val notFound = runCatching { db.personRecords("141003", "clerk", "P1") }.exceptionOrNull()
-    check(notFound is SesshuException.Failed && notFound.code == "not_found", "not found: $notFound")
+    check(notFound is SesshuException.NotFound && notFound.code == "not_found", "not found: $notFound")
     val opts = QueryOptions(null, null, null, null, null, null, null, null, null, null)
     val csv = db.exportRecordsCsv("131016", "clerk", opts)
     check(csv[0] == 0xEF.toByte() && String(csv, Charsets.UTF_8).contains("𠮷"), "csv")
     val sjis = runCatching { db.exportRecordsCsv("131016", "clerk", opts.copy(encoding = "shift_jis")) }.exceptionOrNull()
-    check(sjis is SesshuException.Failed && sjis.code == "unencodable_character", "shift_jis: $sjis")
+    check(sjis is SesshuException.Rule && sjis.code == "unencodable_character", "shift_jis: $sjis")
     for ((bad, code) in listOf(opts.copy(encoding = "latin1") to "invalid_encoding",
                                opts.copy(encoding = "shift_jis", replacement = "??") to "invalid_replacement")) {
         val e = runCatching { db.exportRecordsCsv("131016", "clerk", bad) }.exceptionOrNull()
-        check(e is SesshuException.Failed && e.code == code, "$code: $e")
+        check(e is SesshuException && e.code == code, "$code: $e")
     }
     val pull = db.pullDelivery("131016", "system", 10000u)
     check(pull.records.map { it.record.id }.sorted() == listOf("i1", "new", "r2"), "pull")
@@ -274,7 +274,18 @@ fun storeRoundTrip(dir: File) {
     check(db.verifyLog("131016", "auditor").firstBreak == null, "verify")
 }
 
-fun failure(block: () -> Unit): String? = (runCatching(block).exceptionOrNull() as? SesshuException.Failed)?.code
+fun failure(block: () -> Unit): String? = (runCatching(block).exceptionOrNull() as? SesshuException)?.code
+
+/** The stable code of a refusal, whatever its kind. */
+val SesshuException.code: String
+    get() = when (this) {
+        is SesshuException.Validation -> code
+        is SesshuException.Rule -> code
+        is SesshuException.NotFound -> code
+        is SesshuException.NotAuthorized -> code
+        is SesshuException.Conflict -> code
+        is SesshuException.Storage -> code
+    }
 
 /** RFC 6238 over base 32, computed here independently of the library. */
 fun totp(secret: String, at: Instant): String {

@@ -4,12 +4,54 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 
-/// Every refusal: `code` is the stable machine code, `reason` the message.
+/// Every refusal, one variant per kind ([`sesshu_core::ErrorKind`]) so
+/// that apps can branch on it: `code` is the stable machine code, `reason`
+/// the message (never an engine's own text).
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum SesshuError {
-    /// The operation was refused.
+    /// An input was refused: a code, date, name or value that is not valid.
     #[error("{reason} ({code})")]
-    Failed {
+    Validation {
+        /// The stable machine code.
+        code: String,
+        /// A message for people.
+        reason: String,
+    },
+    /// A rule refused the request.
+    #[error("{reason} ({code})")]
+    Rule {
+        /// The stable machine code.
+        code: String,
+        /// A message for people.
+        reason: String,
+    },
+    /// The thing does not exist, or is not visible to the actor.
+    #[error("{reason} ({code})")]
+    NotFound {
+        /// The stable machine code.
+        code: String,
+        /// A message for people.
+        reason: String,
+    },
+    /// The actor may not do this.
+    #[error("{reason} ({code})")]
+    NotAuthorized {
+        /// The stable machine code.
+        code: String,
+        /// A message for people.
+        reason: String,
+    },
+    /// Another change won: read again and decide again.
+    #[error("{reason} ({code})")]
+    Conflict {
+        /// The stable machine code.
+        code: String,
+        /// A message for people.
+        reason: String,
+    },
+    /// The storage engine failed.
+    #[error("{reason} ({code})")]
+    Storage {
         /// The stable machine code.
         code: String,
         /// A message for people.
@@ -17,18 +59,24 @@ pub enum SesshuError {
     },
 }
 
-/// A core error for the apps.
+/// A core error for the apps, in the variant of its kind.
 pub fn fail(e: impl Into<sesshu_core::Error>) -> SesshuError {
+    use sesshu_core::ErrorKind;
     let e: sesshu_core::Error = e.into();
-    SesshuError::Failed {
-        code: e.code().to_owned(),
-        reason: e.to_string(),
+    let (code, reason) = (e.code().to_owned(), e.public_message());
+    match e.kind() {
+        ErrorKind::Rule => SesshuError::Rule { code, reason },
+        ErrorKind::NotFound => SesshuError::NotFound { code, reason },
+        ErrorKind::NotAuthorized => SesshuError::NotAuthorized { code, reason },
+        ErrorKind::Conflict => SesshuError::Conflict { code, reason },
+        ErrorKind::Storage => SesshuError::Storage { code, reason },
+        _ => SesshuError::Validation { code, reason },
     }
 }
 
-/// An error of the binding itself.
+/// An error of the binding itself (a value of the wrong form): bad input.
 pub fn invalid(code: &str, reason: impl Into<String>) -> SesshuError {
-    SesshuError::Failed {
+    SesshuError::Validation {
         code: code.to_owned(),
         reason: reason.into(),
     }

@@ -4,8 +4,9 @@
 //! layer: records and objects in, the core's types and calls, records out.
 //! Calendar dates are `"YYYY-MM-DD"` strings; instants are
 //! `java.time.Instant` / `Date` (`SystemTime`). Every refusal is a
-//! `SesshuException.Failed(code, reason)` whose `code` is the stable
-//! machine code. Calls are synchronous: apps call from background
+//! `SesshuException` of its kind (`Validation`, `Rule`, `NotFound`,
+//! `NotAuthorized`, `Conflict`, `Storage`) carrying `code`, the stable
+//! machine code, and `reason`. Calls are synchronous: apps call from background
 //! dispatchers.
 
 uniffi::setup_scaffolding!();

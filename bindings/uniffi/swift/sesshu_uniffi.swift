@@ -5527,7 +5527,9 @@ public func FfiConverterTypeZenginEntry_lower(_ value: ZenginEntry) -> RustBuffe
 
 
 /**
- * Every refusal: `code` is the stable machine code, `reason` the message.
+ * Every refusal, one variant per kind ([`sesshu_core::ErrorKind`]) so
+ * that apps can branch on it: `code` is the stable machine code, `reason`
+ * the message (never an engine's own text).
  */
 public 
 enum SesshuError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -5535,9 +5537,64 @@ enum SesshuError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
     
     /**
-     * The operation was refused.
+     * An input was refused: a code, date, name or value that is not valid.
      */
-    case Failed(
+    case Validation(
+        /**
+         * The stable machine code.
+         */code: String, 
+        /**
+         * A message for people.
+         */reason: String
+    )
+    /**
+     * A rule refused the request.
+     */
+    case Rule(
+        /**
+         * The stable machine code.
+         */code: String, 
+        /**
+         * A message for people.
+         */reason: String
+    )
+    /**
+     * The thing does not exist, or is not visible to the actor.
+     */
+    case NotFound(
+        /**
+         * The stable machine code.
+         */code: String, 
+        /**
+         * A message for people.
+         */reason: String
+    )
+    /**
+     * The actor may not do this.
+     */
+    case NotAuthorized(
+        /**
+         * The stable machine code.
+         */code: String, 
+        /**
+         * A message for people.
+         */reason: String
+    )
+    /**
+     * Another change won: read again and decide again.
+     */
+    case Conflict(
+        /**
+         * The stable machine code.
+         */code: String, 
+        /**
+         * A message for people.
+         */reason: String
+    )
+    /**
+     * The storage engine failed.
+     */
+    case Storage(
         /**
          * The stable machine code.
          */code: String, 
@@ -5574,7 +5631,27 @@ public struct FfiConverterTypeSesshuError: FfiConverterRustBuffer {
         
 
         
-        case 1: return .Failed(
+        case 1: return .Validation(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 2: return .Rule(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 3: return .NotFound(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 4: return .NotAuthorized(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 5: return .Conflict(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 6: return .Storage(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
@@ -5590,8 +5667,38 @@ public struct FfiConverterTypeSesshuError: FfiConverterRustBuffer {
 
         
         
-        case let .Failed(code,reason):
+        case let .Validation(code,reason):
             writeInt(&buf, Int32(1))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Rule(code,reason):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .NotFound(code,reason):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .NotAuthorized(code,reason):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Conflict(code,reason):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Storage(code,reason):
+            writeInt(&buf, Int32(6))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
