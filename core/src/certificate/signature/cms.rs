@@ -6,16 +6,19 @@
 
 use sha2::{Digest, Sha256};
 
-use super::der::{
+use der::asn1::ObjectIdentifier;
+
+use super::asn1::{
     algorithm, constructed, octet_string, oid, sequence, set_of, small_integer, tag, tlv,
 };
 
-const ID_DATA: &str = "1.2.840.113549.1.7.1";
-const ID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
-const ID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
-const ID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
-const ID_SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
-const ID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
+const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 
 /// What the signer's certificate contributes to the CMS.
 pub(crate) struct SignerIdentity<'a> {
@@ -32,7 +35,7 @@ pub(crate) struct SignerIdentity<'a> {
 /// The attributes signed instead of the content, as a DER `SET`: that
 /// encoding is what the key signs.
 pub(crate) fn signed_attributes(identity: &SignerIdentity<'_>, content_digest: &[u8]) -> Vec<u8> {
-    let attribute = |id: &str, value: &[u8]| sequence(&[&oid(id), &set_of(&[value])]);
+    let attribute = |id: &ObjectIdentifier, value: &[u8]| sequence(&[&oid(id), &set_of(&[value])]);
     let signer_certificate = identity.chain.first().map_or(&[][..], Vec::as_slice);
     // ESSCertIDv2 { certHash, issuerSerial { GeneralNames { [4] issuer }, serial } },
     // hashAlgorithm left at its default, SHA-256.
@@ -46,9 +49,9 @@ pub(crate) fn signed_attributes(identity: &SignerIdentity<'_>, content_digest: &
     ]);
     let signing_certificate = sequence(&[&sequence(&[&cert_id])]);
     set_of(&[
-        &attribute(ID_CONTENT_TYPE, &oid(ID_DATA)),
-        &attribute(ID_MESSAGE_DIGEST, &octet_string(content_digest)),
-        &attribute(ID_SIGNING_CERTIFICATE_V2, &signing_certificate),
+        &attribute(&ID_CONTENT_TYPE, &oid(&ID_DATA)),
+        &attribute(&ID_MESSAGE_DIGEST, &octet_string(content_digest)),
+        &attribute(&ID_SIGNING_CERTIFICATE_V2, &signing_certificate),
     ])
 }
 
@@ -59,7 +62,7 @@ pub(crate) fn signed_data(
     signed_attributes: &[u8],
     signature: &[u8],
 ) -> Vec<u8> {
-    let sha256 = algorithm(ID_SHA256, false);
+    let sha256 = algorithm(&ID_SHA256, false);
     // In the SignerInfo the attributes are `[0] IMPLICIT`: same contents,
     // another tag.
     let mut attributes = signed_attributes.to_vec();
@@ -78,9 +81,9 @@ pub(crate) fn signed_data(
     let signed = sequence(&[
         &small_integer(1),
         &set_of(&[&sha256]),
-        &sequence(&[&oid(ID_DATA)]),
+        &sequence(&[&oid(&ID_DATA)]),
         &constructed(tag::context(0), &certificates),
         &set_of(&[&signer_info]),
     ]);
-    sequence(&[&oid(ID_SIGNED_DATA), &tlv(tag::context(0), &signed)])
+    sequence(&[&oid(&ID_SIGNED_DATA), &tlv(tag::context(0), &signed)])
 }

@@ -8,18 +8,22 @@
 //! RSA PKCS #1 v1.5 and ECDSA with RFC 6979 nonces are both deterministic:
 //! the same certificate signed at the same instant gives the same bytes.
 
+pub(crate) mod asn1;
 mod cms;
-pub(crate) mod der;
 mod update;
 
 use std::fmt;
 
-use base64::Engine as _;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
+use der::asn1::{AnyRef, GeneralizedTime, ObjectIdentifier, UtcTime};
+use der::{Decode as _, Reader as _, SliceReader, Tag, TagNumber};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use der::{tag, Reader};
+/// sha256WithRSAEncryption (RFC 4055).
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+/// ecdsa-with-SHA256 (RFC 5758).
+const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
 /// Why a certificate could not be signed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -107,26 +111,30 @@ impl fmt::Debug for Signer {
     }
 }
 
-/// The blocks of a PEM text: label and DER bytes.
-fn pem_blocks(text: &str) -> Vec<(String, Result<Vec<u8>, base64::DecodeError>)> {
+/// The blocks of a PEM text (RFC 7468): each block's label and DER bytes,
+/// or why it could not be read. Text around and between the blocks (the
+/// "Bag Attributes" an export may write) is not part of any block.
+fn pem_blocks(text: &str) -> Vec<(String, Result<Vec<u8>, pem_rfc7468::Error>)> {
     let mut blocks = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for line in text.lines().map(str::trim) {
-        if let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"))
-        {
-            current = Some((label.to_owned(), String::new()));
-        } else if line.starts_with("-----END ") {
-            if let Some((label, body)) = current.take() {
-                let der = base64::engine::general_purpose::STANDARD.decode(body.as_bytes());
-                blocks.push((label, der));
-            }
-        } else if let Some((_, body)) = current.as_mut() {
-            if !line.contains(':') {
-                body.push_str(line);
-            }
-        }
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let Some(label_end) = block["-----BEGIN ".len()..].find("-----") else {
+            break;
+        };
+        let label = &block["-----BEGIN ".len()..][..label_end];
+        let end_line = format!("-----END {label}-----");
+        let Some(end) = block.find(&end_line) else {
+            blocks.push((
+                label.to_owned(),
+                Err(pem_rfc7468::Error::PostEncapsulationBoundary),
+            ));
+            break;
+        };
+        let whole = &block[..end + end_line.len()];
+        let decoded = pem_rfc7468::decode_vec(whole.as_bytes()).map(|(_, der)| der);
+        blocks.push((label.to_owned(), decoded));
+        rest = &block[end + end_line.len()..];
     }
     blocks
 }
@@ -186,84 +194,103 @@ struct CertificateFields<'a> {
     public_key: &'a [u8],
 }
 
-fn certificate_fields(der: &[u8]) -> Result<CertificateFields<'_>, der::Malformed> {
-    let certificate = Reader::new(der).expect(tag::SEQUENCE)?;
-    let tbs = Reader::new(certificate.contents).expect(tag::SEQUENCE)?;
-    let mut r = Reader::new(tbs.contents);
-    let mut serial = r.next()?;
-    if serial.tag == tag::context(0) {
-        serial = r.next()?;
-    }
-    if serial.tag != tag::INTEGER {
-        return Err(der::Malformed);
-    }
-    let _signature = r.expect(tag::SEQUENCE)?;
-    let issuer = r.expect(tag::SEQUENCE)?;
-    let validity = r.expect(tag::SEQUENCE)?;
-    let subject = r.expect(tag::SEQUENCE)?;
-    let public_key = r.expect(tag::SEQUENCE)?;
-    let mut v = Reader::new(validity.contents);
-    let not_before = time(v.next()?)?;
-    let not_after = time(v.next()?)?;
-    Ok(CertificateFields {
-        serial: serial.encoded,
-        issuer: issuer.encoded,
-        subject: subject.encoded,
-        not_before,
-        not_after,
-        public_key: public_key.encoded,
-    })
+fn certificate_fields(bytes: &[u8]) -> Result<CertificateFields<'_>, der::Error> {
+    let mut reader = SliceReader::new(bytes)?;
+    let fields = reader.sequence(|certificate| {
+        let fields = certificate.sequence(|tbs| {
+            // version [0] EXPLICIT, when present.
+            let version = Tag::ContextSpecific {
+                constructed: true,
+                number: TagNumber(0),
+            };
+            if Tag::peek(tbs)? == version {
+                tbs.tlv_bytes()?;
+            }
+            Tag::peek(tbs)?.assert_eq(Tag::Integer)?;
+            let serial = tbs.tlv_bytes()?;
+            let _signature = tbs.tlv_bytes()?;
+            let issuer = tbs.tlv_bytes()?;
+            let (not_before, not_after) =
+                tbs.sequence(|validity| Ok::<_, der::Error>((time(validity)?, time(validity)?)))?;
+            let subject = tbs.tlv_bytes()?;
+            let public_key = tbs.tlv_bytes()?;
+            // The unique ids and extensions are not needed.
+            let rest = tbs.remaining_len();
+            tbs.drain(rest)?;
+            Ok::<_, der::Error>(CertificateFields {
+                serial,
+                issuer,
+                subject,
+                not_before,
+                not_after,
+                public_key,
+            })
+        })?;
+        let rest = certificate.remaining_len();
+        certificate.drain(rest)?;
+        Ok::<_, der::Error>(fields)
+    })?;
+    reader.finish()?;
+    Ok(fields)
 }
 
-/// `UTCTime` (`YYMMDDHHMMSSZ`, 1950–2049) or `GeneralizedTime`
-/// (`YYYYMMDDHHMMSSZ`).
-fn time(v: der::Tlv<'_>) -> Result<DateTime<Utc>, der::Malformed> {
-    let text = std::str::from_utf8(v.contents).map_err(|_| der::Malformed)?;
-    let digits = text.strip_suffix('Z').ok_or(der::Malformed)?;
-    let full = match (v.tag, digits.len()) {
-        (tag::UTC_TIME, 12) => {
-            let yy: u32 = digits
-                .get(..2)
-                .and_then(|d| d.parse().ok())
-                .ok_or(der::Malformed)?;
-            format!("{}{digits}", if yy >= 50 { "19" } else { "20" })
-        }
-        (tag::GENERALIZED_TIME, 14) => digits.to_owned(),
-        _ => return Err(der::Malformed),
+/// `UTCTime` (1950–2049) or `GeneralizedTime`, as DER (and `der`) read
+/// them.
+fn time<'a>(r: &mut impl der::Reader<'a>) -> Result<DateTime<Utc>, der::Error> {
+    let since_epoch = match Tag::peek(r)? {
+        Tag::UtcTime => r.decode::<UtcTime>()?.to_unix_duration(),
+        _ => r.decode::<GeneralizedTime>()?.to_unix_duration(),
     };
-    let number = |range: std::ops::Range<usize>| -> Result<u32, der::Malformed> {
-        full.get(range)
-            .and_then(|s| s.parse().ok())
-            .ok_or(der::Malformed)
-    };
-    let date = NaiveDate::from_ymd_opt(number(0..4)? as i32, number(4..6)?, number(6..8)?)
-        .ok_or(der::Malformed)?;
-    let clock = NaiveTime::from_hms_opt(number(8..10)?, number(10..12)?, number(12..14)?)
-        .ok_or(der::Malformed)?;
-    Ok(NaiveDateTime::new(date, clock).and_utc())
+    let secs = i64::try_from(since_epoch.as_secs())
+        .map_err(|_| der::Error::from(der::ErrorKind::DateTime))?;
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| der::ErrorKind::DateTime.into())
 }
 
 /// The subject's common name (CN), if it has one.
 fn common_name(name: &[u8]) -> String {
-    const CN: [u8; 5] = [0x06, 0x03, 0x55, 0x04, 0x03];
-    let mut rdns = Reader::new(name);
-    let found = rdns.next().ok().and_then(|seq| {
-        let mut sets = Reader::new(seq.contents);
-        while let Ok(set) = sets.next() {
-            let mut attrs = Reader::new(set.contents);
-            while let Ok(attr) = attrs.next() {
-                let mut parts = Reader::new(attr.contents);
-                if let (Ok(id), Ok(value)) = (parts.next(), parts.next()) {
-                    if id.encoded == CN {
-                        return std::str::from_utf8(value.contents).ok().map(str::to_owned);
-                    }
-                }
+    const CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+    let found = || -> Result<Option<String>, der::Error> {
+        let mut reader = SliceReader::new(name)?;
+        reader.sequence(|rdns| {
+            let mut found = None;
+            while !rdns.is_finished() {
+                rdns.read_nested_set(&mut found, CN)?;
             }
-        }
-        None
-    });
-    found.unwrap_or_else(|| "(no common name)".to_owned())
+            Ok::<_, der::Error>(found)
+        })
+    };
+    found()
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "(no common name)".to_owned())
 }
+
+/// Reading a `Name`'s relative distinguished names.
+trait NameReader<'a>: der::Reader<'a> {
+    /// Reads one `SET OF AttributeTypeAndValue`, keeping the value of `id`.
+    fn read_nested_set(
+        &mut self,
+        found: &mut Option<String>,
+        id: ObjectIdentifier,
+    ) -> Result<(), der::Error> {
+        let header = der::Header::decode(self)?;
+        self.read_nested(header.length(), |set| {
+            while !set.is_finished() {
+                set.sequence(|attribute| {
+                    let kind = attribute.decode::<ObjectIdentifier>()?;
+                    let value = attribute.decode::<AnyRef<'_>>()?;
+                    if kind == id && found.is_none() {
+                        *found = std::str::from_utf8(value.value()).ok().map(str::to_owned);
+                    }
+                    Ok::<_, der::Error>(())
+                })?;
+            }
+            Ok::<_, der::Error>(())
+        })
+    }
+}
+
+impl<'a, R: der::Reader<'a>> NameReader<'a> for R {}
 
 impl Signer {
     /// Reads the signing key (PKCS #8, PKCS #1 RSA or SEC1 EC, unencrypted)
@@ -324,8 +351,8 @@ impl Signer {
 
     fn signature_algorithm(&self) -> Vec<u8> {
         match self.key {
-            Key::Rsa(_) => der::algorithm("1.2.840.113549.1.1.11", true),
-            Key::P256(_) => der::algorithm("1.2.840.10045.4.3.2", false),
+            Key::Rsa(_) => asn1::algorithm(&SHA256_WITH_RSA, true),
+            Key::P256(_) => asn1::algorithm(&ECDSA_WITH_SHA256, false),
         }
     }
 
@@ -399,23 +426,24 @@ mod tests {
 
     #[test]
     fn certificate_times_read_both_encodings() {
-        let utc = der::tlv(tag::UTC_TIME, b"250401000000Z");
-        let generalized = der::tlv(tag::GENERALIZED_TIME, b"20500101120000Z");
-        let read = |bytes: &[u8]| {
-            Reader::new(bytes)
-                .next()
+        use asn1::{sequence, tag, tlv};
+        let read = |a: &[u8], b: &[u8]| {
+            let validity = sequence(&[a, b]);
+            let mut r = SliceReader::new(&validity).map_err(|_| ())?;
+            r.sequence(|v| Ok::<_, der::Error>((time(v)?, time(v)?)))
+                .map(|(x, y): (DateTime<Utc>, DateTime<Utc>)| (x.to_rfc3339(), y.to_rfc3339()))
                 .map_err(|_| ())
-                .and_then(|v| time(v).map_err(|_| ()))
         };
+        let utc = tlv(tag::UTC_TIME, b"250401000000Z");
+        let generalized = tlv(tag::GENERALIZED_TIME, b"20500101120000Z");
         assert_eq!(
-            read(&utc).map(|t| t.to_rfc3339()),
-            Ok("2025-04-01T00:00:00+00:00".to_owned())
+            read(&utc, &generalized),
+            Ok((
+                "2025-04-01T00:00:00+00:00".to_owned(),
+                "2050-01-01T12:00:00+00:00".to_owned()
+            ))
         );
-        assert_eq!(
-            read(&generalized).map(|t| t.to_rfc3339()),
-            Ok("2050-01-01T12:00:00+00:00".to_owned())
-        );
-        assert!(read(&der::tlv(tag::UTC_TIME, b"251301000000Z")).is_err());
+        assert!(read(&tlv(tag::UTC_TIME, b"251301000000Z"), &generalized).is_err());
     }
 
     proptest::proptest! {
@@ -424,7 +452,7 @@ mod tests {
             bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
             label in proptest::sample::select(vec!["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "CERTIFICATE"]),
         ) {
-            let body = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            let body = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
             let pem = format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
             let refused = Signer::from_pem(&pem, &pem).err().map(|e| e.code());
             proptest::prop_assert!(matches!(
@@ -436,7 +464,8 @@ mod tests {
         #[test]
         fn certificate_fields_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
             let _ = certificate_fields(&bytes);
-            let _ = time(der::Tlv { tag: tag::UTC_TIME, contents: &bytes, encoded: &bytes });
+            let _ = common_name(&bytes);
+            let _ = pem_blocks(&String::from_utf8_lossy(&bytes));
         }
     }
 
