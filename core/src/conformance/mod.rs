@@ -299,3 +299,16 @@ pub fn activated(s: &Sesshu, m: &str, mail: &str) -> String {
     .unwrap();
     issued.user_id.to_string()
 }
+
+/// Services over a fresh [`MemoryStore`](crate::store::MemoryStore) holding
+/// person `P1` (Sapporo, then Chiyoda from 2020-04-01) and Chiyoda's record
+/// `R1` of 2024-01-01: the start of most services' unit tests.
+pub fn chiyoda_with_a_record() -> Sesshu {
+    let s = services(Arc::new(crate::store::MemoryStore::new()), 0);
+    let chiyoda = staff(CHIYODA);
+    s.put_person(&chiyoda, person("P1", "山田 花子", "ヤマダ ハナコ"))
+        .unwrap();
+    s.put_record(&chiyoda, record("R1", "P1", CHIYODA, "2024-01-01"))
+        .unwrap();
+    s
+}

@@ -342,20 +342,14 @@ struct Walk {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::sync::Arc;
-
     use crate::access_log::AccessAction;
-    use crate::conformance::{id, person, record, services, staff, CHIYODA, YOKOHAMA};
-    use crate::store::{LogFilter, MemoryStore};
+    use crate::conformance::{chiyoda_with_a_record, id, staff, CHIYODA, YOKOHAMA};
+    use crate::store::LogFilter;
 
     #[test]
     fn every_read_and_refusal_is_logged_and_the_chain_verifies() {
-        let s = services(Arc::new(MemoryStore::new()), 0);
+        let s = chiyoda_with_a_record();
         let chiyoda = staff(CHIYODA);
-        s.put_person(&chiyoda, person("P1", "山田 花子", "ヤマダ ハナコ"))
-            .unwrap();
-        s.put_record(&chiyoda, record("R1", "P1", CHIYODA, "2024-01-01"))
-            .unwrap();
         s.person_records(&chiyoda, &id("P1")).unwrap();
         assert!(s.person_records(&staff(YOKOHAMA), &id("P1")).is_err());
         let about = LogFilter {

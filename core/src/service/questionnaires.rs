@@ -311,21 +311,14 @@ impl Sesshu {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::sync::Arc;
-
-    use crate::conformance::{person, record, rid, services, staff, CHIYODA, YOKOHAMA};
+    use crate::conformance::{chiyoda_with_a_record, rid, staff, CHIYODA, YOKOHAMA};
     use crate::questionnaire::{AnswerValue, Answers};
     use crate::service::PutOutcome;
-    use crate::store::MemoryStore;
 
     #[test]
     fn answers_are_stored_once_and_read_with_what_the_institution_changed() {
-        let s = services(Arc::new(MemoryStore::new()), 0);
+        let s = chiyoda_with_a_record();
         let chiyoda = staff(CHIYODA);
-        s.put_person(&chiyoda, person("P1", "山田 花子", "ヤマダ ハナコ"))
-            .unwrap();
-        s.put_record(&chiyoda, record("R1", "P1", CHIYODA, "2024-01-01"))
-            .unwrap();
         let subject = Answers::from([("fever".to_owned(), AnswerValue::Bool(false))]);
         let institution = Answers::from([("fever".to_owned(), AnswerValue::Bool(true))]);
         let put = |s: &crate::service::Sesshu| {
