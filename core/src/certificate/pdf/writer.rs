@@ -1,16 +1,16 @@
-//! The certificate's PDF objects (ISO 32000-1): catalog, page tree, a page
-//! and content stream per sheet, the Type 0 font over a `CIDFontType2` with its subset
-//! program and `/ToUnicode` map, the document information, a classic
-//! cross-reference table and the trailer. Text streams are
-//! Flate-compressed; the (unhinted) font program is stored.
+//! The certificate's PDF objects (ISO 32000-1), written with `pdf-writer`:
+//! catalog, page tree, a page and content stream per sheet, the Type 0 font
+//! over a `CIDFontType2` with its subset program and `/ToUnicode` map, the
+//! document information, a classic cross-reference table and the trailer.
+//! Text streams are Flate-compressed; the (unhinted) font program is stored.
 
-use std::fmt::Write as _;
-
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use ttf_parser::Face;
 
 use super::subset::{subset, GlyphSet};
-use super::{text_string, CertificateError};
+use super::CertificateError;
 
 /// Everything the file is made of.
 pub(super) struct Parts<'a> {
@@ -32,155 +32,133 @@ pub(super) struct Parts<'a> {
 /// compress by a quarter at most, at most of the time a certificate takes.
 const LEVEL: u8 = 6;
 
-struct Objects {
-    out: Vec<u8>,
-    offsets: Vec<usize>,
-}
-
-impl Objects {
-    /// Writes the next object (numbered from 1 in writing order).
-    fn object(&mut self, body: &str) {
-        self.offsets.push(self.out.len());
-        let n = self.offsets.len();
-        self.out
-            .extend_from_slice(format!("{n} 0 obj\n{body}\nendobj\n").as_bytes());
-    }
-
-    /// Writes the next object as a stream, Flate-compressed when
-    /// `compress`; `dict` adds entries.
-    fn stream(&mut self, dict: &str, data: &[u8], compress: bool) {
-        let packed;
-        let (body, filter) = if compress {
-            packed = miniz_oxide::deflate::compress_to_vec_zlib(data, LEVEL);
-            (packed.as_slice(), "/Filter/FlateDecode")
-        } else {
-            (data, "")
-        };
-        self.offsets.push(self.out.len());
-        let n = self.offsets.len();
-        self.out.extend_from_slice(
-            format!(
-                "{n} 0 obj\n<</Length {}{filter}{dict}>>\nstream\n",
-                body.len()
-            )
-            .as_bytes(),
-        );
-        self.out.extend_from_slice(body);
-        self.out.extend_from_slice(b"\nendstream\nendobj\n");
-    }
+fn deflate(data: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec_zlib(data, LEVEL)
 }
 
 /// The `/ToUnicode` CMap: glyph id → the character it shows.
-fn to_unicode(glyphs: &GlyphSet) -> String {
-    let shown: Vec<(u16, char)> = glyphs
-        .glyphs()
-        .filter_map(|(id, _, c)| c.map(|c| (id, c)))
-        .collect();
-    let mut cmap = String::from(
-        "/CIDInit/ProcSet findresource begin\n12 dict begin\nbegincmap\n\
-         /CIDSystemInfo<</Registry(Adobe)/Ordering(UCS)/Supplement 0>>def\n\
-         /CMapName/Adobe-Identity-UCS def\n/CMapType 2 def\n\
-         1 begincodespacerange\n<0000><FFFF>\nendcodespacerange\n",
-    );
-    for block in shown.chunks(100) {
-        let _ = writeln!(cmap, "{} beginbfchar", block.len());
-        for (id, c) in block {
-            let _ = write!(cmap, "<{id:04X}><");
-            for unit in c.encode_utf16(&mut [0; 2]) {
-                let _ = write!(cmap, "{unit:04X}");
-            }
-            cmap.push_str(">\n");
+fn to_unicode(glyphs: &GlyphSet) -> Vec<u8> {
+    let info = SystemInfo {
+        registry: Str(b"Adobe"),
+        ordering: Str(b"UCS"),
+        supplement: 0,
+    };
+    let mut cmap = UnicodeCmap::new(Name(b"Adobe-Identity-UCS"), info);
+    for (id, _, c) in glyphs.glyphs() {
+        if let Some(c) = c {
+            cmap.pair(id, c);
         }
-        cmap.push_str("endbfchar\n");
     }
-    cmap.push_str("endcmap\nCMapName currentdict/CMap defineresource pop\nend\nend\n");
-    cmap
+    cmap.finish().to_vec()
 }
 
-/// The finished file.
+/// The finished file, its objects written by `pdf-writer` (the typst
+/// project's): 1 catalog, 2 page tree, 3–7 the font, 8 information, then a
+/// page and its content stream per sheet.
 pub(super) fn assemble(mut p: Parts<'_>) -> Result<Vec<u8>, crate::Error> {
     let program =
         subset(p.font_program, &mut p.glyphs).ok_or_else(|| CertificateError::Render {
             reason: "the bundled font's tables cannot be read".into(),
         })?;
     let em = f32::from(p.font.units_per_em().max(1));
-    let scale = |v: i16| (f32::from(v) * 1000.0 / em).round() as i32;
+    let scale = |v: i16| (f32::from(v) * 1000.0 / em).round();
     let bbox = p.font.global_bounding_box();
-    let mut widths = String::new();
-    for (_, old, _) in p.glyphs.glyphs() {
-        let advance = p
-            .font
-            .glyph_hor_advance(ttf_parser::GlyphId(old))
-            .unwrap_or(0);
-        let _ = write!(widths, "{} ", scale(advance.min(i16::MAX as u16) as i16));
-    }
-    let name = format!("{}+IPAexMincho", p.tag);
-
-    let mut o = Objects {
-        out: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec(),
-        offsets: Vec::with_capacity(10),
-    };
-    // 1 catalog, 2 page tree, 3–7 the font, 8 information, then a page
-    // and its content stream per sheet.
-    let kids: Vec<String> = (0..p.pages.len())
-        .map(|i| format!("{} 0 R", 9 + 2 * i))
+    let widths: Vec<f32> = p
+        .glyphs
+        .glyphs()
+        .map(|(_, old, _)| {
+            let advance = p
+                .font
+                .glyph_hor_advance(ttf_parser::GlyphId(old))
+                .unwrap_or(0);
+            scale(advance.min(i16::MAX as u16) as i16)
+        })
         .collect();
-    o.object("<</Type/Catalog/Pages 2 0 R>>");
-    o.object(&format!(
-        "<</Type/Pages/Kids[{}]/Count {}>>",
-        kids.join(" "),
-        kids.len()
-    ));
-    o.object(&format!(
-        "<</Type/Font/Subtype/Type0/BaseFont/{name}/Encoding/Identity-H\
-         /DescendantFonts[4 0 R]/ToUnicode 6 0 R>>"
-    ));
-    o.object(&format!(
-        "<</Type/Font/Subtype/CIDFontType2/BaseFont/{name}\
-         /CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)/Supplement 0>>\
-         /FontDescriptor 5 0 R/CIDToGIDMap/Identity/DW 1000/W[0[{}]]>>",
-        widths.trim_end()
-    ));
-    o.object(&format!(
-        "<</Type/FontDescriptor/FontName/{name}/Flags 6/FontBBox[{} {} {} {}]\
-         /ItalicAngle 0/Ascent {}/Descent {}/CapHeight {}/StemV 80/FontFile2 7 0 R>>",
-        scale(bbox.x_min),
-        scale(bbox.y_min),
-        scale(bbox.x_max),
-        scale(bbox.y_max),
-        scale(p.font.ascender()),
-        scale(p.font.descender()),
-        scale(p.font.capital_height().unwrap_or(p.font.ascender())),
-    ));
-    o.stream("", to_unicode(&p.glyphs).as_bytes(), true);
-    o.stream(&format!("/Length1 {}", program.len()), &program, false);
-    o.object(&format!(
-        "<</Title{}/Producer(sesshu)/CreationDate(D:{}000000+09'00')>>",
-        text_string(p.title),
-        p.created.format("%Y%m%d")
-    ));
-    for (i, content) in p.pages.iter().enumerate() {
-        o.object(&format!(
-            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595.28 841.89]\
-             /Resources<</Font<</F1 3 0 R>>>>/Contents {} 0 R>>",
-            10 + 2 * i
-        ));
-        o.stream("", content, true);
-    }
+    let name = format!("{}+IPAexMincho", p.tag);
+    let name = Name(name.as_bytes());
 
-    let xref = o.out.len();
-    let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", o.offsets.len() + 1);
-    for offset in &o.offsets {
-        let _ = writeln!(table, "{offset:010} 00000 n ");
-    }
-    let id: String = p.id.iter().map(|b| format!("{b:02X}")).collect();
-    let _ = write!(
-        table,
-        "trailer\n<</Size {}/Root 1 0 R/Info 8 0 R/ID[<{id}><{id}>]>>\nstartxref\n{xref}\n%%EOF\n",
-        o.offsets.len() + 1
+    let (catalog, tree, type0, cid, descriptor, cmap, file, info) = (
+        Ref::new(1),
+        Ref::new(2),
+        Ref::new(3),
+        Ref::new(4),
+        Ref::new(5),
+        Ref::new(6),
+        Ref::new(7),
+        Ref::new(8),
     );
-    o.out.extend_from_slice(table.as_bytes());
-    Ok(o.out)
+    let page_ref = |i: usize, content: bool| {
+        Ref::new(9 + 2 * i32::try_from(i).unwrap_or(i32::MAX / 4) + i32::from(content))
+    };
+    let mut pdf = Pdf::new();
+    pdf.set_binary_marker(b"\xe2\xe3\xcf\xd3");
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree)
+        .kids((0..p.pages.len()).map(|i| page_ref(i, false)))
+        .count(i32::try_from(p.pages.len()).unwrap_or(i32::MAX));
+    pdf.type0_font(type0)
+        .base_font(name)
+        .encoding_predefined(Name(b"Identity-H"))
+        .descendant_font(cid)
+        .to_unicode(cmap);
+    let mut font = pdf.cid_font(cid);
+    font.subtype(CidFontType::Type2)
+        .base_font(name)
+        .system_info(SystemInfo {
+            registry: Str(b"Adobe"),
+            ordering: Str(b"Identity"),
+            supplement: 0,
+        })
+        .font_descriptor(descriptor)
+        .cid_to_gid_map_predefined(Name(b"Identity"))
+        .default_width(1000.0);
+    font.widths().consecutive(0, widths);
+    font.finish();
+    pdf.font_descriptor(descriptor)
+        .name(name)
+        .flags(FontFlags::SYMBOLIC | FontFlags::SERIF)
+        .bbox(Rect::new(
+            scale(bbox.x_min),
+            scale(bbox.y_min),
+            scale(bbox.x_max),
+            scale(bbox.y_max),
+        ))
+        .italic_angle(0.0)
+        .ascent(scale(p.font.ascender()))
+        .descent(scale(p.font.descender()))
+        .cap_height(scale(p.font.capital_height().unwrap_or(p.font.ascender())))
+        .stem_v(80.0)
+        .font_file2(file);
+    pdf.stream(cmap, &deflate(&to_unicode(&p.glyphs)))
+        .filter(Filter::FlateDecode);
+    pdf.stream(file, &program).pair(
+        Name(b"Length1"),
+        i32::try_from(program.len()).unwrap_or(i32::MAX),
+    );
+    let created = Date::new(u16::try_from(p.created.year()).unwrap_or(0))
+        .month(u8::try_from(p.created.month()).unwrap_or(1))
+        .day(u8::try_from(p.created.day()).unwrap_or(1))
+        .hour(0)
+        .minute(0)
+        .second(0)
+        .utc_offset_hour(9)
+        .utc_offset_minute(0);
+    pdf.document_info(info)
+        .title(TextStr(p.title))
+        .producer(TextStr("sesshu"))
+        .creation_date(created);
+    for (i, content) in p.pages.iter().enumerate() {
+        let mut page = pdf.page(page_ref(i, false));
+        page.parent(tree)
+            .media_box(Rect::new(0.0, 0.0, 595.28, 841.89))
+            .contents(page_ref(i, true));
+        page.resources().fonts().pair(Name(b"F1"), type0);
+        page.finish();
+        pdf.stream(page_ref(i, true), &deflate(content))
+            .filter(Filter::FlateDecode);
+    }
+    pdf.set_file_id((p.id.to_vec(), p.id.to_vec()));
+    Ok(pdf.finish())
 }
 
 #[cfg(test)]
@@ -189,7 +167,7 @@ mod tests {
 
     #[test]
     fn text_strings_are_utf16() {
-        assert_eq!(text_string("済A"), "<FEFF6E080041>");
+        assert_eq!(super::super::text_string("済A"), "<FEFF6E080041>");
     }
 
     #[test]
@@ -197,7 +175,7 @@ mod tests {
         let mut glyphs = GlyphSet::new();
         glyphs.add(700, Some('予'));
         glyphs.add(20, None);
-        let cmap = to_unicode(&glyphs);
-        assert!(cmap.contains("1 beginbfchar\n<0001><4E88>\n"), "{cmap}");
+        let cmap = String::from_utf8(to_unicode(&glyphs)).unwrap_or_default();
+        assert!(cmap.contains("1 beginbfchar\n<0001> <4E88>\n"), "{cmap}");
     }
 }
