@@ -372,3 +372,60 @@ impl Sesshu {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::{CertificateRequest, Issuer};
+    use crate::certificate::issuance::{ApplicantType, IssuanceChannel};
+    use crate::conformance::{chiyoda_with_a_record, id, rid, staff, CHIYODA, SAPPORO};
+
+    fn request(records: &[&str]) -> CertificateRequest {
+        CertificateRequest {
+            person: id("P1"),
+            records: records.iter().map(|r| rid(r)).collect(),
+            form: None,
+            travel: None,
+            name_override: None,
+            applicant: ApplicantType::Subject,
+            delegation_checked: false,
+            channel: IssuanceChannel::Counter,
+            issuer: Issuer {
+                municipality_name: "千代田区".into(),
+                head: "千代田区長".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_certificate_takes_the_next_number_and_is_registered() {
+        let s = chiyoda_with_a_record();
+        let chiyoda = staff(CHIYODA);
+        let first = s.issue_certificate(&chiyoda, &request(&["R1"])).unwrap();
+        assert!(first.pdf.starts_with(b"%PDF-1.7"));
+        let second = s.issue_certificate(&chiyoda, &request(&["R1"])).unwrap();
+        assert_ne!(
+            first.issuance.certificate_number,
+            second.issuance.certificate_number
+        );
+        let listed = s.list_issuances(&chiyoda, None, None, 10).unwrap();
+        assert_eq!(listed.len(), 2);
+        // A certificate that could not be handed over takes no number.
+        let refused = s.issue_certificate_to(&chiyoda, &request(&["R1"]), |_| {
+            Err("/nowhere/c.pdf: no such directory".to_owned())
+        });
+        assert_eq!(refused.unwrap_err().code(), "certificate_not_delivered");
+        assert_eq!(s.list_issuances(&chiyoda, None, None, 10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn only_the_responsible_municipality_certifies_its_records() {
+        let s = chiyoda_with_a_record();
+        let e = s
+            .issue_certificate(&staff(SAPPORO), &request(&["R1"]))
+            .unwrap_err();
+        // Sapporo, where the person lived before, does not see Chiyoda's record.
+        assert_eq!(e.code(), "not_found");
+    }
+}

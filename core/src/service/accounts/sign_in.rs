@@ -104,3 +104,35 @@ impl Sesshu {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use crate::conformance::{account_services, activated, GOOD};
+    use crate::store::MemoryStore;
+
+    #[test]
+    fn the_service_stores_what_the_rule_decided() {
+        let s = account_services(Arc::new(MemoryStore::new()), 0);
+        let user = activated(&s, "131016", "sato@example.jp");
+        let e = s.sign_in(&user, "wrong", None).unwrap_err();
+        assert_eq!(e.code(), "invalid_credentials");
+        // The failure was stored: four more lock the account.
+        for _ in 0..4 {
+            let _ = s.sign_in(&user, "wrong", None);
+        }
+        assert_eq!(
+            s.sign_in(&user, GOOD, None).unwrap_err().code(),
+            "account_locked"
+        );
+        let fresh = activated(&s, "131016", "suzuki@example.jp");
+        let actor = s.sign_in(&fresh, GOOD, None).unwrap();
+        assert_eq!(actor.user_id, fresh);
+        // An unknown user id answers as a wrong password does.
+        let unknown = s.sign_in("131016-9999", GOOD, None).unwrap_err();
+        assert_eq!(unknown.code(), "invalid_credentials");
+    }
+}
