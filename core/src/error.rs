@@ -11,6 +11,7 @@ use crate::{
     certificate::CertificateError,
     checkpoint::CheckpointError,
     identifiers::IdentifierError,
+    masters::MasterError,
     organisation::OrganisationError,
     persons::PersonError,
     questionnaire::QuestionnaireError,
@@ -87,6 +88,9 @@ pub enum Error {
     /// verify.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    /// A master row or a master's history was refused.
+    #[error(transparent)]
+    Master(#[from] MasterError),
 }
 
 /// What kind of refusal an error is, for callers that branch on the kind
@@ -189,6 +193,7 @@ impl Error {
             Error::Token(e) => e.code(),
             Error::Hashing(e) => e.code(),
             Error::Checkpoint(e) => e.code(),
+            Error::Master(e) => e.code(),
         }
     }
 }

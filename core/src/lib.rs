@@ -36,6 +36,7 @@ pub mod delivery;
 mod error;
 pub mod identifiers;
 mod macros;
+pub mod masters;
 pub mod organisation;
 pub mod outbox;
 pub mod persons;
