@@ -13,3 +13,4 @@ pub mod output;
 pub mod questionnaires;
 pub mod scenarios;
 pub mod store;
+pub mod zengin;

@@ -130,6 +130,12 @@ enum Command {
         #[command(subcommand)]
         command: DeliverCommand,
     },
+    /// The zengin code-check master (H_081-027): monthly full replacement
+    /// with a backup, rollback, status and the account check.
+    Zengin {
+        #[command(subcommand)]
+        command: sesshu_cli::zengin::ZenginCommand,
+    },
     /// The access log (H-12).
     Log {
         #[command(subcommand)]
@@ -618,6 +624,15 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Zengin { command } => {
+            let s = services(cli)?;
+            let ok = sesshu_cli::zengin::run(&s, &|| actor(cli, &s), command, &mut stdout)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
         Command::Accounts { .. } | Command::Tokens { .. } | Command::Outbox { .. } => {
             run_accounts(cli, &mut stdout)

@@ -30,7 +30,7 @@ impl AccessLogError {
 }
 
 named_enum! {
-    /// What was done to personal data.
+    /// What was done to personal data (and to the masters it is read with).
     pub enum AccessAction {
         /// A person's attributes or residency were written.
         WritePerson = "write_person",
@@ -60,6 +60,10 @@ named_enum! {
         IssueCertificate = "issue_certificate",
         /// The issuance register was read.
         ReadIssuances = "read_issuances",
+        /// The zengin code-check master was replaced or rolled back.
+        ReplaceZengin = "replace_zengin",
+        /// Master rows were written (uploaded, received).
+        WriteMaster = "write_master",
     }
     unknown: AccessLogError = |v| AccessLogError::InvalidAction { value: v.to_owned() };
 }

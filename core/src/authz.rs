@@ -47,6 +47,11 @@ named_enum! {
         RunAccountBatches = "run_account_batches",
         /// Read and acknowledge the notification outbox.
         DrainOutbox = "drain_outbox",
+        /// Replace or roll back the zengin code-check master (全銀協コードチェックマスタ).
+        ReplaceZengin = "replace_zengin",
+        /// Write a master's rows (マスタの登録・更新): the master's owner only
+        /// (the service computes own/other from the master's owner).
+        WriteMasters = "write_masters",
     }
     unknown: OrganisationError = |v| OrganisationError::InvalidOperation { value: v.to_owned() };
 }
@@ -99,6 +104,13 @@ const POLICY: &[(Operation, Role, Relation)] = &[
     (Op::ManageTokens, R::Municipality, Other),
     (Op::RunAccountBatches, R::Central, Own),
     (Op::DrainOutbox, R::Central, Own),
+    (Op::ReplaceZengin, R::Central, Own),
+    (Op::WriteMasters, R::Municipality, Own),
+    (Op::WriteMasters, R::Doctor, Own),
+    (Op::WriteMasters, R::MedicalStaff, Own),
+    (Op::WriteMasters, R::Mhlw, Own),
+    (Op::WriteMasters, R::Federation, Own),
+    (Op::WriteMasters, R::Central, Own),
 ];
 
 /// Whether `role` may perform `op` on data of an organisation in `relation`.

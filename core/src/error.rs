@@ -10,6 +10,7 @@ use crate::{
     calendar::CalendarError,
     certificate::CertificateError,
     checkpoint::CheckpointError,
+    files::FileError,
     identifiers::IdentifierError,
     masters::MasterError,
     organisation::OrganisationError,
@@ -20,6 +21,7 @@ use crate::{
     service::{ExportOptionError, ServiceError},
     store::StoreError,
     tokens::TokenError,
+    zengin::ZenginError,
 };
 
 /// Any error the core returns. [`Error::code`] is the stable machine code
@@ -91,6 +93,12 @@ pub enum Error {
     /// A master row or a master's history was refused.
     #[error(transparent)]
     Master(#[from] MasterError),
+    /// An uploaded file could not be read (encoding, header, CSV).
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// A zengin master file or rollback was refused.
+    #[error(transparent)]
+    Zengin(#[from] ZenginError),
 }
 
 /// What kind of refusal an error is, for callers that branch on the kind
@@ -154,6 +162,7 @@ impl Error {
             // a type, role or code that does not exist is bad input.
             Error::Organisation(o) if o.code() == "role_not_allowed" => ErrorKind::Rule,
             Error::Certificate(_) => ErrorKind::Rule,
+            Error::Zengin(ZenginError::NoBackup) => ErrorKind::Rule,
             _ => ErrorKind::Validation,
         }
     }
@@ -194,6 +203,8 @@ impl Error {
             Error::Hashing(e) => e.code(),
             Error::Checkpoint(e) => e.code(),
             Error::Master(e) => e.code(),
+            Error::File(e) => e.code(),
+            Error::Zengin(e) => e.code(),
         }
     }
 }

@@ -21,6 +21,9 @@
 //! | [`access_log`] | the tamper-evident access log (アクセスログ) (§13) |
 //! | [`store`] | the storage traits and the atomic [`store::ChangeSet`] |
 //! | [`service`] | the operations bindings forward to, over a store |
+//! | [`masters`] | master data declared as data, with validity periods (§9) |
+//! | [`zengin`] | the zengin code-check master, replaced whole with a backup (§9) |
+//! | [`files`] | reading uploaded CSV files (UTF-8 or Shift_JIS) |
 //! | [`accounts`] | first-administrator extraction, password policy, inactivity suspension (§14) |
 
 pub mod access_log;
@@ -34,6 +37,7 @@ pub mod checkpoint;
 pub mod conformance;
 pub mod delivery;
 mod error;
+pub mod files;
 pub mod identifiers;
 mod macros;
 pub mod masters;
@@ -48,5 +52,6 @@ pub mod service;
 pub mod store;
 mod text;
 pub mod tokens;
+pub mod zengin;
 
 pub use error::{Error, ErrorKind};

@@ -37,6 +37,7 @@ mod log;
 mod persons;
 mod questionnaires;
 mod sign_in;
+mod zengin;
 
 pub use account_batches::*;
 pub use accounts::*;
@@ -47,6 +48,7 @@ pub use log::*;
 pub use persons::*;
 pub use questionnaires::*;
 pub use sign_in::*;
+pub use zengin::*;
 
 /// Generates one `#[test]` per conformance check for an adapter.
 /// `$make` is an expression giving a fresh, empty `Arc<dyn Store>` each time.
@@ -88,6 +90,8 @@ macro_rules! store_conformance_tests {
             store_modes_bootstrap_and_sessions,
             dates_and_residency_are_checked_before_storing,
             person_and_residency_imports_go_through_the_services,
+            zengin_replacement_backup_and_rollback,
+            zengin_rollback_needs_a_backup,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

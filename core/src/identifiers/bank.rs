@@ -102,6 +102,11 @@ impl ZenginMaster {
         self.banks.entry(bank).or_default().insert(branch);
     }
 
+    /// Adds a bank (with no branch yet).
+    pub fn insert_bank(&mut self, bank: BankCode) {
+        self.banks.entry(bank).or_default();
+    }
+
     /// Number of branches in the master.
     pub fn branch_count(&self) -> usize {
         self.banks.values().map(BTreeSet::len).sum()

@@ -16,6 +16,7 @@ mod people;
 mod questionnaires;
 mod records;
 mod sessions;
+mod zengin;
 
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ pub use questionnaires::{
 };
 pub use records::{PortalRecord, RecordPage, RecordQuery, RecordRow};
 pub use sessions::{OpenedSession, StoreMode};
+pub use zengin::ZenginReport;
 
 /// Who performs an operation ([`crate::authz::Actor`]), here too because
 /// every service call takes one.

@@ -4,7 +4,8 @@
 //! One read trait per domain — [`PersonStore`] (persons and records),
 //! [`DeliveryStore`], [`QuestionnaireStore`], [`LogStore`],
 //! [`AccountStore`] (organisations, users, tokens, outbox),
-//! [`CertificateStore`] (issuances) — composed into [`Store`], which adds
+//! [`CertificateStore`] (issuances), [`ZenginStore`] (the zengin master) —
+//! composed into [`Store`], which adds
 //! the store's settings and the one commit every domain writes through. A
 //! new flow adds its trait and its file here and in each adapter.
 //!
@@ -26,6 +27,7 @@ mod persons;
 mod questionnaires;
 pub mod rows;
 pub mod settings;
+mod zengin;
 
 /// Every store trait, for code that calls a concrete store's methods
 /// (`use sesshu_core::store::prelude::*`); through `dyn Store` they need no
@@ -33,7 +35,7 @@ pub mod settings;
 pub mod prelude {
     pub use super::{
         AccountStore, CertificateStore, DeliveryStore, LogStore, PersonStore, QuestionnaireStore,
-        Store,
+        Store, ZenginStore,
     };
 }
 
@@ -45,6 +47,7 @@ pub use log::{LogFilter, LogStore};
 pub use memory::MemoryStore;
 pub use persons::{PersonFilter, PersonStore, StoredPerson, StoredRecord};
 pub use questionnaires::{QuestionnaireStore, StoredQuestionnaire};
+pub use zengin::ZenginStore;
 
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -288,6 +291,25 @@ pub enum Write {
         /// The batch version read.
         expected: Expected,
     },
+    /// Replace the zengin master whole (洗い替え): the load in use becomes
+    /// the backup, the backup before it is dropped, and `file` is in use.
+    /// Returns the new load's generation.
+    ReplaceZengin {
+        /// The checked file.
+        file: Box<crate::zengin::ZenginFile>,
+        /// The file's name as given.
+        source: String,
+        /// When.
+        loaded_at: DateTime<Utc>,
+        /// The generation in use that the writer read (`Absent`: none).
+        expected: Expected,
+    },
+    /// Swap the zengin master's load in use and its backup (切り戻し; a
+    /// second rollback undoes the first). Returns the generation now in use.
+    RollbackZengin {
+        /// The generation in use that the writer read.
+        expected: Expected,
+    },
 }
 
 /// Everything one operation writes, committed all or nothing.
@@ -320,7 +342,13 @@ pub struct CommitReceipt {
 /// them. Implementations are `Send + Sync` and used as `Arc<dyn Store>`;
 /// every method is synchronous.
 pub trait Store:
-    PersonStore + DeliveryStore + QuestionnaireStore + LogStore + AccountStore + CertificateStore
+    PersonStore
+    + DeliveryStore
+    + QuestionnaireStore
+    + LogStore
+    + AccountStore
+    + CertificateStore
+    + ZenginStore
 {
     /// One of the store's own settings ([`settings`]), if written.
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;

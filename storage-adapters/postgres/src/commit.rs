@@ -8,7 +8,9 @@ use sesshu_core::store::rows::RecordRow;
 use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, StoreError, Write};
 
 use crate::pool::CachedClient;
-use crate::{accounts, backend, certificates, delivery, log, persons, questionnaires, settings};
+use crate::{
+    accounts, backend, certificates, delivery, log, persons, questionnaires, settings, zengin,
+};
 
 fn apply(
     tx: &mut Transaction<'_>,
@@ -67,6 +69,13 @@ fn apply(
             acked_at,
             expected,
         } => delivery::ack_batch(tx, &id, acked_at, expected),
+        Write::ReplaceZengin {
+            file,
+            source,
+            loaded_at,
+            expected,
+        } => zengin::replace(tx, &file, &source, loaded_at, expected),
+        Write::RollbackZengin { expected } => zengin::rollback(tx, expected),
     }
 }
 

@@ -28,6 +28,7 @@ mod questionnaires;
 mod settings;
 mod sql;
 pub mod tls;
+mod zengin;
 
 use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, FoundVersion, Store, StoreError};
 

@@ -7,7 +7,7 @@ use sesshu_core::store::rows::{PersonRow, RecordRow};
 use sesshu_core::store::{ChangeSet, CommitReceipt, StoreError, Write};
 
 use crate::persons::{put_person, put_record, Sequence};
-use crate::{accounts, backend, certificates, delivery, log, questionnaires, settings};
+use crate::{accounts, backend, certificates, delivery, log, questionnaires, settings, zengin};
 
 fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, StoreError> {
     match write {
@@ -64,6 +64,13 @@ fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, 
             acked_at,
             expected,
         } => delivery::ack_batch(tx, &id, acked_at, expected),
+        Write::ReplaceZengin {
+            file,
+            source,
+            loaded_at,
+            expected,
+        } => zengin::replace(tx, &file, &source, loaded_at, expected),
+        Write::RollbackZengin { expected } => zengin::rollback(tx, expected),
     }
 }
 

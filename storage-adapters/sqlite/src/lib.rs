@@ -27,6 +27,7 @@ mod persons;
 mod questionnaires;
 mod settings;
 mod sql;
+mod zengin;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -34,10 +34,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "store_settings",
         include_str!("../migrations/0006_store_settings.sql"),
     ),
+    (7, "zengin", include_str!("../migrations/0007_zengin.sql")),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The recorded schema version (0 for an empty database).
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {

@@ -159,6 +159,51 @@ impl State {
                 }
                 Ok(1)
             }
+            Write::ReplaceZengin {
+                file,
+                source,
+                loaded_at,
+                expected,
+            } => {
+                let current = self.zengin.as_ref().map(|s| s.load.generation);
+                check("zengin master", "current", current, expected)?;
+                self.zengin_generations += 1;
+                let mut master = file
+                    .branches
+                    .iter()
+                    .map(|b| (b.bank, b.code))
+                    .collect::<crate::identifiers::ZenginMaster>();
+                for bank in &file.banks {
+                    master.insert_bank(bank.code);
+                }
+                let slot = ZenginSlot {
+                    load: crate::zengin::ZenginLoad {
+                        generation: self.zengin_generations,
+                        sha256: file.sha256.clone(),
+                        source,
+                        loaded_at,
+                        banks: file.banks.len() as i64,
+                        branches: file.branches.len() as i64,
+                    },
+                    master: std::sync::Arc::new(master),
+                };
+                self.zengin_backup = self.zengin.replace(slot);
+                Ok(self.zengin_generations)
+            }
+            Write::RollbackZengin { expected } => {
+                let current = self.zengin.as_ref().map(|s| s.load.generation);
+                check("zengin master", "current", current, expected)?;
+                let Some(backup) = self.zengin_backup.take() else {
+                    return Err(StoreError::Conflict {
+                        entity: "zengin backup",
+                        id: "backup".into(),
+                        expected: Expected::Version(0),
+                        found: FoundVersion(None),
+                    });
+                };
+                self.zengin_backup = self.zengin.replace(backup);
+                Ok(self.zengin.as_ref().map_or(0, |s| s.load.generation))
+            }
             Write::AckNotifications { seqs, at } => {
                 for n in &mut self.outbox {
                     if seqs.contains(&n.seq) && n.delivered_at.is_none() {

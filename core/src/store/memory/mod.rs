@@ -18,15 +18,19 @@ use super::{
     AccountStore, CertificateStore, ChangeSet, CommitReceipt, DeliveryBatch, DeliveryStore,
     Expected, FoundVersion, LogFilter, LogStore, Organisation, PersonFilter, PersonStore,
     QuestionnaireStore, Store, StoreError, StoredOrganisation, StoredPerson, StoredQuestionnaire,
-    StoredRecord, StoredUser, Write,
+    StoredRecord, StoredUser, Write, ZenginStore,
 };
 use crate::access_log::{chain_all, AccessLogEntry, Digest32};
 use crate::accounts::{AccountStatus, User, UserId};
 use crate::certificate::issuance::Issuance;
-use crate::identifiers::{ManagementId, MunicipalityCode, RecordId, SubjectNumber};
+use crate::identifiers::{
+    BankCode, BranchCode, ManagementId, MunicipalityCode, RecordId, SubjectNumber, ZenginDirectory,
+    ZenginMaster,
+};
 use crate::organisation::OrganisationCode;
 use crate::outbox::Notification;
 use crate::tokens::AccessToken;
+use crate::zengin::{ZenginLoad, ZenginMatch, ZenginStatus};
 
 /// Everything a store holds, keyed as the engines key it.
 #[derive(Clone, Default)]
@@ -45,6 +49,16 @@ struct State {
     outbox: Vec<Notification>,
     settings: BTreeMap<String, String>,
     issuances: BTreeMap<String, Issuance>,
+    zengin: Option<ZenginSlot>,
+    zengin_backup: Option<ZenginSlot>,
+    zengin_generations: i64,
+}
+
+/// One load of the zengin master: its status line and its branches.
+#[derive(Clone)]
+struct ZenginSlot {
+    load: ZenginLoad,
+    master: std::sync::Arc<ZenginMaster>,
 }
 
 /// A store in memory (see the module documentation).
@@ -72,6 +86,29 @@ impl std::fmt::Debug for MemoryStore {
 
 fn page<T>(items: impl Iterator<Item = T>, limit: usize) -> Vec<T> {
     items.take(limit).collect()
+}
+
+impl ZenginStore for MemoryStore {
+    fn zengin_status(&self) -> Result<ZenginStatus, StoreError> {
+        let state = self.state();
+        Ok(ZenginStatus {
+            current: state.zengin.as_ref().map(|s| s.load.clone()),
+            backup: state.zengin_backup.as_ref().map(|s| s.load.clone()),
+        })
+    }
+
+    fn zengin_match(
+        &self,
+        bank: &BankCode,
+        branch: &BranchCode,
+    ) -> Result<ZenginMatch, StoreError> {
+        let state = self.state();
+        Ok(match &state.zengin {
+            Some(s) if s.master.contains_branch(bank, branch) => ZenginMatch::Known,
+            Some(s) if s.master.contains_bank(bank) => ZenginMatch::UnknownBranch,
+            _ => ZenginMatch::UnknownBank,
+        })
+    }
 }
 
 impl PersonStore for MemoryStore {

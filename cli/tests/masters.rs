@@ -1,0 +1,197 @@
+//! The masters through the `sesshu` binary (H-8), on SQLite and on
+//! PostgreSQL: the zengin code-check master loaded from the shipped
+//! snapshot of the open data set, replaced, refused, rolled back.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Command;
+
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+fn sesshu(db: &str, dir: &Path, who: &[&str], args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_sesshu"))
+        .args([
+            "--db",
+            db,
+            "--user",
+            "tester",
+            "--now",
+            "2026-12-01T01:00:00Z",
+        ])
+        .args(who)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+const CENTRAL: &[&str] = &[
+    "--org",
+    "CENTRAL",
+    "--org-type",
+    "central",
+    "--role",
+    "central",
+];
+const CHIYODA: &[&str] = &["--municipality", "131016"];
+
+/// The snapshot shipped with the project (data/zengin).
+fn snapshot() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/zengin");
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "csv"))
+        .unwrap();
+    file.to_str().unwrap().to_owned()
+}
+
+fn zengin_flows(db: &str, dir: &Path) {
+    assert_eq!(sesshu(db, dir, &[], &["init", "--development"]).code, 0);
+    let check = |bank: &str, branch: &str| sesshu(db, dir, &[], &["zengin", "check", bank, branch]);
+    assert_eq!(check("0001", "001").code, 2, "nothing loaded yet");
+
+    // Only the central association's operator replaces the master.
+    let refused = sesshu(db, dir, CHIYODA, &["zengin", "load", &snapshot()]);
+    assert!(
+        refused.stderr.contains("not_authorized"),
+        "{}",
+        refused.stderr
+    );
+
+    let first = sesshu(db, dir, CENTRAL, &["zengin", "load", &snapshot()]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first
+            .stdout
+            .contains("current: load 1 — 1146 banks, 28944 branches"),
+        "{}",
+        first.stdout
+    );
+    // みずほ銀行 東京営業部 and 三井住友銀行 神保町支店 exist; 0001-999 does not.
+    let real = check("0001", "001");
+    assert_eq!(real.code, 0, "{}{}", real.stdout, real.stderr);
+    assert!(real.stdout.contains("known"), "{}", real.stdout);
+    assert_eq!(check("0009", "001").code, 0);
+    let unreal = check("0001", "999");
+    assert_eq!(unreal.code, 2);
+    assert!(
+        unreal.stdout.contains("unknown_branch_code"),
+        "{}",
+        unreal.stdout
+    );
+    assert!(check("9998", "001").stdout.contains("unknown_bank_code"));
+
+    // A second file (the data set's own layout) replaces it whole.
+    let set = dir.join("dataset");
+    std::fs::create_dir_all(set.join("branches")).unwrap();
+    std::fs::write(
+        set.join("banks.json"),
+        r#"{"0001":{"code":"0001","name":"みずほ","kana":"ミズホ"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        set.join("branches/0001.json"),
+        r#"{"999":{"code":"999","name":"新支店","kana":"シンシテン"}}"#,
+    )
+    .unwrap();
+    let second = sesshu(db, dir, CENTRAL, &["zengin", "load", set.to_str().unwrap()]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second
+            .stdout
+            .contains("current: load 2 — 1 banks, 1 branches"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("backup: load 1 — 1146 banks"),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(check("0001", "999").code, 0);
+    assert_eq!(check("0001", "001").code, 2);
+
+    // A broken third file is refused, names its rows, and changes nothing.
+    let broken = dir.join("broken.csv");
+    std::fs::write(
+        &broken,
+        "bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n\
+         0001,みずほ,ミズホ,001,東京営業部,トウキヨウ\n\
+         00x1,壊れた,コワレタ,001,本店,ホンテン\n",
+    )
+    .unwrap();
+    let before = sesshu(db, dir, &[], &["zengin", "status"]).stdout;
+    let third = sesshu(
+        db,
+        dir,
+        CENTRAL,
+        &["zengin", "load", broken.to_str().unwrap()],
+    );
+    assert_ne!(third.code, 0);
+    assert!(
+        third.stderr.contains("zengin_file_refused"),
+        "{}",
+        third.stderr
+    );
+    assert!(
+        third.stderr.contains("row 2, bank_code"),
+        "{}",
+        third.stderr
+    );
+    assert_eq!(sesshu(db, dir, &[], &["zengin", "status"]).stdout, before);
+
+    // Rollback brings the first back.
+    let rolled = sesshu(db, dir, CENTRAL, &["zengin", "rollback"]);
+    assert_eq!(rolled.code, 0, "{}", rolled.stderr);
+    assert!(
+        rolled
+            .stdout
+            .contains("current: load 1 — 1146 banks, 28944 branches"),
+        "{}",
+        rolled.stdout
+    );
+    assert_eq!(check("0001", "001").code, 0);
+    assert_eq!(check("0001", "999").code, 2);
+    let status = sesshu(db, dir, &[], &["zengin", "status"]).stdout;
+    assert!(status.contains("from zengin-code-"), "{status}");
+    assert!(status.contains("backup: load 2"), "{status}");
+}
+
+#[test]
+fn zengin_snapshot_replace_refuse_and_roll_back_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("masters.db");
+    zengin_flows(db.to_str().unwrap(), dir.path());
+}
+
+#[test]
+fn zengin_snapshot_replace_refuse_and_roll_back_on_postgres() {
+    let url = std::env::var("SESSHU_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("SESSHU_TEST_POSTGRES_URL is not set: run scripts/test, which starts a throwaway PostgreSQL")
+    });
+    let name = format!("sesshu_masters_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    zengin_flows(&format!("{base}/{name}"), dir.path());
+    admin
+        .batch_execute(&format!("DROP DATABASE {name}"))
+        .unwrap();
+}

@@ -1,0 +1,226 @@
+//! Reading an uploaded CSV file (取込ファイル): its bytes decoded in the
+//! encoding given — UTF-8 (a leading byte-order mark skipped) or Shift_JIS
+//! as Windows-31J writes it — and split into a header and data rows. The
+//! first byte the encoding does not define refuses the whole file, naming
+//! its line and byte offset, before any row is read; so does a header
+//! that names a column twice.
+//!
+//! The masters' upload and the zengin master's load read their files here;
+//! the CLI's person and record imports stream theirs (`cli/src/import`),
+//! because those files may be larger than memory.
+
+use std::borrow::Cow;
+
+use thiserror::Error;
+
+use crate::service::CsvEncoding;
+
+/// Why a file could not be read as CSV.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// A byte sequence the encoding does not define.
+    #[error("not {encoding} at line {line}, byte offset {offset} ({hint})")]
+    NotEncoded {
+        /// The encoding the file was read in.
+        encoding: &'static str,
+        /// 1-based line of the first bad byte.
+        line: usize,
+        /// Its byte offset in the file.
+        offset: usize,
+        /// The option to try instead.
+        hint: &'static str,
+    },
+    /// The file has no header line.
+    #[error("the file is empty: a header line naming the columns is expected")]
+    Empty,
+    /// A header that names a column twice, or names none.
+    #[error("header, column {column}: {reason}")]
+    Header {
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A line that is not CSV (an unclosed quote).
+    #[error("row {row}: not CSV: {reason}")]
+    Csv {
+        /// 1-based data row.
+        row: usize,
+        /// The parser's reason.
+        reason: String,
+    },
+}
+
+impl FileError {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FileError::NotEncoded { .. } => "invalid_encoding",
+            FileError::Empty => "empty_file",
+            FileError::Header { .. } => "invalid_header",
+            FileError::Csv { .. } => "invalid_csv",
+        }
+    }
+}
+
+/// The byte-order mark.
+const BOM: char = '\u{feff}';
+
+/// The file's text: `bytes` decoded in `encoding`, a leading UTF-8
+/// byte-order mark skipped.
+pub fn decode(bytes: &[u8], encoding: CsvEncoding) -> Result<Cow<'_, str>, FileError> {
+    let (decoder, name, hint) = match encoding {
+        CsvEncoding::Utf8Bom => (encoding_rs::UTF_8, "UTF-8", "try --encoding shift-jis"),
+        CsvEncoding::ShiftJis => (encoding_rs::SHIFT_JIS, "Shift_JIS", "try --encoding utf8"),
+    };
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let skipped = bytes.len() - body.len();
+    if let Some(text) = decoder.decode_without_bom_handling_and_without_replacement(body) {
+        return Ok(text);
+    }
+    // Find the first bad sequence to name it.
+    let mut d = decoder.new_decoder_without_bom_handling();
+    let mut out = vec![0u8; body.len() * 3 + 16];
+    let (result, read, written) = d.decode_to_utf8_without_replacement(body, &mut out, true);
+    let offset = match result {
+        encoding_rs::DecoderResult::Malformed(bad, after) => {
+            read - usize::from(after) - usize::from(bad)
+        }
+        _ => read,
+    };
+    let line = out[..written].iter().filter(|&&b| b == b'\n').count() + 1;
+    Err(FileError::NotEncoded {
+        encoding: name,
+        line,
+        offset: offset + skipped,
+        hint,
+    })
+}
+
+/// A CSV file read whole: its header (trimmed names) and its data rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvTable {
+    /// The column names, in file order, each once.
+    pub header: Vec<String>,
+    /// The data rows, each with its 1-based number (the header is row 0;
+    /// blank lines are not counted).
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl CsvTable {
+    /// Reads `text` as CSV with a header line. A byte-order mark inside a
+    /// field or the header (a file joined from several) is refused.
+    pub fn parse(text: &str) -> Result<CsvTable, FileError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let mut records = reader.records();
+        let header: Vec<String> = match records.next() {
+            None => return Err(FileError::Empty),
+            Some(Err(e)) => {
+                return Err(FileError::Header {
+                    column: 1,
+                    reason: e.to_string(),
+                })
+            }
+            Some(Ok(r)) => r.iter().map(|h| h.trim().to_owned()).collect(),
+        };
+        for (i, name) in header.iter().enumerate() {
+            let refuse = |reason: String| FileError::Header {
+                column: i + 1,
+                reason,
+            };
+            if name.contains(BOM) {
+                return Err(refuse(format!(
+                    "{name:?} contains a byte-order mark (U+FEFF): the file was probably \
+                     joined from several files"
+                )));
+            }
+            if name.is_empty() {
+                return Err(refuse("the column has no name".into()));
+            }
+            if let Some(first) = header[..i].iter().position(|h| h == name) {
+                return Err(refuse(format!(
+                    "{name:?} is named twice (columns {} and {})",
+                    first + 1,
+                    i + 1
+                )));
+            }
+        }
+        let mut rows = Vec::new();
+        // Blank lines are skipped and not counted: row N is the Nth data
+        // row, as the person and record imports number them.
+        for (i, record) in records.enumerate() {
+            let row = i + 1;
+            let record = record.map_err(|e| FileError::Csv {
+                row,
+                reason: e.to_string(),
+            })?;
+            rows.push((row, record.iter().map(str::to_owned).collect()));
+        }
+        Ok(CsvTable { header, rows })
+    }
+
+    /// Decodes and reads a file ([`decode`], then [`CsvTable::parse`]).
+    pub fn read(bytes: &[u8], encoding: CsvEncoding) -> Result<CsvTable, FileError> {
+        CsvTable::parse(&decode(bytes, encoding)?)
+    }
+
+    /// The position of the column named `name`.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_or_without_bom_and_shift_jis_read_alike() {
+        let text = "code,name\n0001,みずほ\n";
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        let sjis = encoding_rs::SHIFT_JIS.encode(text).0.into_owned();
+        let a = CsvTable::read(text.as_bytes(), CsvEncoding::Utf8Bom).unwrap();
+        let b = CsvTable::read(&bom, CsvEncoding::Utf8Bom).unwrap();
+        let c = CsvTable::read(&sjis, CsvEncoding::ShiftJis).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert_eq!(a.header, ["code", "name"]);
+        assert_eq!(a.rows, [(1, vec!["0001".to_owned(), "みずほ".to_owned()])]);
+    }
+
+    #[test]
+    fn the_first_bad_byte_is_named_by_line_and_offset() {
+        let sjis = encoding_rs::SHIFT_JIS.encode("a\n1\nみ\n").0.into_owned();
+        let e = CsvTable::read(&sjis, CsvEncoding::Utf8Bom).unwrap_err();
+        assert_eq!(
+            e,
+            FileError::NotEncoded {
+                encoding: "UTF-8",
+                line: 3,
+                offset: 4,
+                hint: "try --encoding shift-jis"
+            }
+        );
+        assert_eq!(e.code(), "invalid_encoding");
+    }
+
+    #[test]
+    fn a_header_naming_a_column_twice_or_a_joined_file_is_refused() {
+        let e = CsvTable::parse("a,b,a\n1,2,3\n").unwrap_err();
+        assert!(matches!(e, FileError::Header { column: 3, .. }), "{e}");
+        let e = CsvTable::parse("a,\u{feff}b\n").unwrap_err();
+        assert!(matches!(e, FileError::Header { column: 2, .. }), "{e}");
+        assert_eq!(CsvTable::parse("").unwrap_err(), FileError::Empty);
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_and_not_counted() {
+        let t = CsvTable::parse("a\n1\n\n3\n").unwrap();
+        assert_eq!(t.rows, [(1, vec!["1".into()]), (2, vec!["3".into()])]);
+    }
+}
