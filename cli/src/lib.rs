@@ -9,6 +9,7 @@ pub mod commands;
 pub mod demo;
 pub mod identity;
 pub mod import;
+pub mod masters;
 pub mod output;
 pub mod questionnaires;
 pub mod scenarios;

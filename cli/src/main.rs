@@ -130,6 +130,12 @@ enum Command {
         #[command(subcommand)]
         command: DeliverCommand,
     },
+    /// The masters (H-8): the declared masters, their rows, upload with
+    /// per-row errors (or a dry run) and download in the same layout.
+    Masters {
+        #[command(subcommand)]
+        command: sesshu_cli::masters::MastersCommand,
+    },
     /// The zengin code-check master (H_081-027): monthly full replacement
     /// with a backup, rollback, status and the account check.
     Zengin {
@@ -624,6 +630,15 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Masters { command } => {
+            let s = services(cli)?;
+            let ok = sesshu_cli::masters::run(&s, &|| actor(cli, &s), command, &mut stdout)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
         Command::Zengin { command } => {
             let s = services(cli)?;

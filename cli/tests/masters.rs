@@ -1,6 +1,7 @@
 //! The masters through the `sesshu` binary (H-8), on SQLite and on
 //! PostgreSQL: the zengin code-check master loaded from the shipped
-//! snapshot of the open data set, replaced, refused, rolled back.
+//! snapshot of the open data set, replaced, refused, rolled back; and a
+//! master uploaded, viewed and downloaded.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -168,15 +169,134 @@ fn zengin_flows(db: &str, dir: &Path) {
     assert!(status.contains("backup: load 2"), "{status}");
 }
 
-#[test]
-fn zengin_snapshot_replace_refuse_and_roll_back_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("masters.db");
-    zengin_flows(db.to_str().unwrap(), dir.path());
+const MHLW: &[&str] = &["--org", "MHLW", "--org-type", "mhlw", "--role", "mhlw"];
+
+/// Upload with a dry run, per-row errors, idempotence; view; download that
+/// uploads back unchanged (UTF-8 and Shift_JIS).
+fn master_flows(db: &str, dir: &Path) {
+    let kinds = sesshu(db, dir, &[], &["masters", "kinds"]);
+    assert!(kinds.stdout.contains("vaccine_types\tmhlw\tワクチン種別マスタ\tcode,name,name_en,disease,valid_from,valid_to"), "{}", kinds.stdout);
+    let file = dir.join("vaccines.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}code,name,valid_from,valid_to\n\
+         MR,麻しん風しん混合,2006-04-01,\n\
+         DPT,ジフテリア・百日せき・破傷風,1981-04-01,2012-11-01\n\
+         BAD CODE,x,2000-01-01,\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let refused = sesshu(db, dir, CHIYODA, &["masters", "import", "vaccine_types", f]);
+    assert!(
+        refused.stderr.contains("not_authorized"),
+        "{}",
+        refused.stderr
+    );
+    let dry = sesshu(
+        db,
+        dir,
+        MHLW,
+        &["masters", "import", "vaccine_types", f, "--dry-run"],
+    );
+    assert_eq!(dry.code, 2, "a refused row exits 2: {}", dry.stderr);
+    assert!(
+        dry.stdout
+            .contains("dry run, nothing written): 2 created, 0 updated, 0 unchanged, 1 refused"),
+        "{}",
+        dry.stdout
+    );
+    assert!(dry.stderr.contains("row 3, code:"), "{}", dry.stderr);
+    let show = |args: &[&str]| {
+        sesshu(
+            db,
+            dir,
+            &[],
+            &[&["masters", "show", "vaccine_types"], args].concat(),
+        )
+    };
+    assert_eq!(
+        show(&[]).stdout.lines().count(),
+        1,
+        "only the header after a dry run"
+    );
+    let real = sesshu(db, dir, MHLW, &["masters", "import", "vaccine_types", f]);
+    assert!(
+        real.stdout
+            .contains(": 2 created, 0 updated, 0 unchanged, 1 refused"),
+        "{}",
+        real.stdout
+    );
+    let again = sesshu(db, dir, MHLW, &["masters", "import", "vaccine_types", f]);
+    assert!(
+        again
+            .stdout
+            .contains(": 0 created, 0 updated, 2 unchanged, 1 refused"),
+        "{}",
+        again.stdout
+    );
+    let on = show(&["--as-of", "2013-01-01"]).stdout;
+    assert!(
+        on.contains("MR\t麻しん風しん混合\t\t\t2006-04-01\t"),
+        "{on}"
+    );
+    assert!(!on.contains("DPT"), "{on}");
+
+    for encoding in ["utf8", "shift-jis"] {
+        let out = dir.join(format!("export-{encoding}.csv"));
+        let o = out.to_str().unwrap();
+        let ex = sesshu(
+            db,
+            dir,
+            &[],
+            &[
+                "masters",
+                "export",
+                "vaccine_types",
+                "--encoding",
+                encoding,
+                "--out",
+                o,
+            ],
+        );
+        assert_eq!(ex.code, 0, "{}", ex.stderr);
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let back = sesshu(
+            db,
+            dir,
+            MHLW,
+            &[
+                "masters",
+                "import",
+                "vaccine_types",
+                o,
+                "--encoding",
+                encoding,
+            ],
+        );
+        assert_eq!(back.code, 0, "{}", back.stderr);
+        assert!(
+            back.stdout
+                .contains(": 0 created, 0 updated, 2 unchanged, 0 refused"),
+            "{}",
+            back.stdout
+        );
+    }
 }
 
 #[test]
-fn zengin_snapshot_replace_refuse_and_roll_back_on_postgres() {
+fn zengin_and_masters_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("masters.db");
+    zengin_flows(db.to_str().unwrap(), dir.path());
+    master_flows(db.to_str().unwrap(), dir.path());
+}
+
+#[test]
+fn zengin_and_masters_on_postgres() {
     let url = std::env::var("SESSHU_TEST_POSTGRES_URL").unwrap_or_else(|_| {
         panic!("SESSHU_TEST_POSTGRES_URL is not set: run scripts/test, which starts a throwaway PostgreSQL")
     });
@@ -191,6 +311,7 @@ fn zengin_snapshot_replace_refuse_and_roll_back_on_postgres() {
     let (base, _) = url.rsplit_once('/').unwrap();
     let dir = tempfile::tempdir().unwrap();
     zengin_flows(&format!("{base}/{name}"), dir.path());
+    master_flows(&format!("{base}/{name}"), dir.path());
     admin
         .batch_execute(&format!("DROP DATABASE {name}"))
         .unwrap();

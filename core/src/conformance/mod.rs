@@ -34,6 +34,7 @@ mod certificates;
 mod commits;
 mod delivery;
 mod log;
+mod masters;
 mod persons;
 mod questionnaires;
 mod sign_in;
@@ -45,6 +46,7 @@ pub use certificates::*;
 pub use commits::*;
 pub use delivery::*;
 pub use log::*;
+pub use masters::*;
 pub use persons::*;
 pub use questionnaires::*;
 pub use sign_in::*;
@@ -92,6 +94,8 @@ macro_rules! store_conformance_tests {
             person_and_residency_imports_go_through_the_services,
             zengin_replacement_backup_and_rollback,
             zengin_rollback_needs_a_backup,
+            masters_upload_view_and_download,
+            a_master_file_in_the_wrong_shape_is_refused_whole,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

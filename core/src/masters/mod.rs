@@ -192,6 +192,14 @@ impl MasterKind {
             })
     }
 
+    /// The columns of the master's file: its columns, then `valid_from`
+    /// and `valid_to`.
+    pub fn file_columns(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self.columns.iter().map(|c| c.name).collect();
+        out.extend(["valid_from", "valid_to"]);
+        out
+    }
+
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&'static Column> {
         self.columns.iter().find(|c| c.name == name)

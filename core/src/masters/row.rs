@@ -71,6 +71,66 @@ impl MasterRow {
             .join(", ")
     }
 
+    /// The key as stored: the key columns' texts joined by U+001F (which
+    /// no value holds), so that keys order as their columns do.
+    pub fn key_id(&self) -> String {
+        self.kind
+            .key
+            .iter()
+            .map(|k| {
+                self.values
+                    .get(k)
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("\u{1f}")
+    }
+
+    /// The row as a file holds it: every column's text (empty when
+    /// absent), in the master's file order ([`MasterKind::file_columns`]).
+    pub fn fields(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .kind
+            .columns
+            .iter()
+            .map(|c| {
+                self.values
+                    .get(c.name)
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            })
+            .collect();
+        out.push(crate::calendar::date_text(self.valid_from));
+        out.push(
+            self.valid_to
+                .map(crate::calendar::date_text)
+                .unwrap_or_default(),
+        );
+        out
+    }
+
+    /// The organisation that owns the row, for a master owned per
+    /// organisation: the municipality (or institution) its key names.
+    /// `None` for the masters one organisation type owns whole (MHLW's,
+    /// the central association's).
+    pub fn owner(&self) -> Option<&str> {
+        let ty = match self.kind.owner {
+            super::Owner::Municipality => ColumnType::Municipality,
+            super::Owner::Institution => ColumnType::Institution,
+            _ => return None,
+        };
+        self.kind
+            .key
+            .iter()
+            .filter_map(|k| self.kind.column(k))
+            .find(|c| c.ty == ty)
+            .and_then(|c| match self.values.get(c.name) {
+                Some(Value::Text(t)) => Some(t.as_str()),
+                _ => None,
+            })
+    }
+
     /// Whether the row is valid on `day`.
     pub fn valid_on(&self, day: NaiveDate) -> bool {
         self.valid_from <= day && self.valid_to.is_none_or(|to| day < to)

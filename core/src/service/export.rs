@@ -188,7 +188,10 @@ pub(crate) fn windows_31j(c: char) -> char {
 }
 
 /// The first bytes of a file: the BOM (UTF-8 only) and the header line.
-fn csv_head(columns: &[&'static str], options: ExportOptions) -> Result<Vec<u8>, ServiceError> {
+pub(super) fn csv_head(
+    columns: &[&'static str],
+    options: ExportOptions,
+) -> Result<Vec<u8>, ServiceError> {
     let mut head = Vec::new();
     if options.encoding == CsvEncoding::Utf8Bom {
         head.extend_from_slice(b"\xEF\xBB\xBF");
@@ -200,7 +203,7 @@ fn csv_head(columns: &[&'static str], options: ExportOptions) -> Result<Vec<u8>,
 
 /// Encodes one line of a file with these `columns`, naming the first
 /// character Shift_JIS cannot hold by its row and column.
-fn encode(
+pub(super) fn encode(
     line: &[String],
     columns: &[&'static str],
     row: usize,

@@ -12,6 +12,7 @@ mod certificates;
 mod delivery;
 mod export;
 mod log;
+mod masters;
 mod people;
 mod questionnaires;
 mod records;
@@ -43,6 +44,7 @@ pub use certificates::{
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
 pub use log::{VerifyReport, LOG_COLUMNS};
+pub use masters::{MasterImportReport, MasterRowError};
 pub use people::{ImportReport, PutOutcome};
 pub use questionnaires::{
     QuestionnairePage, QuestionnaireRow, QuestionnaireView, QUESTIONNAIRE_COLUMNS,

@@ -4,7 +4,8 @@
 //! One read trait per domain — [`PersonStore`] (persons and records),
 //! [`DeliveryStore`], [`QuestionnaireStore`], [`LogStore`],
 //! [`AccountStore`] (organisations, users, tokens, outbox),
-//! [`CertificateStore`] (issuances), [`ZenginStore`] (the zengin master) —
+//! [`CertificateStore`] (issuances), [`ZenginStore`] (the zengin master),
+//! [`MasterStore`] (every other master) —
 //! composed into [`Store`], which adds
 //! the store's settings and the one commit every domain writes through. A
 //! new flow adds its trait and its file here and in each adapter.
@@ -21,6 +22,7 @@ mod accounts;
 mod certificates;
 mod delivery;
 mod log;
+pub mod masters;
 #[cfg(feature = "testing")]
 mod memory;
 mod persons;
@@ -34,8 +36,8 @@ mod zengin;
 /// import.
 pub mod prelude {
     pub use super::{
-        AccountStore, CertificateStore, DeliveryStore, LogStore, PersonStore, QuestionnaireStore,
-        Store, ZenginStore,
+        AccountStore, CertificateStore, DeliveryStore, LogStore, MasterStore, PersonStore,
+        QuestionnaireStore, Store, ZenginStore,
     };
 }
 
@@ -43,6 +45,7 @@ pub use accounts::{AccountStore, Organisation, StoredOrganisation, StoredUser};
 pub use certificates::CertificateStore;
 pub use delivery::{DeliveryBatch, DeliveryStore};
 pub use log::{LogFilter, LogStore};
+pub use masters::MasterStore;
 #[cfg(feature = "testing")]
 pub use memory::MemoryStore;
 pub use persons::{PersonFilter, PersonStore, StoredPerson, StoredRecord};
@@ -304,6 +307,15 @@ pub enum Write {
         /// The generation in use that the writer read (`Absent`: none).
         expected: Expected,
     },
+    /// Insert or replace versions of master rows, each by its kind, key and
+    /// `valid_from`; each takes the next number of the masters' change
+    /// sequence (for the daily differences). Returns the rows written.
+    PutMasterRows {
+        /// The rows.
+        rows: Vec<crate::masters::MasterRow>,
+        /// The change time.
+        updated_at: DateTime<Utc>,
+    },
     /// Swap the zengin master's load in use and its backup (切り戻し; a
     /// second rollback undoes the first). Returns the generation now in use.
     RollbackZengin {
@@ -349,6 +361,7 @@ pub trait Store:
     + AccountStore
     + CertificateStore
     + ZenginStore
+    + MasterStore
 {
     /// One of the store's own settings ([`settings`]), if written.
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;

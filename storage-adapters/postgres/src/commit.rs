@@ -9,7 +9,8 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, StoreError, Write};
 
 use crate::pool::CachedClient;
 use crate::{
-    accounts, backend, certificates, delivery, log, persons, questionnaires, settings, zengin,
+    accounts, backend, certificates, delivery, log, masters, persons, questionnaires, settings,
+    zengin,
 };
 
 fn apply(
@@ -69,6 +70,7 @@ fn apply(
             acked_at,
             expected,
         } => delivery::ack_batch(tx, &id, acked_at, expected),
+        Write::PutMasterRows { rows, updated_at } => masters::put_rows(tx, &rows, updated_at),
         Write::ReplaceZengin {
             file,
             source,

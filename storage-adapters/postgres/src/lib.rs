@@ -21,6 +21,7 @@ mod certificates;
 mod commit;
 mod delivery;
 mod log;
+mod masters;
 mod migrations;
 mod persons;
 mod pool;

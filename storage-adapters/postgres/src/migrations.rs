@@ -37,10 +37,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0006_store_settings.sql"),
     ),
     (7, "zengin", include_str!("../migrations/0007_zengin.sql")),
+    (8, "masters", include_str!("../migrations/0008_masters.sql")),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// An arbitrary constant: the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x5e55_4875;

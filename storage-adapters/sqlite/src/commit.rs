@@ -7,7 +7,9 @@ use sesshu_core::store::rows::{PersonRow, RecordRow};
 use sesshu_core::store::{ChangeSet, CommitReceipt, StoreError, Write};
 
 use crate::persons::{put_person, put_record, Sequence};
-use crate::{accounts, backend, certificates, delivery, log, questionnaires, settings, zengin};
+use crate::{
+    accounts, backend, certificates, delivery, log, masters, questionnaires, settings, zengin,
+};
 
 fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, StoreError> {
     match write {
@@ -64,6 +66,7 @@ fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, 
             acked_at,
             expected,
         } => delivery::ack_batch(tx, &id, acked_at, expected),
+        Write::PutMasterRows { rows, updated_at } => masters::put_rows(tx, &rows, updated_at),
         Write::ReplaceZengin {
             file,
             source,

@@ -22,6 +22,7 @@ mod commit;
 mod delivery;
 mod in_list;
 mod log;
+mod masters;
 mod migrations;
 mod persons;
 mod questionnaires;

@@ -35,10 +35,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0006_store_settings.sql"),
     ),
     (7, "zengin", include_str!("../migrations/0007_zengin.sql")),
+    (8, "masters", include_str!("../migrations/0008_masters.sql")),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// The recorded schema version (0 for an empty database).
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {

@@ -159,6 +159,15 @@ impl State {
                 }
                 Ok(1)
             }
+            Write::PutMasterRows { rows, .. } => {
+                let n = rows.len() as i64;
+                for row in rows {
+                    self.master_seq += 1;
+                    let key = (row.kind.name, row.key_id(), row.valid_from);
+                    self.masters.insert(key, (row, self.master_seq));
+                }
+                Ok(n)
+            }
             Write::ReplaceZengin {
                 file,
                 source,

@@ -16,9 +16,9 @@ use chrono::{DateTime, Datelike, Utc};
 use super::rows::last_activity;
 use super::{
     AccountStore, CertificateStore, ChangeSet, CommitReceipt, DeliveryBatch, DeliveryStore,
-    Expected, FoundVersion, LogFilter, LogStore, Organisation, PersonFilter, PersonStore,
-    QuestionnaireStore, Store, StoreError, StoredOrganisation, StoredPerson, StoredQuestionnaire,
-    StoredRecord, StoredUser, Write, ZenginStore,
+    Expected, FoundVersion, LogFilter, LogStore, MasterStore, Organisation, PersonFilter,
+    PersonStore, QuestionnaireStore, Store, StoreError, StoredOrganisation, StoredPerson,
+    StoredQuestionnaire, StoredRecord, StoredUser, Write, ZenginStore,
 };
 use crate::access_log::{chain_all, AccessLogEntry, Digest32};
 use crate::accounts::{AccountStatus, User, UserId};
@@ -27,6 +27,7 @@ use crate::identifiers::{
     BankCode, BranchCode, ManagementId, MunicipalityCode, RecordId, SubjectNumber, ZenginDirectory,
     ZenginMaster,
 };
+use crate::masters::{MasterKind, MasterRow};
 use crate::organisation::OrganisationCode;
 use crate::outbox::Notification;
 use crate::tokens::AccessToken;
@@ -52,6 +53,8 @@ struct State {
     zengin: Option<ZenginSlot>,
     zengin_backup: Option<ZenginSlot>,
     zengin_generations: i64,
+    masters: BTreeMap<(&'static str, String, chrono::NaiveDate), (MasterRow, i64)>,
+    master_seq: i64,
 }
 
 /// One load of the zengin master: its status line and its branches.
@@ -86,6 +89,32 @@ impl std::fmt::Debug for MemoryStore {
 
 fn page<T>(items: impl Iterator<Item = T>, limit: usize) -> Vec<T> {
     items.take(limit).collect()
+}
+
+impl MasterStore for MemoryStore {
+    fn master_rows(&self, kind: &'static MasterKind) -> Result<Vec<MasterRow>, StoreError> {
+        Ok(self
+            .state()
+            .masters
+            .range((kind.name, String::new(), chrono::NaiveDate::MIN)..)
+            .take_while(|((k, _, _), _)| *k == kind.name)
+            .map(|(_, (row, _))| row.clone())
+            .collect())
+    }
+
+    fn master_versions(
+        &self,
+        kind: &'static MasterKind,
+        key_id: &str,
+    ) -> Result<Vec<MasterRow>, StoreError> {
+        Ok(self
+            .state()
+            .masters
+            .range((kind.name, key_id.to_owned(), chrono::NaiveDate::MIN)..)
+            .take_while(|((k, key, _), _)| *k == kind.name && key == key_id)
+            .map(|(_, (row, _))| row.clone())
+            .collect())
+    }
 }
 
 impl ZenginStore for MemoryStore {

@@ -1,0 +1,312 @@
+//! The masters (H-8): upload (H_081-018 and the like), view and download,
+//! for every declared master through one set of operations.
+//!
+//! An upload reads the file whole, checks every row by the master's
+//! declaration, its owner and its history, and commits the good rows in
+//! one change set with one access-log entry; the refused rows are
+//! reported by row, column and reason. A row the store already holds as
+//! given is unchanged, so the same file twice changes nothing. A dry run
+//! reports the same without writing (DHIS2's `importMode=VALIDATE`).
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::NaiveDate;
+
+use crate::access_log::{AccessAction, AccessLogDraft};
+use crate::authz::{Operation, Relation};
+use crate::files::CsvTable;
+use crate::masters::{history, MasterError, MasterKind, MasterRow, Owner};
+use crate::organisation::OrganisationType;
+use crate::store::{ChangeSet, Write};
+use crate::Error;
+
+use super::export::{csv_head, encode, ExportOptions};
+use super::people::PutOutcome;
+use super::{Actor, CsvEncoding, Sesshu};
+
+/// A refused row of an upload: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MasterRowError {
+    /// 1-based data row (the header is row 0).
+    pub row: usize,
+    /// The column, when one is to blame.
+    pub column: Option<String>,
+    /// The stable code.
+    pub code: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl std::fmt::Display for MasterRowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "row {}, {c}: {} ({})", self.row, self.reason, self.code),
+            None => write!(f, "row {}: {} ({})", self.row, self.reason, self.code),
+        }
+    }
+}
+
+/// What an upload did (or, for a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MasterImportReport {
+    /// The master.
+    pub kind: &'static str,
+    /// Whether nothing was written (a dry run).
+    pub dry_run: bool,
+    /// Rows new to the store.
+    pub created: usize,
+    /// Rows that replaced a different stored version (same key and
+    /// `valid_from`).
+    pub updated: usize,
+    /// Rows the store already held as given.
+    pub unchanged: usize,
+    /// The refused rows.
+    pub errors: Vec<MasterRowError>,
+}
+
+impl std::fmt::Display for MasterImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}{}: {} created, {} updated, {} unchanged, {} refused",
+            self.kind,
+            if self.dry_run {
+                " (dry run, nothing written)"
+            } else {
+                ""
+            },
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.errors.len()
+        )
+    }
+}
+
+/// Whether the actor's organisation is of the type that owns `kind`: the
+/// relation its rows can have to the actor at best.
+fn may_own(actor: &Actor, kind: &MasterKind) -> bool {
+    use OrganisationType as O;
+    match kind.owner {
+        Owner::Mhlw => actor.org_type == O::Mhlw,
+        Owner::Municipality => matches!(actor.org_type, O::Municipality | O::WideAreaUnion),
+        Owner::Institution => actor.org_type == O::MedicalInstitution,
+        Owner::Federation => actor.org_type == O::Federation,
+        Owner::Central => actor.org_type == O::Central,
+    }
+}
+
+fn row_error(row: usize, e: &MasterError) -> MasterRowError {
+    let column = match e {
+        MasterError::UnknownColumn { column, .. } => Some(column.clone()),
+        MasterError::Missing { column, .. } | MasterError::InvalidValue { column, .. } => {
+            Some((*column).to_owned())
+        }
+        MasterError::InvalidPeriod { .. } => Some("valid_to".to_owned()),
+        MasterError::OverlappingVersions { .. } => Some("valid_from".to_owned()),
+        _ => None,
+    };
+    MasterRowError {
+        row,
+        column,
+        code: e.code().to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+impl Sesshu {
+    /// Every declared master (`sesshu masters kinds`).
+    pub fn master_kinds(&self) -> &'static [&'static MasterKind] {
+        crate::masters::catalog::ALL
+    }
+
+    /// Uploads a master's CSV file (UTF-8 with or without a BOM, or
+    /// Shift_JIS): its header names the master's columns
+    /// ([`MasterKind::file_columns`]; `valid_to` may be left out), each row
+    /// one version. Only the master's owner writes it: an actor of another
+    /// organisation type is refused whole (`not_authorized`, logged); a
+    /// row owned by another organisation of the actor's type is refused as
+    /// `not_owner`. With `dry_run` nothing is written.
+    pub fn import_master_csv(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        bytes: &[u8],
+        encoding: CsvEncoding,
+        dry_run: bool,
+    ) -> Result<MasterImportReport, Error> {
+        let kind = MasterKind::named(kind)?;
+        let relation = if may_own(actor, kind) {
+            Relation::Own
+        } else {
+            Relation::Other
+        };
+        self.guard(actor, Operation::WriteMasters, relation)?;
+        let table = CsvTable::read(bytes, encoding)?;
+        let known = kind.file_columns();
+        if let Some(unknown) = table.header.iter().find(|h| !known.contains(&h.as_str())) {
+            return Err(MasterError::UnknownColumn {
+                kind: kind.name,
+                column: unknown.clone(),
+            }
+            .into());
+        }
+        let mut report = MasterImportReport {
+            kind: kind.name,
+            dry_run,
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            errors: Vec::new(),
+        };
+        let mut versions: BTreeMap<String, Vec<MasterRow>> = BTreeMap::new();
+        for row in self.store.master_rows(kind)? {
+            versions.entry(row.key_id()).or_default().push(row);
+        }
+        let mut seen = HashSet::new();
+        let mut writes = Vec::new();
+        for (number, fields) in &table.rows {
+            if fields.len() > table.header.len()
+                && fields[table.header.len()..].iter().any(|f| !f.is_empty())
+            {
+                report.errors.push(MasterRowError {
+                    row: *number,
+                    column: None,
+                    code: "too_many_fields".into(),
+                    reason: format!(
+                        "{} fields, but the header names {} columns",
+                        fields.len(),
+                        table.header.len()
+                    ),
+                });
+                continue;
+            }
+            let pairs: Vec<(&str, &str)> = table
+                .header
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (h.as_str(), fields.get(i).map_or("", String::as_str)))
+                .collect();
+            let row = match kind.parse_row(&pairs) {
+                Ok(r) => r,
+                Err(e) => {
+                    report.errors.push(row_error(*number, &e));
+                    continue;
+                }
+            };
+            if let Some(owner) = row.owner() {
+                if owner != actor.organisation.as_str() {
+                    report.errors.push(MasterRowError {
+                        row: *number,
+                        column: kind.key.first().map(|k| (*k).to_owned()),
+                        code: "not_owner".into(),
+                        reason: format!(
+                            "the row belongs to {owner}; {} writes only its own rows",
+                            actor.organisation
+                        ),
+                    });
+                    continue;
+                }
+            }
+            let key = row.key_id();
+            if !seen.insert((key.clone(), row.valid_from)) {
+                report.errors.push(MasterRowError {
+                    row: *number,
+                    column: Some("valid_from".into()),
+                    code: "duplicate".into(),
+                    reason: format!(
+                        "{} from {} appears twice in the file",
+                        row.key_text(),
+                        row.valid_from
+                    ),
+                });
+                continue;
+            }
+            let stored = versions.entry(key).or_default();
+            let at = stored.iter().position(|v| v.valid_from == row.valid_from);
+            let outcome = match at {
+                Some(i) if stored[i] == row => PutOutcome::Unchanged,
+                Some(_) => PutOutcome::Updated,
+                None => PutOutcome::Created,
+            };
+            if outcome == PutOutcome::Unchanged {
+                report.unchanged += 1;
+                continue;
+            }
+            let mut merged: Vec<MasterRow> = stored
+                .iter()
+                .filter(|v| v.valid_from != row.valid_from)
+                .cloned()
+                .collect();
+            merged.push(row.clone());
+            if let Err(e) = history(&merged) {
+                report.errors.push(row_error(*number, &e));
+                continue;
+            }
+            merged.sort_by_key(|v| v.valid_from);
+            *stored = merged;
+            match outcome {
+                PutOutcome::Created => report.created += 1,
+                _ => report.updated += 1,
+            }
+            writes.push(row);
+        }
+        if !dry_run && !writes.is_empty() {
+            self.store.commit(ChangeSet {
+                writes: vec![Write::PutMasterRows {
+                    rows: writes,
+                    updated_at: self.now(),
+                }],
+                log: vec![AccessLogDraft {
+                    at: self.now(),
+                    actor: actor.log_name(),
+                    organisation: actor.organisation.to_string(),
+                    action: AccessAction::WriteMaster,
+                    subject: None,
+                    record_ids: Vec::new(),
+                }],
+            })?;
+        }
+        Ok(report)
+    }
+
+    /// Every version of every row of a master, by key and `valid_from`.
+    /// Masters are read by everyone they concern: no operation is asked.
+    pub fn master_rows(&self, kind: &str) -> Result<Vec<MasterRow>, Error> {
+        Ok(self.store.master_rows(MasterKind::named(kind)?)?)
+    }
+
+    /// The version of one row valid on `day`: `key` gives the key columns'
+    /// values in key order (as the master holds them: codes normalised).
+    pub fn master_row_as_of(
+        &self,
+        kind: &str,
+        key: &[&str],
+        day: NaiveDate,
+    ) -> Result<Option<MasterRow>, Error> {
+        let kind = MasterKind::named(kind)?;
+        let versions = self.store.master_versions(kind, &key.join("\u{1f}"))?;
+        Ok(versions.into_iter().find(|r| r.valid_on(day)))
+    }
+
+    /// Downloads a master in its upload layout (header
+    /// [`MasterKind::file_columns`]), so that the file uploads back
+    /// unchanged. Returns the rows written.
+    pub fn export_master_csv(
+        &self,
+        kind: &str,
+        out: &mut dyn std::io::Write,
+        options: ExportOptions,
+    ) -> Result<usize, Error> {
+        let kind = MasterKind::named(kind)?;
+        let columns = kind.file_columns();
+        let rows = self.store.master_rows(kind)?;
+        let mut bytes = csv_head(&columns, options)?;
+        for (i, row) in rows.iter().enumerate() {
+            bytes.extend(encode(&row.fields(), &columns, i + 1, options)?);
+        }
+        out.write_all(&bytes)
+            .map_err(crate::store::StoreError::backend)?;
+        Ok(rows.len())
+    }
+}
