@@ -26,7 +26,7 @@ fn flows(db: &str, dir: &Path) {
     let files = [
         ("persons", "management_id,subject_number,name,name_kana,birth_date,sex\nP001,S001,山田 花子,ヤマダ ハナコ,1990-05-01,female\n"),
         ("residency", "management_id,municipality,from,to\nP001,131016,1990-05-01,\n"),
-        ("records", "id,management_id,responsible,category,vaccine,dose_number,date,lot\nR1,P001,131016,routine,MR,1,2024-01-01,AB12C\nT1,P001,131016,temporary,COVID19,3,2024-02-01,\n"),
+        ("records", "id,management_id,responsible,category,vaccine,dose_number,date,lot,institution\nR1,P001,131016,routine,MR,1,2024-01-01,AB12C,1311234502\nT1,P001,131016,temporary,COVID19,3,2024-02-01,,\n"),
     ];
     for (kind, text) in files {
         let path = dir.join(format!("{kind}.csv"));
@@ -66,6 +66,8 @@ fn flows(db: &str, dir: &Path) {
             && text.contains("令和6年1月1日"),
         "{text}"
     );
+    // No vaccine-type master yet: the certificate prints the code.
+    assert!(text.contains("MR"), "{text}");
 
     // Form 3 needs the travel details; a delegate needs the letter checked.
     let pdf3 = dir.join("c3.pdf");
@@ -188,6 +190,59 @@ fn flows(db: &str, dir: &Path) {
     assert_eq!(code, 0, "{err}");
     assert!(!sjis.starts_with('\u{feff}'));
     assert_eq!(sjis.lines().count(), 5, "{sjis}");
+
+    // With the vaccine-type and institution masters (MHLW's, and the
+    // institution's own), the certificate prints names as of the
+    // vaccination date: the version valid on 2024-01-01, not the later one.
+    let as_owner = |who: &[&str], kind: &str, text: &str| {
+        let path = dir.join(format!("{kind}.csv"));
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_sesshu"))
+            .args(["--db", db, "--user", "uploader"])
+            .args(who)
+            .args(["masters", "import", kind, path.to_str().unwrap()])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    as_owner(
+        &["--org", "MHLW", "--org-type", "mhlw", "--role", "mhlw"],
+        "vaccine_types",
+        "code,name,name_en,valid_from,valid_to\n\
+         MR,麻しん風しん混合,Measles-Rubella,2006-04-01,2025-01-01\n\
+         MR,新MRワクチン,,2025-01-01,\n",
+    );
+    as_owner(
+        &[
+            "--org",
+            "1311234502",
+            "--org-type",
+            "medical_institution",
+            "--role",
+            "medical_staff",
+        ],
+        "institutions",
+        "code,name,municipality,valid_from\n1311234502,千代田こどもクリニック,131016,2000-01-01\n",
+    );
+    let pdf = dir.join("named.pdf");
+    let mut args = vec!["certificate", "issue", "--person", "P001", "--record", "R1"];
+    args.extend(["--out", pdf.to_str().unwrap()]);
+    args.extend(issuer);
+    let (code, _, err) = sesshu(db, dir, &args);
+    assert_eq!(code, 0, "{err}");
+    let text = Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("麻しん風しん混合"), "{text}");
+    assert!(!text.contains("新MRワクチン"), "{text}");
+    assert!(text.contains("千代田こどもクリニック"), "{text}");
 }
 
 #[test]

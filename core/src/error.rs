@@ -163,6 +163,8 @@ impl Error {
             Error::Organisation(o) if o.code() == "role_not_allowed" => ErrorKind::Rule,
             Error::Certificate(_) => ErrorKind::Rule,
             Error::Zengin(ZenginError::NoBackup) => ErrorKind::Rule,
+            Error::Master(m) if m.code() == "lot_expired" => ErrorKind::Rule,
+            Error::Master(m) if m.code() == "unknown_gtin" => ErrorKind::NotFound,
             _ => ErrorKind::Validation,
         }
     }

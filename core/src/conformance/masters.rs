@@ -182,3 +182,46 @@ pub fn a_master_file_in_the_wrong_shape_is_refused_whole(store: Arc<dyn Store>) 
     assert_eq!(r.created, 1);
     assert!(s.master_rows("diseases").unwrap().len() == 1);
 }
+
+pub fn vial_labels_resolve_through_the_gtin_master(store: Arc<dyn Store>) {
+    let s = services(store, 0);
+    let gtins = "gtin,vaccine_type,product,maker,valid_from\n\
+                 4987123456784,MR,ミールビック,阪大微研,2020-04-01\n";
+    let r = s
+        .import_master_csv(
+            &mhlw(),
+            "gtin_codes",
+            gtins.as_bytes(),
+            CsvEncoding::Utf8Bom,
+            false,
+        )
+        .unwrap();
+    assert_eq!(r.created, 1, "{r}");
+    // GTIN-13 in the file, GTIN-14 on the label: the same vial.
+    let label = "(01)04987123456784(17)260331(10)AB12C";
+    let v = s.resolve_vial_label(label, date("2026-03-01")).unwrap();
+    assert_eq!(
+        (
+            v.gtin.as_str(),
+            v.vaccine_type.as_str(),
+            v.product.as_str(),
+            v.lot.as_deref()
+        ),
+        ("04987123456784", "MR", "ミールビック", Some("AB12C"))
+    );
+    assert_eq!(v.expiry, Some(date("2026-03-31")));
+    // On its expiry day the lot is still good; the day after it is refused.
+    assert!(s.resolve_vial_label(label, date("2026-03-31")).is_ok());
+    let e = s.resolve_vial_label(label, date("2026-04-01")).unwrap_err();
+    assert_eq!(e.code(), "lot_expired");
+    // Before the master covers the GTIN, or a GTIN it does not hold.
+    let e = s.resolve_vial_label(label, date("2019-01-01")).unwrap_err();
+    assert_eq!(e.code(), "unknown_gtin");
+    let other = "(01)04987123456791(10)X";
+    assert_eq!(
+        s.resolve_vial_label(other, date("2026-03-01"))
+            .unwrap_err()
+            .code(),
+        "unknown_gtin"
+    );
+}

@@ -96,6 +96,7 @@ macro_rules! store_conformance_tests {
             zengin_rollback_needs_a_backup,
             masters_upload_view_and_download,
             a_master_file_in_the_wrong_shape_is_refused_whole,
+            vial_labels_resolve_through_the_gtin_master,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

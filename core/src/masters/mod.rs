@@ -70,7 +70,8 @@ pub enum ColumnType {
     Municipality,
     /// 医療機関コード.
     Institution,
-    /// A GTIN (GS1 Application Identifier 01).
+    /// A GTIN (GS1 Application Identifier 01), GTIN-13 or GTIN-14, kept
+    /// as GTIN-14 (the form a vial label's AI (01) carries).
     Gtin,
 }
 
@@ -154,6 +155,26 @@ pub enum MasterError {
         /// 適用終了日.
         to: chrono::NaiveDate,
     },
+    /// A vial label's GTIN that no row of the GTIN master covers that day.
+    #[error("GTIN {gtin} is not in the GTIN master on {day}")]
+    UnknownGtin {
+        /// The GTIN (GTIN-14).
+        gtin: String,
+        /// The vaccination date.
+        day: chrono::NaiveDate,
+    },
+    /// A vial whose lot expired before the vaccination date.
+    #[error("lot {lot:?} of GTIN {gtin} expired on {expiry}, before the vaccination on {day}")]
+    LotExpired {
+        /// The GTIN (GTIN-14).
+        gtin: String,
+        /// The lot.
+        lot: String,
+        /// 有効期限.
+        expiry: chrono::NaiveDate,
+        /// The vaccination date.
+        day: chrono::NaiveDate,
+    },
     /// Two versions of one row valid on the same day.
     #[error("{kind}: two versions of {key} are valid on {day}")]
     OverlappingVersions {
@@ -176,6 +197,8 @@ impl MasterError {
             MasterError::InvalidValue { .. } => "invalid_master_value",
             MasterError::InvalidPeriod { .. } => "invalid_validity_period",
             MasterError::OverlappingVersions { .. } => "overlapping_master_versions",
+            MasterError::UnknownGtin { .. } => "unknown_gtin",
+            MasterError::LotExpired { .. } => "lot_expired",
         }
     }
 }

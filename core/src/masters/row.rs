@@ -283,7 +283,7 @@ impl MasterKind {
                 .map(|c| Value::Text(c.as_str().to_owned()))
                 .map_err(|e| refuse(&text, e.to_string())),
             ColumnType::Gtin => Gtin::parse(&text)
-                .map(|g| Value::Text(g.as_str().to_owned()))
+                .map(|g| Value::Text(g.to_gtin14()))
                 .map_err(|e| refuse(&text, e.to_string())),
         }
     }

@@ -255,14 +255,19 @@ impl Sesshu {
             birth_date: person.person.birth_date,
             vaccinations: selected
                 .iter()
-                .map(|r| CertifiedVaccination {
-                    vaccine: r.vaccine.to_string(),
-                    dose_number: r.dose_number,
-                    date: r.date,
-                    lot: r.lot.clone(),
-                    institution: r.institution.map(|i| i.to_string()),
+                .map(|r| {
+                    Ok(CertifiedVaccination {
+                        vaccine: self.vaccine_name(r.vaccine.as_str(), r.date, form)?,
+                        dose_number: r.dose_number,
+                        date: r.date,
+                        lot: r.lot.clone(),
+                        institution: r
+                            .institution
+                            .map(|i| self.institution_name(i.as_str(), r.date))
+                            .transpose()?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, Error>>()?,
             travel: travel.clone(),
         };
         let now = self.now();

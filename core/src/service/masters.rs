@@ -310,3 +310,109 @@ impl Sesshu {
         Ok(rows.len())
     }
 }
+
+/// A vial label (GS1: GTIN, expiry, lot) resolved through the GTIN master
+/// (GTINコードマスタ) as of the vaccination date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VialLabel {
+    /// AI (01), as GTIN-14.
+    pub gtin: String,
+    /// The vaccine type the GTIN master gives (ワクチン種別コード).
+    pub vaccine_type: String,
+    /// 製品名.
+    pub product: String,
+    /// 製造販売業者, if the master gives it.
+    pub maker: Option<String>,
+    /// AI (10): ロット番号.
+    pub lot: Option<String>,
+    /// AI (17): 有効期限.
+    pub expiry: Option<NaiveDate>,
+}
+
+impl Sesshu {
+    /// The text of `column` in the row of `kind` whose key is `key`, valid
+    /// on `day`.
+    fn master_text(
+        &self,
+        kind: &'static MasterKind,
+        key: &str,
+        column: &str,
+        day: NaiveDate,
+    ) -> Result<Option<String>, Error> {
+        let versions = self.store.master_versions(kind, key)?;
+        Ok(versions
+            .iter()
+            .find(|r| r.valid_on(day))
+            .and_then(|r| r.values.get(column))
+            .map(ToString::to_string))
+    }
+
+    /// The vaccine's name a certificate prints: the vaccine-type master's
+    /// name valid on the vaccination date (form 3 adds the English name
+    /// where the master gives one), or the code when no version covers
+    /// that day.
+    pub(crate) fn vaccine_name(
+        &self,
+        code: &str,
+        day: NaiveDate,
+        form: crate::certificate::CertificateForm,
+    ) -> Result<String, Error> {
+        use crate::masters::catalog::VACCINE_TYPES;
+        let Some(name) = self.master_text(&VACCINE_TYPES, code, "name", day)? else {
+            return Ok(code.to_owned());
+        };
+        if form == crate::certificate::CertificateForm::Form3 {
+            if let Some(en) = self.master_text(&VACCINE_TYPES, code, "name_en", day)? {
+                return Ok(format!("{name} ({en})"));
+            }
+        }
+        Ok(name)
+    }
+
+    /// The institution's name a certificate prints: the institution
+    /// master's name valid on the vaccination date, or the code.
+    pub(crate) fn institution_name(&self, code: &str, day: NaiveDate) -> Result<String, Error> {
+        use crate::masters::catalog::INSTITUTIONS;
+        Ok(self
+            .master_text(&INSTITUTIONS, code, "name", day)?
+            .unwrap_or_else(|| code.to_owned()))
+    }
+
+    /// Reads a scanned vial label (a GS1 element string, bracketed or
+    /// raw) for a vaccination on `day`: its GTIN must be in the GTIN master
+    /// on that day (`unknown_gtin`), and a lot whose expiry is before that
+    /// day is refused (`lot_expired`): an expired vial is not to be
+    /// recorded as given without someone deciding so (ADR 0020).
+    pub fn resolve_vial_label(&self, label: &str, day: NaiveDate) -> Result<VialLabel, Error> {
+        use crate::masters::catalog::GTIN_CODES;
+        let scanned = crate::identifiers::Gs1ElementString::parse(label, day)?;
+        let gtin = scanned.gtin.to_gtin14();
+        let versions = self.store.master_versions(&GTIN_CODES, &gtin)?;
+        let row =
+            versions
+                .iter()
+                .find(|r| r.valid_on(day))
+                .ok_or_else(|| MasterError::UnknownGtin {
+                    gtin: gtin.clone(),
+                    day,
+                })?;
+        if let Some(expiry) = scanned.expiry.filter(|e| *e < day) {
+            return Err(MasterError::LotExpired {
+                gtin,
+                lot: scanned.lot.unwrap_or_default(),
+                expiry,
+                day,
+            }
+            .into());
+        }
+        let text = |c: &str| row.values.get(c).map(ToString::to_string);
+        Ok(VialLabel {
+            vaccine_type: text("vaccine_type").unwrap_or_default(),
+            product: text("product").unwrap_or_default(),
+            maker: text("maker"),
+            gtin,
+            lot: scanned.lot,
+            expiry: scanned.expiry,
+        })
+    }
+}

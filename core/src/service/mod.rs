@@ -44,7 +44,7 @@ pub use certificates::{
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
 pub use log::{VerifyReport, LOG_COLUMNS};
-pub use masters::{MasterImportReport, MasterRowError};
+pub use masters::{MasterImportReport, MasterRowError, VialLabel};
 pub use people::{ImportReport, PutOutcome};
 pub use questionnaires::{
     QuestionnairePage, QuestionnaireRow, QuestionnaireView, QUESTIONNAIRE_COLUMNS,
