@@ -36,6 +36,7 @@ use crate::error::Result;
 pub mod accounts;
 pub mod certificates;
 pub mod checkpoints;
+pub mod masters;
 pub mod records;
 pub mod rules;
 

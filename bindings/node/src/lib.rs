@@ -12,6 +12,7 @@
 
 mod accounts;
 mod error;
+mod masters;
 #[path = "../../plain/mod.rs"]
 mod plain;
 mod questionnaires;

@@ -26,6 +26,7 @@ macro_rules! py_new {
 
 mod accounts;
 mod error;
+mod masters;
 #[path = "../../plain/mod.rs"]
 mod plain;
 mod questionnaires;
@@ -45,11 +46,13 @@ macro_rules! add {
 /// The native module behind the `sesshu` package.
 #[pymodule]
 fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    use plain::{accounts as a, certificates as c, checkpoints as k, records as r, rules as p};
+    use plain::{
+        accounts as a, certificates as c, checkpoints as k, masters as m_, records as r, rules as p,
+    };
     error::register(m)?;
     rules::register_normalizers(m)?;
     add! { m;
-        fn p::parse_gs1, p::wareki, k::generate_log_key, p::parse_timestamp, p::select_form, p::check_role,
+        fn p::parse_gs1, p::wareki, k::generate_log_key, m_::master_kinds, p::parse_timestamp, p::select_form, p::check_role,
             rules::extract_first_administrators, rules::needs_delivery, rules::modified_items;
         class p::Gs1, p::ResidencyInterval, rules::ResidencyHistory, p::RecordFacts, p::Access,
             rules::RecordAccess, p::TravelDetails, p::FormSelection, p::OrganisationRow,
@@ -61,6 +64,8 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
             a::Actor, a::UserInfo, a::IssuedAccount, a::IssuedToken, a::OutboxNotification,
             accounts::IssuedCertificate, c::Issuance,
             questionnaires::Questionnaire, questionnaires::QuestionnaireRow,
+            m_::MasterInfo, m_::MasterColumn, m_::MasterRowOut, m_::MasterRowError, m_::MasterImport,
+            m_::ZenginLoadInfo, m_::ZenginState, m_::VialLabel,
     }
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -442,6 +442,55 @@ fun exportsRoundTrip(dir: File) {
     check(text.contains(",'=HYPERLINK(1),"), "formula: $text")
 }
 
+fun mastersRoundTrip(dir: File) {
+    val db = Sesshu.openSqlite(File(dir, "m.db").path, null)
+    val mhlw = Actor("mhlw-1", "mhlw", "MHLW", listOf("mhlw"))
+    val central = Actor("op-1", "central", "CENTRAL", listOf("central"))
+    val chiyoda = Actor("clerk", "municipality", "131016", listOf("municipality"))
+    val v = masterKinds().first { it.name == "vaccine_types" }
+    check(v.label == "ワクチン種別マスタ" && v.owner == "mhlw" && v.key == listOf("code"), "master kinds: $v")
+    val vaccines = ("code,name,name_en,valid_from,valid_to\n" +
+        "MR,麻しん風しん混合,Measles-Rubella,2006-04-01,\n" +
+        "DPT,ジフテリア・百日せき・破傷風,,1981-04-01,2012-11-01\n" +
+        "BAD CODE,x,,2000-01-01,\n").toByteArray()
+    check(failure { db.importMasterCsv(chiyoda, "vaccine_types", vaccines, null, false) } == "not_authorized", "owner only")
+    val dry = db.importMasterCsv(mhlw, "vaccine_types", vaccines, null, true)
+    check(dry.dryRun && dry.created == 2L && dry.errors.map { Triple(it.row, it.column, it.code) } == listOf(Triple(3L, "code", "invalid_master_value")), "dry run: $dry")
+    check(db.masterRows("vaccine_types").isEmpty(), "a dry run writes nothing")
+    check(db.importMasterCsv(mhlw, "vaccine_types", vaccines, null, false).created == 2L, "upload")
+    val again = db.importMasterCsv(mhlw, "vaccine_types", vaccines, null, false)
+    check(again.created == 0L && again.updated == 0L && again.unchanged == 2L, "the same file twice: $again")
+    check(db.masterRowAsOf("vaccine_types", listOf("MR"), "2024-01-01")?.values?.get("name_en") == "Measles-Rubella", "as of")
+    check(db.masterRowAsOf("vaccine_types", listOf("DPT"), "2013-01-01") == null, "ended")
+    for (encoding in listOf("utf8", "shift_jis")) {
+        val file = db.exportMasterCsv("vaccine_types", encoding, null)
+        val back = db.importMasterCsv(mhlw, "vaccine_types", file, encoding, false)
+        check(back.unchanged == 2L && back.errors.isEmpty(), "download uploads back ($encoding): $back")
+    }
+    // The zengin code-check master: the shipped snapshot, a second file, a
+    // broken third refused, rollback.
+    check(failure { db.zenginCheck("0001", "001") } == "unknown_bank_code", "nothing loaded")
+    val snapshot = File("data/zengin").listFiles()!!.first { it.name.endsWith(".csv") }
+    val first = db.zenginLoad(central, snapshot.readBytes(), snapshot.name, null)
+    check(first.changed && first.current?.banks == 1146L && first.backup == null, "zengin load: $first")
+    db.zenginCheck("0001", "001")
+    check(failure { db.zenginCheck("0001", "999") } == "unknown_branch_code", "unknown branch")
+    val head = "bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n"
+    val second = db.zenginLoad(central, (head + "0001,x,X,999,y,Y\n").toByteArray(), "second.csv", null)
+    check(second.backup?.generation == first.current?.generation, "the first is the backup")
+    check(failure { db.zenginLoad(central, (head + "12,x,X,999,y,Y\n").toByteArray(), "broken.csv", null) } == "zengin_file_refused", "broken file")
+    check(db.zenginStatus().current?.generation == second.current?.generation, "a refused file changes nothing")
+    check(db.zenginRollback(central).current?.sha256 == first.current?.sha256, "rollback")
+    db.zenginCheck("0001", "001")
+    check(failure { db.zenginRollback(chiyoda) } == "not_authorized", "operator only")
+    // A vial label through the GTIN master.
+    db.importMasterCsv(mhlw, "gtin_codes", "gtin,vaccine_type,product,valid_from\n4987123456784,MR,ミールビック,2020-04-01\n".toByteArray(), null, false)
+    val label = "(01)04987123456784(17)260331(10)AB12C"
+    val vial = db.resolveVialLabel(label, "2026-03-01")
+    check(vial.vaccineType == "MR" && vial.lot == "AB12C" && vial.expiry == "2026-03-31", "vial: $vial")
+    check(failure { db.resolveVialLabel(label, "2026-04-01") } == "lot_expired", "expired lot")
+}
+
 fun main(args: Array<String>) {
     // The shared floor, then (second argument) the project's own edge cases.
     val dir = File(args.getOrElse(0) { "../../../../shared/scenarios" })
@@ -458,6 +507,7 @@ fun main(args: Array<String>) {
         certificatesRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         questionnairesRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         exportsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
+        mastersRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
     } catch (e: Throwable) {
         println("FAIL store round trip: $e"); storeFailed = 1
     }

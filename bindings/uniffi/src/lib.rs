@@ -13,6 +13,7 @@ uniffi::setup_scaffolding!();
 
 mod accounts;
 mod error;
+mod masters;
 #[path = "../../plain/mod.rs"]
 mod plain;
 mod questionnaires;

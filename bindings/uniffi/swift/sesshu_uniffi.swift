@@ -1081,6 +1081,56 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func withCertificateSigner(keyPem: String, certificatePem: String) throws  -> Sesshu
     
     /**
+     * Downloads a master in its upload layout, as CSV bytes.
+     */
+    func exportMasterCsv(kind: String, encoding: String?, replacement: String?) throws  -> Data
+    
+    /**
+     * Uploads a master's CSV file (`encoding`: `utf8` or `shift_jis`): the
+     * counts and the refused rows; with `dry_run` nothing is written.
+     */
+    func importMasterCsv(actor: Actor, kind: String, data: Data, encoding: String?, dryRun: Bool) throws  -> MasterImport
+    
+    /**
+     * The version of one row valid on `day` (`key`: the key columns'
+     * values in key order), or null.
+     */
+    func masterRowAsOf(kind: String, key: [String], day: String) throws  -> MasterRowOut?
+    
+    /**
+     * Every version of every row of a master.
+     */
+    func masterRows(kind: String) throws  -> [MasterRowOut]
+    
+    /**
+     * A scanned vial label (GS1) resolved through the GTIN master for a
+     * vaccination on `day`; an expired lot throws `lot_expired`.
+     */
+    func resolveVialLabel(label: String, day: String) throws  -> VialLabel
+    
+    /**
+     * The zengin check of a bank and branch code against the stored
+     * master: returns, or throws (`unknown_bank_code`, …).
+     */
+    func zenginCheck(bank: String, branch: String) throws 
+    
+    /**
+     * Replaces the zengin master whole with a CSV file; the contents in
+     * use become the backup.
+     */
+    func zenginLoad(actor: Actor, data: Data, source: String, encoding: String?) throws  -> ZenginState
+    
+    /**
+     * Restores the zengin master's backup.
+     */
+    func zenginRollback(actor: Actor) throws  -> ZenginState
+    
+    /**
+     * The zengin master's load in use and its backup.
+     */
+    func zenginStatus() throws  -> ZenginState
+    
+    /**
      * 予診票回答ダウンロード: the list as CSV bytes, one line per record and
      * item (UTF-8 with BOM, or Shift_JIS, as `exportRecordsCsv`).
      */
@@ -1641,6 +1691,139 @@ open func withCertificateSigner(keyPem: String, certificatePem: String)throws  -
             self.uniffiCloneHandle(),
         FfiConverterString.lower(keyPem),
         FfiConverterString.lower(certificatePem),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Downloads a master in its upload layout, as CSV bytes.
+     */
+open func exportMasterCsv(kind: String, encoding: String?, replacement: String?)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_export_master_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(kind),
+        FfiConverterOptionString.lower(encoding),
+        FfiConverterOptionString.lower(replacement),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Uploads a master's CSV file (`encoding`: `utf8` or `shift_jis`): the
+     * counts and the refused rows; with `dry_run` nothing is written.
+     */
+open func importMasterCsv(actor: Actor, kind: String, data: Data, encoding: String?, dryRun: Bool)throws  -> MasterImport  {
+    return try  FfiConverterTypeMasterImport_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_import_master_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(kind),
+        FfiConverterData.lower(data),
+        FfiConverterOptionString.lower(encoding),
+        FfiConverterBool.lower(dryRun),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The version of one row valid on `day` (`key`: the key columns'
+     * values in key order), or null.
+     */
+open func masterRowAsOf(kind: String, key: [String], day: String)throws  -> MasterRowOut?  {
+    return try  FfiConverterOptionTypeMasterRowOut.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_master_row_as_of(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(kind),
+        FfiConverterSequenceString.lower(key),
+        FfiConverterString.lower(day),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every version of every row of a master.
+     */
+open func masterRows(kind: String)throws  -> [MasterRowOut]  {
+    return try  FfiConverterSequenceTypeMasterRowOut.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_master_rows(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(kind),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A scanned vial label (GS1) resolved through the GTIN master for a
+     * vaccination on `day`; an expired lot throws `lot_expired`.
+     */
+open func resolveVialLabel(label: String, day: String)throws  -> VialLabel  {
+    return try  FfiConverterTypeVialLabel_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_resolve_vial_label(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(label),
+        FfiConverterString.lower(day),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The zengin check of a bank and branch code against the stored
+     * master: returns, or throws (`unknown_bank_code`, …).
+     */
+open func zenginCheck(bank: String, branch: String)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_zengin_check(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(bank),
+        FfiConverterString.lower(branch),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Replaces the zengin master whole with a CSV file; the contents in
+     * use become the backup.
+     */
+open func zenginLoad(actor: Actor, data: Data, source: String, encoding: String?)throws  -> ZenginState  {
+    return try  FfiConverterTypeZenginState_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_zengin_load(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterData.lower(data),
+        FfiConverterString.lower(source),
+        FfiConverterOptionString.lower(encoding),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Restores the zengin master's backup.
+     */
+open func zenginRollback(actor: Actor)throws  -> ZenginState  {
+    return try  FfiConverterTypeZenginState_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_zengin_rollback(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The zengin master's load in use and its backup.
+     */
+open func zenginStatus()throws  -> ZenginState  {
+    return try  FfiConverterTypeZenginState_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_zengin_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -3917,6 +4100,359 @@ public func FfiConverterTypeLogOptions_lower(_ value: LogOptions) -> RustBuffer 
 
 
 /**
+ * One column of a master: its name, label, type and whether required.
+ */
+public struct MasterColumn: Equatable, Hashable {
+    public var name: String
+    public var label: String
+    /**
+     * `text`, `key`, `digits`, `integer`, `yen`, `date`, `flag`,
+     * `choice`, `municipality`, `institution` or `gtin`.
+     */
+    public var columnType: String
+    public var required: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, label: String, 
+        /**
+         * `text`, `key`, `digits`, `integer`, `yen`, `date`, `flag`,
+         * `choice`, `municipality`, `institution` or `gtin`.
+         */columnType: String, required: Bool) {
+        self.name = name
+        self.label = label
+        self.columnType = columnType
+        self.required = required
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MasterColumn: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMasterColumn: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MasterColumn {
+        return
+            try MasterColumn(
+                name: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                columnType: FfiConverterString.read(from: &buf), 
+                required: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MasterColumn, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterString.write(value.columnType, into: &buf)
+        FfiConverterBool.write(value.required, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterColumn_lift(_ buf: RustBuffer) throws -> MasterColumn {
+    return try FfiConverterTypeMasterColumn.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterColumn_lower(_ value: MasterColumn) -> RustBuffer {
+    return FfiConverterTypeMasterColumn.lower(value)
+}
+
+
+/**
+ * What an upload did (or, for a dry run, would do).
+ */
+public struct MasterImport: Equatable, Hashable {
+    public var kind: String
+    public var dryRun: Bool
+    public var created: Int64
+    public var updated: Int64
+    public var unchanged: Int64
+    public var errors: [MasterRowError]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: String, dryRun: Bool, created: Int64, updated: Int64, unchanged: Int64, errors: [MasterRowError]) {
+        self.kind = kind
+        self.dryRun = dryRun
+        self.created = created
+        self.updated = updated
+        self.unchanged = unchanged
+        self.errors = errors
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MasterImport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMasterImport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MasterImport {
+        return
+            try MasterImport(
+                kind: FfiConverterString.read(from: &buf), 
+                dryRun: FfiConverterBool.read(from: &buf), 
+                created: FfiConverterInt64.read(from: &buf), 
+                updated: FfiConverterInt64.read(from: &buf), 
+                unchanged: FfiConverterInt64.read(from: &buf), 
+                errors: FfiConverterSequenceTypeMasterRowError.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MasterImport, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterBool.write(value.dryRun, into: &buf)
+        FfiConverterInt64.write(value.created, into: &buf)
+        FfiConverterInt64.write(value.updated, into: &buf)
+        FfiConverterInt64.write(value.unchanged, into: &buf)
+        FfiConverterSequenceTypeMasterRowError.write(value.errors, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterImport_lift(_ buf: RustBuffer) throws -> MasterImport {
+    return try FfiConverterTypeMasterImport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterImport_lower(_ value: MasterImport) -> RustBuffer {
+    return FfiConverterTypeMasterImport.lower(value)
+}
+
+
+/**
+ * A declared master (マスタ): its name, label (ワクチン種別マスタ), owner,
+ * columns and key.
+ */
+public struct MasterInfo: Equatable, Hashable {
+    public var name: String
+    public var label: String
+    /**
+     * `mhlw`, `municipality`, `institution`, `federation` or `central`.
+     */
+    public var owner: String
+    public var columns: [MasterColumn]
+    public var key: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, label: String, 
+        /**
+         * `mhlw`, `municipality`, `institution`, `federation` or `central`.
+         */owner: String, columns: [MasterColumn], key: [String]) {
+        self.name = name
+        self.label = label
+        self.owner = owner
+        self.columns = columns
+        self.key = key
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MasterInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMasterInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MasterInfo {
+        return
+            try MasterInfo(
+                name: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                columns: FfiConverterSequenceTypeMasterColumn.read(from: &buf), 
+                key: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MasterInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterSequenceTypeMasterColumn.write(value.columns, into: &buf)
+        FfiConverterSequenceString.write(value.key, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterInfo_lift(_ buf: RustBuffer) throws -> MasterInfo {
+    return try FfiConverterTypeMasterInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterInfo_lower(_ value: MasterInfo) -> RustBuffer {
+    return FfiConverterTypeMasterInfo.lower(value)
+}
+
+
+/**
+ * A refused row of an upload.
+ */
+public struct MasterRowError: Equatable, Hashable {
+    public var row: Int64
+    public var column: String?
+    public var code: String
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(row: Int64, column: String?, code: String, reason: String) {
+        self.row = row
+        self.column = column
+        self.code = code
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MasterRowError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMasterRowError: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MasterRowError {
+        return
+            try MasterRowError(
+                row: FfiConverterInt64.read(from: &buf), 
+                column: FfiConverterOptionString.read(from: &buf), 
+                code: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MasterRowError, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.row, into: &buf)
+        FfiConverterOptionString.write(value.column, into: &buf)
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterRowError_lift(_ buf: RustBuffer) throws -> MasterRowError {
+    return try FfiConverterTypeMasterRowError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterRowError_lower(_ value: MasterRowError) -> RustBuffer {
+    return FfiConverterTypeMasterRowError.lower(value)
+}
+
+
+/**
+ * One version of a master row: its values as text by column (absent
+ * values left out) and its validity period `[valid_from, valid_to)`.
+ */
+public struct MasterRowOut: Equatable, Hashable {
+    public var kind: String
+    public var values: [String: String]
+    public var validFrom: String
+    public var validTo: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: String, values: [String: String], validFrom: String, validTo: String?) {
+        self.kind = kind
+        self.values = values
+        self.validFrom = validFrom
+        self.validTo = validTo
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MasterRowOut: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMasterRowOut: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MasterRowOut {
+        return
+            try MasterRowOut(
+                kind: FfiConverterString.read(from: &buf), 
+                values: FfiConverterDictionaryStringString.read(from: &buf), 
+                validFrom: FfiConverterString.read(from: &buf), 
+                validTo: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MasterRowOut, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterDictionaryStringString.write(value.values, into: &buf)
+        FfiConverterString.write(value.validFrom, into: &buf)
+        FfiConverterOptionString.write(value.validTo, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterRowOut_lift(_ buf: RustBuffer) throws -> MasterRowOut {
+    return try FfiConverterTypeMasterRowOut.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterRowOut_lower(_ value: MasterRowOut) -> RustBuffer {
+    return FfiConverterTypeMasterRowOut.lower(value)
+}
+
+
+/**
  * A notification produced by a decision.
  */
 public struct Notification: Equatable, Hashable {
@@ -5470,6 +6006,79 @@ public func FfiConverterTypeVerifyReport_lower(_ value: VerifyReport) -> RustBuf
 
 
 /**
+ * A vial label resolved through the GTIN master.
+ */
+public struct VialLabel: Equatable, Hashable {
+    public var gtin: String
+    public var vaccineType: String
+    public var product: String
+    public var maker: String?
+    public var lot: String?
+    public var expiry: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(gtin: String, vaccineType: String, product: String, maker: String?, lot: String?, expiry: String?) {
+        self.gtin = gtin
+        self.vaccineType = vaccineType
+        self.product = product
+        self.maker = maker
+        self.lot = lot
+        self.expiry = expiry
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension VialLabel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVialLabel: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VialLabel {
+        return
+            try VialLabel(
+                gtin: FfiConverterString.read(from: &buf), 
+                vaccineType: FfiConverterString.read(from: &buf), 
+                product: FfiConverterString.read(from: &buf), 
+                maker: FfiConverterOptionString.read(from: &buf), 
+                lot: FfiConverterOptionString.read(from: &buf), 
+                expiry: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: VialLabel, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.gtin, into: &buf)
+        FfiConverterString.write(value.vaccineType, into: &buf)
+        FfiConverterString.write(value.product, into: &buf)
+        FfiConverterOptionString.write(value.maker, into: &buf)
+        FfiConverterOptionString.write(value.lot, into: &buf)
+        FfiConverterOptionString.write(value.expiry, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVialLabel_lift(_ buf: RustBuffer) throws -> VialLabel {
+    return try FfiConverterTypeVialLabel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVialLabel_lower(_ value: VialLabel) -> RustBuffer {
+    return FfiConverterTypeVialLabel.lower(value)
+}
+
+
+/**
  * A zengin master entry.
  */
 public struct ZenginEntry: Equatable, Hashable {
@@ -5523,6 +6132,146 @@ public func FfiConverterTypeZenginEntry_lift(_ buf: RustBuffer) throws -> Zengin
 #endif
 public func FfiConverterTypeZenginEntry_lower(_ value: ZenginEntry) -> RustBuffer {
     return FfiConverterTypeZenginEntry.lower(value)
+}
+
+
+/**
+ * One load of the zengin master.
+ */
+public struct ZenginLoadInfo: Equatable, Hashable {
+    public var generation: Int64
+    public var sha256: String
+    public var source: String
+    public var loadedAt: Timestamp
+    public var banks: Int64
+    public var branches: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(generation: Int64, sha256: String, source: String, loadedAt: Timestamp, banks: Int64, branches: Int64) {
+        self.generation = generation
+        self.sha256 = sha256
+        self.source = source
+        self.loadedAt = loadedAt
+        self.banks = banks
+        self.branches = branches
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ZenginLoadInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeZenginLoadInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ZenginLoadInfo {
+        return
+            try ZenginLoadInfo(
+                generation: FfiConverterInt64.read(from: &buf), 
+                sha256: FfiConverterString.read(from: &buf), 
+                source: FfiConverterString.read(from: &buf), 
+                loadedAt: FfiConverterTypeTimestamp.read(from: &buf), 
+                banks: FfiConverterInt64.read(from: &buf), 
+                branches: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ZenginLoadInfo, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.generation, into: &buf)
+        FfiConverterString.write(value.sha256, into: &buf)
+        FfiConverterString.write(value.source, into: &buf)
+        FfiConverterTypeTimestamp.write(value.loadedAt, into: &buf)
+        FfiConverterInt64.write(value.banks, into: &buf)
+        FfiConverterInt64.write(value.branches, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeZenginLoadInfo_lift(_ buf: RustBuffer) throws -> ZenginLoadInfo {
+    return try FfiConverterTypeZenginLoadInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeZenginLoadInfo_lower(_ value: ZenginLoadInfo) -> RustBuffer {
+    return FfiConverterTypeZenginLoadInfo.lower(value)
+}
+
+
+/**
+ * The zengin master's load in use and its backup.
+ */
+public struct ZenginState: Equatable, Hashable {
+    /**
+     * Whether the last load or rollback changed the master.
+     */
+    public var changed: Bool
+    public var current: ZenginLoadInfo?
+    public var backup: ZenginLoadInfo?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whether the last load or rollback changed the master.
+         */changed: Bool, current: ZenginLoadInfo?, backup: ZenginLoadInfo?) {
+        self.changed = changed
+        self.current = current
+        self.backup = backup
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ZenginState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeZenginState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ZenginState {
+        return
+            try ZenginState(
+                changed: FfiConverterBool.read(from: &buf), 
+                current: FfiConverterOptionTypeZenginLoadInfo.read(from: &buf), 
+                backup: FfiConverterOptionTypeZenginLoadInfo.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ZenginState, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.changed, into: &buf)
+        FfiConverterOptionTypeZenginLoadInfo.write(value.current, into: &buf)
+        FfiConverterOptionTypeZenginLoadInfo.write(value.backup, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeZenginState_lift(_ buf: RustBuffer) throws -> ZenginState {
+    return try FfiConverterTypeZenginState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeZenginState_lower(_ value: ZenginState) -> RustBuffer {
+    return FfiConverterTypeZenginState.lower(value)
 }
 
 
@@ -5844,6 +6593,30 @@ fileprivate struct FfiConverterOptionTypeLogOptions: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeMasterRowOut: FfiConverterRustBuffer {
+    typealias SwiftType = MasterRowOut?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMasterRowOut.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMasterRowOut.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeTravelDetails: FfiConverterRustBuffer {
     typealias SwiftType = TravelDetails?
 
@@ -5860,6 +6633,30 @@ fileprivate struct FfiConverterOptionTypeTravelDetails: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeTravelDetails.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeZenginLoadInfo: FfiConverterRustBuffer {
+    typealias SwiftType = ZenginLoadInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeZenginLoadInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeZenginLoadInfo.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6183,6 +6980,106 @@ fileprivate struct FfiConverterSequenceTypeLogEntry: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeLogEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMasterColumn: FfiConverterRustBuffer {
+    typealias SwiftType = [MasterColumn]
+
+    public static func write(_ value: [MasterColumn], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMasterColumn.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MasterColumn] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MasterColumn]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMasterColumn.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMasterInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [MasterInfo]
+
+    public static func write(_ value: [MasterInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMasterInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MasterInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MasterInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMasterInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMasterRowError: FfiConverterRustBuffer {
+    typealias SwiftType = [MasterRowError]
+
+    public static func write(_ value: [MasterRowError], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMasterRowError.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MasterRowError] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MasterRowError]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMasterRowError.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMasterRowOut: FfiConverterRustBuffer {
+    typealias SwiftType = [MasterRowOut]
+
+    public static func write(_ value: [MasterRowOut], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMasterRowOut.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MasterRowOut] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MasterRowOut]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMasterRowOut.read(from: &buf))
         }
         return seq
     }
@@ -6614,6 +7511,16 @@ public func generateLogKey() -> LogKeyPair  {
 })
 }
 /**
+ * Every declared master.
+ */
+public func masterKinds() -> [MasterInfo]  {
+    return try!  FfiConverterSequenceTypeMasterInfo.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_func_master_kinds(uniffiCallStatus
+    )
+})
+}
+/**
  * The violation codes of a password (empty: acceptable). Throws
  * `invalid_policy` for a self-contradicting policy.
  */
@@ -6909,6 +7816,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_func_generate_log_key() != 4544) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_func_master_kinds() != 25812) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_func_check_password() != 22977) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7075,6 +7985,33 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer() != 30763) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_master_csv() != 56017) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_import_master_csv() != 23500) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_master_row_as_of() != 737) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_master_rows() != 49759) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_resolve_vial_label() != 23888) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_check() != 43853) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_load() != 61868) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_rollback() != 2869) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_status() != 39750) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_questionnaires_csv() != 12145) {

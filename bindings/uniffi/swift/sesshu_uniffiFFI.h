@@ -443,6 +443,51 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_token(uint64_t ptr, Rust
 uint64_t uniffi_sesshu_uniffi_fn_method_sesshu_with_certificate_signer(uint64_t ptr, RustBuffer key_pem, RustBuffer certificate_pem, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MASTER_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MASTER_CSV
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_master_csv(uint64_t ptr, RustBuffer kind, RustBuffer encoding, RustBuffer replacement, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_MASTER_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_MASTER_CSV
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_master_csv(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer data, RustBuffer encoding, int8_t dry_run, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROW_AS_OF
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROW_AS_OF
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_master_row_as_of(uint64_t ptr, RustBuffer kind, RustBuffer key, RustBuffer day, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROWS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROWS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_master_rows(uint64_t ptr, RustBuffer kind, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_RESOLVE_VIAL_LABEL
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_RESOLVE_VIAL_LABEL
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_resolve_vial_label(uint64_t ptr, RustBuffer label, RustBuffer day, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ZENGIN_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ZENGIN_CHECK
+void uniffi_sesshu_uniffi_fn_method_sesshu_zengin_check(uint64_t ptr, RustBuffer bank, RustBuffer branch, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ZENGIN_LOAD
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ZENGIN_LOAD
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_zengin_load(uint64_t ptr, RustBuffer actor, RustBuffer data, RustBuffer source, RustBuffer encoding, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ZENGIN_ROLLBACK
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ZENGIN_ROLLBACK
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_zengin_rollback(uint64_t ptr, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ZENGIN_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ZENGIN_STATUS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_zengin_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_QUESTIONNAIRES_CSV
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_QUESTIONNAIRES_CSV
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_questionnaires_csv(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer options, RustCallStatus *_Nonnull out_status
@@ -551,6 +596,12 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_log_with_checkpoint(uint
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_GENERATE_LOG_KEY
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_GENERATE_LOG_KEY
 RustBuffer uniffi_sesshu_uniffi_fn_func_generate_log_key(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MASTER_KINDS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MASTER_KINDS
+RustBuffer uniffi_sesshu_uniffi_fn_func_master_kinds(RustCallStatus *_Nonnull out_status
     
 );
 #endif
@@ -935,6 +986,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_func_generate_log_key(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MASTER_KINDS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MASTER_KINDS
+uint16_t uniffi_sesshu_uniffi_checksum_func_master_kinds(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_CHECK_PASSWORD
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_CHECK_PASSWORD
 uint16_t uniffi_sesshu_uniffi_checksum_func_check_password(void
@@ -1268,6 +1325,60 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_verify_token(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_WITH_CERTIFICATE_SIGNER
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_WITH_CERTIFICATE_SIGNER
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MASTER_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MASTER_CSV
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_master_csv(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_MASTER_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_IMPORT_MASTER_CSV
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_import_master_csv(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MASTER_ROW_AS_OF
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MASTER_ROW_AS_OF
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_master_row_as_of(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MASTER_ROWS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MASTER_ROWS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_master_rows(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_RESOLVE_VIAL_LABEL
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_RESOLVE_VIAL_LABEL
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_resolve_vial_label(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_CHECK
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_check(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_LOAD
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_LOAD
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_load(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_ROLLBACK
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_ROLLBACK
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_rollback(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_STATUS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_status(void
     
 );
 #endif

@@ -324,6 +324,65 @@ class QuestionnaireRow:
     record: Record
     answers: Questionnaire
 
+class MasterColumn:
+    name: str
+    label: str
+    column_type: str
+    required: bool
+
+class MasterInfo:
+    """A declared master (マスタ): name, label, owner, columns, key."""
+    name: str
+    label: str
+    owner: str
+    columns: List[MasterColumn]
+    key: List[str]
+
+class MasterRowOut:
+    """One version of a master row: values as text by column, valid [from, to)."""
+    kind: str
+    values: Dict[str, str]
+    valid_from: datetime.date
+    valid_to: Optional[datetime.date]
+
+class MasterRowError:
+    row: int
+    column: Optional[str]
+    code: str
+    reason: str
+
+class MasterImport:
+    kind: str
+    dry_run: bool
+    created: int
+    updated: int
+    unchanged: int
+    errors: List[MasterRowError]
+
+class ZenginLoadInfo:
+    generation: int
+    sha256: str
+    source: str
+    loaded_at: datetime.datetime
+    banks: int
+    branches: int
+
+class ZenginState:
+    """全銀協コードチェックマスタ: the load in use and the backup."""
+    changed: bool
+    current: Optional[ZenginLoadInfo]
+    backup: Optional[ZenginLoadInfo]
+
+class VialLabel:
+    gtin: str
+    vaccine_type: str
+    product: str
+    maker: Optional[str]
+    lot: Optional[str]
+    expiry: Optional[datetime.date]
+
+def master_kinds() -> List[MasterInfo]: ...
+
 class Sesshu:
     @staticmethod
     def open_sqlite(path: str, now: Optional[datetime.datetime] = None) -> "Sesshu": ...
@@ -409,3 +468,14 @@ class Sesshu:
     def export_questionnaires_csv(self, municipality: str, user: str, *, encoding: Optional[str] = None,
                                   replacement: Optional[str] = None, subject_number: Optional[str] = None,
                                   kana_prefix: Optional[str] = None, vaccine: Optional[str] = None) -> bytes: ...
+    def import_master_csv(self, actor: Actor, kind: str, data: bytes, *, encoding: Optional[str] = None,
+                          dry_run: bool = False) -> MasterImport: ...
+    def master_rows(self, kind: str) -> List[MasterRowOut]: ...
+    def master_row_as_of(self, kind: str, key: Sequence[str], day: datetime.date) -> Optional[MasterRowOut]: ...
+    def export_master_csv(self, kind: str, *, encoding: Optional[str] = None,
+                          replacement: Optional[str] = None) -> bytes: ...
+    def zengin_load(self, actor: Actor, data: bytes, source: str, *, encoding: Optional[str] = None) -> ZenginState: ...
+    def zengin_rollback(self, actor: Actor) -> ZenginState: ...
+    def zengin_status(self) -> ZenginState: ...
+    def zengin_check(self, bank: str, branch: str) -> None: ...
+    def resolve_vial_label(self, label: str, day: datetime.date) -> VialLabel: ...

@@ -1,0 +1,112 @@
+//! The masters (H-8) and the zengin code-check master (H_081-027).
+
+use crate::error::{fail, Result};
+use crate::plain::accounts::{actor_in, Actor};
+use crate::plain::date;
+use crate::plain::masters::{import_out, row_out, upload_encoding, vial_out, zengin_out};
+use crate::plain::masters::{MasterImport, MasterRowOut, VialLabel, ZenginState};
+use crate::plain::records::file_options;
+use crate::store::Sesshu;
+
+#[uniffi::export]
+impl Sesshu {
+    /// Uploads a master's CSV file (`encoding`: `utf8` or `shift_jis`): the
+    /// counts and the refused rows; with `dry_run` nothing is written.
+    pub fn import_master_csv(
+        &self,
+        actor: Actor,
+        kind: String,
+        data: Vec<u8>,
+        encoding: Option<String>,
+        dry_run: bool,
+    ) -> Result<MasterImport> {
+        let (a, encoding) = (actor_in(&actor)?, upload_encoding(encoding.as_deref())?);
+        self.inner
+            .import_master_csv(&a, &kind, &data, encoding, dry_run)
+            .map(import_out)
+            .map_err(fail)
+    }
+
+    /// Every version of every row of a master.
+    pub fn master_rows(&self, kind: String) -> Result<Vec<MasterRowOut>> {
+        let rows = self.inner.master_rows(&kind).map_err(fail)?;
+        Ok(rows.into_iter().map(row_out).collect())
+    }
+
+    /// The version of one row valid on `day` (`key`: the key columns'
+    /// values in key order), or null.
+    pub fn master_row_as_of(
+        &self,
+        kind: String,
+        key: Vec<String>,
+        day: String,
+    ) -> Result<Option<MasterRowOut>> {
+        let key: Vec<&str> = key.iter().map(String::as_str).collect();
+        let row = self
+            .inner
+            .master_row_as_of(&kind, &key, date(&day)?)
+            .map_err(fail)?;
+        Ok(row.map(row_out))
+    }
+
+    /// Downloads a master in its upload layout, as CSV bytes.
+    pub fn export_master_csv(
+        &self,
+        kind: String,
+        encoding: Option<String>,
+        replacement: Option<String>,
+    ) -> Result<Vec<u8>> {
+        let options = file_options(&encoding, &replacement)?;
+        let mut out = Vec::new();
+        self.inner
+            .export_master_csv(&kind, &mut out, options)
+            .map_err(fail)?;
+        Ok(out)
+    }
+
+    /// Replaces the zengin master whole with a CSV file; the contents in
+    /// use become the backup.
+    pub fn zengin_load(
+        &self,
+        actor: Actor,
+        data: Vec<u8>,
+        source: String,
+        encoding: Option<String>,
+    ) -> Result<ZenginState> {
+        let (a, encoding) = (actor_in(&actor)?, upload_encoding(encoding.as_deref())?);
+        let file = sesshu_core::zengin::ZenginFile::from_csv(&data, encoding).map_err(fail)?;
+        let r = self.inner.zengin_load(&a, file, &source).map_err(fail)?;
+        Ok(zengin_out(r.changed, r.status))
+    }
+
+    /// Restores the zengin master's backup.
+    pub fn zengin_rollback(&self, actor: Actor) -> Result<ZenginState> {
+        let r = self
+            .inner
+            .zengin_rollback(&actor_in(&actor)?)
+            .map_err(fail)?;
+        Ok(zengin_out(r.changed, r.status))
+    }
+
+    /// The zengin master's load in use and its backup.
+    pub fn zengin_status(&self) -> Result<ZenginState> {
+        let s = self.inner.zengin_status().map_err(fail)?;
+        Ok(zengin_out(false, s))
+    }
+
+    /// The zengin check of a bank and branch code against the stored
+    /// master: returns, or throws (`unknown_bank_code`, …).
+    pub fn zengin_check(&self, bank: String, branch: String) -> Result<()> {
+        self.inner.zengin_check(&bank, &branch).map_err(fail)
+    }
+
+    /// A scanned vial label (GS1) resolved through the GTIN master for a
+    /// vaccination on `day`; an expired lot throws `lot_expired`.
+    pub fn resolve_vial_label(&self, label: String, day: String) -> Result<VialLabel> {
+        let v = self
+            .inner
+            .resolve_vial_label(&label, date(&day)?)
+            .map_err(fail)?;
+        Ok(vial_out(v))
+    }
+}
