@@ -105,7 +105,33 @@ pub struct CsvTable {
     pub header: Vec<String>,
     /// The data rows, each with its 1-based number (the header is row 0;
     /// blank lines are not counted).
-    pub rows: Vec<(usize, Vec<String>)>,
+    pub rows: Vec<(usize, CsvRow)>,
+}
+
+/// One data row: its fields as written (one buffer for the row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvRow(csv::StringRecord);
+
+impl CsvRow {
+    /// The field at `i` (0-based), if the row has one.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.0.get(i)
+    }
+
+    /// How many fields the row has.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the row has no field.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The fields in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter()
+    }
 }
 
 impl CsvTable {
@@ -158,7 +184,7 @@ impl CsvTable {
                 row,
                 reason: e.to_string(),
             })?;
-            rows.push((row, record.iter().map(str::to_owned).collect()));
+            rows.push((row, CsvRow(record)));
         }
         Ok(CsvTable { header, rows })
     }
@@ -190,7 +216,11 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, c);
         assert_eq!(a.header, ["code", "name"]);
-        assert_eq!(a.rows, [(1, vec!["0001".to_owned(), "みずほ".to_owned()])]);
+        let fields: Vec<&str> = a.rows[0].1.iter().collect();
+        assert_eq!(
+            (a.rows.len(), a.rows[0].0, fields),
+            (1, 1, vec!["0001", "みずほ"])
+        );
     }
 
     #[test]
@@ -221,6 +251,7 @@ mod tests {
     #[test]
     fn blank_lines_are_skipped_and_not_counted() {
         let t = CsvTable::parse("a\n1\n\n3\n").unwrap();
-        assert_eq!(t.rows, [(1, vec!["1".into()]), (2, vec!["3".into()])]);
+        let rows: Vec<(usize, Option<&str>)> = t.rows.iter().map(|(n, r)| (*n, r.get(0))).collect();
+        assert_eq!(rows, [(1, Some("1")), (2, Some("3"))]);
     }
 }

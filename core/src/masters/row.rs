@@ -37,6 +37,13 @@ impl std::fmt::Display for Value {
     }
 }
 
+/// A value is stored and exchanged as its text (the form a file holds).
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// One row of a master, one version of it: its values and the days it
 /// is valid, `[valid_from, valid_to)` (`valid_to` absent: until further
 /// notice).

@@ -8,14 +8,14 @@
 //! given is unchanged, so the same file twice changes nothing. A dry run
 //! reports the same without writing (DHIS2's `importMode=VALIDATE`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
 use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
 use crate::files::CsvTable;
-use crate::masters::{history, MasterError, MasterKind, MasterRow, Owner};
+use crate::masters::{MasterError, MasterKind, MasterRow, Owner};
 use crate::organisation::OrganisationType;
 use crate::store::{ChangeSet, Write};
 use crate::Error;
@@ -96,6 +96,30 @@ fn may_own(actor: &Actor, kind: &MasterKind) -> bool {
     }
 }
 
+/// One version of a key, as an upload sees it.
+struct Version {
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+    /// The stored row, for a version the store holds.
+    stored: Option<MasterRow>,
+    /// Whether the file gave it.
+    from_file: bool,
+}
+
+/// The first day `row` shares with another version of its key (one with a
+/// different `valid_from`, which `row` does not replace).
+fn first_overlap(versions: &[Version], row: &MasterRow) -> Option<NaiveDate> {
+    versions
+        .iter()
+        .filter(|v| v.valid_from != row.valid_from)
+        .filter_map(|v| {
+            let start = row.valid_from.max(v.valid_from);
+            let ends_after = |end: Option<NaiveDate>| end.is_none_or(|e| start < e);
+            (ends_after(row.valid_to) && ends_after(v.valid_to)).then_some(start)
+        })
+        .min()
+}
+
 fn row_error(row: usize, e: &MasterError) -> MasterRowError {
     let column = match e {
         MasterError::UnknownColumn { column, .. } => Some(column.clone()),
@@ -159,24 +183,28 @@ impl Sesshu {
             unchanged: 0,
             errors: Vec::new(),
         };
-        let mut versions: BTreeMap<String, Vec<MasterRow>> = BTreeMap::new();
+        // Each key's versions: those stored (kept whole, to tell an
+        // unchanged row) and those taken from the file so far.
+        let mut versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
         for row in self.store.master_rows(kind)? {
-            versions.entry(row.key_id()).or_default().push(row);
+            versions.entry(row.key_id()).or_default().push(Version {
+                valid_from: row.valid_from,
+                valid_to: row.valid_to,
+                stored: Some(row),
+                from_file: false,
+            });
         }
-        let mut seen = HashSet::new();
         let mut writes = Vec::new();
+        let columns = table.header.len();
         for (number, fields) in &table.rows {
-            if fields.len() > table.header.len()
-                && fields[table.header.len()..].iter().any(|f| !f.is_empty())
-            {
+            if fields.len() > columns && fields.iter().skip(columns).any(|f| !f.is_empty()) {
                 report.errors.push(MasterRowError {
                     row: *number,
                     column: None,
                     code: "too_many_fields".into(),
                     reason: format!(
-                        "{} fields, but the header names {} columns",
-                        fields.len(),
-                        table.header.len()
+                        "{} fields, but the header names {columns} columns",
+                        fields.len()
                     ),
                 });
                 continue;
@@ -185,7 +213,7 @@ impl Sesshu {
                 .header
                 .iter()
                 .enumerate()
-                .map(|(i, h)| (h.as_str(), fields.get(i).map_or("", String::as_str)))
+                .map(|(i, h)| (h.as_str(), fields.get(i).unwrap_or("")))
                 .collect();
             let row = match kind.parse_row(&pairs) {
                 Ok(r) => r,
@@ -208,24 +236,23 @@ impl Sesshu {
                     continue;
                 }
             }
-            let key = row.key_id();
-            if !seen.insert((key.clone(), row.valid_from)) {
-                report.errors.push(MasterRowError {
-                    row: *number,
-                    column: Some("valid_from".into()),
-                    code: "duplicate".into(),
-                    reason: format!(
-                        "{} from {} appears twice in the file",
-                        row.key_text(),
-                        row.valid_from
-                    ),
-                });
-                continue;
-            }
-            let stored = versions.entry(key).or_default();
-            let at = stored.iter().position(|v| v.valid_from == row.valid_from);
-            let outcome = match at {
-                Some(i) if stored[i] == row => PutOutcome::Unchanged,
+            let known = versions.entry(row.key_id()).or_default();
+            let same = known.iter().position(|v| v.valid_from == row.valid_from);
+            let outcome = match same.map(|i| &known[i]) {
+                Some(v) if v.from_file => {
+                    report.errors.push(MasterRowError {
+                        row: *number,
+                        column: Some("valid_from".into()),
+                        code: "duplicate".into(),
+                        reason: format!(
+                            "{} from {} appears twice in the file",
+                            row.key_text(),
+                            row.valid_from
+                        ),
+                    });
+                    continue;
+                }
+                Some(v) if v.stored.as_ref() == Some(&row) => PutOutcome::Unchanged,
                 Some(_) => PutOutcome::Updated,
                 None => PutOutcome::Created,
             };
@@ -233,18 +260,25 @@ impl Sesshu {
                 report.unchanged += 1;
                 continue;
             }
-            let mut merged: Vec<MasterRow> = stored
-                .iter()
-                .filter(|v| v.valid_from != row.valid_from)
-                .cloned()
-                .collect();
-            merged.push(row.clone());
-            if let Err(e) = history(&merged) {
+            if let Some(day) = first_overlap(known, &row) {
+                let e = MasterError::OverlappingVersions {
+                    kind: kind.name,
+                    key: row.key_text(),
+                    day,
+                };
                 report.errors.push(row_error(*number, &e));
                 continue;
             }
-            merged.sort_by_key(|v| v.valid_from);
-            *stored = merged;
+            let version = Version {
+                valid_from: row.valid_from,
+                valid_to: row.valid_to,
+                stored: None,
+                from_file: true,
+            };
+            match same {
+                Some(i) => known[i] = version,
+                None => known.push(version),
+            }
             match outcome {
                 PutOutcome::Created => report.created += 1,
                 _ => report.updated += 1,
@@ -332,6 +366,7 @@ pub struct VialLabel {
 impl Sesshu {
     /// The text of `column` in the row of `kind` whose key is `key`, valid
     /// on `day`.
+    #[cfg(feature = "pdf")]
     fn master_text(
         &self,
         kind: &'static MasterKind,
@@ -351,6 +386,7 @@ impl Sesshu {
     /// name valid on the vaccination date (form 3 adds the English name
     /// where the master gives one), or the code when no version covers
     /// that day.
+    #[cfg(feature = "pdf")]
     pub(crate) fn vaccine_name(
         &self,
         code: &str,
@@ -371,6 +407,7 @@ impl Sesshu {
 
     /// The institution's name a certificate prints: the institution
     /// master's name valid on the vaccination date, or the code.
+    #[cfg(feature = "pdf")]
     pub(crate) fn institution_name(&self, code: &str, day: NaiveDate) -> Result<String, Error> {
         use crate::masters::catalog::INSTITUTIONS;
         Ok(self

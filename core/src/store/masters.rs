@@ -49,10 +49,5 @@ pub fn row_from_stored(
 
 /// The stored body of a row: its values' texts by column, as JSON.
 pub fn stored_body(row: &MasterRow) -> String {
-    let values: std::collections::BTreeMap<&str, String> = row
-        .values
-        .iter()
-        .map(|(k, v)| (*k, v.to_string()))
-        .collect();
-    serde_json::to_string(&values).unwrap_or_default()
+    serde_json::to_string(&row.values).unwrap_or_default()
 }

@@ -165,7 +165,7 @@ impl ZenginFile {
         let mut r = Reading::default();
         for (row, fields) in &table.rows {
             let place = format!("row {row}");
-            let get = |i: usize| fields.get(at[i]).map_or("", String::as_str);
+            let get = |i: usize| fields.get(at[i]).unwrap_or("");
             let bank = r.bank(&place, CSV_COLUMNS[0], get(0));
             let name = r.name(&place, CSV_COLUMNS[1], get(1));
             let kana = r.name(&place, CSV_COLUMNS[2], get(2));

@@ -47,6 +47,12 @@ pub struct SqliteStore {
     uri: String,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Commits made through this store, counted under the writer's lock:
+    /// with the writer's `data_version` (which counts the other
+    /// connections' commits) it tells when a cache may be stale.
+    commits: AtomicU64,
+    /// The zengin master in use, held in memory for the account check.
+    zengin: Mutex<Option<zengin::Cache>>,
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -190,6 +196,8 @@ impl SqliteStore {
             uri,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            commits: AtomicU64::new(0),
+            zengin: Mutex::new(None),
         })
     }
 
@@ -237,7 +245,11 @@ impl SqliteStore {
         &self,
         changes: sesshu_core::store::ChangeSet,
     ) -> Result<sesshu_core::store::CommitReceipt, StoreError> {
-        let receipt = self.with_connection(|c| commit::commit(c, changes));
+        let receipt = self.with_connection(|c| {
+            let receipt = commit::commit(c, changes);
+            self.commits.fetch_add(1, Ordering::SeqCst);
+            receipt
+        });
         if let Some(c) = &self.checkpointer {
             c.committed();
         }

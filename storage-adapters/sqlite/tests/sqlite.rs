@@ -191,3 +191,52 @@ fn auditor() -> sesshu_core::service::Actor {
         sesshu_core::identifiers::MunicipalityCode::parse("131016").unwrap(),
     )
 }
+
+/// The account check reads the zengin master from memory: a load by
+/// another store on the same file (another process, say) is seen at the
+/// next check, and so is a load through this store, and a rollback.
+#[test]
+fn the_zengin_check_sees_a_load_made_elsewhere() {
+    use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
+    use sesshu_core::service::{Actor, CsvEncoding};
+    use sesshu_core::zengin::ZenginFile;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let clock = Arc::new(FixedClock(
+        sesshu_core::calendar::parse_timestamp("2026-12-01T00:00:00Z").unwrap(),
+    ));
+    let here = Sesshu::new(Arc::new(SqliteStore::open(&path).unwrap()), clock.clone());
+    let there = Sesshu::new(Arc::new(SqliteStore::open(&path).unwrap()), clock);
+    let central = Actor::new(
+        "op",
+        OrganisationType::Central,
+        OrganisationCode::parse("CENTRAL").unwrap(),
+        vec![Role::Central],
+    );
+    let file = |branch: &str| {
+        let text = format!(
+            "bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n0001,a,A,{branch},b,B\n"
+        );
+        ZenginFile::from_csv(text.as_bytes(), CsvEncoding::Utf8Bom).unwrap()
+    };
+    let check = |s: &Sesshu, branch: &str| s.zengin_check("0001", branch).map_err(|e| e.code());
+    assert_eq!(check(&here, "001"), Err("unknown_bank_code"));
+    there.zengin_load(&central, file("001"), "a.csv").unwrap();
+    assert_eq!(
+        check(&here, "001"),
+        Ok(()),
+        "a load by another store is seen"
+    );
+    assert_eq!(check(&here, "001"), Ok(()), "and again, from memory");
+    there.zengin_load(&central, file("002"), "b.csv").unwrap();
+    assert_eq!(check(&here, "001"), Err("unknown_branch_code"));
+    assert_eq!(check(&here, "002"), Ok(()));
+    here.zengin_rollback(&central).unwrap();
+    assert_eq!(
+        check(&here, "001"),
+        Ok(()),
+        "a rollback through this store is seen"
+    );
+    assert_eq!(check(&there, "001"), Ok(()), "and by the other store");
+    assert_eq!(check(&there, "002"), Err("unknown_branch_code"));
+}
