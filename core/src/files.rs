@@ -13,7 +13,20 @@ use std::borrow::Cow;
 
 use thiserror::Error;
 
-use crate::service::CsvEncoding;
+/// A CSV file's character encoding (downloads write it; uploads read
+/// UTF-8 with or without the byte-order mark).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvEncoding {
+    /// UTF-8 with a byte-order mark (Excel opens it correctly).
+    #[default]
+    Utf8Bom,
+    /// Shift_JIS as Windows-31J (cp932) writes it: the WHATWG Shift_JIS
+    /// table, with the characters a Japanese IME or NFKC leaves in a
+    /// different code point written as cp932 writes their twin
+    /// (〜 as ～, ‖ as ∥, — as ―, ¢ £ ¬ ¦ ¥ ‾ as their full-width forms;
+    /// ¥ is never written as 0x5C).
+    ShiftJis,
+}
 
 /// Why a file could not be read as CSV.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

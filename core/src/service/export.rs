@@ -14,19 +14,7 @@ use crate::Error;
 use super::records::Search;
 use super::{Actor, RecordQuery, RecordRow, ServiceError, Sesshu};
 
-/// The file's character encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CsvEncoding {
-    /// UTF-8 with a byte-order mark (Excel opens it correctly).
-    #[default]
-    Utf8Bom,
-    /// Shift_JIS as Windows-31J (cp932) writes it: the WHATWG Shift_JIS
-    /// table, with the characters a Japanese IME or NFKC leaves in a
-    /// different code point written as cp932 writes their twin
-    /// (〜 as ～, ‖ as ∥, — as ―, ¢ £ ¬ ¦ ¥ ‾ as their full-width forms;
-    /// ¥ is never written as 0x5C).
-    ShiftJis,
-}
+pub use crate::files::CsvEncoding;
 
 /// How to write the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

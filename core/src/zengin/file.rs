@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use super::{FileProblem, ZenginBank, ZenginBranch, ZenginError, ZenginFile, MAX_PROBLEMS};
-use crate::files::CsvTable;
+use crate::files::{CsvEncoding, CsvTable};
 use crate::identifiers::{BankCode, BranchCode};
-use crate::service::CsvEncoding;
 
 /// The columns of the zengin CSV, one row per branch (a bank without
 /// branches: one row with the branch columns empty).
