@@ -34,14 +34,12 @@ fn progress(label: &'static str, every: u64) -> impl FnMut(u64, Option<u64>) {
 pub fn extract(
     s: &Sesshu,
     actor: &Actor,
-    masters: &str,
+    input: &ExtractionInput,
     out: &mut dyn Write,
 ) -> Result<usize, Failure> {
-    let input: ExtractionInput =
-        serde_json::from_str(masters).map_err(|e| format!("the masters file: {e}"))?;
     let mut tick = progress("first administrators issued", 1_000);
     let report = s
-        .extract_first_administrators(actor, &input, |done, total| {
+        .extract_first_administrators(actor, input, |done, total| {
             tick(done as u64, Some(total as u64))
         })
         .map_err(core)?;

@@ -228,11 +228,14 @@ enum CertificateCommand {
 
 #[derive(Subcommand)]
 enum AccountsCommand {
-    /// Issues first administrators from one day's masters (JSON: `municipalities`,
-    /// `unions`, `medical_institutions`, `administrators`); rerunning issues nothing twice.
+    /// Issues first administrators from the received masters (自治体マスタ,
+    /// 広域連合マスタ, 医療機関マスタ, 管理者マスタ and the letters of
+    /// delegation, as of today), or from one day's masters in a JSON file
+    /// (`municipalities`, `unions`, `medical_institutions`,
+    /// `administrators`); rerunning issues nothing twice.
     Extract {
-        /// The masters file.
-        masters: PathBuf,
+        /// A masters file (JSON) instead of the stored masters.
+        masters: Option<PathBuf>,
     },
     /// Creates a user of your organisation (administrators); prints the
     /// user id, temporary password and URL token to hand over.
@@ -767,9 +770,18 @@ fn run_accounts(cli: &Cli, out: &mut dyn std::io::Write) -> Result<ExitCode, Str
             let a = actor(cli, &s)?;
             match command {
                 AccountsCommand::Extract { masters } => {
-                    let text = std::fs::read_to_string(masters)
-                        .map_err(|e| format!("{}: {e}", masters.display()))?;
-                    let rejected = acc::extract(&s, &a, &text, out)?;
+                    let input = match masters {
+                        Some(path) => {
+                            let text = std::fs::read_to_string(path)
+                                .map_err(|e| format!("{}: {e}", path.display()))?;
+                            serde_json::from_str(&text)
+                                .map_err(|e| format!("the masters file: {e}"))?
+                        }
+                        None => s
+                            .extraction_input_from_masters(s.clock().today_jst())
+                            .map_err(|e| format!("{e} ({})", e.code()))?,
+                    };
+                    let rejected = acc::extract(&s, &a, &input, out)?;
                     return Ok(if rejected == 0 {
                         ExitCode::SUCCESS
                     } else {

@@ -41,6 +41,20 @@ pub enum MastersCommand {
         #[arg(long, value_enum, default_value_t)]
         encoding: InputEncoding,
     },
+    /// Receives a day's files from the collective-contract and online
+    /// eligibility systems (H_087): every `<interface>_<YYYYMMDD>.csv` in
+    /// DIR (docs/masters.md gives each layout). Exit 2 when a row or a
+    /// file was refused.
+    Receive {
+        /// The directory of the day's files.
+        dir: PathBuf,
+    },
+    /// The differences sent daily (H_088): pull a batch, acknowledge it.
+    Diff {
+        /// Pull or acknowledge.
+        #[command(subcommand)]
+        command: DiffCommand,
+    },
     /// Downloads a master in its upload layout.
     Export {
         /// The master.
@@ -54,6 +68,26 @@ pub enum MastersCommand {
         /// The file to write, created 0600 (default, or `-`: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+/// `masters diff` subcommands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum DiffCommand {
+    /// The batch of differences not yet acknowledged (again), or a new one:
+    /// one line per row, tab-separated: interface, master, then the row.
+    Pull {
+        /// The receiving system.
+        #[arg(long, default_value = "collective_contract")]
+        receiver: String,
+        /// At most this many rows in a new batch.
+        #[arg(long, default_value_t = 10_000)]
+        limit: usize,
+    },
+    /// Acknowledges a batch: the next pull starts after it.
+    Ack {
+        /// The batch id `pull` printed.
+        batch: String,
     },
 }
 
@@ -129,6 +163,39 @@ pub fn run(
             writeln!(out, "{}: {report}", file.display()).map_err(io)?;
             return Ok(report.errors.is_empty());
         }
+        MastersCommand::Receive { dir } => return receive(services, &actor()?, dir, out),
+        MastersCommand::Diff { command } => match command {
+            DiffCommand::Pull { receiver, limit } => {
+                match services
+                    .pull_master_diff(&actor()?, receiver, *limit)
+                    .map_err(core)?
+                {
+                    None => eprintln!("nothing to send to {receiver}"),
+                    Some(d) => {
+                        for (interface, row) in &d.rows {
+                            let fields = row.fields().join("\t");
+                            writeln!(out, "{interface}\t{}\t{fields}", row.kind.name)
+                                .map_err(io)?;
+                        }
+                        let again = if d.redelivery {
+                            " (delivered before, not acknowledged)"
+                        } else {
+                            ""
+                        };
+                        eprintln!("batch {}: {} rows{again}", d.batch, d.rows.len());
+                    }
+                }
+            }
+            DiffCommand::Ack { batch } => {
+                let done = services.ack_master_diff(&actor()?, batch).map_err(core)?;
+                let what = if done {
+                    "acknowledged"
+                } else {
+                    "already acknowledged"
+                };
+                writeln!(out, "{batch}: {what}").map_err(io)?;
+            }
+        },
         MastersCommand::Export {
             kind,
             encoding,
@@ -143,6 +210,54 @@ pub fn run(
         }
     }
     Ok(true)
+}
+
+/// `masters receive DIR`: the day's files, each reported.
+fn receive(
+    services: &Sesshu,
+    actor: &Actor,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> Result<bool, Failure> {
+    use sesshu_core::service::Receipt;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        if entry.path().is_file() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            files.push((name, read(&entry.path())?));
+        }
+    }
+    let received = services.receive_masters(actor, &files).map_err(core)?;
+    let mut clean = true;
+    for f in &received {
+        match &f.receipt {
+            Receipt::Applied(r) => {
+                for e in &r.errors {
+                    eprintln!("{}: {e}", f.name);
+                }
+                clean &= r.errors.is_empty();
+                writeln!(out, "{}: {r}", f.name).map_err(io)?;
+            }
+            Receipt::Superseded { latest } => {
+                writeln!(
+                    out,
+                    "{}: superseded by the file of {latest}; nothing changed",
+                    f.name
+                )
+                .map_err(io)?;
+            }
+            Receipt::Ignored => eprintln!("{}: ignored (not <interface>_<YYYYMMDD>.csv)", f.name),
+            Receipt::Refused { code, reason } => {
+                clean = false;
+                eprintln!("{}: refused, nothing changed: {reason} ({code})", f.name);
+            }
+            _ => {}
+        }
+    }
+    Ok(clean)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {

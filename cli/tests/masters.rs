@@ -287,12 +287,126 @@ fn master_flows(db: &str, dir: &Path) {
     }
 }
 
+/// A day's files received twice (nothing changes the second time), the
+/// differences pulled until acknowledged, the first administrators
+/// extracted from the received masters.
+fn exchange_flows(db: &str, dir: &Path) {
+    let day = dir.join("20261201");
+    std::fs::create_dir_all(&day).unwrap();
+    std::fs::write(
+        day.join("H_087-005_20261201.csv"),
+        "code,name,issuance,admin_email,admin_name,valid_from\n\
+         131016,千代田区,target,admin@chiyoda.example.jp,千代田 管理者,2000-01-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        day.join("H_087-010_20261201.csv"),
+        "municipality,status,valid_from\n131016,approved,2000-01-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        day.join("H_087-001_20261201.csv"),
+        "municipality,disease,vaccine_type,subsidy_yen,valid_from\n\
+         131016,measles,MR,12000,2024-04-01\n\
+         131016,measles,MR,-5,2024-05-01\n",
+    )
+    .unwrap();
+    let d = day.to_str().unwrap();
+    let refused = sesshu(db, dir, CHIYODA, &["masters", "receive", d]);
+    assert!(
+        refused.stderr.contains("not_authorized"),
+        "{}",
+        refused.stderr
+    );
+    let first = sesshu(db, dir, CENTRAL, &["masters", "receive", d]);
+    assert_eq!(first.code, 2, "a refused row exits 2: {}", first.stderr);
+    assert!(
+        first
+            .stdout
+            .contains("H_087-005_20261201.csv: municipalities: 1 created"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first
+            .stderr
+            .contains("H_087-001_20261201.csv: row 2, subsidy_yen"),
+        "{}",
+        first.stderr
+    );
+    let settings = sesshu(
+        db,
+        dir,
+        &[],
+        &["masters", "show", "municipal_vaccination_settings"],
+    );
+    assert!(
+        settings.stdout.contains("131016\tMR\t1\t"),
+        "implemented: {}",
+        settings.stdout
+    );
+    let again = sesshu(db, dir, CENTRAL, &["masters", "receive", d]);
+    for line in again.stdout.lines() {
+        assert!(
+            line.contains(": 0 created, 0 updated"),
+            "the same day twice: {line}"
+        );
+    }
+
+    // The differences of the sent masters (vaccine types were uploaded by
+    // master_flows), again until acknowledged.
+    let pull = || {
+        sesshu(
+            db,
+            dir,
+            CENTRAL,
+            &["masters", "diff", "pull", "--limit", "1"],
+        )
+    };
+    let one = pull();
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(
+        one.stdout.starts_with("H_088-002\tvaccine_types\t"),
+        "{}",
+        one.stdout
+    );
+    let batch = one
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("batch "))
+        .and_then(|l| l.split_once(": "))
+        .unwrap()
+        .0
+        .to_owned();
+    let two = pull();
+    assert_eq!(two.stdout, one.stdout, "re-delivered until acknowledged");
+    assert!(two.stderr.contains("delivered before"), "{}", two.stderr);
+    let ack = sesshu(db, dir, CENTRAL, &["masters", "diff", "ack", &batch]);
+    assert!(
+        ack.stdout.contains("acknowledged"),
+        "{}{}",
+        ack.stdout,
+        ack.stderr
+    );
+    assert_ne!(pull().stdout, one.stdout, "the next batch");
+
+    // First administrators from the received masters.
+    let run = sesshu(db, dir, CENTRAL, &["accounts", "extract"]);
+    assert!(
+        run.stdout.contains("issued\t131016\t131016-0001"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
 #[test]
 fn zengin_and_masters_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("masters.db");
     zengin_flows(db.to_str().unwrap(), dir.path());
     master_flows(db.to_str().unwrap(), dir.path());
+    exchange_flows(db.to_str().unwrap(), dir.path());
 }
 
 #[test]
@@ -312,6 +426,7 @@ fn zengin_and_masters_on_postgres() {
     let dir = tempfile::tempdir().unwrap();
     zengin_flows(&format!("{base}/{name}"), dir.path());
     master_flows(&format!("{base}/{name}"), dir.path());
+    exchange_flows(&format!("{base}/{name}"), dir.path());
     admin
         .batch_execute(&format!("DROP DATABASE {name}"))
         .unwrap();

@@ -52,6 +52,8 @@ named_enum! {
         /// Write a master's rows (マスタの登録・更新): the master's owner only
         /// (the service computes own/other from the master's owner).
         WriteMasters = "write_masters",
+        /// Receive the daily masters and send their differences (H_087, H_088).
+        ExchangeMasters = "exchange_masters",
     }
     unknown: OrganisationError = |v| OrganisationError::InvalidOperation { value: v.to_owned() };
 }
@@ -111,6 +113,7 @@ const POLICY: &[(Operation, Role, Relation)] = &[
     (Op::WriteMasters, R::Mhlw, Own),
     (Op::WriteMasters, R::Federation, Own),
     (Op::WriteMasters, R::Central, Own),
+    (Op::ExchangeMasters, R::Central, Own),
 ];
 
 /// Whether `role` may perform `op` on data of an organisation in `relation`.

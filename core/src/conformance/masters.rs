@@ -225,3 +225,205 @@ pub fn vial_labels_resolve_through_the_gtin_master(store: Arc<dyn Store>) {
         "unknown_gtin"
     );
 }
+
+fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    list.iter()
+        .map(|(n, t)| ((*n).to_owned(), t.as_bytes().to_vec()))
+        .collect()
+}
+
+pub fn daily_masters_received_idempotent_and_converging(store: Arc<dyn Store>) {
+    use crate::service::Receipt;
+    let s = services(store.clone(), 0);
+    let towns_1 = "code,name,issuance,admin_email,admin_name,valid_from\n\
+                   131016,千代田区,target,admin@chiyoda.example.jp,千代田 管理者,2000-01-01\n";
+    let towns_2 = "code,name,issuance,admin_email,admin_name,valid_from\n\
+                   131016,千代田区,target,admin@chiyoda.example.jp,千代田 管理者,2000-01-01\n\
+                   011002,札幌市,target,,札幌 管理者,2000-01-01\n";
+    let subsidies = format!(
+        "municipality,disease,vaccine_type,subsidy_yen,valid_from\n\
+         {CHIYODA},measles,MR,12000,2024-04-01\n\
+         {CHIYODA},bad disease,MR,1,2024-04-01\n"
+    );
+    let eligible =
+        "code,name,municipality,valid_from\n1311234502,千代田クリニック,131016,2000-01-01\n";
+    let letters = "municipality,status,valid_from\n131016,approved,2000-01-01\n";
+    let day1 = files(&[
+        ("H_087-005_20261201.csv", towns_1),
+        ("H_087-001_20261201.csv", &subsidies),
+        ("H_087-011_20261201.csv", eligible),
+        ("H_087-010_20261201.csv", letters),
+        ("README.txt", "not a master"),
+    ]);
+    assert_eq!(
+        s.receive_masters(&staff(CHIYODA), &day1)
+            .unwrap_err()
+            .code(),
+        "not_authorized"
+    );
+    let got = s.receive_masters(&central(), &day1).unwrap();
+    assert_eq!(got.len(), 5);
+    let report = |name: &str| {
+        got.iter()
+            .find(|f| f.name == name)
+            .map(|f| f.receipt.clone())
+            .unwrap()
+    };
+    let Receipt::Applied(r) = report("H_087-001_20261201.csv") else {
+        panic!("not applied");
+    };
+    assert_eq!((r.created, r.errors.len()), (1, 1));
+    assert_eq!(
+        (r.errors[0].row, r.errors[0].code.as_str()),
+        (2, "invalid_master_value")
+    );
+    assert_eq!(report("README.txt"), Receipt::Ignored);
+    // The subsidy master set the municipal settings' implemented flag.
+    let flag = s
+        .master_row_as_of(
+            "municipal_vaccination_settings",
+            &[CHIYODA, "MR"],
+            date("2025-01-01"),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        flag.values["implemented"],
+        crate::masters::Value::Flag(true)
+    );
+    // The online eligibility master was merged into the institutions.
+    let clinic = s
+        .master_row_as_of("institutions", &["1311234502"], date("2025-01-01"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(clinic.values["name"].to_string(), "千代田クリニック");
+    assert_eq!(
+        clinic.values["online_eligibility"],
+        crate::masters::Value::Flag(true)
+    );
+
+    // The same day again: nothing changes.
+    let head = store.log_head().unwrap();
+    let again = s.receive_masters(&central(), &day1).unwrap();
+    assert!(again.iter().all(|f| match &f.receipt {
+        Receipt::Applied(r) => r.created + r.updated == 0,
+        _ => true,
+    }));
+    assert_eq!(store.log_head().unwrap(), head, "nothing was written");
+
+    // Day 3 received, day 2 missed and replayed after it: superseded.
+    s.receive_masters(&central(), &files(&[("H_087-005_20261203.csv", towns_2)]))
+        .unwrap();
+    let late = s
+        .receive_masters(&central(), &files(&[("H_087-005_20261202.csv", towns_1)]))
+        .unwrap();
+    assert_eq!(
+        late[0].receipt,
+        Receipt::Superseded {
+            latest: date("2026-12-03")
+        }
+    );
+    assert_eq!(s.master_rows("municipalities").unwrap().len(), 2);
+
+    // The extraction reads the stored masters.
+    let input = s.extraction_input_from_masters(date("2026-12-03")).unwrap();
+    let chiyoda = input
+        .municipalities
+        .iter()
+        .find(|m| m.code == CHIYODA)
+        .unwrap();
+    assert_eq!(chiyoda.delegation.as_deref(), Some("approved"));
+    assert_eq!(chiyoda.email.as_deref(), Some("admin@chiyoda.example.jp"));
+    assert_eq!(input.municipalities.len(), 2);
+}
+
+pub fn master_differences_are_delivered_until_acknowledged(store: Arc<dyn Store>) {
+    let s = services(store, 0);
+    let up = |kind: &str, text: &str| {
+        s.import_master_csv(&mhlw(), kind, text.as_bytes(), CsvEncoding::Utf8Bom, false)
+            .unwrap()
+    };
+    assert_eq!(
+        s.pull_master_diff(&central(), "collective", 100).unwrap(),
+        None
+    );
+    up("vaccine_types", VACCINES);
+    up(
+        "diseases",
+        "code,name,valid_from\nmeasles,麻しん,2000-01-01\n",
+    );
+    // A master that is not sent.
+    let settings =
+        format!("municipality,vaccine_type,implemented,valid_from\n{CHIYODA},MR,1,2024-04-01\n");
+    s.import_master_csv(
+        &staff(CHIYODA),
+        "municipal_vaccination_settings",
+        settings.as_bytes(),
+        CsvEncoding::Utf8Bom,
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        s.pull_master_diff(&staff(CHIYODA), "collective", 100)
+            .unwrap_err()
+            .code(),
+        "not_authorized"
+    );
+    let first = s
+        .pull_master_diff(&central(), "collective", 2)
+        .unwrap()
+        .unwrap();
+    assert!(!first.redelivery);
+    assert_eq!(first.rows.len(), 2);
+    assert!(first.rows.iter().all(|(i, _)| *i == "H_088-002"));
+    // Not acknowledged: the same batch again.
+    let again = s
+        .pull_master_diff(&central(), "collective", 2)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (again.batch.as_str(), again.redelivery),
+        (first.batch.as_str(), true)
+    );
+    assert_eq!(
+        s.ack_master_diff(&central(), "collective:5-9")
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    assert!(s.ack_master_diff(&central(), &first.batch).unwrap());
+    assert!(
+        !s.ack_master_diff(&central(), &first.batch).unwrap(),
+        "acknowledged already"
+    );
+    let second = s
+        .pull_master_diff(&central(), "collective", 100)
+        .unwrap()
+        .unwrap();
+    let kinds: Vec<(&str, &str)> = second.rows.iter().map(|(i, r)| (*i, r.kind.name)).collect();
+    assert_eq!(
+        kinds,
+        [("H_088-002", "vaccine_types"), ("H_088-003", "diseases")]
+    );
+    assert!(s.ack_master_diff(&central(), &second.batch).unwrap());
+    assert_eq!(
+        s.pull_master_diff(&central(), "collective", 100).unwrap(),
+        None
+    );
+    // A change after the acknowledgement is sent, once.
+    up(
+        "diseases",
+        "code,name,valid_from\nmeasles,麻しん（はしか）,2000-01-01\n",
+    );
+    let third = s
+        .pull_master_diff(&central(), "collective", 100)
+        .unwrap()
+        .unwrap();
+    assert_eq!(third.rows.len(), 1);
+    // Another receiver has its own cursor.
+    let other = s
+        .pull_master_diff(&central(), "other", 100)
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.rows.len(), 4);
+}

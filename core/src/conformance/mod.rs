@@ -97,6 +97,8 @@ macro_rules! store_conformance_tests {
             masters_upload_view_and_download,
             a_master_file_in_the_wrong_shape_is_refused_whole,
             vial_labels_resolve_through_the_gtin_master,
+            daily_masters_received_idempotent_and_converging,
+            master_differences_are_delivered_until_acknowledged,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

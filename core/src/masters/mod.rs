@@ -9,6 +9,7 @@
 //! vaccination date ([`as_of`]).
 
 pub mod catalog;
+pub mod exchange;
 mod row;
 
 use thiserror::Error;

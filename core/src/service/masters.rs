@@ -167,6 +167,37 @@ impl Sesshu {
         };
         self.guard(actor, Operation::WriteMasters, relation)?;
         let table = CsvTable::read(bytes, encoding)?;
+        let (report, writes) = self.plan_upload(kind, &table, dry_run, Some(actor))?;
+        if !dry_run && !writes.is_empty() {
+            self.store.commit(ChangeSet {
+                writes: vec![Write::PutMasterRows {
+                    rows: writes,
+                    updated_at: self.now(),
+                }],
+                log: vec![AccessLogDraft {
+                    at: self.now(),
+                    actor: actor.log_name(),
+                    organisation: actor.organisation.to_string(),
+                    action: AccessAction::WriteMaster,
+                    subject: None,
+                    record_ids: Vec::new(),
+                }],
+            })?;
+        }
+        Ok(report)
+    }
+
+    /// Checks every row of an upload against the declaration, the owner
+    /// (`owner_check`: the uploader; `None` for a receipt from a source
+    /// system, which is authoritative) and the stored history: the report,
+    /// and the rows to write.
+    pub(super) fn plan_upload(
+        &self,
+        kind: &'static MasterKind,
+        table: &CsvTable,
+        dry_run: bool,
+        owner_check: Option<&Actor>,
+    ) -> Result<(MasterImportReport, Vec<MasterRow>), Error> {
         let known = kind.file_columns();
         if let Some(unknown) = table.header.iter().find(|h| !known.contains(&h.as_str())) {
             return Err(MasterError::UnknownColumn {
@@ -222,7 +253,7 @@ impl Sesshu {
                     continue;
                 }
             };
-            if let Some(owner) = row.owner() {
+            if let (Some(owner), Some(actor)) = (row.owner(), owner_check) {
                 if owner != actor.organisation.as_str() {
                     report.errors.push(MasterRowError {
                         row: *number,
@@ -285,23 +316,7 @@ impl Sesshu {
             }
             writes.push(row);
         }
-        if !dry_run && !writes.is_empty() {
-            self.store.commit(ChangeSet {
-                writes: vec![Write::PutMasterRows {
-                    rows: writes,
-                    updated_at: self.now(),
-                }],
-                log: vec![AccessLogDraft {
-                    at: self.now(),
-                    actor: actor.log_name(),
-                    organisation: actor.organisation.to_string(),
-                    action: AccessAction::WriteMaster,
-                    subject: None,
-                    record_ids: Vec::new(),
-                }],
-            })?;
-        }
-        Ok(report)
+        Ok((report, writes))
     }
 
     /// Every version of every row of a master, by key and `valid_from`.

@@ -12,6 +12,7 @@ mod certificates;
 mod delivery;
 mod export;
 mod log;
+mod master_exchange;
 mod masters;
 mod people;
 mod questionnaires;
@@ -44,6 +45,7 @@ pub use certificates::{
 pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
 pub use log::{VerifyReport, LOG_COLUMNS};
+pub use master_exchange::{MasterDiff, Receipt, ReceivedFile};
 pub use masters::{MasterImportReport, MasterRowError, VialLabel};
 pub use people::{ImportReport, PutOutcome};
 pub use questionnaires::{

@@ -18,6 +18,30 @@ pub trait MasterStore: Send + Sync {
         kind: &'static MasterKind,
         key_id: &str,
     ) -> Result<Vec<MasterRow>, StoreError>;
+    /// A counter of the daily exchange (`master:…`: the day a feed last
+    /// received, the change number a receiver acknowledged), if set.
+    /// Written with [`Write::SetMasterCounter`](super::Write::SetMasterCounter).
+    fn master_counter(&self, name: &str) -> Result<Option<i64>, StoreError>;
+    /// The rows of `kinds` whose change number is in `(after, through]`
+    /// (`through` absent: no bound), by change number, at most `limit`,
+    /// each with its number.
+    fn master_changes(
+        &self,
+        kinds: &[&'static MasterKind],
+        after: i64,
+        through: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, MasterRow)>, StoreError>;
+}
+
+/// The declared master a stored kind names (stored data naming no
+/// declared master is [`StoreError::Corrupt`]).
+pub fn stored_kind(name: &str) -> Result<&'static MasterKind, StoreError> {
+    MasterKind::named(name).map_err(|e| StoreError::Corrupt {
+        entity: "master row",
+        id: name.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 /// A stored row read back: the master's own parser reads the stored texts,
@@ -50,4 +74,15 @@ pub fn row_from_stored(
 /// The stored body of a row: its values' texts by column, as JSON.
 pub fn stored_body(row: &MasterRow) -> String {
     serde_json::to_string(&row.values).unwrap_or_default()
+}
+
+/// The conflict of a [`Write::SetMasterCounter`](super::Write::SetMasterCounter)
+/// whose counter moved since the writer read it.
+pub fn counter_conflict(name: &str, expected: Option<i64>, found: Option<i64>) -> StoreError {
+    StoreError::Conflict {
+        entity: "master counter",
+        id: name.to_owned(),
+        expected: expected.map_or(super::Expected::Absent, super::Expected::Version),
+        found: super::FoundVersion(found),
+    }
 }

@@ -316,6 +316,16 @@ pub enum Write {
         /// The change time.
         updated_at: DateTime<Utc>,
     },
+    /// Set a counter of the masters' exchange
+    /// ([`MasterStore::master_counter`]) from the value the writer read.
+    SetMasterCounter {
+        /// Its name (`master:…`).
+        name: String,
+        /// The new value.
+        value: i64,
+        /// The value read (`None`: absent); another is a conflict.
+        expected: Option<i64>,
+    },
     /// Swap the zengin master's load in use and its backup (切り戻し; a
     /// second rollback undoes the first). Returns the generation now in use.
     RollbackZengin {

@@ -71,6 +71,11 @@ fn apply(
             expected,
         } => delivery::ack_batch(tx, &id, acked_at, expected),
         Write::PutMasterRows { rows, updated_at } => masters::put_rows(tx, &rows, updated_at),
+        Write::SetMasterCounter {
+            name,
+            value,
+            expected,
+        } => masters::set_counter(tx, &name, value, expected),
         Write::ReplaceZengin {
             file,
             source,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::Transaction;
 use sesshu_core::masters::{MasterKind, MasterRow};
-use sesshu_core::store::masters::{row_from_stored, stored_body};
+use sesshu_core::store::masters::{counter_conflict, row_from_stored, stored_body, stored_kind};
 use sesshu_core::store::{MasterStore, StoreError};
 
 use crate::{backend, Column, PostgresStore};
@@ -35,6 +35,21 @@ impl MasterStore for PostgresStore {
             &[&kind.name, &key_id],
         )?;
         read(kind, &rows)
+    }
+
+    fn master_counter(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        counter(&mut *self.client()?, name)
+    }
+
+    fn master_changes(
+        &self,
+        kinds: &[&'static MasterKind],
+        after: i64,
+        through: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, MasterRow)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        changes(&mut *self.client()?, kinds, after, through, limit)
     }
 }
 
@@ -97,4 +112,71 @@ pub(crate) fn put_rows(
         .map_err(backend)?;
     }
     Ok(n)
+}
+
+pub(crate) fn counter(
+    c: &mut crate::pool::CachedClient,
+    name: &str,
+) -> Result<Option<i64>, StoreError> {
+    c.query_opt("SELECT value FROM counters WHERE name = $1", &[&name])?
+        .map(|r| r.col(0))
+        .transpose()
+}
+
+/// Sets an exchange counter from the value the writer read (the row
+/// locked until the commit).
+pub(crate) fn set_counter(
+    tx: &mut Transaction<'_>,
+    name: &str,
+    value: i64,
+    expected: Option<i64>,
+) -> Result<i64, StoreError> {
+    let found: Option<i64> = tx
+        .query_opt(
+            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
+            &[&name],
+        )
+        .map_err(backend)?
+        .map(|r| r.col(0))
+        .transpose()?;
+    if found != expected {
+        return Err(counter_conflict(name, expected, found));
+    }
+    tx.execute(
+        "INSERT INTO counters (name, value) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        &[&name, &value],
+    )
+    .map_err(backend)?;
+    Ok(value)
+}
+
+pub(crate) fn changes(
+    c: &mut crate::pool::CachedClient,
+    kinds: &[&'static MasterKind],
+    after: i64,
+    through: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(i64, MasterRow)>, StoreError> {
+    let names: Vec<&str> = kinds.iter().map(|k| k.name).collect();
+    let rows = c.query(
+        "SELECT kind, key, valid_from, valid_to, body, seq FROM master_rows
+         WHERE kind = ANY($1) AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4",
+        &[&names, &after, &through.unwrap_or(i64::MAX), &limit],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let kind = stored_kind(r.col(0)?)?;
+            let from: NaiveDate = r.col(2)?;
+            let to: Option<NaiveDate> = r.col(3)?;
+            let row = row_from_stored(
+                kind,
+                r.col(1)?,
+                &sesshu_core::calendar::date_text(from),
+                to.map(sesshu_core::calendar::date_text).as_deref(),
+                r.col(4)?,
+            )?;
+            Ok((r.col(5)?, row))
+        })
+        .collect()
 }

@@ -2,9 +2,9 @@
 //! write numbered by the masters' change sequence.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use sesshu_core::masters::{MasterKind, MasterRow};
-use sesshu_core::store::masters::{row_from_stored, stored_body};
+use sesshu_core::store::masters::{counter_conflict, row_from_stored, stored_body, stored_kind};
 use sesshu_core::store::{MasterStore, StoreError};
 
 use crate::codec::{day_text, Instant};
@@ -35,6 +35,20 @@ impl MasterStore for SqliteStore {
                 &[kind.name, key_id],
             )
         })
+    }
+
+    fn master_counter(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        self.read(|c| counter(c, name))
+    }
+
+    fn master_changes(
+        &self,
+        kinds: &[&'static MasterKind],
+        after: i64,
+        through: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, MasterRow)>, StoreError> {
+        self.scan(|c| changes(c, kinds, after, through, limit))
     }
 }
 
@@ -109,4 +123,82 @@ pub(crate) fn put_rows(
         .execute([seq])
         .map_err(backend)?;
     Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+}
+
+pub(crate) fn counter(c: &Connection, name: &str) -> Result<Option<i64>, StoreError> {
+    c.prepare_cached("SELECT value FROM counters WHERE name = ?1")
+        .map_err(backend)?
+        .query_row([name], |r| r.get(0))
+        .optional()
+        .map_err(backend)
+}
+
+/// Sets an exchange counter from the value the writer read.
+pub(crate) fn set_counter(
+    tx: &Transaction<'_>,
+    name: &str,
+    value: i64,
+    expected: Option<i64>,
+) -> Result<i64, StoreError> {
+    let found = counter(tx, name)?;
+    if found != expected {
+        return Err(counter_conflict(name, expected, found));
+    }
+    tx.prepare_cached(
+        "INSERT INTO counters (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    )
+    .map_err(backend)?
+    .execute((name, value))
+    .map_err(backend)?;
+    Ok(value)
+}
+
+pub(crate) fn changes(
+    c: &Connection,
+    kinds: &[&'static MasterKind],
+    after: i64,
+    through: Option<i64>,
+    limit: usize,
+) -> Result<Vec<(i64, MasterRow)>, StoreError> {
+    // A JSON array of the names (declared identifiers: no quote in them).
+    let names: Vec<String> = kinds.iter().map(|k| format!("\"{}\"", k.name)).collect();
+    let list = format!("[{}]", names.join(","));
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT kind, key, valid_from, valid_to, body, seq FROM master_rows
+             WHERE kind IN (SELECT value FROM json_each(?1)) AND seq > ?2 AND seq <= ?3
+             ORDER BY seq LIMIT ?4",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(
+            (
+                list,
+                after,
+                through.unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(i64::MAX),
+            ),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            },
+        )
+        .map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (kind, key, from, to, body, seq) = row.map_err(backend)?;
+        let kind = stored_kind(&kind)?;
+        out.push((
+            seq,
+            row_from_stored(kind, &key, &from, to.as_deref(), &body)?,
+        ));
+    }
+    Ok(out)
 }

@@ -168,6 +168,20 @@ impl State {
                 }
                 Ok(n)
             }
+            Write::SetMasterCounter {
+                name,
+                value,
+                expected,
+            } => {
+                let found = self.master_counters.get(&name).copied();
+                if found != expected {
+                    return Err(crate::store::masters::counter_conflict(
+                        &name, expected, found,
+                    ));
+                }
+                self.master_counters.insert(name, value);
+                Ok(value)
+            }
             Write::ReplaceZengin {
                 file,
                 source,

@@ -55,6 +55,7 @@ struct State {
     zengin_generations: i64,
     masters: BTreeMap<(&'static str, String, chrono::NaiveDate), (MasterRow, i64)>,
     master_seq: i64,
+    master_counters: BTreeMap<String, i64>,
 }
 
 /// One load of the zengin master: its status line and its branches.
@@ -114,6 +115,33 @@ impl MasterStore for MemoryStore {
             .take_while(|((k, key, _), _)| *k == kind.name && key == key_id)
             .map(|(_, (row, _))| row.clone())
             .collect())
+    }
+
+    fn master_counter(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.state().master_counters.get(name).copied())
+    }
+
+    fn master_changes(
+        &self,
+        kinds: &[&'static MasterKind],
+        after: i64,
+        through: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, MasterRow)>, StoreError> {
+        let state = self.state();
+        let mut out: Vec<(i64, MasterRow)> = state
+            .masters
+            .values()
+            .filter(|(row, seq)| {
+                *seq > after
+                    && through.is_none_or(|t| *seq <= t)
+                    && kinds.iter().any(|k| k.name == row.kind.name)
+            })
+            .map(|(row, seq)| (*seq, row.clone()))
+            .collect();
+        out.sort_by_key(|(seq, _)| *seq);
+        out.truncate(limit);
+        Ok(out)
     }
 }
 
