@@ -257,3 +257,76 @@ pub fn vial_out(v: service::VialLabel) -> VialLabel {
         expiry: v.expiry.map(day),
     }
 }
+
+/// One received file and what became of it: `applied` (with its upload
+/// report), `superseded` (by the file of `latest`), `ignored` (not a
+/// received interface's file) or `refused` (`code`, `reason`).
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all))]
+#[derive(Clone)]
+pub struct ReceivedFile {
+    pub name: String,
+    pub interface: Option<String>,
+    pub day: Option<Day>,
+    pub outcome: String,
+    pub report: Option<MasterImport>,
+    pub latest: Option<Day>,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A received file in plain form.
+pub fn received_out(f: service::ReceivedFile) -> ReceivedFile {
+    use service::Receipt;
+    let mut out = ReceivedFile {
+        name: f.name,
+        interface: f.interface.map(str::to_owned),
+        day: f.day.map(day),
+        outcome: String::new(),
+        report: None,
+        latest: None,
+        code: None,
+        reason: None,
+    };
+    match f.receipt {
+        Receipt::Applied(r) => {
+            out.outcome = "applied".into();
+            out.report = Some(import_out(r));
+        }
+        Receipt::Superseded { latest } => {
+            out.outcome = "superseded".into();
+            out.latest = Some(day(latest));
+        }
+        Receipt::Refused { code, reason } => {
+            out.outcome = "refused".into();
+            out.code = Some(code.to_owned());
+            out.reason = Some(reason);
+        }
+        _ => out.outcome = "ignored".into(),
+    }
+    out
+}
+
+/// A batch of master differences to send (H_088).
+#[cfg_attr(binding = "node", napi(object))]
+#[cfg_attr(binding = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(binding = "python", pyclass(module = "sesshu", frozen, get_all))]
+#[derive(Clone)]
+pub struct MasterDiff {
+    pub batch: String,
+    pub redelivery: bool,
+    /// The interface (H_088-…) of each row, in the order of `rows`.
+    pub interfaces: Vec<String>,
+    pub rows: Vec<MasterRowOut>,
+}
+
+/// A batch of differences in plain form.
+pub fn diff_out(d: service::MasterDiff) -> MasterDiff {
+    MasterDiff {
+        batch: d.batch,
+        redelivery: d.redelivery,
+        interfaces: d.rows.iter().map(|(i, _)| (*i).to_owned()).collect(),
+        rows: d.rows.into_iter().map(|(_, r)| row_out(r)).collect(),
+    }
+}

@@ -9,6 +9,7 @@ use sesshu_core::service;
 use crate::error::{fail, Code, Job};
 use crate::plain::accounts::{actor_in, Actor};
 use crate::plain::date;
+use crate::plain::masters::{diff_out, received_out, MasterDiff, ReceivedFile};
 use crate::plain::masters::{import_out, row_out, upload_encoding, vial_out, zengin_out};
 use crate::plain::masters::{MasterImport, MasterRowOut, VialLabel, ZenginState};
 use crate::plain::records::file_options;
@@ -146,5 +147,53 @@ impl Sesshu {
             move || s.resolve_vial_label(&label, day),
             vial_out,
         ))
+    }
+
+    /// Receives a day's files from the collective-contract and online
+    /// eligibility systems: `files` maps each file's name
+    /// (`H_087-001_20261201.csv`) to its bytes.
+    #[napi(ts_return_type = "Promise<Array<ReceivedFile>>")]
+    pub fn receive_masters(
+        &self,
+        actor: Actor,
+        files: std::collections::HashMap<String, Buffer>,
+    ) -> napi::Result<AsyncTask<Job<Vec<service::ReceivedFile>, Vec<ReceivedFile>>>, Code> {
+        let a = actor_in(&actor)?;
+        let files: Vec<(String, Vec<u8>)> =
+            files.into_iter().map(|(n, b)| (n, b.to_vec())).collect();
+        let s = self.inner.clone();
+        Ok(Job::new(
+            move || s.receive_masters(&a, &files),
+            |r| r.into_iter().map(received_out).collect(),
+        ))
+    }
+
+    /// The batch of master differences for `receiver` not yet acknowledged
+    /// (again), or a new one of at most `limit` rows; null when nothing
+    /// changed.
+    #[napi(ts_return_type = "Promise<MasterDiff | null>")]
+    pub fn pull_master_diff(
+        &self,
+        actor: Actor,
+        receiver: String,
+        limit: Option<u32>,
+    ) -> napi::Result<AsyncTask<Job<Option<service::MasterDiff>, Option<MasterDiff>>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        let limit = limit.map_or(10_000, |l| l as usize);
+        Ok(Job::new(
+            move || s.pull_master_diff(&a, &receiver, limit),
+            |d| d.map(diff_out),
+        ))
+    }
+
+    /// Acknowledges a batch of differences; false when it was already.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn ack_master_diff(
+        &self,
+        actor: Actor,
+        batch: String,
+    ) -> napi::Result<AsyncTask<Job<bool, bool>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(move || s.ack_master_diff(&a, &batch), |b| b))
     }
 }

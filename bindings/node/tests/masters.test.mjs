@@ -78,3 +78,27 @@ test('a vial label resolves through the GTIN master', async () => {
   assert.deepEqual([v.vaccineType, v.product, v.lot, v.expiry], ['MR', 'ミールビック', 'AB12C', '2026-03-31'])
   await assert.rejects(db.resolveVialLabel(label, '2026-04-01'), { code: 'lot_expired' })
 })
+
+test("a day's files received twice, and the differences sent", async () => {
+  const db = open()
+  const files = {
+    'H_087-005_20261201.csv': Buffer.from('code,name,valid_from\n131016,千代田区,2000-01-01\n'),
+    'H_087-011_20261201.csv': Buffer.from('code,name,valid_from\n1311234502,千代田クリニック,2000-01-01\n'),
+    'notes.txt': Buffer.from('x')
+  }
+  await assert.rejects(db.receiveMasters(CHIYODA, files), { code: 'not_authorized' })
+  const got = Object.fromEntries((await db.receiveMasters(CENTRAL, files)).map((f) => [f.name, f]))
+  assert.deepEqual([got['H_087-005_20261201.csv'].outcome, got['H_087-005_20261201.csv'].report.created], ['applied', 1])
+  assert.equal(got['notes.txt'].outcome, 'ignored')
+  for (const f of await db.receiveMasters(CENTRAL, files)) {
+    if (f.report) assert.equal(f.report.created + f.report.updated, 0, f.name)
+  }
+  const late = await db.receiveMasters(CENTRAL, { 'H_087-005_20261130.csv': files['H_087-005_20261201.csv'] })
+  assert.deepEqual([late[0].outcome, late[0].latest], ['superseded', '2026-12-01'])
+  const d = await db.pullMasterDiff(CENTRAL, 'collective_contract')
+  assert.deepEqual([d.interfaces, d.redelivery], [['H_088-001'], false])
+  assert.equal((await db.pullMasterDiff(CENTRAL, 'collective_contract')).redelivery, true)
+  assert.equal(await db.ackMasterDiff(CENTRAL, d.batch), true)
+  assert.equal(await db.ackMasterDiff(CENTRAL, d.batch), false)
+  assert.equal(await db.pullMasterDiff(CENTRAL, 'collective_contract'), null)
+})

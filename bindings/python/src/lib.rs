@@ -65,7 +65,7 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
             accounts::IssuedCertificate, c::Issuance,
             questionnaires::Questionnaire, questionnaires::QuestionnaireRow,
             m_::MasterInfo, m_::MasterColumn, m_::MasterRowOut, m_::MasterRowError, m_::MasterImport,
-            m_::ZenginLoadInfo, m_::ZenginState, m_::VialLabel,
+            m_::ZenginLoadInfo, m_::ZenginState, m_::VialLabel, m_::ReceivedFile, m_::MasterDiff,
     }
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

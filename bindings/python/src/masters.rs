@@ -5,7 +5,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::plain::accounts::{actor_in, Actor};
-use crate::plain::masters::{self as plain, MasterImport, MasterRowOut, VialLabel, ZenginState};
+use crate::plain::masters::{self as plain, MasterDiff, MasterImport, MasterRowOut, ReceivedFile};
+use crate::plain::masters::{VialLabel, ZenginState};
 use crate::plain::records::file_options;
 use crate::store::Sesshu;
 
@@ -114,5 +115,45 @@ impl Sesshu {
     ) -> PyResult<VialLabel> {
         self.run(py, |s| s.resolve_vial_label(label, day))
             .map(plain::vial_out)
+    }
+}
+
+#[pymethods]
+impl Sesshu {
+    /// Receives a day's files from the collective-contract and online
+    /// eligibility systems: `files` maps each file's name
+    /// (`H_087-001_20261201.csv`) to its bytes.
+    fn receive_masters(
+        &self,
+        py: Python<'_>,
+        actor: Actor,
+        files: std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> PyResult<Vec<ReceivedFile>> {
+        let a = actor_in(&actor)?;
+        let files: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+        self.run(py, |s| s.receive_masters(&a, &files))
+            .map(|r| r.into_iter().map(plain::received_out).collect())
+    }
+
+    /// The batch of master differences for `receiver` not yet acknowledged
+    /// (again), or a new one of at most `limit` rows; `None` when nothing
+    /// changed.
+    #[pyo3(signature = (actor, receiver, *, limit=10_000))]
+    fn pull_master_diff(
+        &self,
+        py: Python<'_>,
+        actor: Actor,
+        receiver: &str,
+        limit: usize,
+    ) -> PyResult<Option<MasterDiff>> {
+        let a = actor_in(&actor)?;
+        self.run(py, |s| s.pull_master_diff(&a, receiver, limit))
+            .map(|d| d.map(plain::diff_out))
+    }
+
+    /// Acknowledges a batch of differences; `False` when it was already.
+    fn ack_master_diff(&self, py: Python<'_>, actor: Actor, batch: &str) -> PyResult<bool> {
+        let a = actor_in(&actor)?;
+        self.run(py, |s| s.ack_master_diff(&a, batch))
     }
 }

@@ -91,3 +91,31 @@ def test_a_vial_label_resolves_through_the_gtin_master(tmp_db):
     with pytest.raises(sesshu.RuleError) as e:
         s.resolve_vial_label(label, datetime.date(2026, 4, 1))
     assert e.value.code == "lot_expired"
+
+
+def test_a_days_files_received_twice_and_the_differences_sent(tmp_db):
+    s = sesshu.Sesshu.open_sqlite(tmp_db)
+    files = {
+        "H_087-005_20261201.csv": "code,name,valid_from\n131016,千代田区,2000-01-01\n".encode(),
+        "H_087-011_20261201.csv": "code,name,valid_from\n1311234502,千代田クリニック,2000-01-01\n".encode(),
+        "notes.txt": b"x",
+    }
+    with pytest.raises(sesshu.NotAuthorizedError):
+        s.receive_masters(CHIYODA, files)
+    got = {f.name: f for f in s.receive_masters(CENTRAL, files)}
+    assert got["H_087-005_20261201.csv"].outcome == "applied"
+    assert got["H_087-005_20261201.csv"].report.created == 1
+    assert got["notes.txt"].outcome == "ignored"
+    again = s.receive_masters(CENTRAL, files)
+    assert all(f.report is None or f.report.created + f.report.updated == 0 for f in again)
+    late = s.receive_masters(CENTRAL, {"H_087-005_20261130.csv": files["H_087-005_20261201.csv"]})
+    assert (late[0].outcome, late[0].latest) == ("superseded", datetime.date(2026, 12, 1))
+    clinic = s.master_row_as_of("institutions", ["1311234502"], datetime.date(2025, 1, 1))
+    assert clinic.values["online_eligibility"] == "1"
+    # The merged institution is a difference to send.
+    d = s.pull_master_diff(CENTRAL, "collective_contract")
+    assert d.interfaces == ["H_088-001"] and not d.redelivery
+    assert s.pull_master_diff(CENTRAL, "collective_contract").redelivery
+    assert s.ack_master_diff(CENTRAL, d.batch) is True
+    assert s.ack_master_diff(CENTRAL, d.batch) is False
+    assert s.pull_master_diff(CENTRAL, "collective_contract") is None

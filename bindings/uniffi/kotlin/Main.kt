@@ -489,6 +489,19 @@ fun mastersRoundTrip(dir: File) {
     val vial = db.resolveVialLabel(label, "2026-03-01")
     check(vial.vaccineType == "MR" && vial.lot == "AB12C" && vial.expiry == "2026-03-31", "vial: $vial")
     check(failure { db.resolveVialLabel(label, "2026-04-01") } == "lot_expired", "expired lot")
+    // A day's files received twice; the differences sent until acknowledged.
+    val files = mapOf(
+        "H_087-005_20261201.csv" to "code,name,valid_from\n131016,千代田区,2000-01-01\n".toByteArray(),
+        "notes.txt" to "x".toByteArray())
+    check(failure { db.receiveMasters(chiyoda, files) } == "not_authorized", "receipt by the operator only")
+    val got = db.receiveMasters(central, files).associateBy { it.name }
+    check(got["H_087-005_20261201.csv"]?.report?.created == 1L && got["notes.txt"]?.outcome == "ignored", "received: $got")
+    check(db.receiveMasters(central, files).all { (it.report?.created ?: 0L) + (it.report?.updated ?: 0L) == 0L }, "the same day twice")
+    val late = db.receiveMasters(central, mapOf("H_087-005_20261130.csv" to files.getValue("H_087-005_20261201.csv")))
+    check(late[0].outcome == "superseded" && late[0].latest == "2026-12-01", "a missed day replayed: $late")
+    val d = db.pullMasterDiff(central, "collective_contract", 10000u)!!
+    check(!d.redelivery && db.pullMasterDiff(central, "collective_contract", 10000u)?.redelivery == true, "re-delivered")
+    check(db.ackMasterDiff(central, d.batch) && !db.ackMasterDiff(central, d.batch), "acknowledged once")
 }
 
 fun main(args: Array<String>) {

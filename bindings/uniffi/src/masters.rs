@@ -3,6 +3,7 @@
 use crate::error::{fail, Result};
 use crate::plain::accounts::{actor_in, Actor};
 use crate::plain::date;
+use crate::plain::masters::{diff_out, received_out, MasterDiff, ReceivedFile};
 use crate::plain::masters::{import_out, row_out, upload_encoding, vial_out, zengin_out};
 use crate::plain::masters::{MasterImport, MasterRowOut, VialLabel, ZenginState};
 use crate::plain::records::file_options;
@@ -108,5 +109,44 @@ impl Sesshu {
             .resolve_vial_label(&label, date(&day)?)
             .map_err(fail)?;
         Ok(vial_out(v))
+    }
+
+    /// Receives a day's files from the collective-contract and online
+    /// eligibility systems: `files` maps each file's name
+    /// (`H_087-001_20261201.csv`) to its bytes.
+    pub fn receive_masters(
+        &self,
+        actor: Actor,
+        files: std::collections::HashMap<String, Vec<u8>>,
+    ) -> Result<Vec<ReceivedFile>> {
+        let files: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+        let r = self
+            .inner
+            .receive_masters(&actor_in(&actor)?, &files)
+            .map_err(fail)?;
+        Ok(r.into_iter().map(received_out).collect())
+    }
+
+    /// The batch of master differences for `receiver` not yet acknowledged
+    /// (again), or a new one of at most `limit` rows; null when nothing
+    /// changed.
+    pub fn pull_master_diff(
+        &self,
+        actor: Actor,
+        receiver: String,
+        limit: u32,
+    ) -> Result<Option<MasterDiff>> {
+        let d = self
+            .inner
+            .pull_master_diff(&actor_in(&actor)?, &receiver, limit as usize)
+            .map_err(fail)?;
+        Ok(d.map(diff_out))
+    }
+
+    /// Acknowledges a batch of differences; false when it was already.
+    pub fn ack_master_diff(&self, actor: Actor, batch: String) -> Result<bool> {
+        self.inner
+            .ack_master_diff(&actor_in(&actor)?, &batch)
+            .map_err(fail)
     }
 }

@@ -1081,6 +1081,11 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func withCertificateSigner(keyPem: String, certificatePem: String) throws  -> Sesshu
     
     /**
+     * Acknowledges a batch of differences; false when it was already.
+     */
+    func ackMasterDiff(actor: Actor, batch: String) throws  -> Bool
+    
+    /**
      * Downloads a master in its upload layout, as CSV bytes.
      */
     func exportMasterCsv(kind: String, encoding: String?, replacement: String?) throws  -> Data
@@ -1101,6 +1106,20 @@ public protocol SesshuProtocol: AnyObject, Sendable {
      * Every version of every row of a master.
      */
     func masterRows(kind: String) throws  -> [MasterRowOut]
+    
+    /**
+     * The batch of master differences for `receiver` not yet acknowledged
+     * (again), or a new one of at most `limit` rows; null when nothing
+     * changed.
+     */
+    func pullMasterDiff(actor: Actor, receiver: String, limit: UInt32) throws  -> MasterDiff?
+    
+    /**
+     * Receives a day's files from the collective-contract and online
+     * eligibility systems: `files` maps each file's name
+     * (`H_087-001_20261201.csv`) to its bytes.
+     */
+    func receiveMasters(actor: Actor, files: [String: Data]) throws  -> [ReceivedFile]
     
     /**
      * A scanned vial label (GS1) resolved through the GTIN master for a
@@ -1696,6 +1715,20 @@ open func withCertificateSigner(keyPem: String, certificatePem: String)throws  -
 }
     
     /**
+     * Acknowledges a batch of differences; false when it was already.
+     */
+open func ackMasterDiff(actor: Actor, batch: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_ack_master_diff(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(batch),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Downloads a master in its upload layout, as CSV bytes.
      */
 open func exportMasterCsv(kind: String, encoding: String?, replacement: String?)throws  -> Data  {
@@ -1753,6 +1786,39 @@ open func masterRows(kind: String)throws  -> [MasterRowOut]  {
     uniffi_sesshu_uniffi_fn_method_sesshu_master_rows(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(kind),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The batch of master differences for `receiver` not yet acknowledged
+     * (again), or a new one of at most `limit` rows; null when nothing
+     * changed.
+     */
+open func pullMasterDiff(actor: Actor, receiver: String, limit: UInt32)throws  -> MasterDiff?  {
+    return try  FfiConverterOptionTypeMasterDiff.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_pull_master_diff(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(receiver),
+        FfiConverterUInt32.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Receives a day's files from the collective-contract and online
+     * eligibility systems: `files` maps each file's name
+     * (`H_087-001_20261201.csv`) to its bytes.
+     */
+open func receiveMasters(actor: Actor, files: [String: Data])throws  -> [ReceivedFile]  {
+    return try  FfiConverterSequenceTypeReceivedFile.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_receive_masters(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterDictionaryStringData.lower(files),uniffiCallStatus
     )
 })
 }
@@ -4173,6 +4239,77 @@ public func FfiConverterTypeMasterColumn_lower(_ value: MasterColumn) -> RustBuf
 
 
 /**
+ * A batch of master differences to send (H_088).
+ */
+public struct MasterDiff: Equatable, Hashable {
+    public var batch: String
+    public var redelivery: Bool
+    /**
+     * The interface (H_088-…) of each row, in the order of `rows`.
+     */
+    public var interfaces: [String]
+    public var rows: [MasterRowOut]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(batch: String, redelivery: Bool, 
+        /**
+         * The interface (H_088-…) of each row, in the order of `rows`.
+         */interfaces: [String], rows: [MasterRowOut]) {
+        self.batch = batch
+        self.redelivery = redelivery
+        self.interfaces = interfaces
+        self.rows = rows
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MasterDiff: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMasterDiff: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MasterDiff {
+        return
+            try MasterDiff(
+                batch: FfiConverterString.read(from: &buf), 
+                redelivery: FfiConverterBool.read(from: &buf), 
+                interfaces: FfiConverterSequenceString.read(from: &buf), 
+                rows: FfiConverterSequenceTypeMasterRowOut.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MasterDiff, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.batch, into: &buf)
+        FfiConverterBool.write(value.redelivery, into: &buf)
+        FfiConverterSequenceString.write(value.interfaces, into: &buf)
+        FfiConverterSequenceTypeMasterRowOut.write(value.rows, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterDiff_lift(_ buf: RustBuffer) throws -> MasterDiff {
+    return try FfiConverterTypeMasterDiff.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasterDiff_lower(_ value: MasterDiff) -> RustBuffer {
+    return FfiConverterTypeMasterDiff.lower(value)
+}
+
+
+/**
  * What an upload did (or, for a dry run, would do).
  */
 public struct MasterImport: Equatable, Hashable {
@@ -5275,6 +5412,89 @@ public func FfiConverterTypeQuestionnaireRow_lift(_ buf: RustBuffer) throws -> Q
 #endif
 public func FfiConverterTypeQuestionnaireRow_lower(_ value: QuestionnaireRow) -> RustBuffer {
     return FfiConverterTypeQuestionnaireRow.lower(value)
+}
+
+
+/**
+ * One received file and what became of it: `applied` (with its upload
+ * report), `superseded` (by the file of `latest`), `ignored` (not a
+ * received interface's file) or `refused` (`code`, `reason`).
+ */
+public struct ReceivedFile: Equatable, Hashable {
+    public var name: String
+    public var interface: String?
+    public var day: String?
+    public var outcome: String
+    public var report: MasterImport?
+    public var latest: String?
+    public var code: String?
+    public var reason: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, interface: String?, day: String?, outcome: String, report: MasterImport?, latest: String?, code: String?, reason: String?) {
+        self.name = name
+        self.interface = interface
+        self.day = day
+        self.outcome = outcome
+        self.report = report
+        self.latest = latest
+        self.code = code
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReceivedFile: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReceivedFile: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReceivedFile {
+        return
+            try ReceivedFile(
+                name: FfiConverterString.read(from: &buf), 
+                interface: FfiConverterOptionString.read(from: &buf), 
+                day: FfiConverterOptionString.read(from: &buf), 
+                outcome: FfiConverterString.read(from: &buf), 
+                report: FfiConverterOptionTypeMasterImport.read(from: &buf), 
+                latest: FfiConverterOptionString.read(from: &buf), 
+                code: FfiConverterOptionString.read(from: &buf), 
+                reason: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReceivedFile, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.interface, into: &buf)
+        FfiConverterOptionString.write(value.day, into: &buf)
+        FfiConverterString.write(value.outcome, into: &buf)
+        FfiConverterOptionTypeMasterImport.write(value.report, into: &buf)
+        FfiConverterOptionString.write(value.latest, into: &buf)
+        FfiConverterOptionString.write(value.code, into: &buf)
+        FfiConverterOptionString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceivedFile_lift(_ buf: RustBuffer) throws -> ReceivedFile {
+    return try FfiConverterTypeReceivedFile.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceivedFile_lower(_ value: ReceivedFile) -> RustBuffer {
+    return FfiConverterTypeReceivedFile.lower(value)
 }
 
 
@@ -6593,6 +6813,54 @@ fileprivate struct FfiConverterOptionTypeLogOptions: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeMasterDiff: FfiConverterRustBuffer {
+    typealias SwiftType = MasterDiff?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMasterDiff.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMasterDiff.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMasterImport: FfiConverterRustBuffer {
+    typealias SwiftType = MasterImport?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMasterImport.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMasterImport.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeMasterRowOut: FfiConverterRustBuffer {
     typealias SwiftType = MasterRowOut?
 
@@ -7238,6 +7506,31 @@ fileprivate struct FfiConverterSequenceTypeQuestionnaireRow: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeReceivedFile: FfiConverterRustBuffer {
+    typealias SwiftType = [ReceivedFile]
+
+    public static func write(_ value: [ReceivedFile], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReceivedFile.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReceivedFile] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReceivedFile]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReceivedFile.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRecord: FfiConverterRustBuffer {
     typealias SwiftType = [Record]
 
@@ -7455,6 +7748,32 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
         for _ in 0..<len {
             let key = try FfiConverterString.read(from: &buf)
             let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringData: FfiConverterRustBuffer {
+    public static func write(_ value: [String: Data], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterData.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: Data] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: Data]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterData.read(from: &buf)
             dict[key] = value
         }
         return dict
@@ -7987,6 +8306,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer() != 30763) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_master_diff() != 10240) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_master_csv() != 56017) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7997,6 +8319,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_master_rows() != 49759) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_pull_master_diff() != 2934) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_receive_masters() != 4427) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_resolve_vial_label() != 23888) {

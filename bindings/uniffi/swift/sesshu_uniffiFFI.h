@@ -443,6 +443,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_token(uint64_t ptr, Rust
 uint64_t uniffi_sesshu_uniffi_fn_method_sesshu_with_certificate_signer(uint64_t ptr, RustBuffer key_pem, RustBuffer certificate_pem, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ACK_MASTER_DIFF
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ACK_MASTER_DIFF
+int8_t uniffi_sesshu_uniffi_fn_method_sesshu_ack_master_diff(uint64_t ptr, RustBuffer actor, RustBuffer batch, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MASTER_CSV
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MASTER_CSV
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_master_csv(uint64_t ptr, RustBuffer kind, RustBuffer encoding, RustBuffer replacement, RustCallStatus *_Nonnull out_status
@@ -461,6 +466,16 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_master_row_as_of(uint64_t ptr, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROWS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROWS
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_master_rows(uint64_t ptr, RustBuffer kind, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PULL_MASTER_DIFF
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PULL_MASTER_DIFF
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_pull_master_diff(uint64_t ptr, RustBuffer actor, RustBuffer receiver, uint32_t limit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_RECEIVE_MASTERS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_RECEIVE_MASTERS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_receive_masters(uint64_t ptr, RustBuffer actor, RustBuffer files, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_RESOLVE_VIAL_LABEL
@@ -1328,6 +1343,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer(voi
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ACK_MASTER_DIFF
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ACK_MASTER_DIFF
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_ack_master_diff(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MASTER_CSV
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MASTER_CSV
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_master_csv(void
@@ -1349,6 +1370,18 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_master_row_as_of(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MASTER_ROWS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MASTER_ROWS
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_master_rows(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PULL_MASTER_DIFF
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PULL_MASTER_DIFF
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_pull_master_diff(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_RECEIVE_MASTERS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_RECEIVE_MASTERS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_receive_masters(void
     
 );
 #endif

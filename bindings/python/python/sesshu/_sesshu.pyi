@@ -381,6 +381,24 @@ class VialLabel:
     lot: Optional[str]
     expiry: Optional[datetime.date]
 
+class ReceivedFile:
+    """A received file: outcome "applied" (report), "superseded" (latest),
+    "ignored" or "refused" (code, reason)."""
+    name: str
+    interface: Optional[str]
+    day: Optional[datetime.date]
+    outcome: str
+    report: Optional[MasterImport]
+    latest: Optional[datetime.date]
+    code: Optional[str]
+    reason: Optional[str]
+
+class MasterDiff:
+    batch: str
+    redelivery: bool
+    interfaces: List[str]
+    rows: List[MasterRowOut]
+
 def master_kinds() -> List[MasterInfo]: ...
 
 class Sesshu:
@@ -479,3 +497,6 @@ class Sesshu:
     def zengin_status(self) -> ZenginState: ...
     def zengin_check(self, bank: str, branch: str) -> None: ...
     def resolve_vial_label(self, label: str, day: datetime.date) -> VialLabel: ...
+    def receive_masters(self, actor: Actor, files: Mapping[str, bytes]) -> List[ReceivedFile]: ...
+    def pull_master_diff(self, actor: Actor, receiver: str, *, limit: int = 10000) -> Optional[MasterDiff]: ...
+    def ack_master_diff(self, actor: Actor, batch: str) -> bool: ...
