@@ -427,3 +427,39 @@ pub fn master_differences_are_delivered_until_acknowledged(store: Arc<dyn Store>
         .unwrap();
     assert_eq!(other.rows.len(), 4);
 }
+
+pub fn federations_write_their_own_rows(store: Arc<dyn Store>) {
+    let s = services(store, 0);
+    let f13 = Actor::new(
+        "f13",
+        OrganisationType::Federation,
+        org_code("F13"),
+        vec![Role::Federation],
+    );
+    let rows =
+        "federation,institution,valid_from\nF13,1311234502,2020-04-01\nF14,1311234502,2020-04-01\n";
+    let r = s
+        .import_master_csv(
+            &f13,
+            "member_institutions",
+            rows.as_bytes(),
+            CsvEncoding::Utf8Bom,
+            false,
+        )
+        .unwrap();
+    assert_eq!((r.created, r.errors.len()), (1, 1));
+    assert_eq!(
+        (r.errors[0].row, r.errors[0].code.as_str()),
+        (2, "not_owner")
+    );
+    let e = s
+        .import_master_csv(
+            &staff(CHIYODA),
+            "member_institutions",
+            rows.as_bytes(),
+            CsvEncoding::Utf8Bom,
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "not_authorized");
+}

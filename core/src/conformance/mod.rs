@@ -99,6 +99,7 @@ macro_rules! store_conformance_tests {
             vial_labels_resolve_through_the_gtin_master,
             daily_masters_received_idempotent_and_converging,
             master_differences_are_delivered_until_acknowledged,
+            federations_write_their_own_rows,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

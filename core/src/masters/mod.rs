@@ -224,6 +224,23 @@ impl MasterKind {
         out
     }
 
+    /// The key column naming the organisation a row belongs to, for a
+    /// master owned per organisation (a municipality's, an institution's,
+    /// a federation's); `None` for the masters one organisation type owns
+    /// whole (MHLW's, the central association's).
+    pub fn owner_column(&self) -> Option<&'static Column> {
+        let owned_by = |c: &&'static Column| match self.owner {
+            Owner::Municipality => c.ty == ColumnType::Municipality,
+            Owner::Institution => c.ty == ColumnType::Institution,
+            Owner::Federation => c.name == "federation",
+            Owner::Mhlw | Owner::Central => false,
+        };
+        self.key
+            .iter()
+            .filter_map(|k| self.column(k))
+            .find(owned_by)
+    }
+
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&'static Column> {
         self.columns.iter().find(|c| c.name == name)

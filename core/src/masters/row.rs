@@ -118,20 +118,13 @@ impl MasterRow {
     }
 
     /// The organisation that owns the row, for a master owned per
-    /// organisation: the municipality (or institution) its key names.
+    /// organisation: the municipality, institution or federation its key
+    /// names.
     /// `None` for the masters one organisation type owns whole (MHLW's,
     /// the central association's).
     pub fn owner(&self) -> Option<&str> {
-        let ty = match self.kind.owner {
-            super::Owner::Municipality => ColumnType::Municipality,
-            super::Owner::Institution => ColumnType::Institution,
-            _ => return None,
-        };
         self.kind
-            .key
-            .iter()
-            .filter_map(|k| self.kind.column(k))
-            .find(|c| c.ty == ty)
+            .owner_column()
             .and_then(|c| match self.values.get(c.name) {
                 Some(Value::Text(t)) => Some(t.as_str()),
                 _ => None,
