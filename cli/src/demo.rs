@@ -522,6 +522,10 @@ fn stored_flows(
         format!("  portal (pmh-0000000): {} records shown", portal.len()),
     )?;
 
+    for line in demo_masters(&services)? {
+        w(out, line)?;
+    }
+
     for line in demo_certificates(&services, &staff, path)? {
         w(out, line)?;
     }
@@ -609,6 +613,78 @@ fn demo_questionnaires(
         "  questionnaires (予診票): {written} written; 131016's staff list {}, {changed} changed by the clinic",
         listed.rows.len()
     ))
+}
+
+/// The zengin code-check master's snapshot (data/zengin), loaded by the demo.
+const ZENGIN_SNAPSHOT: &[u8] = include_bytes!("../../data/zengin/zengin-code-20260824.csv");
+
+/// The vaccine-type master the certificates print names from.
+const VACCINE_TYPES: &str = "code,name,name_en,valid_from\n\
+    MR,麻しん風しん混合,Measles-Rubella,2006-04-01\n\
+    DPT-IPV,ジフテリア・百日せき・破傷風・急性灰白髄炎混合,DPT-IPV,2012-11-01\n\
+    HPV,ヒトパピローマウイルス感染症,HPV,2013-04-01\n\
+    COVID19,新型コロナウイルス感染症,COVID-19,2021-02-17\n\
+    INFLUENZA,インフルエンザ,Influenza,1994-10-01\n\
+    HIB,ヒブ感染症,Hib,2013-04-01\n\
+    PCV,小児の肺炎球菌感染症,PCV,2013-04-01\n";
+
+/// MHLW uploads the vaccine-type master (a dry run first); the central
+/// association's operator loads the zengin snapshot and an account is
+/// checked against it. Returns the report lines.
+fn demo_masters(services: &Sesshu) -> Result<Vec<String>, String> {
+    use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
+    use sesshu_core::service::CsvEncoding;
+    let err = |e: sesshu_core::Error| format!("{e} ({})", e.code());
+    let org = |c: &str| OrganisationCode::parse(c).map_err(|e| err(e.into()));
+    let mhlw = Actor::new(
+        "mhlw-demo",
+        OrganisationType::Mhlw,
+        org("MHLW")?,
+        vec![Role::Mhlw],
+    );
+    let central = Actor::new(
+        "operator",
+        OrganisationType::Central,
+        org("CENTRAL")?,
+        vec![Role::Central],
+    );
+    let upload = |dry| {
+        services
+            .import_master_csv(
+                &mhlw,
+                "vaccine_types",
+                VACCINE_TYPES.as_bytes(),
+                CsvEncoding::Utf8Bom,
+                dry,
+            )
+            .map_err(err)
+    };
+    let dry = upload(true)?;
+    let real = upload(false)?;
+    let file = sesshu_core::zengin::ZenginFile::from_csv(ZENGIN_SNAPSHOT, CsvEncoding::Utf8Bom)
+        .map_err(|e| err(e.into()))?;
+    let loaded = services
+        .zengin_load(&central, file, "zengin-code-20260824.csv")
+        .map_err(err)?;
+    let (banks, branches) = loaded
+        .status
+        .current
+        .map_or((0, 0), |c| (c.banks, c.branches));
+    let check = |bank: &str, branch: &str| match services.zengin_check(bank, branch) {
+        Ok(()) => "passes".to_owned(),
+        Err(e) => format!("refused ({})", e.code()),
+    };
+    Ok(vec![
+        format!(
+            "  masters: vaccine types uploaded by MHLW (dry run: {} to create, nothing written; then {real})",
+            dry.created
+        ),
+        format!(
+            "  zengin code-check master: {banks} banks, {branches} branches loaded; みずほ 0001-001 {}, 0001-999 {}",
+            check("0001", "001"),
+            check("0001", "999")
+        ),
+    ])
 }
 
 /// Issues one certificate of each form at 131016's counter, from the first
