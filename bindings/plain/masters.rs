@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use napi_derive::napi;
 #[cfg(binding = "python")]
 use pyo3::prelude::*;
-use sesshu_core::masters::{ColumnType, MasterKind, MasterRow, Owner};
+use sesshu_core::masters::{ColumnType, MasterKind, MasterRow};
 use sesshu_core::service::{self, CsvEncoding, ExportOptions};
 use sesshu_core::zengin::{ZenginLoad, ZenginStatus};
 
@@ -46,16 +46,6 @@ pub struct MasterInfo {
     pub key: Vec<String>,
 }
 
-fn owner_name(o: Owner) -> &'static str {
-    match o {
-        Owner::Mhlw => "mhlw",
-        Owner::Municipality => "municipality",
-        Owner::Institution => "institution",
-        Owner::Federation => "federation",
-        Owner::Central => "central",
-    }
-}
-
 fn type_name(t: ColumnType) -> &'static str {
     match t {
         ColumnType::Text { .. } => "text",
@@ -76,7 +66,7 @@ fn info(k: &MasterKind) -> MasterInfo {
     MasterInfo {
         name: k.name.to_owned(),
         label: k.label.to_owned(),
-        owner: owner_name(k.owner).to_owned(),
+        owner: k.owner.as_str().to_owned(),
         columns: k
             .columns
             .iter()

@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sesshu_core::masters::Owner;
 use sesshu_core::service::{Actor, CsvEncoding, Sesshu};
 
 use crate::commands::{core, Failure, OutputEncoding};
@@ -91,16 +90,6 @@ pub enum DiffCommand {
     },
 }
 
-fn owner(o: Owner) -> &'static str {
-    match o {
-        Owner::Mhlw => "mhlw",
-        Owner::Municipality => "municipality",
-        Owner::Institution => "institution",
-        Owner::Federation => "federation",
-        Owner::Central => "central",
-    }
-}
-
 fn io(e: std::io::Error) -> Failure {
     e.to_string()
 }
@@ -121,7 +110,7 @@ pub fn run(
                     out,
                     "{}\t{}\t{}\t{columns}",
                     k.name,
-                    owner(k.owner),
+                    k.owner.as_str(),
                     k.label
                 )
                 .map_err(io)?;

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -374,19 +376,8 @@ fn alter_entry_3(db: &Path) -> bool {
 
 #[test]
 fn record_flows_on_postgres() {
-    let url = std::env::var("SESSHU_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("SESSHU_TEST_POSTGRES_URL is not set: run scripts/test, which starts a throwaway PostgreSQL")
-    });
-    let name = format!("sesshu_cli_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let db = format!("{base}/{name}");
+    let database = support::Database::new("sesshu_cli");
+    let db = database.url.clone();
     let dir = tempfile::tempdir().unwrap();
     flows(&db, dir.path());
     let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -403,23 +405,9 @@ fn a_production_store_runs_only_under_verified_credentials_on_sqlite() {
 
 #[test]
 fn a_production_store_runs_only_under_verified_credentials_on_postgres() {
-    let url = std::env::var("SESSHU_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("SESSHU_TEST_POSTGRES_URL is not set: run scripts/test, which starts a throwaway PostgreSQL")
-    });
-    let name = format!("sesshu_identity_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
+    let db = support::Database::new("sesshu_identity");
     let dir = tempfile::tempdir().unwrap();
-    production_flow(&format!("{base}/{name}"), dir.path());
-    admin
-        .batch_execute(&format!("DROP DATABASE {name}"))
-        .unwrap();
+    production_flow(&db.url, dir.path());
 }
 
 #[test]

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -411,23 +413,9 @@ fn zengin_and_masters_on_sqlite() {
 
 #[test]
 fn zengin_and_masters_on_postgres() {
-    let url = std::env::var("SESSHU_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("SESSHU_TEST_POSTGRES_URL is not set: run scripts/test, which starts a throwaway PostgreSQL")
-    });
-    let name = format!("sesshu_masters_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
+    let db = support::Database::new("sesshu_masters");
     let dir = tempfile::tempdir().unwrap();
-    zengin_flows(&format!("{base}/{name}"), dir.path());
-    master_flows(&format!("{base}/{name}"), dir.path());
-    exchange_flows(&format!("{base}/{name}"), dir.path());
-    admin
-        .batch_execute(&format!("DROP DATABASE {name}"))
-        .unwrap();
+    zengin_flows(&db.url, dir.path());
+    master_flows(&db.url, dir.path());
+    exchange_flows(&db.url, dir.path());
 }

@@ -33,6 +33,20 @@ pub enum Owner {
     Central,
 }
 
+impl Owner {
+    /// The owner's stable name (`mhlw`, `municipality`, `institution`,
+    /// `federation`, `central`), as commands, bindings and docs show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Owner::Mhlw => "mhlw",
+            Owner::Municipality => "municipality",
+            Owner::Institution => "institution",
+            Owner::Federation => "federation",
+            Owner::Central => "central",
+        }
+    }
+}
+
 /// The type of a column: how its text is read and checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {

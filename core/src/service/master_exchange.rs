@@ -19,7 +19,6 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::accounts::{AdministratorRow, ExtractionInput, OrganisationRow};
 use crate::authz::{Operation, Relation};
 use crate::files::{CsvEncoding, CsvTable};
@@ -98,17 +97,6 @@ fn text(row: &MasterRow, column: &str) -> Option<String> {
 }
 
 impl Sesshu {
-    fn log_master_change(&self, actor: &Actor) -> AccessLogDraft {
-        AccessLogDraft {
-            at: self.now(),
-            actor: actor.log_name(),
-            organisation: actor.organisation.to_string(),
-            action: AccessAction::WriteMaster,
-            subject: None,
-            record_ids: Vec::new(),
-        }
-    }
-
     /// Receives a day's files (H_087): each `(file name, bytes)`, UTF-8
     /// with or without a BOM. Files are applied in order of day, then
     /// interface; each in one commit, or not at all.
@@ -201,7 +189,7 @@ impl Sesshu {
         if !changes.is_empty() {
             self.store.commit(ChangeSet {
                 writes: changes,
-                log: vec![self.log_master_change(actor)],
+                log: vec![self.master_change_logged(actor)],
             })?;
         }
         Ok(Receipt::Applied(report))

@@ -174,17 +174,23 @@ impl Sesshu {
                     rows: writes,
                     updated_at: self.now(),
                 }],
-                log: vec![AccessLogDraft {
-                    at: self.now(),
-                    actor: actor.log_name(),
-                    organisation: actor.organisation.to_string(),
-                    action: AccessAction::WriteMaster,
-                    subject: None,
-                    record_ids: Vec::new(),
-                }],
+                log: vec![self.master_change_logged(actor)],
             })?;
         }
         Ok(report)
+    }
+
+    /// The access-log entry of a change of the masters (an upload, a
+    /// receipt).
+    pub(super) fn master_change_logged(&self, actor: &Actor) -> AccessLogDraft {
+        AccessLogDraft {
+            at: self.now(),
+            actor: actor.log_name(),
+            organisation: actor.organisation.to_string(),
+            action: AccessAction::WriteMaster,
+            subject: None,
+            record_ids: Vec::new(),
+        }
     }
 
     /// Checks every row of an upload against the declaration, the owner
