@@ -560,7 +560,8 @@ pub struct BankAccountDraft {
     pub holder: String,
 }
 
-fn draft(d: &BankAccountDraft) -> Result<bank::BankAccountDraft> {
+/// A draft account for the core.
+pub fn draft(d: &BankAccountDraft) -> Result<bank::BankAccountDraft> {
     Ok(bank::BankAccountDraft {
         class: bank::AccountClass::parse(&d.account_class).map_err(fail)?,
         bank: d.bank.clone(),

@@ -147,6 +147,11 @@ impl Error {
                 "not_authorized" => ErrorKind::NotAuthorized,
                 _ => ErrorKind::Rule,
             },
+            // A code or name that failed its check is bad input, wherever
+            // it was checked.
+            Error::BankAccount(crate::bank_account::BankAccountError::Identifier(_)) => {
+                ErrorKind::Validation
+            }
             Error::BankAccount(b) => match b.code() {
                 "not_authorized" => ErrorKind::NotAuthorized,
                 c if c.starts_with("unknown_application") || c == "unknown_institution" => {

@@ -126,6 +126,22 @@ impl Sesshu {
         Job::new(move || s.zengin_status(), |st| zengin_out(false, st))
     }
 
+    /// Checks a bank account as an application does: its fields, the
+    /// holder name, and the bank and branch against the stored zengin
+    /// master; resolves, or rejects with the refusal's code.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn check_bank_account(
+        &self,
+        account: crate::plain::rules::BankAccountDraft,
+    ) -> napi::Result<AsyncTask<Job<(), ()>>, Code> {
+        let (d, s) = (crate::plain::rules::draft(&account)?, self.inner.clone());
+        let rules = sesshu_core::identifiers::HolderNameRules::default();
+        Ok(Job::new(
+            move || s.check_bank_account(&d, &rules).map(|_| ()),
+            |()| (),
+        ))
+    }
+
     /// The zengin check of a bank and branch code against the stored
     /// master: resolves, or rejects (`unknown_bank_code`, …).
     #[napi(ts_return_type = "Promise<void>")]

@@ -58,6 +58,9 @@ test('zengin: load the snapshot, check, refuse a broken file, roll back', async 
   const first = await db.zenginLoad(CENTRAL, readFileSync(join(zenginDir, snapshot)), snapshot)
   assert.deepEqual([first.changed, first.current.banks, first.backup ?? null], [true, 1146, null])
   await db.zenginCheck('0001', '001')
+  const account = (bank) => ({ accountClass: 'registered', bank, branch: '001', depositType: 'ordinary', number: '1234567', holder: 'ﾔﾏﾀﾞ ﾀﾛｳ' })
+  await db.checkBankAccount(account('0001'))
+  await assert.rejects(db.checkBankAccount(account('9998')), { code: 'unknown_bank_code' })
   await assert.rejects(db.zenginCheck('0001', '999'), { code: 'unknown_branch_code' })
   const head = 'bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n'
   const second = await db.zenginLoad(CENTRAL, Buffer.from(head + '0001,x,X,999,y,Y\n'), 'second.csv')

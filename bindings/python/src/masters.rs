@@ -99,6 +99,20 @@ impl Sesshu {
             .map(|st| plain::zengin_out(false, st))
     }
 
+    /// Checks a bank account as an application does: its fields, the
+    /// holder name, and the bank and branch against the stored zengin
+    /// master; returns nothing, or raises.
+    fn check_bank_account(
+        &self,
+        py: Python<'_>,
+        account: crate::plain::rules::BankAccountDraft,
+    ) -> PyResult<()> {
+        let d = crate::plain::rules::draft(&account)?;
+        let rules = sesshu_core::identifiers::HolderNameRules::default();
+        self.run(py, |s| s.check_bank_account(&d, &rules))
+            .map(|_| ())
+    }
+
     /// The zengin check of a bank and branch code against the stored
     /// master: returns nothing, or raises (`unknown_bank_code`, …).
     fn zengin_check(&self, py: Python<'_>, bank: &str, branch: &str) -> PyResult<()> {

@@ -63,6 +63,10 @@ def test_zengin_load_check_refuse_and_roll_back(tmp_db):
     first = s.zengin_load(CENTRAL, SNAPSHOT.read_bytes(), SNAPSHOT.name)
     assert first.changed and first.current.banks == 1146 and first.backup is None
     assert s.zengin_check("0001", "001") is None
+    assert s.check_bank_account(sesshu.BankAccountDraft("registered", "0001", "001", "ordinary", "1234567", "ﾔﾏﾀﾞ ﾀﾛｳ")) is None
+    with pytest.raises(sesshu.ValidationError) as e:
+        s.check_bank_account(sesshu.BankAccountDraft("registered", "9998", "001", "ordinary", "1234567", "ﾔﾏﾀﾞ ﾀﾛｳ"))
+    assert e.value.code == "unknown_bank_code"
     with pytest.raises(sesshu.ValidationError) as e:
         s.zengin_check("0001", "999")
     assert e.value.code == "unknown_branch_code"

@@ -474,6 +474,8 @@ fun mastersRoundTrip(dir: File) {
     val first = db.zenginLoad(central, snapshot.readBytes(), snapshot.name, null)
     check(first.changed && first.current?.banks == 1146L && first.backup == null, "zengin load: $first")
     db.zenginCheck("0001", "001")
+    db.checkBankAccount(BankAccountDraft("registered", "0001", "001", "ordinary", "1234567", "ﾔﾏﾀﾞ ﾀﾛｳ"))
+    check(failure { db.checkBankAccount(BankAccountDraft("registered", "9998", "001", "ordinary", "1234567", "ﾔﾏﾀﾞ ﾀﾛｳ")) } == "unknown_bank_code", "an account at an unreal bank")
     check(failure { db.zenginCheck("0001", "999") } == "unknown_branch_code", "unknown branch")
     val head = "bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n"
     val second = db.zenginLoad(central, (head + "0001,x,X,999,y,Y\n").toByteArray(), "second.csv", null)

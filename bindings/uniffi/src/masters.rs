@@ -95,6 +95,18 @@ impl Sesshu {
         Ok(zengin_out(false, s))
     }
 
+    /// Checks a bank account as an application does: its fields, the
+    /// holder name, and the bank and branch against the stored zengin
+    /// master; returns, or throws the refusal.
+    pub fn check_bank_account(&self, account: crate::plain::rules::BankAccountDraft) -> Result<()> {
+        let d = crate::plain::rules::draft(&account)?;
+        let rules = sesshu_core::identifiers::HolderNameRules::default();
+        self.inner
+            .check_bank_account(&d, &rules)
+            .map(|_| ())
+            .map_err(fail)
+    }
+
     /// The zengin check of a bank and branch code against the stored
     /// master: returns, or throws (`unknown_bank_code`, …).
     pub fn zengin_check(&self, bank: String, branch: String) -> Result<()> {

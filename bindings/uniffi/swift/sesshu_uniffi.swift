@@ -1086,6 +1086,13 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func ackMasterDiff(actor: Actor, batch: String) throws  -> Bool
     
     /**
+     * Checks a bank account as an application does: its fields, the
+     * holder name, and the bank and branch against the stored zengin
+     * master; returns, or throws the refusal.
+     */
+    func checkBankAccount(account: BankAccountDraft) throws 
+    
+    /**
      * Downloads a master in its upload layout, as CSV bytes.
      */
     func exportMasterCsv(kind: String, encoding: String?, replacement: String?) throws  -> Data
@@ -1726,6 +1733,20 @@ open func ackMasterDiff(actor: Actor, batch: String)throws  -> Bool  {
         FfiConverterString.lower(batch),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Checks a bank account as an application does: its fields, the
+     * holder name, and the bank and branch against the stored zengin
+     * master; returns, or throws the refusal.
+     */
+open func checkBankAccount(account: BankAccountDraft)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_check_bank_account(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBankAccountDraft_lower(account),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -8307,6 +8328,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_master_diff() != 10240) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_check_bank_account() != 46651) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_master_csv() != 56017) {

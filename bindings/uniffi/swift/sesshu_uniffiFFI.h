@@ -448,6 +448,11 @@ uint64_t uniffi_sesshu_uniffi_fn_method_sesshu_with_certificate_signer(uint64_t 
 int8_t uniffi_sesshu_uniffi_fn_method_sesshu_ack_master_diff(uint64_t ptr, RustBuffer actor, RustBuffer batch, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_CHECK_BANK_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_CHECK_BANK_ACCOUNT
+void uniffi_sesshu_uniffi_fn_method_sesshu_check_bank_account(uint64_t ptr, RustBuffer account, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MASTER_CSV
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MASTER_CSV
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_master_csv(uint64_t ptr, RustBuffer kind, RustBuffer encoding, RustBuffer replacement, RustCallStatus *_Nonnull out_status
@@ -1346,6 +1351,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ACK_MASTER_DIFF
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ACK_MASTER_DIFF
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_ack_master_diff(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_CHECK_BANK_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_CHECK_BANK_ACCOUNT
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_check_bank_account(void
     
 );
 #endif

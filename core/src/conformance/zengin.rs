@@ -45,6 +45,26 @@ pub fn zengin_replacement_backup_and_rollback(store: Arc<dyn Store>) {
     assert_eq!(check("12", "001"), "invalid_bank_code");
     assert_eq!(check("０００１", "００１"), "ok");
 
+    // A whole account, as an application checks it, against the stored master.
+    let draft = |bank: &str, holder: &str| crate::bank_account::BankAccountDraft {
+        class: crate::bank_account::AccountClass::Registered,
+        bank: bank.into(),
+        branch: "001".into(),
+        deposit_type: crate::bank_account::DepositType::Ordinary,
+        number: "1234567".into(),
+        holder: holder.into(),
+    };
+    let rules = crate::identifiers::HolderNameRules::default();
+    let account = |bank: &str, holder: &str| {
+        s.check_bank_account(&draft(bank, holder), &rules)
+            .map(|_| "ok")
+            .unwrap_or_else(|e| e.code())
+    };
+    assert_eq!(account("0001", "ヤマダ タロウ"), "ok");
+    assert_eq!(account("1234", "ヤマダ タロウ"), "unknown_bank_code");
+    assert_eq!(account("12", "ヤマダ タロウ"), "invalid_bank_code");
+    assert_ne!(account("0001", "山田"), "ok");
+
     // The same file again changes nothing: the backup is not lost.
     let again = s.zengin_load(&central(), file(FIRST), "first.csv").unwrap();
     assert!(!again.changed);

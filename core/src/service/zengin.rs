@@ -100,6 +100,35 @@ impl Sesshu {
         Ok(self.store.zengin_status()?)
     }
 
+    /// Checks a bank account as an application does (SPEC §10): every
+    /// field's form, the holder name in zengin characters (`rules`), and
+    /// the bank and branch against the stored zengin master.
+    pub fn check_bank_account(
+        &self,
+        draft: &crate::bank_account::BankAccountDraft,
+        rules: &crate::identifiers::HolderNameRules,
+    ) -> Result<crate::bank_account::BankAccount, Error> {
+        let found = match (
+            BankCode::parse(&draft.bank),
+            BranchCode::parse(&draft.branch),
+        ) {
+            (Ok(bank), Ok(branch)) => Some(crate::zengin::Answered {
+                bank,
+                branch,
+                found: self.store.zengin_match(&bank, &branch)?,
+            }),
+            _ => None,
+        };
+        // A code of the wrong form is refused by the rule before it asks.
+        let directory: &dyn crate::identifiers::ZenginDirectory = match &found {
+            Some(a) => a,
+            None => &crate::identifiers::ZenginMaster::new(),
+        };
+        Ok(crate::bank_account::BankAccount::validate(
+            draft, directory, rules,
+        )?)
+    }
+
     /// The zengin check of SPEC §10 against the stored master: the codes'
     /// form (`invalid_bank_code`, `invalid_branch_code`), then their
     /// existence (`unknown_bank_code`, `unknown_branch_code`). With nothing

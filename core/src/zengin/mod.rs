@@ -117,6 +117,29 @@ impl ZenginMatch {
     }
 }
 
+/// The stored master's answer for one bank and branch, as a
+/// [`ZenginDirectory`](crate::identifiers::ZenginDirectory) the
+/// bank-account rules can ask (they ask about that pair only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answered {
+    /// The bank asked about.
+    pub bank: BankCode,
+    /// The branch asked about.
+    pub branch: BranchCode,
+    /// What the master said.
+    pub found: ZenginMatch,
+}
+
+impl crate::identifiers::ZenginDirectory for Answered {
+    fn contains_bank(&self, bank: &BankCode) -> bool {
+        *bank == self.bank && self.found != ZenginMatch::UnknownBank
+    }
+
+    fn contains_branch(&self, bank: &BankCode, branch: &BranchCode) -> bool {
+        *bank == self.bank && *branch == self.branch && self.found == ZenginMatch::Known
+    }
+}
+
 /// One problem of a refused file, named by row (or file) and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileProblem {
