@@ -165,6 +165,18 @@ fn master_upload(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    // The checks alone: the same upload as a dry run (nothing written).
+    let dir = tempfile::tempdir().unwrap();
+    let store = sesshu_sqlite::SqliteStore::open(dir.path().join("dry.db")).unwrap();
+    let dry = Sesshu::new(Arc::new(store), clock());
+    g.bench_function("service_sqlite_100k_dry_run", |b| {
+        b.iter(|| {
+            let r = dry
+                .import_master_csv(&mhlw, "diseases", &csv, CsvEncoding::Utf8Bom, true)
+                .unwrap();
+            assert_eq!(r.created, N);
+        })
+    });
     // The anchor: the same rows, hand-written INSERTs into the same table
     // in one transaction (the text already split, nothing checked).
     g.bench_function("hand_written_inserts_sqlite_100k", |b| {

@@ -110,8 +110,19 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, CalendarError> {
                 c.is_ascii_digit()
             }
         });
+    // The shape is checked: the numbers are read directly (chrono's
+    // parser costs more than the rest of a master row's checks).
+    let number = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .unwrap_or_default()
+            .iter()
+            .fold(0u32, |n, &c| n * 10 + u32::from(c.wrapping_sub(b'0')))
+    };
     shaped
-        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .then(|| {
+            let year = i32::try_from(number(0..4)).ok()?;
+            NaiveDate::from_ymd_opt(year, number(5..7), number(8..10))
+        })
         .flatten()
         .ok_or_else(|| CalendarError::InvalidDate {
             value: input.to_owned(),

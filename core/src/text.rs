@@ -6,7 +6,12 @@ use unicode_normalization::UnicodeNormalization;
 /// ASCII is its own NFKC form, so it is copied as is (the common case:
 /// codes read back from a store).
 pub(crate) fn nfkc(input: &str) -> String {
-    if input.is_ascii() {
+    // ASCII, and most Japanese text, is NFKC already: the quick check
+    // says so without normalising (the result is the same either way).
+    if input.is_ascii()
+        || unicode_normalization::is_nfkc_quick(input.chars())
+            == unicode_normalization::IsNormalized::Yes
+    {
         return input.to_owned();
     }
     input.nfkc().collect()

@@ -31,7 +31,7 @@ impl std::fmt::Display for Value {
             Value::Text(t) => f.write_str(t),
             Value::Integer(n) => write!(f, "{n}"),
             Value::Yen(y) => write!(f, "{y}"),
-            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Value::Date(d) => f.write_str(&crate::calendar::date_text(*d)),
             Value::Flag(b) => f.write_str(if *b { "1" } else { "0" }),
         }
     }
@@ -81,17 +81,21 @@ impl MasterRow {
     /// The key as stored: the key columns' texts joined by U+001F (which
     /// no value holds), so that keys order as their columns do.
     pub fn key_id(&self) -> String {
-        self.kind
-            .key
-            .iter()
-            .map(|k| {
-                self.values
-                    .get(k)
-                    .map(ToString::to_string)
-                    .unwrap_or_default()
-            })
-            .collect::<Vec<_>>()
-            .join("\u{1f}")
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for (i, k) in self.kind.key.iter().enumerate() {
+            if i > 0 {
+                out.push('\u{1f}');
+            }
+            match self.values.get(k) {
+                Some(Value::Text(t)) => out.push_str(t),
+                Some(v) => {
+                    let _ = write!(out, "{v}");
+                }
+                None => {}
+            }
+        }
+        out
     }
 
     /// The row as a file holds it: every column's text (empty when

@@ -8,7 +8,7 @@
 //! given is unchanged, so the same file twice changes nothing. A dry run
 //! reports the same without writing (DHIS2's `importMode=VALIDATE`).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
@@ -222,7 +222,7 @@ impl Sesshu {
         };
         // Each key's versions: those stored (kept whole, to tell an
         // unchanged row) and those taken from the file so far.
-        let mut versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
+        let mut versions: HashMap<String, Vec<Version>> = HashMap::with_capacity(table.rows.len());
         for row in self.store.master_rows(kind)? {
             versions.entry(row.key_id()).or_default().push(Version {
                 valid_from: row.valid_from,
@@ -233,6 +233,7 @@ impl Sesshu {
         }
         let mut writes = Vec::new();
         let columns = table.header.len();
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(columns);
         for (number, fields) in &table.rows {
             if fields.len() > columns && fields.iter().skip(columns).any(|f| !f.is_empty()) {
                 report.errors.push(MasterRowError {
@@ -246,12 +247,14 @@ impl Sesshu {
                 });
                 continue;
             }
-            let pairs: Vec<(&str, &str)> = table
-                .header
-                .iter()
-                .enumerate()
-                .map(|(i, h)| (h.as_str(), fields.get(i).unwrap_or("")))
-                .collect();
+            pairs.clear();
+            pairs.extend(
+                table
+                    .header
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (h.as_str(), fields.get(i).unwrap_or(""))),
+            );
             let row = match kind.parse_row(&pairs) {
                 Ok(r) => r,
                 Err(e) => {
