@@ -90,7 +90,8 @@ fn may_own(actor: &Actor, kind: &MasterKind) -> bool {
     match kind.owner {
         Owner::Mhlw => actor.org_type == O::Mhlw,
         Owner::Municipality => matches!(actor.org_type, O::Municipality | O::WideAreaUnion),
-        Owner::Institution => actor.org_type == O::MedicalInstitution,
+        // A federation registers the records of its member institutions.
+        Owner::Institution => matches!(actor.org_type, O::MedicalInstitution | O::Federation),
         Owner::Federation => actor.org_type == O::Federation,
         Owner::Central => actor.org_type == O::Central,
     }
@@ -150,7 +151,9 @@ impl Sesshu {
     /// one version. Only the master's owner writes it: an actor of another
     /// organisation type is refused whole (`not_authorized`, logged); a
     /// row owned by another organisation of the actor's type is refused as
-    /// `not_owner`. With `dry_run` nothing is written.
+    /// `not_owner`. A federation also registers the institution records of
+    /// its member institutions (所属医療機関マスタ, as of today). With
+    /// `dry_run` nothing is written.
     pub fn import_master_csv(
         &self,
         actor: &Actor,
@@ -232,6 +235,23 @@ impl Sesshu {
             });
         }
         let mut writes = Vec::new();
+        // A federation's member institutions today (所属医療機関マスタ), whose
+        // records it may register.
+        let members: std::collections::HashSet<String> = match owner_check {
+            Some(a)
+                if a.org_type == OrganisationType::Federation
+                    && kind.owner == Owner::Institution =>
+            {
+                let today = self.clock.today_jst();
+                self.store
+                    .master_rows(&crate::masters::catalog::MEMBER_INSTITUTIONS)?
+                    .into_iter()
+                    .filter(|r| r.valid_on(today) && r.owner() == Some(a.organisation.as_str()))
+                    .filter_map(|r| r.values.get("institution").map(ToString::to_string))
+                    .collect()
+            }
+            _ => Default::default(),
+        };
         let columns = table.header.len();
         let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(columns);
         for (number, fields) in &table.rows {
@@ -263,7 +283,10 @@ impl Sesshu {
                 }
             };
             if let (Some(owner), Some(actor)) = (row.owner(), owner_check) {
-                if owner != actor.organisation.as_str() {
+                let member = kind.owner == Owner::Institution
+                    && actor.org_type == OrganisationType::Federation
+                    && members.contains(owner);
+                if owner != actor.organisation.as_str() && !member {
                     report.errors.push(MasterRowError {
                         row: *number,
                         column: kind.key.first().map(|k| (*k).to_owned()),
