@@ -122,7 +122,7 @@ pub fn run(
                 .map(sesshu_core::calendar::parse_date)
                 .transpose()
                 .map_err(core)?;
-            let rows = services.master_rows(kind).map_err(core)?;
+            let rows = services.master_rows(&actor()?, kind).map_err(core)?;
             let k = sesshu_core::masters::MasterKind::named(kind).map_err(core)?;
             writeln!(out, "{}", k.file_columns().join("\t")).map_err(io)?;
             let mut n = 0;
@@ -192,8 +192,11 @@ pub fn run(
             out: path,
         } => {
             let options = encoding.options(*replace);
+            let who = actor()?;
             let n = crate::output::write_file(path.as_deref(), |w| {
-                services.export_master_csv(kind, w, options).map_err(core)
+                services
+                    .export_master_csv(&who, kind, w, options)
+                    .map_err(core)
             })?;
             eprintln!("{n} rows exported");
         }

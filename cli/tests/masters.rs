@@ -212,7 +212,7 @@ fn master_flows(db: &str, dir: &Path) {
         sesshu(
             db,
             dir,
-            &[],
+            CHIYODA,
             &[&["masters", "show", "vaccine_types"], args].concat(),
         )
     };
@@ -249,7 +249,7 @@ fn master_flows(db: &str, dir: &Path) {
         let ex = sesshu(
             db,
             dir,
-            &[],
+            CHIYODA,
             &[
                 "masters",
                 "export",
@@ -339,7 +339,7 @@ fn exchange_flows(db: &str, dir: &Path) {
     let settings = sesshu(
         db,
         dir,
-        &[],
+        CHIYODA,
         &["masters", "show", "municipal_vaccination_settings"],
     );
     assert!(

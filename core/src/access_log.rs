@@ -64,6 +64,8 @@ named_enum! {
         ReplaceZengin = "replace_zengin",
         /// Master rows were written (uploaded, received).
         WriteMaster = "write_master",
+        /// A master holding personal data was read (viewed, downloaded).
+        ReadMaster = "read_master",
     }
     unknown: AccessLogError = |v| AccessLogError::InvalidAction { value: v.to_owned() };
 }

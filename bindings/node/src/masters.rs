@@ -48,9 +48,13 @@ impl Sesshu {
 
     /// Every version of every row of a master.
     #[napi(ts_return_type = "Promise<Array<MasterRowOut>>")]
-    pub fn master_rows(&self, kind: String) -> AsyncTask<Job<Vec<MasterRow>, Vec<MasterRowOut>>> {
-        let s = self.inner.clone();
-        Job::new(move || s.master_rows(&kind), rows_out)
+    pub fn master_rows(
+        &self,
+        actor: Actor,
+        kind: String,
+    ) -> napi::Result<AsyncTask<Job<Vec<MasterRow>, Vec<MasterRowOut>>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(move || s.master_rows(&a, &kind), rows_out))
     }
 
     /// The version of one row valid on `day` (`key`: the key columns'
@@ -58,15 +62,16 @@ impl Sesshu {
     #[napi(ts_return_type = "Promise<MasterRowOut | null>")]
     pub fn master_row_as_of(
         &self,
+        actor: Actor,
         kind: String,
         key: Vec<String>,
         day: String,
     ) -> napi::Result<AsyncTask<Job<Option<MasterRow>, Option<MasterRowOut>>>, Code> {
-        let (s, day) = (self.inner.clone(), date(&day)?);
+        let (a, s, day) = (actor_in(&actor)?, self.inner.clone(), date(&day)?);
         Ok(Job::new(
             move || {
                 let key: Vec<&str> = key.iter().map(String::as_str).collect();
-                s.master_row_as_of(&kind, &key, day)
+                s.master_row_as_of(&a, &kind, &key, day)
             },
             |r| r.map(row_out),
         ))
@@ -76,15 +81,18 @@ impl Sesshu {
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn export_master_csv(
         &self,
+        actor: Actor,
         kind: String,
         encoding: Option<String>,
         replacement: Option<String>,
     ) -> napi::Result<AsyncTask<Job<Vec<u8>, Buffer>>, Code> {
-        let (s, options) = (self.inner.clone(), file_options(&encoding, &replacement)?);
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        let options = file_options(&encoding, &replacement)?;
         Ok(Job::new(
             move || {
                 let mut out = Vec::new();
-                s.export_master_csv(&kind, &mut out, options).map(|_| out)
+                s.export_master_csv(&a, &kind, &mut out, options)
+                    .map(|_| out)
             },
             Buffer::from,
         ))

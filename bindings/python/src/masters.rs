@@ -33,8 +33,9 @@ impl Sesshu {
     }
 
     /// Every version of every row of a master.
-    fn master_rows(&self, py: Python<'_>, kind: &str) -> PyResult<Vec<MasterRowOut>> {
-        self.run(py, |s| s.master_rows(kind))
+    fn master_rows(&self, py: Python<'_>, actor: Actor, kind: &str) -> PyResult<Vec<MasterRowOut>> {
+        let a = actor_in(&actor)?;
+        self.run(py, |s| s.master_rows(&a, kind))
             .map(|rows| rows.into_iter().map(plain::row_out).collect())
     }
 
@@ -43,27 +44,30 @@ impl Sesshu {
     fn master_row_as_of(
         &self,
         py: Python<'_>,
+        actor: Actor,
         kind: &str,
         key: Vec<String>,
         day: NaiveDate,
     ) -> PyResult<Option<MasterRowOut>> {
-        let key: Vec<&str> = key.iter().map(String::as_str).collect();
-        self.run(py, |s| s.master_row_as_of(kind, &key, day))
+        let (a, key): (_, Vec<&str>) =
+            (actor_in(&actor)?, key.iter().map(String::as_str).collect());
+        self.run(py, |s| s.master_row_as_of(&a, kind, &key, day))
             .map(|r| r.map(plain::row_out))
     }
 
     /// Downloads a master in its upload layout, as CSV bytes.
-    #[pyo3(signature = (kind, *, encoding=None, replacement=None))]
+    #[pyo3(signature = (actor, kind, *, encoding=None, replacement=None))]
     fn export_master_csv<'py>(
         &self,
         py: Python<'py>,
+        actor: Actor,
         kind: &str,
         encoding: Option<String>,
         replacement: Option<String>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let options = file_options(&encoding, &replacement)?;
+        let (a, options) = (actor_in(&actor)?, file_options(&encoding, &replacement)?);
         let mut out = Vec::new();
-        self.run(py, |s| s.export_master_csv(kind, &mut out, options))?;
+        self.run(py, |s| s.export_master_csv(&a, kind, &mut out, options))?;
         Ok(PyBytes::new(py, &out))
     }
 

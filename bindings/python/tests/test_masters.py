@@ -34,24 +34,24 @@ def test_upload_dry_run_per_row_errors_and_download(tmp_db):
     dry = s.import_master_csv(MHLW, "vaccine_types", VACCINES.encode(), dry_run=True)
     assert (dry.dry_run, dry.created, len(dry.errors)) == (True, 2, 1)
     assert (dry.errors[0].row, dry.errors[0].column, dry.errors[0].code) == (3, "code", "invalid_master_value")
-    assert s.master_rows("vaccine_types") == []
+    assert s.master_rows(MHLW, "vaccine_types") == []
     # Shift_JIS, as Windows-31J writes it.
     r = s.import_master_csv(MHLW, "vaccine_types", VACCINES.encode("cp932"), encoding="shift_jis")
     assert (r.created, r.unchanged) == (2, 0)
     again = s.import_master_csv(MHLW, "vaccine_types", VACCINES.encode())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
-    rows = s.master_rows("vaccine_types")
+    rows = s.master_rows(MHLW, "vaccine_types")
     assert [r.values["code"] for r in rows] == ["DPT", "MR"]
     assert rows[0].valid_to == datetime.date(2012, 11, 1)
-    mr = s.master_row_as_of("vaccine_types", ["MR"], datetime.date(2024, 1, 1))
+    mr = s.master_row_as_of(MHLW, "vaccine_types", ["MR"], datetime.date(2024, 1, 1))
     assert mr.values["name_en"] == "Measles-Rubella"
-    assert s.master_row_as_of("vaccine_types", ["DPT"], datetime.date(2013, 1, 1)) is None
-    data = s.export_master_csv("vaccine_types")
+    assert s.master_row_as_of(MHLW, "vaccine_types", ["DPT"], datetime.date(2013, 1, 1)) is None
+    data = s.export_master_csv(MHLW, "vaccine_types")
     assert data.startswith(b"\xef\xbb\xbfcode,name,name_en,disease,valid_from,valid_to\r\n")
     back = s.import_master_csv(MHLW, "vaccine_types", data)
     assert (back.created, back.updated, back.unchanged, back.errors) == (0, 0, 2, [])
     with pytest.raises(sesshu.ValidationError) as e:
-        s.master_rows("no_such_master")
+        s.master_rows(MHLW, "no_such_master")
     assert e.value.code == "unknown_master"
 
 
@@ -114,7 +114,7 @@ def test_a_days_files_received_twice_and_the_differences_sent(tmp_db):
     assert all(f.report is None or f.report.created + f.report.updated == 0 for f in again)
     late = s.receive_masters(CENTRAL, {"H_087-005_20261130.csv": files["H_087-005_20261201.csv"]})
     assert (late[0].outcome, late[0].latest) == ("superseded", datetime.date(2026, 12, 1))
-    clinic = s.master_row_as_of("institutions", ["1311234502"], datetime.date(2025, 1, 1))
+    clinic = s.master_row_as_of(MHLW, "institutions", ["1311234502"], datetime.date(2025, 1, 1))
     assert clinic.values["online_eligibility"] == "1"
     # The merged institution is a difference to send.
     d = s.pull_master_diff(CENTRAL, "collective_contract")

@@ -456,14 +456,14 @@ fun mastersRoundTrip(dir: File) {
     check(failure { db.importMasterCsv(chiyoda, "vaccine_types", vaccines, null, false) } == "not_authorized", "owner only")
     val dry = db.importMasterCsv(mhlw, "vaccine_types", vaccines, null, true)
     check(dry.dryRun && dry.created == 2L && dry.errors.map { Triple(it.row, it.column, it.code) } == listOf(Triple(3L, "code", "invalid_master_value")), "dry run: $dry")
-    check(db.masterRows("vaccine_types").isEmpty(), "a dry run writes nothing")
+    check(db.masterRows(mhlw, "vaccine_types").isEmpty(), "a dry run writes nothing")
     check(db.importMasterCsv(mhlw, "vaccine_types", vaccines, null, false).created == 2L, "upload")
     val again = db.importMasterCsv(mhlw, "vaccine_types", vaccines, null, false)
     check(again.created == 0L && again.updated == 0L && again.unchanged == 2L, "the same file twice: $again")
-    check(db.masterRowAsOf("vaccine_types", listOf("MR"), "2024-01-01")?.values?.get("name_en") == "Measles-Rubella", "as of")
-    check(db.masterRowAsOf("vaccine_types", listOf("DPT"), "2013-01-01") == null, "ended")
+    check(db.masterRowAsOf(mhlw, "vaccine_types", listOf("MR"), "2024-01-01")?.values?.get("name_en") == "Measles-Rubella", "as of")
+    check(db.masterRowAsOf(mhlw, "vaccine_types", listOf("DPT"), "2013-01-01") == null, "ended")
     for (encoding in listOf("utf8", "shift_jis")) {
-        val file = db.exportMasterCsv("vaccine_types", encoding, null)
+        val file = db.exportMasterCsv(mhlw, "vaccine_types", encoding, null)
         val back = db.importMasterCsv(mhlw, "vaccine_types", file, encoding, false)
         check(back.unchanged == 2L && back.errors.isEmpty(), "download uploads back ($encoding): $back")
     }

@@ -29,8 +29,11 @@ impl Sesshu {
     }
 
     /// Every version of every row of a master.
-    pub fn master_rows(&self, kind: String) -> Result<Vec<MasterRowOut>> {
-        let rows = self.inner.master_rows(&kind).map_err(fail)?;
+    pub fn master_rows(&self, actor: Actor, kind: String) -> Result<Vec<MasterRowOut>> {
+        let rows = self
+            .inner
+            .master_rows(&actor_in(&actor)?, &kind)
+            .map_err(fail)?;
         Ok(rows.into_iter().map(row_out).collect())
     }
 
@@ -38,6 +41,7 @@ impl Sesshu {
     /// values in key order), or null.
     pub fn master_row_as_of(
         &self,
+        actor: Actor,
         kind: String,
         key: Vec<String>,
         day: String,
@@ -45,7 +49,7 @@ impl Sesshu {
         let key: Vec<&str> = key.iter().map(String::as_str).collect();
         let row = self
             .inner
-            .master_row_as_of(&kind, &key, date(&day)?)
+            .master_row_as_of(&actor_in(&actor)?, &kind, &key, date(&day)?)
             .map_err(fail)?;
         Ok(row.map(row_out))
     }
@@ -53,6 +57,7 @@ impl Sesshu {
     /// Downloads a master in its upload layout, as CSV bytes.
     pub fn export_master_csv(
         &self,
+        actor: Actor,
         kind: String,
         encoding: Option<String>,
         replacement: Option<String>,
@@ -60,7 +65,7 @@ impl Sesshu {
         let options = file_options(&encoding, &replacement)?;
         let mut out = Vec::new();
         self.inner
-            .export_master_csv(&kind, &mut out, options)
+            .export_master_csv(&actor_in(&actor)?, &kind, &mut out, options)
             .map_err(fail)?;
         Ok(out)
     }

@@ -1095,7 +1095,7 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     /**
      * Downloads a master in its upload layout, as CSV bytes.
      */
-    func exportMasterCsv(kind: String, encoding: String?, replacement: String?) throws  -> Data
+    func exportMasterCsv(actor: Actor, kind: String, encoding: String?, replacement: String?) throws  -> Data
     
     /**
      * Uploads a master's CSV file (`encoding`: `utf8` or `shift_jis`): the
@@ -1107,12 +1107,12 @@ public protocol SesshuProtocol: AnyObject, Sendable {
      * The version of one row valid on `day` (`key`: the key columns'
      * values in key order), or null.
      */
-    func masterRowAsOf(kind: String, key: [String], day: String) throws  -> MasterRowOut?
+    func masterRowAsOf(actor: Actor, kind: String, key: [String], day: String) throws  -> MasterRowOut?
     
     /**
      * Every version of every row of a master.
      */
-    func masterRows(kind: String) throws  -> [MasterRowOut]
+    func masterRows(actor: Actor, kind: String) throws  -> [MasterRowOut]
     
     /**
      * The batch of master differences for `receiver` not yet acknowledged
@@ -1752,11 +1752,12 @@ open func checkBankAccount(account: BankAccountDraft)throws   {try rustCallWithE
     /**
      * Downloads a master in its upload layout, as CSV bytes.
      */
-open func exportMasterCsv(kind: String, encoding: String?, replacement: String?)throws  -> Data  {
+open func exportMasterCsv(actor: Actor, kind: String, encoding: String?, replacement: String?)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_export_master_csv(
             self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
         FfiConverterString.lower(kind),
         FfiConverterOptionString.lower(encoding),
         FfiConverterOptionString.lower(replacement),uniffiCallStatus
@@ -1786,11 +1787,12 @@ open func importMasterCsv(actor: Actor, kind: String, data: Data, encoding: Stri
      * The version of one row valid on `day` (`key`: the key columns'
      * values in key order), or null.
      */
-open func masterRowAsOf(kind: String, key: [String], day: String)throws  -> MasterRowOut?  {
+open func masterRowAsOf(actor: Actor, kind: String, key: [String], day: String)throws  -> MasterRowOut?  {
     return try  FfiConverterOptionTypeMasterRowOut.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_master_row_as_of(
             self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
         FfiConverterString.lower(kind),
         FfiConverterSequenceString.lower(key),
         FfiConverterString.lower(day),uniffiCallStatus
@@ -1801,11 +1803,12 @@ open func masterRowAsOf(kind: String, key: [String], day: String)throws  -> Mast
     /**
      * Every version of every row of a master.
      */
-open func masterRows(kind: String)throws  -> [MasterRowOut]  {
+open func masterRows(actor: Actor, kind: String)throws  -> [MasterRowOut]  {
     return try  FfiConverterSequenceTypeMasterRowOut.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_master_rows(
             self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
         FfiConverterString.lower(kind),uniffiCallStatus
     )
 })
@@ -8333,16 +8336,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_check_bank_account() != 46651) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_master_csv() != 56017) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_master_csv() != 43576) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_import_master_csv() != 23500) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_master_row_as_of() != 737) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_master_row_as_of() != 25692) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_sesshu_master_rows() != 49759) {
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_master_rows() != 35764) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_pull_master_diff() != 2934) {

@@ -455,7 +455,7 @@ void uniffi_sesshu_uniffi_fn_method_sesshu_check_bank_account(uint64_t ptr, Rust
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MASTER_CSV
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MASTER_CSV
-RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_master_csv(uint64_t ptr, RustBuffer kind, RustBuffer encoding, RustBuffer replacement, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_master_csv(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer encoding, RustBuffer replacement, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_IMPORT_MASTER_CSV
@@ -465,12 +465,12 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_import_master_csv(uint64_t ptr,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROW_AS_OF
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROW_AS_OF
-RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_master_row_as_of(uint64_t ptr, RustBuffer kind, RustBuffer key, RustBuffer day, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_master_row_as_of(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer key, RustBuffer day, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROWS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MASTER_ROWS
-RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_master_rows(uint64_t ptr, RustBuffer kind, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_master_rows(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PULL_MASTER_DIFF

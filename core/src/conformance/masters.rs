@@ -40,11 +40,11 @@ pub fn masters_upload_view_and_download(store: Arc<dyn Store>) {
         (dry.created, dry.updated, dry.unchanged, dry.errors.len()),
         (3, 0, 0, 0)
     );
-    assert!(s.master_rows("vaccine_types").unwrap().is_empty());
+    assert!(s.master_rows(&mhlw(), "vaccine_types").unwrap().is_empty());
 
     let first = up(&mhlw(), "vaccine_types", VACCINES, false).unwrap();
     assert_eq!((first.created, first.errors.len()), (3, 0), "{first}");
-    let rows = s.master_rows("vaccine_types").unwrap();
+    let rows = s.master_rows(&mhlw(), "vaccine_types").unwrap();
     assert_eq!(rows.len(), 3);
     // Ordered by key: DPT, DPT-IPV, MR.
     assert_eq!(
@@ -81,7 +81,7 @@ pub fn masters_upload_view_and_download(store: Arc<dyn Store>) {
     );
     // As of a day: the version valid then.
     let as_of = |code: &str, day: &str| {
-        s.master_row_as_of("vaccine_types", &[code], date(day))
+        s.master_row_as_of(&mhlw(), "vaccine_types", &[code], date(day))
             .unwrap()
             .map(|r| r.values["name"].to_string())
     };
@@ -106,7 +106,7 @@ pub fn masters_upload_view_and_download(store: Arc<dyn Store>) {
     ] {
         let mut file = Vec::new();
         assert_eq!(
-            s.export_master_csv("vaccine_types", &mut file, options)
+            s.export_master_csv(&mhlw(), "vaccine_types", &mut file, options)
                 .unwrap(),
             3
         );
@@ -144,6 +144,7 @@ pub fn masters_upload_view_and_download(store: Arc<dyn Store>) {
     assert_eq!(r.errors[0].row, 2);
     let chiyoda = s
         .master_row_as_of(
+            &mhlw(),
             "municipal_vaccination_settings",
             &[CHIYODA, "MR"],
             date("2025-01-01"),
@@ -180,7 +181,7 @@ pub fn a_master_file_in_the_wrong_shape_is_refused_whole(store: Arc<dyn Store>) 
     );
     let r = up(&sjis, CsvEncoding::ShiftJis).unwrap();
     assert_eq!(r.created, 1);
-    assert!(s.master_rows("diseases").unwrap().len() == 1);
+    assert!(s.master_rows(&mhlw(), "diseases").unwrap().len() == 1);
 }
 
 pub fn vial_labels_resolve_through_the_gtin_master(store: Arc<dyn Store>) {
@@ -281,6 +282,7 @@ pub fn daily_masters_received_idempotent_and_converging(store: Arc<dyn Store>) {
     // The subsidy master set the municipal settings' implemented flag.
     let flag = s
         .master_row_as_of(
+            &mhlw(),
             "municipal_vaccination_settings",
             &[CHIYODA, "MR"],
             date("2025-01-01"),
@@ -293,7 +295,12 @@ pub fn daily_masters_received_idempotent_and_converging(store: Arc<dyn Store>) {
     );
     // The online eligibility master was merged into the institutions.
     let clinic = s
-        .master_row_as_of("institutions", &["1311234502"], date("2025-01-01"))
+        .master_row_as_of(
+            &central(),
+            "institutions",
+            &["1311234502"],
+            date("2025-01-01"),
+        )
         .unwrap()
         .unwrap();
     assert_eq!(clinic.values["name"].to_string(), "千代田クリニック");
@@ -323,7 +330,7 @@ pub fn daily_masters_received_idempotent_and_converging(store: Arc<dyn Store>) {
             latest: date("2026-12-03")
         }
     );
-    assert_eq!(s.master_rows("municipalities").unwrap().len(), 2);
+    assert_eq!(s.master_rows(&mhlw(), "municipalities").unwrap().len(), 2);
 
     // The extraction reads the stored masters.
     let input = s.extraction_input_from_masters(date("2026-12-03")).unwrap();

@@ -669,6 +669,15 @@ pub const CENTRAL_ASSOCIATION: MasterKind = MasterKind {
     key: &["code"],
 };
 
+/// The masters that hold personal data (administrators' names and e-mail
+/// addresses): every read of them is access-logged under its actor.
+pub const PERSONAL: &[&MasterKind] = &[
+    &ADMINISTRATORS,
+    &MUNICIPALITIES,
+    &WIDE_AREA_UNIONS,
+    &INSTITUTIONS,
+];
+
 /// Every declared master.
 pub const ALL: &[&MasterKind] = &[
     &DISEASES,

@@ -255,6 +255,12 @@ impl MasterKind {
             .find(owned_by)
     }
 
+    /// Whether the master holds personal data ([`catalog::PERSONAL`]), so
+    /// that reading it is access-logged.
+    pub fn holds_personal_data(&self) -> bool {
+        catalog::PERSONAL.iter().any(|k| k.name == self.name)
+    }
+
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&'static Column> {
         self.columns.iter().find(|c| c.name == name)

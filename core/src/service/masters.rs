@@ -351,21 +351,40 @@ impl Sesshu {
         Ok((report, writes))
     }
 
+    /// Resolves a master for a read by `actor`: a master holding personal
+    /// data ([`MasterKind::holds_personal_data`]) is read only once the
+    /// read is access-logged.
+    fn master_for_reading(&self, actor: &Actor, kind: &str) -> Result<&'static MasterKind, Error> {
+        let kind = MasterKind::named(kind)?;
+        if kind.holds_personal_data() {
+            let mut entry = self.master_change_logged(actor);
+            entry.action = AccessAction::ReadMaster;
+            self.store.commit(ChangeSet {
+                writes: Vec::new(),
+                log: vec![entry],
+            })?;
+        }
+        Ok(kind)
+    }
+
     /// Every version of every row of a master, by key and `valid_from`.
-    /// Masters are read by everyone they concern: no operation is asked.
-    pub fn master_rows(&self, kind: &str) -> Result<Vec<MasterRow>, Error> {
-        Ok(self.store.master_rows(MasterKind::named(kind)?)?)
+    /// Masters are read by everyone they concern: no operation is asked;
+    /// a read of a master holding personal data is access-logged.
+    pub fn master_rows(&self, actor: &Actor, kind: &str) -> Result<Vec<MasterRow>, Error> {
+        let kind = self.master_for_reading(actor, kind)?;
+        Ok(self.store.master_rows(kind)?)
     }
 
     /// The version of one row valid on `day`: `key` gives the key columns'
     /// values in key order (as the master holds them: codes normalised).
     pub fn master_row_as_of(
         &self,
+        actor: &Actor,
         kind: &str,
         key: &[&str],
         day: NaiveDate,
     ) -> Result<Option<MasterRow>, Error> {
-        let kind = MasterKind::named(kind)?;
+        let kind = self.master_for_reading(actor, kind)?;
         let versions = self.store.master_versions(kind, &key.join("\u{1f}"))?;
         Ok(versions.into_iter().find(|r| r.valid_on(day)))
     }
@@ -375,11 +394,12 @@ impl Sesshu {
     /// unchanged. Returns the rows written.
     pub fn export_master_csv(
         &self,
+        actor: &Actor,
         kind: &str,
         out: &mut dyn std::io::Write,
         options: ExportOptions,
     ) -> Result<usize, Error> {
-        let kind = MasterKind::named(kind)?;
+        let kind = self.master_for_reading(actor, kind)?;
         let columns = kind.file_columns();
         let rows = self.store.master_rows(kind)?;
         let mut bytes = csv_head(&columns, options)?;
