@@ -778,7 +778,7 @@ fn run_accounts(cli: &Cli, out: &mut dyn std::io::Write) -> Result<ExitCode, Str
                                 .map_err(|e| format!("the masters file: {e}"))?
                         }
                         None => s
-                            .extraction_input_from_masters(s.clock().today_jst())
+                            .extraction_input_from_masters(&a, s.clock().today_jst())
                             .map_err(|e| format!("{e} ({})", e.code()))?,
                     };
                     let rejected = acc::extract(&s, &a, &input, out)?;

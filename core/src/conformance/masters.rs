@@ -333,7 +333,15 @@ pub fn daily_masters_received_idempotent_and_converging(store: Arc<dyn Store>) {
     assert_eq!(s.master_rows(&mhlw(), "municipalities").unwrap().len(), 2);
 
     // The extraction reads the stored masters.
-    let input = s.extraction_input_from_masters(date("2026-12-03")).unwrap();
+    assert_eq!(
+        s.extraction_input_from_masters(&staff(CHIYODA), date("2026-12-03"))
+            .unwrap_err()
+            .code(),
+        "not_authorized"
+    );
+    let input = s
+        .extraction_input_from_masters(&central(), date("2026-12-03"))
+        .unwrap();
     let chiyoda = input
         .municipalities
         .iter()

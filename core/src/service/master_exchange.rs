@@ -380,8 +380,21 @@ impl Sesshu {
     /// masters valid on `day`: municipalities with their letters of
     /// delegation, wide-area unions, institutions that carry an issuance
     /// class (発行区分), and the administrators of MHLW, the federations and
-    /// the central association.
-    pub fn extraction_input_from_masters(&self, day: NaiveDate) -> Result<ExtractionInput, Error> {
+    /// the central association. They hold administrators' names and
+    /// addresses: the read is the account batch's (`run_account_batches`)
+    /// and is access-logged as `read_master`.
+    pub fn extraction_input_from_masters(
+        &self,
+        actor: &Actor,
+        day: NaiveDate,
+    ) -> Result<ExtractionInput, Error> {
+        self.guard(actor, Operation::RunAccountBatches, Relation::Own)?;
+        let mut entry = self.master_change_logged(actor);
+        entry.action = crate::access_log::AccessAction::ReadMaster;
+        self.store.commit(ChangeSet {
+            writes: Vec::new(),
+            log: vec![entry],
+        })?;
         let valid = |kind: &'static MasterKind| -> Result<Vec<MasterRow>, Error> {
             Ok(self
                 .store
