@@ -353,7 +353,7 @@ pub fn daily_masters_received_idempotent_and_converging(store: Arc<dyn Store>) {
 }
 
 pub fn master_differences_are_delivered_until_acknowledged(store: Arc<dyn Store>) {
-    let s = services(store, 0);
+    let s = services(store.clone(), 0);
     let up = |kind: &str, text: &str| {
         s.import_master_csv(&mhlw(), kind, text.as_bytes(), CsvEncoding::Utf8Bom, false)
             .unwrap()
@@ -441,6 +441,39 @@ pub fn master_differences_are_delivered_until_acknowledged(store: Arc<dyn Store>
         .unwrap()
         .unwrap();
     assert_eq!(other.rows.len(), 4);
+    // The institution master holds administrators' names: sending it is a
+    // read of personal data, and is logged.
+    let logged = |store: &Arc<dyn Store>| {
+        store
+            .log_entries(1, 10_000)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.draft.action == AccessAction::ReadMaster)
+            .count()
+    };
+    assert_eq!(logged(&store), 0, "no personal master sent yet");
+    let clinic = "code,name,valid_from\n1311234502,千代田クリニック,2000-01-01\n";
+    let code = crate::organisation::OrganisationCode::parse("1311234502").unwrap();
+    let clinic_staff = Actor::new(
+        "c1",
+        OrganisationType::MedicalInstitution,
+        code,
+        vec![Role::MedicalStaff],
+    );
+    s.import_master_csv(
+        &clinic_staff,
+        "institutions",
+        clinic.as_bytes(),
+        CsvEncoding::Utf8Bom,
+        false,
+    )
+    .unwrap();
+    let sent = s
+        .pull_master_diff(&central(), "other2", 100)
+        .unwrap()
+        .unwrap();
+    assert!(sent.rows.iter().any(|(i, _)| *i == "H_088-001"));
+    assert_eq!(logged(&store), 1);
 }
 
 pub fn federations_write_their_own_rows(store: Arc<dyn Store>) {

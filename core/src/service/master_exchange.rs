@@ -332,6 +332,10 @@ impl Sesshu {
                 (last, false, rows)
             }
         };
+        // Rows of a master holding personal data leave the system: logged.
+        if rows.iter().any(|(_, r)| r.kind.holds_personal_data()) {
+            self.master_read_logged(actor)?;
+        }
         Ok(Some(MasterDiff {
             batch: format!("{receiver}:{acked}-{through}"),
             redelivery,
@@ -389,12 +393,7 @@ impl Sesshu {
         day: NaiveDate,
     ) -> Result<ExtractionInput, Error> {
         self.guard(actor, Operation::RunAccountBatches, Relation::Own)?;
-        let mut entry = self.master_change_logged(actor);
-        entry.action = crate::access_log::AccessAction::ReadMaster;
-        self.store.commit(ChangeSet {
-            writes: Vec::new(),
-            log: vec![entry],
-        })?;
+        self.master_read_logged(actor)?;
         let valid = |kind: &'static MasterKind| -> Result<Vec<MasterRow>, Error> {
             Ok(self
                 .store

@@ -351,18 +351,25 @@ impl Sesshu {
         Ok((report, writes))
     }
 
+    /// Commits the `read_master` access-log entry of a read of a master
+    /// holding personal data.
+    pub(super) fn master_read_logged(&self, actor: &Actor) -> Result<(), Error> {
+        let mut entry = self.master_change_logged(actor);
+        entry.action = AccessAction::ReadMaster;
+        self.store.commit(ChangeSet {
+            writes: Vec::new(),
+            log: vec![entry],
+        })?;
+        Ok(())
+    }
+
     /// Resolves a master for a read by `actor`: a master holding personal
     /// data ([`MasterKind::holds_personal_data`]) is read only once the
     /// read is access-logged.
     fn master_for_reading(&self, actor: &Actor, kind: &str) -> Result<&'static MasterKind, Error> {
         let kind = MasterKind::named(kind)?;
         if kind.holds_personal_data() {
-            let mut entry = self.master_change_logged(actor);
-            entry.action = AccessAction::ReadMaster;
-            self.store.commit(ChangeSet {
-                writes: Vec::new(),
-                log: vec![entry],
-            })?;
+            self.master_read_logged(actor)?;
         }
         Ok(kind)
     }
