@@ -66,6 +66,15 @@ named_enum! {
         WriteMaster = "write_master",
         /// A master holding personal data was read (viewed, downloaded).
         ReadMaster = "read_master",
+        /// A bank-account application was made, decided or deleted, or an
+        /// active account registered (H-9).
+        WriteBankAccount = "write_bank_account",
+        /// Bank-account applications, attachments or active accounts were
+        /// read (H-9).
+        ReadBankAccount = "read_bank_account",
+        /// A notice's e-mails were put in the outbox (H-11): the users'
+        /// addresses were read.
+        SendNotice = "send_notice",
     }
     unknown: AccessLogError = |v| AccessLogError::InvalidAction { value: v.to_owned() };
 }

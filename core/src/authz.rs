@@ -54,6 +54,27 @@ named_enum! {
         WriteMasters = "write_masters",
         /// Receive the daily masters and send their differences (H_087, H_088).
         ExchangeMasters = "exchange_masters",
+        /// Apply for a bank account, attach files, delete a pending
+        /// application (医療機関口座申請, H-9): the institution's own staff.
+        ApplyBankAccounts = "apply_bank_accounts",
+        /// Approve or reject an application (承認/否認): the deciding
+        /// federation's staff ("own" is the application's federation).
+        DecideBankAccounts = "decide_bank_accounts",
+        /// Read applications, attachments and active accounts: the
+        /// applicant and the deciding federation.
+        ReadBankAccounts = "read_bank_accounts",
+        /// Register an institution's active account from the national
+        /// system (国総口座の初期登録): the operator.
+        RegisterNationalAccounts = "register_national_accounts",
+        /// Add, change, delete and list the federation's links of bank
+        /// codes to its accounts (口座情報紐付け, H-10).
+        ManageFederationLinks = "manage_federation_links",
+        /// Register, change, cancel and list notices (お知らせ, H-11).
+        ManageNotices = "manage_notices",
+        /// Send the due notices' e-mails (the dispatch batch).
+        DispatchNotices = "dispatch_notices",
+        /// Read the notice board (管理者からのお知らせ欄).
+        ReadNoticeBoard = "read_notice_board",
     }
     unknown: OrganisationError = |v| OrganisationError::InvalidOperation { value: v.to_owned() };
 }
@@ -114,6 +135,26 @@ const POLICY: &[(Operation, Role, Relation)] = &[
     (Op::WriteMasters, R::Federation, Own),
     (Op::WriteMasters, R::Central, Own),
     (Op::ExchangeMasters, R::Central, Own),
+    (Op::ApplyBankAccounts, R::Administrator, Own),
+    (Op::ApplyBankAccounts, R::Doctor, Own),
+    (Op::ApplyBankAccounts, R::MedicalStaff, Own),
+    (Op::DecideBankAccounts, R::Federation, Own),
+    (Op::ReadBankAccounts, R::Administrator, Own),
+    (Op::ReadBankAccounts, R::Doctor, Own),
+    (Op::ReadBankAccounts, R::MedicalStaff, Own),
+    (Op::ReadBankAccounts, R::Federation, Own),
+    (Op::RegisterNationalAccounts, R::Central, Own),
+    (Op::ManageFederationLinks, R::Federation, Own),
+    (Op::ManageNotices, R::Central, Own),
+    (Op::DispatchNotices, R::Central, Own),
+    (Op::ReadNoticeBoard, R::Administrator, Own),
+    (Op::ReadNoticeBoard, R::Municipality, Own),
+    (Op::ReadNoticeBoard, R::Doctor, Own),
+    (Op::ReadNoticeBoard, R::MedicalStaff, Own),
+    (Op::ReadNoticeBoard, R::ProxyRegistrar, Own),
+    (Op::ReadNoticeBoard, R::Mhlw, Own),
+    (Op::ReadNoticeBoard, R::Federation, Own),
+    (Op::ReadNoticeBoard, R::Central, Own),
 ];
 
 /// Whether `role` may perform `op` on data of an organisation in `relation`.

@@ -13,6 +13,7 @@ use crate::{
     files::FileError,
     identifiers::IdentifierError,
     masters::MasterError,
+    notices::NoticeError,
     organisation::OrganisationError,
     persons::PersonError,
     questionnaire::QuestionnaireError,
@@ -59,6 +60,9 @@ pub enum Error {
     /// A bank-account application step was refused.
     #[error(transparent)]
     BankAccount(#[from] BankAccountError),
+    /// A notice or a step on it was refused.
+    #[error(transparent)]
+    Notice(#[from] NoticeError),
     /// A first-administrator extraction row was refused.
     #[error(transparent)]
     Extraction(#[from] ExtractionError),
@@ -154,9 +158,15 @@ impl Error {
             }
             Error::BankAccount(b) => match b.code() {
                 "not_authorized" => ErrorKind::NotAuthorized,
-                c if c.starts_with("unknown_application") || c == "unknown_institution" => {
-                    ErrorKind::NotFound
-                }
+                "unknown_application"
+                | "unknown_institution"
+                | "unknown_attachment"
+                | "unknown_federation_account"
+                | "unknown_federation_link" => ErrorKind::NotFound,
+                "attachment_type_refused"
+                | "attachment_too_large"
+                | "attachment_empty"
+                | "too_many_attachments" => ErrorKind::Validation,
                 _ => ErrorKind::Rule,
             },
             // A record its responsible municipality could never see is the
@@ -170,6 +180,11 @@ impl Error {
             Error::Zengin(ZenginError::NoBackup) => ErrorKind::Rule,
             Error::Master(m) if m.code() == "lot_expired" => ErrorKind::Rule,
             Error::Master(m) if m.code() == "unknown_gtin" => ErrorKind::NotFound,
+            Error::Notice(n) => match n.code() {
+                "unknown_notice" => ErrorKind::NotFound,
+                "notice_not_scheduled" => ErrorKind::Rule,
+                _ => ErrorKind::Validation,
+            },
             _ => ErrorKind::Validation,
         }
     }
@@ -199,6 +214,7 @@ impl Error {
             Error::Certificate(e) => e.code(),
             Error::Questionnaire(e) => e.code(),
             Error::BankAccount(e) => e.code(),
+            Error::Notice(e) => e.code(),
             Error::Extraction(e) => e.code(),
             Error::PasswordPolicy(e) => e.code(),
             Error::Inactivity(e) => e.code(),

@@ -17,7 +17,8 @@
 //! | [`certificate`] | 予防接種済証 form selection (§6) |
 //! | [`delivery`] | records to deliver to a health-management system (§4) |
 //! | [`questionnaire`] | 予診票 answers the medical institution changed (§5) |
-//! | [`bank_account`] | medical institutions' bank-account applications (§10) |
+//! | [`bank_account`] | medical institutions' bank-account applications and their attachments (§10) |
+//! | [`notices`] | notices to categories of users, scheduled e-mail and the notice board (§12) |
 //! | [`access_log`] | the tamper-evident access log (アクセスログ) (§13) |
 //! | [`store`] | the storage traits and the atomic [`store::ChangeSet`] |
 //! | [`service`] | the operations bindings forward to, over a store |
@@ -41,6 +42,7 @@ pub mod files;
 pub mod identifiers;
 mod macros;
 pub mod masters;
+pub mod notices;
 pub mod organisation;
 pub mod outbox;
 pub mod persons;

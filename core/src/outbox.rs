@@ -1,6 +1,7 @@
 //! The notification outbox (通知): what the library wants sent — account
 //! issuance, password resets, user-id reminders, e-mail confirmations,
-//! inactivity notices and suspensions. Nothing here sends mail; the
+//! inactivity notices and suspensions, bank-account applications and
+//! decisions, notices. Nothing here sends mail; the
 //! embedding system drains the outbox and acknowledges what it sent.
 //!
 //! A notification may carry secrets (a temporary password, a URL token).
@@ -32,6 +33,15 @@ named_enum! {
         InactivityNotice = "inactivity_notice",
         /// The account was suspended for inactivity (H-1-8 execution).
         AccountSuspended = "account_suspended",
+        /// A bank-account application was made (to the federation, H-9).
+        BankAccountApplied = "bank_account_applied",
+        /// An application was approved (to the institution, then the federation).
+        BankAccountApproved = "bank_account_approved",
+        /// An application was rejected, with its reason (to the institution,
+        /// then the federation).
+        BankAccountRejected = "bank_account_rejected",
+        /// A notice (お知らせ, H-11) to one user.
+        Notice = "notice",
     }
     unknown: OrganisationError = |v| OrganisationError::InvalidOperation { value: v.to_owned() };
 }

@@ -3,19 +3,19 @@
 //!
 //! The transitions are pure functions — (application, actor, input) → the
 //! new application, the active-account change and the notifications, or a
-//! typed error — so that every store applies exactly the same rule.
-//! [`BankAccountBook`] keeps the state in memory and applies them.
+//! typed error — so that every store applies exactly the same rule. The
+//! service (`Sesshu::apply_bank_account` and the decisions) reads the
+//! stored application, applies one transition and commits it
+//! version-checked, so that one of two simultaneous decisions wins.
 //!
 //! Checks run in one order everywhere: the institution or application
 //! exists, the input is valid, the actor may act, the state allows it.
-
-use std::collections::BTreeMap;
 
 use thiserror::Error;
 
 use crate::identifiers::{
     AccountHolderName, AccountNumber, BankCode, BranchCode, HolderNameRules, IdentifierError,
-    MedicalInstitutionCode, ZenginDirectory, ZenginMaster,
+    MedicalInstitutionCode, ZenginDirectory,
 };
 use crate::macros::named_enum;
 use crate::organisation::OrganisationCode;
@@ -106,6 +106,70 @@ pub enum BankAccountError {
         /// The pending application's id.
         pending: String,
     },
+    /// An attachment's bytes are not a PDF, JPEG or PNG (whatever its name says).
+    #[error("attachment {name:?} is not a PDF, JPEG or PNG file (its bytes were checked, not its name)")]
+    AttachmentType {
+        /// The file name.
+        name: String,
+    },
+    /// An attachment is larger than the limit.
+    #[error("attachment {name:?} is {size} bytes; the limit is {limit}")]
+    AttachmentTooLarge {
+        /// The file name.
+        name: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// An attachment has no bytes.
+    #[error("attachment {name:?} is empty")]
+    AttachmentEmpty {
+        /// The file name.
+        name: String,
+    },
+    /// More attachments than one application carries.
+    #[error("{count} attachments; an application carries at most {limit}")]
+    TooManyAttachments {
+        /// How many were given.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The application has no attachment with this number.
+    #[error("application {application} has no attachment {number}")]
+    UnknownAttachment {
+        /// The application.
+        application: String,
+        /// The number asked for.
+        number: u32,
+    },
+    /// A party to the application has no address to notify: the
+    /// institution master's 管理者メールアドレス, or the federation
+    /// master's 連絡先メールアドレス.
+    #[error("{organisation} has no contact e-mail address in the masters ({master}); register it before applying or deciding")]
+    NoContactAddress {
+        /// The organisation.
+        organisation: String,
+        /// The master that should hold it.
+        master: &'static str,
+    },
+    /// The federation has no such account in 連合会口座マスタ (H-10).
+    #[error("federation {federation} has no account {account:?} in 連合会口座マスタ")]
+    UnknownFederationAccount {
+        /// The federation.
+        federation: String,
+        /// The account key as given.
+        account: String,
+    },
+    /// The federation has no link for this bank code (H-10).
+    #[error("federation {federation} has no link for bank {bank}")]
+    UnknownFederationLink {
+        /// The federation.
+        federation: String,
+        /// The bank code.
+        bank: String,
+    },
     /// An account field failed validation or the zengin check.
     #[error(transparent)]
     Identifier(#[from] IdentifierError),
@@ -128,6 +192,14 @@ impl BankAccountError {
             BankAccountError::NotAuthorized { .. } => "not_authorized",
             BankAccountError::NotPending { .. } => "not_pending",
             BankAccountError::ApplicationPending { .. } => "application_pending",
+            BankAccountError::AttachmentType { .. } => "attachment_type_refused",
+            BankAccountError::AttachmentTooLarge { .. } => "attachment_too_large",
+            BankAccountError::AttachmentEmpty { .. } => "attachment_empty",
+            BankAccountError::TooManyAttachments { .. } => "too_many_attachments",
+            BankAccountError::UnknownAttachment { .. } => "unknown_attachment",
+            BankAccountError::NoContactAddress { .. } => "no_contact_address",
+            BankAccountError::UnknownFederationAccount { .. } => "unknown_federation_account",
+            BankAccountError::UnknownFederationLink { .. } => "unknown_federation_link",
             BankAccountError::Identifier(e) => e.code(),
         }
     }
@@ -552,6 +624,8 @@ pub fn delete(app: &Application, actor: &OrganisationCode) -> Result<Transition,
     })
 }
 
-mod book;
+mod attachment;
 
-pub use book::BankAccountBook;
+pub use attachment::{
+    sha256_hex, Attachment, AttachmentInfo, MediaType, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES,
+};

@@ -30,6 +30,7 @@ use crate::store::{
 
 mod account_batches;
 mod accounts;
+mod bank_accounts;
 mod certificates;
 mod commits;
 mod delivery;
@@ -42,6 +43,7 @@ mod zengin;
 
 pub use account_batches::*;
 pub use accounts::*;
+pub use bank_accounts::*;
 pub use certificates::*;
 pub use commits::*;
 pub use delivery::*;
@@ -100,6 +102,11 @@ macro_rules! store_conformance_tests {
             daily_masters_received_idempotent_and_converging,
             master_differences_are_delivered_until_acknowledged,
             federations_write_their_own_rows,
+            bank_applications_are_stored_decided_once_and_notified,
+            one_pending_application_is_the_databases_constraint,
+            simultaneous_decisions_store_exactly_one,
+            federation_links_are_version_checked,
+            notices_are_dispatched_once_at_or_after_their_time,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -7,13 +7,16 @@
 //! entries, so a read is never served without being logged.
 
 mod accounts;
+mod bank_accounts;
 #[cfg(feature = "pdf")]
 mod certificates;
 mod delivery;
 mod export;
+mod federation_links;
 mod log;
 mod master_exchange;
 mod masters;
+mod notices;
 mod people;
 mod questionnaires;
 mod records;
@@ -42,10 +45,13 @@ pub use certificates::{
     issuance_row, CertificateRequest, CertificateRequestText, IssuedCertificate, Issuer,
     ISSUANCE_COLUMNS,
 };
+pub use bank_accounts::{BankApplicationRequest, BankDecision};
 pub use delivery::{DeliveredRecord, DeliveryPull};
+pub use federation_links::PaymentAccount;
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
 pub use log::{VerifyReport, LOG_COLUMNS};
 pub use master_exchange::{MasterDiff, Receipt, ReceivedFile};
+pub use notices::DispatchReport;
 pub use masters::{MasterImportReport, MasterRowError, VialLabel};
 pub use people::{ImportReport, PutOutcome};
 pub use questionnaires::{

@@ -5,7 +5,9 @@
 //! [`DeliveryStore`], [`QuestionnaireStore`], [`LogStore`],
 //! [`AccountStore`] (organisations, users, tokens, outbox),
 //! [`CertificateStore`] (issuances), [`ZenginStore`] (the zengin master),
-//! [`MasterStore`] (every other master) —
+//! [`MasterStore`] (every other master), [`BankAccountStore`] (H-9
+//! applications, active accounts, H-10 federation links),
+//! [`NoticeStore`] (H-11) —
 //! composed into [`Store`], which adds
 //! the store's settings and the one commit every domain writes through. A
 //! new flow adds its trait and its file here and in each adapter.
@@ -19,12 +21,14 @@
 //! boundary, so the core stays synchronous and engine-agnostic.
 
 mod accounts;
+pub mod bank_accounts;
 mod certificates;
 mod delivery;
 mod log;
 pub mod masters;
 #[cfg(feature = "testing")]
 mod memory;
+pub mod notices;
 mod persons;
 mod questionnaires;
 pub mod rows;
@@ -36,16 +40,20 @@ mod zengin;
 /// import.
 pub mod prelude {
     pub use super::{
-        AccountStore, CertificateStore, DeliveryStore, LogStore, MasterStore, PersonStore,
-        QuestionnaireStore, Store, ZenginStore,
+        AccountStore, BankAccountStore, CertificateStore, DeliveryStore, LogStore, MasterStore,
+        NoticeStore, PersonStore, QuestionnaireStore, Store, ZenginStore,
     };
 }
 
 pub use accounts::{AccountStore, Organisation, StoredOrganisation, StoredUser};
+pub use bank_accounts::{
+    ActiveAccount, ApplicationFilter, BankAccountStore, FederationLink, StoredApplication,
+};
 pub use certificates::CertificateStore;
 pub use delivery::{DeliveryBatch, DeliveryStore};
 pub use log::{LogFilter, LogStore};
 pub use masters::MasterStore;
+pub use notices::{NoticeStore, StoredNotice};
 #[cfg(feature = "testing")]
 pub use memory::MemoryStore;
 pub use persons::{PersonFilter, PersonStore, StoredPerson, StoredRecord};
@@ -332,6 +340,52 @@ pub enum Write {
         /// The generation in use that the writer read.
         expected: Expected,
     },
+    /// Insert or replace a bank-account application. A second pending
+    /// application of one institution and usage is a conflict (the
+    /// engine's unique constraint), whatever the writer read.
+    PutBankApplication {
+        /// The application (its `attachments` are written with
+        /// [`Write::PutBankAttachment`]; its `version` is ignored).
+        application: Box<StoredApplication>,
+        /// What the writer read.
+        expected: Expected,
+    },
+    /// Store an attachment of an application (its number must be new).
+    PutBankAttachment {
+        /// The application's id.
+        application: String,
+        /// The checked file.
+        attachment: Box<crate::bank_account::Attachment>,
+    },
+    /// Make an account an institution's active account for its usage
+    /// (replacing the one before).
+    PutActiveAccount {
+        /// The account.
+        account: Box<ActiveAccount>,
+    },
+    /// Insert or replace a federation's link of a bank code to an account.
+    PutFederationLink {
+        /// The link (its `version` is ignored).
+        link: FederationLink,
+        /// What the writer read.
+        expected: Expected,
+    },
+    /// Delete a federation's link.
+    DeleteFederationLink {
+        /// The federation.
+        federation: crate::organisation::OrganisationCode,
+        /// The bank code.
+        bank: crate::identifiers::BankCode,
+        /// The version read.
+        expected: Expected,
+    },
+    /// Insert or replace a notice.
+    PutNotice {
+        /// The notice (its `version` is ignored).
+        notice: Box<StoredNotice>,
+        /// What the writer read.
+        expected: Expected,
+    },
 }
 
 /// Everything one operation writes, committed all or nothing.
@@ -372,6 +426,8 @@ pub trait Store:
     + CertificateStore
     + ZenginStore
     + MasterStore
+    + BankAccountStore
+    + NoticeStore
 {
     /// One of the store's own settings ([`settings`]), if written.
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;

@@ -9,8 +9,8 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, StoreError, Write};
 
 use crate::pool::CachedClient;
 use crate::{
-    accounts, backend, certificates, delivery, log, masters, persons, questionnaires, settings,
-    zengin,
+    accounts, backend, bank_accounts, certificates, delivery, log, masters, notices, persons,
+    questionnaires, settings, zengin,
 };
 
 fn apply(
@@ -83,6 +83,22 @@ fn apply(
             expected,
         } => zengin::replace(tx, &file, &source, loaded_at, expected),
         Write::RollbackZengin { expected } => zengin::rollback(tx, expected),
+        Write::PutBankApplication {
+            application,
+            expected,
+        } => bank_accounts::put_application(tx, &application, expected),
+        Write::PutBankAttachment {
+            application,
+            attachment,
+        } => bank_accounts::put_attachment(tx, &application, &attachment),
+        Write::PutActiveAccount { account } => bank_accounts::put_active(tx, &account),
+        Write::PutFederationLink { link, expected } => bank_accounts::put_link(tx, &link, expected),
+        Write::DeleteFederationLink {
+            federation,
+            bank,
+            expected,
+        } => bank_accounts::delete_link(tx, &federation, &bank, expected),
+        Write::PutNotice { notice, expected } => notices::put_notice(tx, &notice, expected),
     }
 }
 

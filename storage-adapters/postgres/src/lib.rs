@@ -17,12 +17,14 @@
 //! ```
 
 mod accounts;
+mod bank_accounts;
 mod certificates;
 mod commit;
 mod delivery;
 mod log;
 mod masters;
 mod migrations;
+mod notices;
 mod persons;
 mod pool;
 mod questionnaires;

@@ -38,10 +38,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (7, "zengin", include_str!("../migrations/0007_zengin.sql")),
     (8, "masters", include_str!("../migrations/0008_masters.sql")),
+    (
+        9,
+        "bank_accounts",
+        include_str!("../migrations/0009_bank_accounts.sql"),
+    ),
+    (10, "notices", include_str!("../migrations/0010_notices.sql")),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// An arbitrary constant: the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x5e55_4875;

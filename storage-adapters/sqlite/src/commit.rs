@@ -8,7 +8,8 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, StoreError, Write};
 
 use crate::persons::{put_person, put_record, Sequence};
 use crate::{
-    accounts, backend, certificates, delivery, log, masters, questionnaires, settings, zengin,
+    accounts, backend, bank_accounts, certificates, delivery, log, masters, notices,
+    questionnaires, settings, zengin,
 };
 
 fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, StoreError> {
@@ -79,6 +80,22 @@ fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, 
             expected,
         } => zengin::replace(tx, &file, &source, loaded_at, expected),
         Write::RollbackZengin { expected } => zengin::rollback(tx, expected),
+        Write::PutBankApplication {
+            application,
+            expected,
+        } => bank_accounts::put_application(tx, &application, expected),
+        Write::PutBankAttachment {
+            application,
+            attachment,
+        } => bank_accounts::put_attachment(tx, &application, &attachment),
+        Write::PutActiveAccount { account } => bank_accounts::put_active(tx, &account),
+        Write::PutFederationLink { link, expected } => bank_accounts::put_link(tx, &link, expected),
+        Write::DeleteFederationLink {
+            federation,
+            bank,
+            expected,
+        } => bank_accounts::delete_link(tx, &federation, &bank, expected),
+        Write::PutNotice { notice, expected } => notices::put_notice(tx, &notice, expected),
     }
 }
 

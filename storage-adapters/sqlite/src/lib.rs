@@ -15,6 +15,7 @@
 //! ```
 
 mod accounts;
+mod bank_accounts;
 mod certificates;
 mod checkpoint;
 mod codec;
@@ -24,6 +25,7 @@ mod in_list;
 mod log;
 mod masters;
 mod migrations;
+mod notices;
 mod persons;
 mod questionnaires;
 mod settings;

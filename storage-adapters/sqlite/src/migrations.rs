@@ -36,10 +36,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (7, "zengin", include_str!("../migrations/0007_zengin.sql")),
     (8, "masters", include_str!("../migrations/0008_masters.sql")),
+    (
+        9,
+        "bank_accounts",
+        include_str!("../migrations/0009_bank_accounts.sql"),
+    ),
+    (10, "notices", include_str!("../migrations/0010_notices.sql")),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// The recorded schema version (0 for an empty database).
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {

@@ -227,6 +227,12 @@ impl State {
                 self.zengin_backup = self.zengin.replace(backup);
                 Ok(self.zengin.as_ref().map_or(0, |s| s.load.generation))
             }
+            w @ (Write::PutBankApplication { .. }
+            | Write::PutBankAttachment { .. }
+            | Write::PutActiveAccount { .. }
+            | Write::PutFederationLink { .. }
+            | Write::DeleteFederationLink { .. }
+            | Write::PutNotice { .. }) => self.apply_bank_or_notice(w),
             Write::AckNotifications { seqs, at } => {
                 for n in &mut self.outbox {
                     if seqs.contains(&n.seq) && n.delivered_at.is_none() {

@@ -6,6 +6,7 @@
 //! A commit applies its writes to a copy of the state and replaces the
 //! state only when every write held: all or nothing, as a transaction.
 
+mod bank_accounts;
 mod commit;
 
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +57,17 @@ struct State {
     masters: BTreeMap<(&'static str, String, chrono::NaiveDate), (MasterRow, i64)>,
     master_seq: i64,
     master_counters: BTreeMap<String, i64>,
+    bank_applications: BTreeMap<String, super::StoredApplication>,
+    bank_attachments: BTreeMap<(String, u32), crate::bank_account::Attachment>,
+    active_accounts: BTreeMap<
+        (
+            crate::identifiers::MedicalInstitutionCode,
+            crate::bank_account::AccountUsage,
+        ),
+        super::ActiveAccount,
+    >,
+    federation_links: BTreeMap<(OrganisationCode, BankCode), super::FederationLink>,
+    notices: BTreeMap<String, super::StoredNotice>,
 }
 
 /// One load of the zengin master: its status line and its branches.
