@@ -3,6 +3,7 @@
 //! without a subprocess.
 
 pub mod accounts;
+pub mod bank;
 pub mod certificates;
 pub mod checkpoints;
 pub mod commands;
@@ -10,6 +11,7 @@ pub mod demo;
 pub mod identity;
 pub mod import;
 pub mod masters;
+pub mod notices;
 pub mod output;
 pub mod questionnaires;
 pub mod scenarios;

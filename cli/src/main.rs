@@ -142,6 +142,23 @@ enum Command {
         #[command(subcommand)]
         command: sesshu_cli::zengin::ZenginCommand,
     },
+    /// Bank-account applications (H-9): an institution applies, its
+    /// federation approves or rejects; the active accounts.
+    Bank {
+        #[command(subcommand)]
+        command: sesshu_cli::bank::BankCommand,
+    },
+    /// A federation's links of bank codes to its own accounts (H-10).
+    FederationLinks {
+        #[command(subcommand)]
+        command: sesshu_cli::bank::LinkCommand,
+    },
+    /// Notices (H-11): register, change, cancel, the dispatch batch and the
+    /// notice board.
+    Notices {
+        #[command(subcommand)]
+        command: sesshu_cli::notices::NoticesCommand,
+    },
     /// The access log (H-12).
     Log {
         #[command(subcommand)]
@@ -651,6 +668,24 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             } else {
                 ExitCode::from(2)
             })
+        }
+        Command::Bank { command } => {
+            let s = services(cli)?;
+            let a = actor(cli, &s)?;
+            sesshu_cli::bank::run(&s, &a, command, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::FederationLinks { command } => {
+            let s = services(cli)?;
+            let a = actor(cli, &s)?;
+            sesshu_cli::bank::run_links(&s, &a, command, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Notices { command } => {
+            let s = services(cli)?;
+            let a = actor(cli, &s)?;
+            sesshu_cli::notices::run(&s, &a, command, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Accounts { .. } | Command::Tokens { .. } | Command::Outbox { .. } => {
             run_accounts(cli, &mut stdout)

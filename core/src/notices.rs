@@ -213,7 +213,12 @@ pub struct Notice {
 impl Notice {
     /// Checks `draft` into the notice `id`, registered (or changed) by
     /// `by` at `now`: scheduled, or due at once when immediate.
-    pub fn new(id: &str, draft: &NoticeDraft, by: &str, now: DateTime<Utc>) -> Result<Self, NoticeError> {
+    pub fn new(
+        id: &str,
+        draft: &NoticeDraft,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Self, NoticeError> {
         let title = draft.title.trim().to_owned();
         let chars = title.chars().count();
         if chars == 0 || chars > MAX_TITLE_CHARS {
@@ -347,18 +352,27 @@ mod tests {
         assert!(n.on_board(day, OrganisationType::Municipality, &[Role::Municipality]));
         let after = NaiveDate::from_ymd_opt(2026, 12, 11).unwrap();
         assert!(!n.on_board(after, OrganisationType::Municipality, &[Role::Municipality]));
-        assert_eq!(n.require_scheduled().unwrap_err().code(), "notice_not_scheduled");
+        assert_eq!(
+            n.require_scheduled().unwrap_err().code(),
+            "notice_not_scheduled"
+        );
     }
 
     #[test]
     fn drafts_are_checked() {
         let mut d = draft(Some(at(8, 0)));
-        assert_eq!(Notice::new("N", &d, "c", at(9, 0)).unwrap_err().code(), "send_time_passed");
+        assert_eq!(
+            Notice::new("N", &d, "c", at(9, 0)).unwrap_err().code(),
+            "send_time_passed"
+        );
         d.send_at = None;
         let n = Notice::new("N", &d, "c", at(9, 0)).unwrap();
         assert!(n.immediate && n.due(at(9, 0)));
         d.targets.clear();
-        assert_eq!(Notice::new("N", &d, "c", at(9, 0)).unwrap_err().code(), "no_notice_targets");
+        assert_eq!(
+            Notice::new("N", &d, "c", at(9, 0)).unwrap_err().code(),
+            "no_notice_targets"
+        );
         let mut d = draft(None);
         d.display_until = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         assert_eq!(
@@ -367,7 +381,10 @@ mod tests {
         );
         let mut d = draft(None);
         d.title = " ".into();
-        assert_eq!(Notice::new("N", &d, "c", at(9, 0)).unwrap_err().code(), "invalid_notice_title");
+        assert_eq!(
+            Notice::new("N", &d, "c", at(9, 0)).unwrap_err().code(),
+            "invalid_notice_title"
+        );
     }
 
     proptest! {

@@ -12,6 +12,8 @@
 mod input;
 mod rules;
 
+pub use rules::{bank_account_application_on, Fail};
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 

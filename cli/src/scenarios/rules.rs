@@ -7,22 +7,24 @@ use sesshu_core::{
         extract_first_administrators, AccountActivity, AccountStatus, ExtractionInput,
         InactivitySchedule, PasswordContext, PasswordPolicy,
     },
-    bank_account::{
-        AccountClass, AccountUsage, ApplicationRequest, BankAccount, BankAccountBook,
-        BankAccountDraft, DepositType,
-    },
-    calendar::{parse_date, parse_timestamp, WarekiDate},
+    bank_account::{AccountClass, AccountUsage, BankAccount, BankAccountDraft, DepositType},
+    calendar::{parse_date, parse_timestamp, FixedClock, WarekiDate},
     certificate::{select_form, TravelDetailsInput},
     delivery::{needs_delivery, DeliveryFacts},
     identifiers::{
         AccountHolderName, AccountNumber, BankCode, BranchCode, EmailAddress, Gs1ElementString,
         Gtin, HolderNameRules, MedicalInstitutionCode, MunicipalityCode, Nationality,
-        PassportNumber, RomanName, ZenginMaster,
+        PassportNumber, RomanName,
     },
+    masters::catalog,
     organisation::{OrganisationCode, OrganisationType, Role},
     questionnaire::{answers_from_json, modified_items},
     records::{on_portal, Category, RecordAccess, RecordFacts},
     residency::{ResidencyHistory, ResidencyInterval},
+    secrets::SeededRandom,
+    service::{Actor, BankApplicationRequest, BankDecision, CsvEncoding, Sesshu},
+    store::{ChangeSet, Store, Write},
+    zengin::ZenginFile,
 };
 
 use super::input::{objects, strings, Fields, ReadError};
@@ -75,7 +77,9 @@ rules! {
 
 /// Why an adapter stopped: the case could not be read, or the rule refused.
 pub enum Fail {
+    /// The case could not be read.
     Read(ReadError),
+    /// The rule refused, with its stable code.
     Rule(&'static str),
 }
 
@@ -330,43 +334,109 @@ fn setup<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> Result<T, Fail
 }
 
 fn bank_account_application(given: &Value) -> Result<Value, Fail> {
+    let store = setup(sesshu_sqlite::SqliteStore::open_in_memory(), "store")?;
+    bank_account_application_on(std::sync::Arc::new(store), given)
+}
+
+/// The bank-account scenario run through the stored service on `store`
+/// (empty): the zengin master loaded, the institutions and federations
+/// written to the masters, the initial active accounts registered, then
+/// every step as the institution's or the federation's staff.
+pub fn bank_account_application_on(
+    store: std::sync::Arc<dyn Store>,
+    given: &Value,
+) -> Result<Value, Fail> {
     let g = Fields::of(given, "given")?;
-    let mut zengin = ZenginMaster::new();
-    for z in objects(g.opt_array("zengin")?, "zengin[]")? {
-        zengin.insert(
-            setup(BankCode::parse(z.str("bank")?), "zengin")?,
-            setup(BranchCode::parse(z.str("branch")?), "zengin")?,
-        );
-    }
+    let s = Sesshu::new(
+        store.clone(),
+        std::sync::Arc::new(FixedClock(setup(
+            parse_timestamp("2026-04-01T09:00:00+09:00"),
+            "clock",
+        )?)),
+    )
+    .with_random(std::sync::Arc::new(SeededRandom::new(1)));
     let rules = HolderNameRules::default();
-    let mut book = BankAccountBook::new(zengin.clone(), rules.clone());
-    for i in objects(g.opt_array("institutions")?, "institutions[]")? {
-        book.add_institution(
-            setup(
-                MedicalInstitutionCode::parse(i.str("code")?),
-                "institutions",
-            )?,
-            setup(
-                OrganisationCode::parse(i.str("federation")?),
-                "institutions",
-            )?,
-        );
+
+    let mut zengin =
+        String::from("bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n");
+    for z in objects(g.opt_array("zengin")?, "zengin[]")? {
+        let bank = setup(BankCode::parse(z.str("bank")?), "zengin")?;
+        let branch = setup(BranchCode::parse(z.str("branch")?), "zengin")?;
+        zengin.push_str(&format!(
+            "{bank},銀行{bank},ｷﾞﾝｺｳ,{branch},支店{branch},ｼﾃﾝ\n"
+        ));
     }
+    let file = setup(
+        ZenginFile::from_csv(zengin.as_bytes(), CsvEncoding::Utf8Bom),
+        "zengin",
+    )?;
+    setup(s.zengin_load(&operator()?, file, "scenario"), "zengin")?;
+
+    let mut rows = Vec::new();
+    let mut federations = std::collections::BTreeSet::new();
+    for i in objects(g.opt_array("institutions")?, "institutions[]")? {
+        let code = setup(
+            MedicalInstitutionCode::parse(i.str("code")?),
+            "institutions",
+        )?;
+        let federation = setup(
+            OrganisationCode::parse(i.str("federation")?),
+            "institutions",
+        )?;
+        let (c, f) = (code.to_string(), federation.to_string());
+        let mail = format!("admin-{c}@example.jp");
+        rows.push(master_row(
+            &catalog::MEMBER_INSTITUTIONS,
+            &[("federation", &f), ("institution", &c)],
+        )?);
+        rows.push(master_row(
+            &catalog::INSTITUTIONS,
+            &[("code", &c), ("name", &c), ("admin_email", &mail)],
+        )?);
+        federations.insert(f);
+    }
+    for f in &federations {
+        let mail = format!("{}@federations.example.jp", f.to_lowercase());
+        rows.push(master_row(
+            &catalog::FEDERATIONS,
+            &[("federation", f), ("name", f), ("email", &mail)],
+        )?);
+    }
+    setup(
+        store.commit(ChangeSet {
+            writes: vec![Write::PutMasterRows {
+                rows,
+                updated_at: s.clock().now(),
+            }],
+            log: Vec::new(),
+        }),
+        "institutions",
+    )?;
+    let mut institutions = Vec::new();
     if let Some(active) = g.opt("active") {
         for (inst, usages) in Fields::of(active, "active")?.entries() {
-            let inst = setup(MedicalInstitutionCode::parse(inst), "active")?;
             for (usage, account) in Fields::of(usages, "active.*")?.entries() {
                 let usage = setup(AccountUsage::parse(usage), "active")?;
                 let draft = bank_account_draft(&Fields::of(account, "active.*.*")?)?;
-                let account = setup(BankAccount::validate(&draft, &zengin, &rules), "active")?;
-                book.set_active(inst, usage, account);
+                setup(
+                    s.register_active_account(&operator()?, inst, usage, &draft, &rules),
+                    "active",
+                )?;
             }
         }
     }
+    for i in objects(g.opt_array("institutions")?, "institutions[]")? {
+        institutions.push(setup(
+            MedicalInstitutionCode::parse(i.str("code")?),
+            "institutions",
+        )?);
+    }
 
+    // Scenario ids → stored ids, in the order applied.
+    let mut ids: Vec<(String, String)> = Vec::new();
     let mut results = Vec::new();
     for step in objects(g.array("steps")?, "steps[]")? {
-        let outcome = run_step(&mut book, &step);
+        let outcome = run_step(&s, &rules, &mut ids, &step);
         results.push(match outcome {
             Ok(()) => json!("ok"),
             Err(Fail::Rule(code)) => json!({ "error": code }),
@@ -374,33 +444,43 @@ fn bank_account_application(given: &Value) -> Result<Value, Fail> {
         });
     }
 
-    let status: Map<String, Value> = book
-        .applications()
-        .iter()
-        .map(|a| (a.id.clone(), json!(a.status.as_str())))
-        .collect();
-    let mut active = Map::new();
-    for ((inst, usage), account) in book.active() {
-        let entry = active.entry(inst.to_string()).or_insert_with(|| json!({}));
-        if let Some(m) = entry.as_object_mut() {
-            m.insert(usage.as_str().to_owned(), account_json(account));
+    let mut status = Map::new();
+    for (scenario, stored) in &ids {
+        let app = setup(store.bank_application(stored), "status")?;
+        if let Some(app) = app {
+            status.insert(scenario.clone(), json!(app.application.status.as_str()));
         }
     }
-    let notifications: Vec<Value> = book
-        .notifications()
-        .iter()
-        .map(|n| {
-            let mut v = json!({
-                "to": n.to.as_str(),
-                "event": n.event.as_str(),
-                "application": n.application,
-            });
-            if let (Some(reason), Some(m)) = (n.reason, v.as_object_mut()) {
-                m.insert("reason".into(), json!(reason.number()));
+    let mut active = Map::new();
+    for inst in &institutions {
+        for a in setup(store.active_accounts(inst), "active")? {
+            let entry = active.entry(inst.to_string()).or_insert_with(|| json!({}));
+            if let Some(m) = entry.as_object_mut() {
+                m.insert(a.usage.as_str().to_owned(), account_json(&a.account));
             }
-            v
-        })
-        .collect();
+        }
+    }
+    let scenario_id = |stored: &str| {
+        ids.iter()
+            .find(|(_, s)| s == stored)
+            .map_or_else(|| stored.to_owned(), |(sc, _)| sc.clone())
+    };
+    let mut notifications = Vec::new();
+    for n in setup(store.notifications(0, false, 100_000), "notifications")? {
+        let (Some(to), Some(event), Some(app)) = (
+            n.payload.get("organisation"),
+            n.payload.get("event"),
+            n.payload.get("application"),
+        ) else {
+            continue;
+        };
+        let mut v = json!({ "to": to, "event": event, "application": scenario_id(app) });
+        if let (Some(reason), Some(m)) = (n.payload.get("reason"), v.as_object_mut()) {
+            let number: i64 = setup(reason.parse(), "notifications")?;
+            m.insert("reason".into(), json!(number));
+        }
+        notifications.push(v);
+    }
     Ok(json!({
         "results": results,
         "status": status,
@@ -409,30 +489,97 @@ fn bank_account_application(given: &Value) -> Result<Value, Fail> {
     }))
 }
 
-fn run_step(book: &mut BankAccountBook, step: &Fields<'_>) -> Result<(), Fail> {
-    let actor = OrganisationCode::parse(step.str("by")?).rule()?;
+fn master_row(
+    kind: &'static sesshu_core::masters::MasterKind,
+    fields: &[(&str, &str)],
+) -> Result<sesshu_core::masters::MasterRow, Fail> {
+    let mut f = fields.to_vec();
+    f.push(("valid_from", "2000-04-01"));
+    setup(kind.parse_row(&f), kind.name)
+}
+
+fn operator() -> Result<Actor, Fail> {
+    Ok(Actor::new(
+        "scenario-operator",
+        OrganisationType::Central,
+        setup(OrganisationCode::parse("CENTRAL"), "operator")?,
+        vec![Role::Central],
+    ))
+}
+
+/// The actor a step names: an institution's administrator, or a
+/// federation's staff.
+fn step_actor(by: &str) -> Result<Actor, Fail> {
+    let code = OrganisationCode::parse(by).rule()?;
+    Ok(if MedicalInstitutionCode::parse(by).is_ok() {
+        Actor::new(
+            by,
+            OrganisationType::MedicalInstitution,
+            code,
+            vec![Role::Administrator],
+        )
+    } else {
+        Actor::new(
+            by,
+            OrganisationType::Federation,
+            code,
+            vec![Role::Federation],
+        )
+    })
+}
+
+fn run_step(
+    s: &Sesshu,
+    rules: &HolderNameRules,
+    ids: &mut Vec<(String, String)>,
+    step: &Fields<'_>,
+) -> Result<(), Fail> {
+    let actor = step_actor(step.str("by")?)?;
     let id = step.str("id")?;
+    let stored = ids
+        .iter()
+        .find(|(sc, _)| sc == id)
+        .map(|(_, st)| st.clone());
+    let known = || stored.clone().ok_or(Fail::Rule("unknown_application"));
     match step.str("action")? {
         "apply" => {
-            let institution = step.opt_str("institution")?.unwrap_or(actor.as_str());
+            let institution = step
+                .opt_str("institution")?
+                .unwrap_or(actor.organisation.as_str())
+                .to_owned();
             let usage = AccountUsage::parse(step.str("usage")?).rule()?;
             let draft = bank_account_draft(&step.object("account")?)?;
-            book.apply(
-                &actor,
-                institution,
-                ApplicationRequest {
-                    id,
-                    usage,
-                    draft: &draft,
-                },
-            )
-            .rule()
+            if stored.is_some() {
+                return Err(Fail::Rule("duplicate_application"));
+            }
+            let request = BankApplicationRequest {
+                usage,
+                draft,
+                attachments: Vec::new(),
+            };
+            let app = s
+                .apply_bank_account(&actor, &institution, request, rules)
+                .rule()?;
+            ids.push((id.to_owned(), app.application.id));
+            Ok(())
         }
-        "approve" => book.approve(&actor, id).rule(),
-        "reject" => book
-            .reject(&actor, id, step.opt_i64("reason")?, step.opt_str("note")?)
+        "approve" => s
+            .decide_bank_application(&actor, &known()?, &BankDecision::Approve)
+            .map(drop)
             .rule(),
-        "delete" => book.delete(&actor, id).rule(),
+        "reject" => {
+            let decision = BankDecision::Reject {
+                reason: step.opt_i64("reason")?,
+                note: step.opt_str("note")?.map(str::to_owned),
+            };
+            s.decide_bank_application(&actor, &known()?, &decision)
+                .map(drop)
+                .rule()
+        }
+        "delete" => s
+            .delete_bank_application(&actor, &known()?)
+            .map(drop)
+            .rule(),
         other => Err(Fail::Read(format!("unknown action {other:?}"))),
     }
 }

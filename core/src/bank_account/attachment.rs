@@ -116,8 +116,8 @@ impl Attachment {
                 limit: MAX_ATTACHMENT_BYTES as u64,
             });
         }
-        let media_type =
-            MediaType::sniff(&bytes).ok_or(BankAccountError::AttachmentType { name: name.clone() })?;
+        let media_type = MediaType::sniff(&bytes)
+            .ok_or(BankAccountError::AttachmentType { name: name.clone() })?;
         Ok(Attachment {
             info: AttachmentInfo {
                 number,

@@ -107,7 +107,9 @@ pub enum BankAccountError {
         pending: String,
     },
     /// An attachment's bytes are not a PDF, JPEG or PNG (whatever its name says).
-    #[error("attachment {name:?} is not a PDF, JPEG or PNG file (its bytes were checked, not its name)")]
+    #[error(
+        "attachment {name:?} is not a PDF, JPEG or PNG file (its bytes were checked, not its name)"
+    )]
     AttachmentType {
         /// The file name.
         name: String,

@@ -48,19 +48,35 @@ pub fn bank_fixture(store: &Arc<dyn Store>) {
         ),
         master_row(
             &catalog::INSTITUTIONS,
-            &[("code", CLINIC), ("name", "さくらクリニック"), ("admin_email", "admin@sakura.example.jp")],
+            &[
+                ("code", CLINIC),
+                ("name", "さくらクリニック"),
+                ("admin_email", "admin@sakura.example.jp"),
+            ],
         ),
         master_row(
             &catalog::INSTITUTIONS,
-            &[("code", OTHER_CLINIC), ("name", "なにわ医院"), ("admin_email", "admin@naniwa.example.jp")],
+            &[
+                ("code", OTHER_CLINIC),
+                ("name", "なにわ医院"),
+                ("admin_email", "admin@naniwa.example.jp"),
+            ],
         ),
         master_row(
             &catalog::FEDERATIONS,
-            &[("federation", "F13"), ("name", "東京都国保連"), ("email", "kouza@f13.example.jp")],
+            &[
+                ("federation", "F13"),
+                ("name", "東京都国保連"),
+                ("email", "kouza@f13.example.jp"),
+            ],
         ),
         master_row(
             &catalog::FEDERATIONS,
-            &[("federation", "F27"), ("name", "大阪府国保連"), ("email", "kouza@f27.example.jp")],
+            &[
+                ("federation", "F27"),
+                ("name", "大阪府国保連"),
+                ("email", "kouza@f27.example.jp"),
+            ],
         ),
         master_row(
             &catalog::FEDERATION_ACCOUNTS,
@@ -132,7 +148,11 @@ fn outbox(store: &Arc<dyn Store>) -> Vec<(NotificationKind, String, String)> {
             (
                 n.kind,
                 n.recipient.to_string(),
-                n.payload.get("application").or(n.payload.get("notice")).cloned().unwrap_or_default(),
+                n.payload
+                    .get("application")
+                    .or(n.payload.get("notice"))
+                    .cloned()
+                    .unwrap_or_default(),
             )
         })
         .collect()
@@ -152,7 +172,10 @@ pub fn bank_applications_are_stored_decided_once_and_notified(store: Arc<dyn Sto
         .unwrap();
     assert_eq!(a.federation.as_str(), "F13");
     assert_eq!(a.attachments.len(), 2);
-    assert_eq!(a.attachments[0].media_type, crate::bank_account::MediaType::Pdf);
+    assert_eq!(
+        a.attachments[0].media_type,
+        crate::bank_account::MediaType::Pdf
+    );
     assert_eq!(a.application.account.holder.as_str(), "ｶ)ｻｸﾗｸﾘﾆﾂｸ");
     let id = a.application.id.clone();
 
@@ -185,15 +208,21 @@ pub fn bank_applications_are_stored_decided_once_and_notified(store: Arc<dyn Sto
     assert_eq!(got.bytes, vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2]);
     assert_eq!(got.info.sha256, crate::bank_account::sha256_hex(&got.bytes));
     assert_eq!(
-        s.bank_attachment(&federation("F27"), &id, 1).unwrap_err().code(),
+        s.bank_attachment(&federation("F27"), &id, 1)
+            .unwrap_err()
+            .code(),
         "not_authorized"
     );
     assert_eq!(
-        s.bank_attachment(&clinic(OTHER_CLINIC), &id, 1).unwrap_err().code(),
+        s.bank_attachment(&clinic(OTHER_CLINIC), &id, 1)
+            .unwrap_err()
+            .code(),
         "not_authorized"
     );
     assert_eq!(
-        s.bank_attachment(&clinic(CLINIC), &id, 3).unwrap_err().code(),
+        s.bank_attachment(&clinic(CLINIC), &id, 3)
+            .unwrap_err()
+            .code(),
         "unknown_attachment"
     );
 
@@ -206,7 +235,10 @@ pub fn bank_applications_are_stored_decided_once_and_notified(store: Arc<dyn Sto
         .decide_bank_application(
             &federation("F13"),
             &id,
-            &BankDecision::Reject { reason: Some(7), note: None },
+            &BankDecision::Reject {
+                reason: Some(7),
+                note: None,
+            },
         )
         .unwrap_err();
     assert_eq!(e.code(), "note_required");
@@ -234,7 +266,10 @@ pub fn bank_applications_are_stored_decided_once_and_notified(store: Arc<dyn Sto
     s.decide_bank_application(
         &federation("F13"),
         &r.application.id,
-        &BankDecision::Reject { reason: Some(4), note: Some("口座番号の桁".into()) },
+        &BankDecision::Reject {
+            reason: Some(4),
+            note: Some("口座番号の桁".into()),
+        },
     )
     .unwrap();
     assert_eq!(s.active_accounts(&clinic(CLINIC), CLINIC).unwrap(), active);
@@ -255,8 +290,18 @@ pub fn bank_applications_are_stored_decided_once_and_notified(store: Arc<dyn Sto
         s.bank_applications(&federation("F13"), true).unwrap().len(),
         0
     );
-    assert_eq!(s.bank_applications(&federation("F13"), false).unwrap().len(), 3);
-    assert_eq!(s.bank_applications(&federation("F27"), false).unwrap().len(), 0);
+    assert_eq!(
+        s.bank_applications(&federation("F13"), false)
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        s.bank_applications(&federation("F27"), false)
+            .unwrap()
+            .len(),
+        0
+    );
 
     // The outbox: applied → federation; decided → institution, then federation.
     let f13 = "kouza@f13.example.jp".to_owned();
@@ -269,25 +314,44 @@ pub fn bank_applications_are_stored_decided_once_and_notified(store: Arc<dyn Sto
             (BankAccountApproved, sakura.clone(), id.clone()),
             (BankAccountApproved, f13.clone(), id.clone()),
             (BankAccountApplied, f13.clone(), r.application.id.clone()),
-            (BankAccountRejected, sakura.clone(), r.application.id.clone()),
+            (
+                BankAccountRejected,
+                sakura.clone(),
+                r.application.id.clone()
+            ),
             (BankAccountRejected, f13.clone(), r.application.id.clone()),
             (BankAccountApplied, f13.clone(), d.application.id.clone()),
         ]
     );
     let rejected = store.notifications(0, false, 100).unwrap();
-    assert_eq!(rejected[4].payload.get("reason").map(String::as_str), Some("4"));
+    assert_eq!(
+        rejected[4].payload.get("reason").map(String::as_str),
+        Some("4")
+    );
 
     // Every step is in the access log.
     let log = store.log_entries(0, 1_000).unwrap();
-    assert!(log.iter().filter(|e| e.draft.action == AccessAction::WriteBankAccount).count() >= 6);
-    assert!(log.iter().any(|e| e.draft.action == AccessAction::ReadBankAccount));
+    assert!(
+        log.iter()
+            .filter(|e| e.draft.action == AccessAction::WriteBankAccount)
+            .count()
+            >= 6
+    );
+    assert!(log
+        .iter()
+        .any(|e| e.draft.action == AccessAction::ReadBankAccount));
 }
 
 pub fn one_pending_application_is_the_databases_constraint(store: Arc<dyn Store>) {
     bank_fixture(&store);
     let s = bank_services(store.clone(), 10);
     let a = s
-        .apply_bank_account(&clinic(CLINIC), CLINIC, request("0005", "123"), &HolderNameRules::default())
+        .apply_bank_account(
+            &clinic(CLINIC),
+            CLINIC,
+            request("0005", "123"),
+            &HolderNameRules::default(),
+        )
         .unwrap();
     // A second pending row written straight to the store, as a writer that
     // read before the first committed would: the engine refuses it.
@@ -336,7 +400,11 @@ pub fn one_pending_application_is_the_databases_constraint(store: Arc<dyn Store>
 /// refused `not_pending` (or `conflict`), one set of notifications. Then
 /// as many simultaneous applications of one institution and usage: one
 /// pending. Returns (decisions stored, refusals).
-pub fn race_bank_decisions(store: Arc<dyn Store>, threads: usize, per_thread: usize) -> (usize, usize) {
+pub fn race_bank_decisions(
+    store: Arc<dyn Store>,
+    threads: usize,
+    per_thread: usize,
+) -> (usize, usize) {
     bank_fixture(&store);
     let s = bank_services(store.clone(), 10);
     let rules = HolderNameRules::default();
@@ -356,7 +424,10 @@ pub fn race_bank_decisions(store: Arc<dyn Store>, threads: usize, per_thread: us
                             let decision = if (t + i) % 2 == 0 {
                                 BankDecision::Approve
                             } else {
-                                BankDecision::Reject { reason: Some(1), note: None }
+                                BankDecision::Reject {
+                                    reason: Some(1),
+                                    note: None,
+                                }
                             };
                             s.decide_bank_application(&federation("F13"), &id, &decision)
                                 .map(|_| ())
@@ -366,13 +437,18 @@ pub fn race_bank_decisions(store: Arc<dyn Store>, threads: usize, per_thread: us
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     let won = outcomes.iter().filter(|o| o.is_ok()).count();
     let refused: Vec<&String> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
     assert_eq!(won, 1, "{outcomes:?}");
     assert!(
-        refused.iter().all(|c| *c == "not_pending" || *c == "conflict"),
+        refused
+            .iter()
+            .all(|c| *c == "not_pending" || *c == "conflict"),
         "{refused:?}"
     );
     let decided = outbox(&store)
@@ -401,9 +477,16 @@ pub fn race_bank_decisions(store: Arc<dyn Store>, threads: usize, per_thread: us
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
-    assert_eq!(applied.iter().filter(|o| o.is_ok()).count(), 1, "{applied:?}");
+    assert_eq!(
+        applied.iter().filter(|o| o.is_ok()).count(),
+        1,
+        "{applied:?}"
+    );
     assert!(applied
         .iter()
         .filter_map(|o| o.as_ref().err())
@@ -413,7 +496,13 @@ pub fn race_bank_decisions(store: Arc<dyn Store>, threads: usize, per_thread: us
         federation: None,
         pending_only: true,
     };
-    assert_eq!(store.bank_applications(&filter, None, 10_000).unwrap().len(), 1);
+    assert_eq!(
+        store
+            .bank_applications(&filter, None, 10_000)
+            .unwrap()
+            .len(),
+        1
+    );
     (won, refused.len())
 }
 
@@ -427,25 +516,35 @@ pub fn federation_links_are_version_checked(store: Arc<dyn Store>) {
     let s = bank_services(store.clone(), 10);
     let f13 = federation("F13");
     assert_eq!(
-        s.add_federation_link(&f13, "9999", "A1").unwrap_err().code(),
+        s.add_federation_link(&f13, "9999", "A1")
+            .unwrap_err()
+            .code(),
         "unknown_bank_code"
     );
     assert_eq!(
-        s.add_federation_link(&f13, "0005", "A9").unwrap_err().code(),
+        s.add_federation_link(&f13, "0005", "A9")
+            .unwrap_err()
+            .code(),
         "unknown_federation_account"
     );
     assert_eq!(
-        s.add_federation_link(&clinic(CLINIC), "0005", "A1").unwrap_err().code(),
+        s.add_federation_link(&clinic(CLINIC), "0005", "A1")
+            .unwrap_err()
+            .code(),
         "unknown_federation_account"
     );
     let link = s.add_federation_link(&f13, "0005", "A1").unwrap();
     assert_eq!(link.version, 1);
     assert_eq!(
-        s.add_federation_link(&f13, "0005", "A1").unwrap_err().code(),
+        s.add_federation_link(&f13, "0005", "A1")
+            .unwrap_err()
+            .code(),
         "conflict"
     );
     assert_eq!(
-        s.change_federation_link(&f13, "0005", "A1", 5).unwrap_err().code(),
+        s.change_federation_link(&f13, "0005", "A1", 5)
+            .unwrap_err()
+            .code(),
         "conflict"
     );
     let changed = s.change_federation_link(&f13, "0005", "A1", 1).unwrap();
@@ -453,18 +552,27 @@ pub fn federation_links_are_version_checked(store: Arc<dyn Store>) {
     s.add_federation_link(&f13, "0001", "A1").unwrap();
     let links = s.federation_links(&f13).unwrap();
     assert_eq!(
-        links.iter().map(|l| (l.bank.as_str(), l.version)).collect::<Vec<_>>(),
+        links
+            .iter()
+            .map(|l| (l.bank.as_str(), l.version))
+            .collect::<Vec<_>>(),
         vec![("0001", 1), ("0005", 2)]
     );
     assert!(s.federation_links(&federation("F27")).unwrap().is_empty());
 
     // A payment to the clinic: nothing until it has an active account.
     assert_eq!(
-        s.payment_account(&f13, CLINIC, AccountUsage::Vaccination).unwrap(),
+        s.payment_account(&f13, CLINIC, AccountUsage::Vaccination)
+            .unwrap(),
         None
     );
     let a = s
-        .apply_bank_account(&clinic(CLINIC), CLINIC, request("0005", "123"), &HolderNameRules::default())
+        .apply_bank_account(
+            &clinic(CLINIC),
+            CLINIC,
+            request("0005", "123"),
+            &HolderNameRules::default(),
+        )
         .unwrap();
     s.decide_bank_application(&f13, &a.application.id, &BankDecision::Approve)
         .unwrap();
@@ -475,7 +583,11 @@ pub fn federation_links_are_version_checked(store: Arc<dyn Store>) {
     assert_eq!(pay.link.account, "A1");
     assert_eq!(pay.institution_account.account.bank.as_str(), "0005");
     assert_eq!(
-        pay.federation_account.unwrap().values.get("number").map(ToString::to_string),
+        pay.federation_account
+            .unwrap()
+            .values
+            .get("number")
+            .map(ToString::to_string),
         Some("1234567".into())
     );
     assert_eq!(
@@ -485,12 +597,15 @@ pub fn federation_links_are_version_checked(store: Arc<dyn Store>) {
         "not_authorized"
     );
     assert_eq!(
-        s.delete_federation_link(&f13, "0005", 1).unwrap_err().code(),
+        s.delete_federation_link(&f13, "0005", 1)
+            .unwrap_err()
+            .code(),
         "conflict"
     );
     s.delete_federation_link(&f13, "0005", 2).unwrap();
     assert_eq!(
-        s.payment_account(&f13, CLINIC, AccountUsage::Vaccination).unwrap(),
+        s.payment_account(&f13, CLINIC, AccountUsage::Vaccination)
+            .unwrap(),
         None
     );
 }
@@ -509,11 +624,36 @@ fn notice_draft(send_at: Option<DateTime<Utc>>) -> NoticeDraft {
 fn notice_users(store: &Arc<dyn Store>) {
     let mut writes = Vec::new();
     for (n, (org, org_type, role, mail)) in [
-        (CHIYODA, OrganisationType::Municipality, Role::Municipality, "a@chiyoda.example.jp"),
-        (CHIYODA, OrganisationType::Municipality, Role::Administrator, "b@chiyoda.example.jp"),
-        (CLINIC, OrganisationType::MedicalInstitution, Role::Doctor, "dr@sakura.example.jp"),
-        (CLINIC, OrganisationType::MedicalInstitution, Role::MedicalStaff, "ns@sakura.example.jp"),
-        ("F13", OrganisationType::Federation, Role::Federation, "f@f13.example.jp"),
+        (
+            CHIYODA,
+            OrganisationType::Municipality,
+            Role::Municipality,
+            "a@chiyoda.example.jp",
+        ),
+        (
+            CHIYODA,
+            OrganisationType::Municipality,
+            Role::Administrator,
+            "b@chiyoda.example.jp",
+        ),
+        (
+            CLINIC,
+            OrganisationType::MedicalInstitution,
+            Role::Doctor,
+            "dr@sakura.example.jp",
+        ),
+        (
+            CLINIC,
+            OrganisationType::MedicalInstitution,
+            Role::MedicalStaff,
+            "ns@sakura.example.jp",
+        ),
+        (
+            "F13",
+            OrganisationType::Federation,
+            Role::Federation,
+            "f@f13.example.jp",
+        ),
     ]
     .into_iter()
     .enumerate()
@@ -523,17 +663,27 @@ fn notice_users(store: &Arc<dyn Store>) {
         u.role = role;
         writes.push(put_user(u, Expected::Absent));
     }
-    store.commit(ChangeSet { writes, log: Vec::new() }).unwrap();
+    store
+        .commit(ChangeSet {
+            writes,
+            log: Vec::new(),
+        })
+        .unwrap();
 }
 
 pub fn notices_are_dispatched_once_at_or_after_their_time(store: Arc<dyn Store>) {
     notice_users(&store);
     let at_nine = bank_services(store.clone(), 0);
     let ten = at(3600);
-    let n = at_nine.create_notice(&central(), &notice_draft(Some(ten))).unwrap();
+    let n = at_nine
+        .create_notice(&central(), &notice_draft(Some(ten)))
+        .unwrap();
     assert_eq!(n.notice.status.as_str(), "scheduled");
     assert_eq!(
-        at_nine.create_notice(&staff(CHIYODA), &notice_draft(None)).unwrap_err().code(),
+        at_nine
+            .create_notice(&staff(CHIYODA), &notice_draft(None))
+            .unwrap_err()
+            .code(),
         "not_authorized"
     );
     let notices_mailed = |store: &Arc<dyn Store>| {
@@ -544,10 +694,14 @@ pub fn notices_are_dispatched_once_at_or_after_their_time(store: Arc<dyn Store>)
             .collect::<Vec<_>>()
     };
     // 09:59, 10:00, 10:05, and two runs at once at 10:05.
-    let early = bank_services(store.clone(), 3599).dispatch_notices(&central()).unwrap();
+    let early = bank_services(store.clone(), 3599)
+        .dispatch_notices(&central())
+        .unwrap();
     assert!(early.sent.is_empty());
     assert!(notices_mailed(&store).is_empty());
-    let due = bank_services(store.clone(), 3600).dispatch_notices(&central()).unwrap();
+    let due = bank_services(store.clone(), 3600)
+        .dispatch_notices(&central())
+        .unwrap();
     assert_eq!(due.sent, vec![(n.notice.id.clone(), 3)]);
     let late = bank_services(store.clone(), 3900);
     std::thread::scope(|scope| {
@@ -560,36 +714,68 @@ pub fn notices_are_dispatched_once_at_or_after_their_time(store: Arc<dyn Store>)
     mailed.sort();
     assert_eq!(
         mailed,
-        vec!["a@chiyoda.example.jp", "b@chiyoda.example.jp", "dr@sakura.example.jp"]
+        vec![
+            "a@chiyoda.example.jp",
+            "b@chiyoda.example.jp",
+            "dr@sakura.example.jp"
+        ]
     );
 
     // Sent: it can no longer change, and it is on the board of those it targets.
     let sent = store.notice(&n.notice.id).unwrap().unwrap();
     assert_eq!(sent.notice.status.as_str(), "sent");
     assert_eq!(
-        late.cancel_notice(&central(), &n.notice.id, sent.version).unwrap_err().code(),
+        late.cancel_notice(&central(), &n.notice.id, sent.version)
+            .unwrap_err()
+            .code(),
         "notice_not_scheduled"
     );
     let board = |a: &Actor| late.notice_board(a).unwrap().len();
     assert_eq!(board(&staff(CHIYODA)), 1);
-    let doctor = Actor::new("d", OrganisationType::MedicalInstitution, org_code(CLINIC), vec![Role::Doctor]);
-    let nurse = Actor::new("n", OrganisationType::MedicalInstitution, org_code(CLINIC), vec![Role::MedicalStaff]);
-    assert_eq!((board(&doctor), board(&nurse), board(&federation("F13"))), (1, 0, 0));
+    let doctor = Actor::new(
+        "d",
+        OrganisationType::MedicalInstitution,
+        org_code(CLINIC),
+        vec![Role::Doctor],
+    );
+    let nurse = Actor::new(
+        "n",
+        OrganisationType::MedicalInstitution,
+        org_code(CLINIC),
+        vec![Role::MedicalStaff],
+    );
+    assert_eq!(
+        (board(&doctor), board(&nurse), board(&federation("F13"))),
+        (1, 0, 0)
+    );
     let after = services(store.clone(), 30 * 86_400);
     assert_eq!(after.notice_board(&staff(CHIYODA)).unwrap().len(), 0);
 
     // Changed or cancelled until sent; an immediate one is mailed at once.
-    let later = at_nine.create_notice(&central(), &notice_draft(Some(at(7200)))).unwrap();
+    let later = at_nine
+        .create_notice(&central(), &notice_draft(Some(at(7200))))
+        .unwrap();
     let mut d = notice_draft(Some(at(7300)));
     d.targets = vec!["federation".into()];
-    let changed = at_nine.change_notice(&central(), &later.notice.id, &d, later.version).unwrap();
+    let changed = at_nine
+        .change_notice(&central(), &later.notice.id, &d, later.version)
+        .unwrap();
     assert_eq!(
-        at_nine.change_notice(&central(), &later.notice.id, &d, later.version).unwrap_err().code(),
+        at_nine
+            .change_notice(&central(), &later.notice.id, &d, later.version)
+            .unwrap_err()
+            .code(),
         "conflict"
     );
-    let cancelled = at_nine.cancel_notice(&central(), &later.notice.id, changed.version).unwrap();
+    let cancelled = at_nine
+        .cancel_notice(&central(), &later.notice.id, changed.version)
+        .unwrap();
     assert_eq!(cancelled.notice.status.as_str(), "cancelled");
-    assert!(bank_services(store.clone(), 8000).dispatch_notices(&central()).unwrap().sent.is_empty());
+    assert!(bank_services(store.clone(), 8000)
+        .dispatch_notices(&central())
+        .unwrap()
+        .sent
+        .is_empty());
     let too_late = bank_services(store.clone(), 8000)
         .create_notice(&central(), &d)
         .unwrap_err();
@@ -597,6 +783,9 @@ pub fn notices_are_dispatched_once_at_or_after_their_time(store: Arc<dyn Store>)
     let mut immediate = d;
     immediate.send_at = None;
     let sent_now = at_nine.create_notice(&central(), &immediate).unwrap();
-    assert_eq!((sent_now.notice.status.as_str(), sent_now.notice.recipients), ("sent", 1));
+    assert_eq!(
+        (sent_now.notice.status.as_str(), sent_now.notice.recipients),
+        ("sent", 1)
+    );
     assert_eq!(at_nine.notices(&central()).unwrap().len(), 3);
 }

@@ -607,7 +607,11 @@ pub const FEDERATIONS: MasterKind = MasterKind {
         required("name", "連合会名", ColumnType::Text { max: 100 }),
         optional("prefecture", "都道府県", ColumnType::Digits { len: 2 }),
         // Where the account decisions (H-9) are notified.
-        optional("email", "連絡先メールアドレス", ColumnType::Text { max: 254 }),
+        optional(
+            "email",
+            "連絡先メールアドレス",
+            ColumnType::Text { max: 254 },
+        ),
     ],
     key: &["federation"],
 };

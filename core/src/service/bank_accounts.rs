@@ -15,9 +15,9 @@
 use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
 use crate::bank_account::{
-    self, AccountUsage, ApplicationRequest, Attachment, BankAccount,
-    BankAccountDraft, BankAccountError, Institution, Notification as Notice, NotificationEvent,
-    Rejection, Transition,
+    self, AccountUsage, ApplicationRequest, Attachment, BankAccount, BankAccountDraft,
+    BankAccountError, Institution, Notification as Notice, NotificationEvent, Rejection,
+    Transition,
 };
 use crate::calendar::jst_date;
 use crate::identifiers::{EmailAddress, HolderNameRules, MedicalInstitutionCode};
@@ -148,7 +148,10 @@ impl Sesshu {
                         "institution".to_owned(),
                         app.application.institution.to_string(),
                     ),
-                    ("usage".to_owned(), app.application.usage.as_str().to_owned()),
+                    (
+                        "usage".to_owned(),
+                        app.application.usage.as_str().to_owned(),
+                    ),
                 ]);
                 if let Some(r) = &app.application.rejection {
                     payload.insert("reason".into(), r.reason.number().to_string());

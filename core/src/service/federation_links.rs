@@ -166,7 +166,8 @@ impl Sesshu {
         else {
             return Ok(None);
         };
-        let federation_account = self.federation_account(party.federation.as_str(), &link.account)?;
+        let federation_account =
+            self.federation_account(party.federation.as_str(), &link.account)?;
         Ok(Some(PaymentAccount {
             institution_account,
             link,

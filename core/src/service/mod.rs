@@ -40,19 +40,19 @@ pub use accounts::{
     BatchReport, ChangeReport, ExtractionReport, IssuedAccount, IssuedToken, OwnChanges,
     UserChanges,
 };
+pub use bank_accounts::{BankApplicationRequest, BankDecision};
 #[cfg(feature = "pdf")]
 pub use certificates::{
     issuance_row, CertificateRequest, CertificateRequestText, IssuedCertificate, Issuer,
     ISSUANCE_COLUMNS,
 };
-pub use bank_accounts::{BankApplicationRequest, BankDecision};
 pub use delivery::{DeliveredRecord, DeliveryPull};
-pub use federation_links::PaymentAccount;
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
+pub use federation_links::PaymentAccount;
 pub use log::{VerifyReport, LOG_COLUMNS};
 pub use master_exchange::{MasterDiff, Receipt, ReceivedFile};
-pub use notices::DispatchReport;
 pub use masters::{MasterImportReport, MasterRowError, VialLabel};
+pub use notices::DispatchReport;
 pub use people::{ImportReport, PutOutcome};
 pub use questionnaires::{
     QuestionnairePage, QuestionnaireRow, QuestionnaireView, QUESTIONNAIRE_COLUMNS,

@@ -53,9 +53,9 @@ pub use certificates::CertificateStore;
 pub use delivery::{DeliveryBatch, DeliveryStore};
 pub use log::{LogFilter, LogStore};
 pub use masters::MasterStore;
-pub use notices::{NoticeStore, StoredNotice};
 #[cfg(feature = "testing")]
 pub use memory::MemoryStore;
+pub use notices::{NoticeStore, StoredNotice};
 pub use persons::{PersonFilter, PersonStore, StoredPerson, StoredRecord};
 pub use questionnaires::{QuestionnaireStore, StoredQuestionnaire};
 pub use zengin::ZenginStore;

@@ -25,7 +25,8 @@ pub trait NoticeStore: Send + Sync {
     fn notices(&self, after: Option<&str>, limit: usize) -> Result<Vec<StoredNotice>, StoreError>;
     /// Scheduled notices whose send time is at or before `at`, by send
     /// time then id, at most `limit`.
-    fn due_notices(&self, at: DateTime<Utc>, limit: usize) -> Result<Vec<StoredNotice>, StoreError>;
+    fn due_notices(&self, at: DateTime<Utc>, limit: usize)
+        -> Result<Vec<StoredNotice>, StoreError>;
     /// Sent notices whose display period includes `day`, by send time
     /// then id (newest last).
     fn board_notices(&self, day: NaiveDate) -> Result<Vec<StoredNotice>, StoreError>;

@@ -10,8 +10,8 @@ use sesshu_core::bank_account::{AccountUsage, Attachment, AttachmentInfo};
 use sesshu_core::identifiers::{BankCode, MedicalInstitutionCode};
 use sesshu_core::organisation::OrganisationCode;
 use sesshu_core::store::bank_accounts::{
-    active_account_body, active_account_from_stored, attachment_info,
-    federation_link_from_stored, ApplicationColumns,
+    active_account_body, active_account_from_stored, attachment_info, federation_link_from_stored,
+    ApplicationColumns,
 };
 use sesshu_core::store::{
     ActiveAccount, ApplicationFilter, BankAccountStore, Expected, FederationLink, FoundVersion,
@@ -210,7 +210,11 @@ fn applications(
         .collect()
 }
 
-fn found(tx: &mut Transaction<'_>, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Option<i64> {
+fn found(
+    tx: &mut Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+) -> Option<i64> {
     tx.query_opt(sql, params)
         .ok()
         .flatten()
@@ -224,7 +228,11 @@ pub(crate) fn put_application(
 ) -> Result<i64, StoreError> {
     let cols = ApplicationColumns::of(a);
     let conflict = |tx: &mut Transaction<'_>, entity: &'static str, id: String| {
-        let version = found(tx, "SELECT version FROM bank_applications WHERE id = $1", &[&id]);
+        let version = found(
+            tx,
+            "SELECT version FROM bank_applications WHERE id = $1",
+            &[&id],
+        );
         StoreError::Conflict {
             entity,
             id,
@@ -265,9 +273,7 @@ pub(crate) fn put_application(
                 .flatten()
                 .and_then(|r| r.col::<String>(0).ok());
             Err(match pending {
-                Some(other) if other != cols.id => {
-                    conflict(tx, "pending bank application", other)
-                }
+                Some(other) if other != cols.id => conflict(tx, "pending bank application", other),
                 _ => conflict(tx, "bank application", cols.id),
             })
         }
@@ -378,7 +384,14 @@ pub(crate) fn put_link(
             "UPDATE federation_links SET account = $3, updated_at = $4, updated_by = $5,
                  version = version + 1
              WHERE federation = $1 AND bank = $2 AND version = $6",
-            &[&federation, &bank, &l.account, &l.updated_at, &l.updated_by, &v],
+            &[
+                &federation,
+                &bank,
+                &l.account,
+                &l.updated_at,
+                &l.updated_by,
+                &v,
+            ],
         ),
     }
     .map_err(backend)?;

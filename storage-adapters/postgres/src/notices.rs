@@ -20,7 +20,11 @@ impl NoticeStore for PostgresStore {
         Ok(read(&rows)?.pop())
     }
 
-    fn notices(&self, after: Option<&str>, limit_n: usize) -> Result<Vec<StoredNotice>, StoreError> {
+    fn notices(
+        &self,
+        after: Option<&str>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredNotice>, StoreError> {
         let rows = self.client()?.query(
             &format!("SELECT {COLUMNS} FROM notices WHERE id > $1 ORDER BY id LIMIT $2"),
             &[&after.unwrap_or(""), &limit(limit_n)],
@@ -83,7 +87,14 @@ pub(crate) fn put_notice(
         Expected::Absent => tx.execute(
             "INSERT INTO notices (id, status, send_at, display_from, display_until, body, version)
              VALUES ($1, $2, $3, $4, $5, $6, 1) ON CONFLICT DO NOTHING",
-            &[&c.id, &c.status, &c.send_at, &c.display_from, &c.display_until, &c.body],
+            &[
+                &c.id,
+                &c.status,
+                &c.send_at,
+                &c.display_from,
+                &c.display_until,
+                &c.body,
+            ],
         ),
         Expected::Version(v) => tx.execute(
             "UPDATE notices SET status = $2, send_at = $3, display_from = $4,

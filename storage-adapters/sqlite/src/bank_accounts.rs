@@ -7,8 +7,8 @@ use sesshu_core::bank_account::{AccountUsage, Attachment, AttachmentInfo};
 use sesshu_core::identifiers::MedicalInstitutionCode;
 use sesshu_core::organisation::OrganisationCode;
 use sesshu_core::store::bank_accounts::{
-    active_account_body, active_account_from_stored, attachment_info,
-    federation_link_from_stored, ApplicationColumns,
+    active_account_body, active_account_from_stored, attachment_info, federation_link_from_stored,
+    ApplicationColumns,
 };
 use sesshu_core::store::{
     ActiveAccount, ApplicationFilter, BankAccountStore, Expected, FederationLink, FoundVersion,
@@ -22,9 +22,7 @@ use crate::{backend, SqliteStore};
 impl BankAccountStore for SqliteStore {
     fn bank_application(&self, id: &str) -> Result<Option<StoredApplication>, StoreError> {
         self.read(|c| {
-            crate::sql::snapshot(c, |c| {
-                Ok(applications(c, "id = ?1", vec![text(id)])?.pop())
-            })
+            crate::sql::snapshot(c, |c| Ok(applications(c, "id = ?1", vec![text(id)])?.pop()))
         })
     }
 

@@ -41,7 +41,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bank_accounts",
         include_str!("../migrations/0009_bank_accounts.sql"),
     ),
-    (10, "notices", include_str!("../migrations/0010_notices.sql")),
+    (
+        10,
+        "notices",
+        include_str!("../migrations/0010_notices.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.

@@ -14,7 +14,11 @@ impl NoticeStore for SqliteStore {
         self.read(|c| Ok(notices(c, "id = ?1", vec![text(id)])?.pop()))
     }
 
-    fn notices(&self, after: Option<&str>, limit_n: usize) -> Result<Vec<StoredNotice>, StoreError> {
+    fn notices(
+        &self,
+        after: Option<&str>,
+        limit_n: usize,
+    ) -> Result<Vec<StoredNotice>, StoreError> {
         self.scan(|c| {
             notices(
                 c,

@@ -29,7 +29,10 @@ impl BankAccountStore for MemoryStore {
                     filter
                         .institution
                         .is_none_or(|i| a.application.institution == i)
-                        && filter.federation.as_ref().is_none_or(|f| a.federation == *f)
+                        && filter
+                            .federation
+                            .as_ref()
+                            .is_none_or(|f| a.federation == *f)
                         && (!filter.pending_only
                             || a.application.status == ApplicationStatus::Pending)
                 })
@@ -135,7 +138,9 @@ impl NoticeStore for MemoryStore {
             })
             .cloned()
             .collect();
-        shown.sort_by(|a, b| (a.notice.send_at, &a.notice.id).cmp(&(b.notice.send_at, &b.notice.id)));
+        shown.sort_by(|a, b| {
+            (a.notice.send_at, &a.notice.id).cmp(&(b.notice.send_at, &b.notice.id))
+        });
         Ok(shown)
     }
 }
@@ -237,8 +242,7 @@ impl State {
                 let id = notice.notice.id.clone();
                 let found = self.notices.get(&id).map(|n| n.version);
                 let version = expected.check("notice", &id, found)?;
-                self.notices
-                    .insert(id, StoredNotice { version, ..*notice });
+                self.notices.insert(id, StoredNotice { version, ..*notice });
                 Ok(version)
             }
             other => Err(StoreError::Corrupt {
