@@ -34,6 +34,7 @@ pub(crate) use uniffi::export;
 use crate::error::Result;
 
 pub mod accounts;
+pub mod bank_accounts;
 pub mod certificates;
 pub mod checkpoints;
 pub mod masters;

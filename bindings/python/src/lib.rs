@@ -25,6 +25,7 @@ macro_rules! py_new {
 }
 
 mod accounts;
+mod bank_accounts;
 mod error;
 mod masters;
 #[path = "../../plain/mod.rs"]
@@ -47,7 +48,8 @@ macro_rules! add {
 #[pymodule]
 fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     use plain::{
-        accounts as a, certificates as c, checkpoints as k, masters as m_, records as r, rules as p,
+        accounts as a, bank_accounts as b, certificates as c, checkpoints as k, masters as m_,
+        records as r, rules as p,
     };
     error::register(m)?;
     rules::register_normalizers(m)?;
@@ -57,8 +59,8 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
         class p::Gs1, p::ResidencyInterval, rules::ResidencyHistory, p::RecordFacts, p::Access,
             rules::RecordAccess, p::TravelDetails, p::FormSelection, p::OrganisationRow,
             p::AdministratorRow, p::FirstAdministrator, p::RejectedRow, rules::PasswordPolicy,
-            rules::InactivitySchedule, p::BankAccountDraft, p::Application, p::ActiveAccount,
-            p::Notification, rules::BankAccountBook,
+            rules::InactivitySchedule, p::BankAccountDraft, b::AttachmentInfo, b::BankApplication,
+            b::ActiveAccount, b::FederationLink, b::PaymentAccount, b::Notice, b::DispatchedNotice,
             r::Person, r::PersonResidency, r::Record, r::RecordRow, r::DeliveredRecord, r::DeliveryPull, r::LogEntry,
             r::VerifyReport, r::ImportOutcome, store::Sesshu, k::LogKeyPair,
             a::Actor, a::UserInfo, a::IssuedAccount, a::IssuedToken, a::OutboxNotification,

@@ -2,7 +2,7 @@
 //! rule functions are the shared ones (`bindings/plain`, ADR 0011); here
 //! are Python's constructors for them and what is Python's own: classes
 //! that hold a built rule (`ResidencyHistory`, `RecordAccess`,
-//! `PasswordPolicy`, `InactivitySchedule`, `BankAccountBook`), keyword
+//! `PasswordPolicy`, `InactivitySchedule`), keyword
 //! defaults, and questionnaire answers as dicts. No rule here.
 
 use std::collections::BTreeMap;
@@ -14,8 +14,7 @@ use rust_decimal::Decimal;
 use sesshu_core::{accounts, delivery, identifiers as id, questionnaire, records, residency};
 
 use crate::error::{invalid, to_py, Aware};
-use crate::plain::rules::{self as plain, Access, AdministratorRow, BankAccountDraft, Book};
-use crate::plain::rules::{ActiveAccount, Application, Notification, ZenginEntry};
+use crate::plain::rules::{self as plain, Access, AdministratorRow, BankAccountDraft};
 use crate::plain::rules::{OrganisationRow, RecordFacts, ResidencyInterval, TravelDetails};
 
 fn municipality(code: &str) -> PyResult<id::MunicipalityCode> {
@@ -342,89 +341,6 @@ pub fn modified_items(
         &answers(subject)?,
         &answers(institution)?,
     ))
-}
-
-/// Medical institutions' bank-account applications, in memory (SPEC §10).
-#[pyclass(module = "sesshu")]
-pub struct BankAccountBook(Book);
-
-#[pymethods]
-impl BankAccountBook {
-    /// `zengin`: the (bank, branch) pairs of the code-check master.
-    #[new]
-    fn new(zengin: Vec<(String, String)>) -> PyResult<Self> {
-        let entries: Vec<ZenginEntry> = zengin
-            .into_iter()
-            .map(|(bank, branch)| ZenginEntry { bank, branch })
-            .collect();
-        Book::new(&entries).map(BankAccountBook)
-    }
-
-    /// Registers an institution and its federation.
-    fn add_institution(&mut self, code: &str, federation: &str) -> PyResult<()> {
-        self.0.add_institution(code, federation)
-    }
-
-    /// Loads an active account (validated like an application, against the
-    /// book's zengin master).
-    fn set_active(
-        &mut self,
-        institution: &str,
-        usage: &str,
-        account: &BankAccountDraft,
-    ) -> PyResult<()> {
-        self.0.set_active(institution, usage, account)
-    }
-
-    /// `actor` applies for `institution`.
-    fn apply(
-        &mut self,
-        actor: &str,
-        institution: &str,
-        application_id: &str,
-        usage: &str,
-        account: &BankAccountDraft,
-    ) -> PyResult<()> {
-        self.0
-            .apply(actor, institution, application_id, usage, account)
-    }
-
-    /// The federation approves.
-    fn approve(&mut self, actor: &str, application_id: &str) -> PyResult<()> {
-        self.0.approve(actor, application_id)
-    }
-
-    /// The federation rejects with a reason 1–7 (7 needs a note).
-    #[pyo3(signature = (actor, application_id, reason=None, note=None))]
-    fn reject(
-        &mut self,
-        actor: &str,
-        application_id: &str,
-        reason: Option<i64>,
-        note: Option<&str>,
-    ) -> PyResult<()> {
-        self.0.reject(actor, application_id, reason, note)
-    }
-
-    /// The applicant deletes a pending application.
-    fn delete(&mut self, actor: &str, application_id: &str) -> PyResult<()> {
-        self.0.delete(actor, application_id)
-    }
-
-    /// Applications in the order made.
-    fn applications(&self) -> Vec<Application> {
-        self.0.applications()
-    }
-
-    /// Active accounts.
-    fn active(&self) -> Vec<ActiveAccount> {
-        self.0.active()
-    }
-
-    /// Notifications in order.
-    fn notifications(&self) -> Vec<Notification> {
-        self.0.notifications()
-    }
 }
 
 /// Registers the normalisers, each the shared plain function.

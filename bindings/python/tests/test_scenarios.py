@@ -2,6 +2,8 @@
 
 import datetime as dt
 import json
+import os
+import tempfile
 
 import pytest
 
@@ -132,53 +134,89 @@ def questionnaire_diff(g):
 
 
 def bank_account_application(g):
-    zengin = [(z["bank"], z["branch"]) for z in g.get("zengin", [])]
-    book = sesshu.BankAccountBook(zengin)
+    """Through the stored service, on a fresh SQLite store: the zengin
+    master loaded, the institutions and federations in the masters, the
+    initial accounts registered by the operator, then each step as the
+    institution's administrator or the federation's staff."""
+    directory = tempfile.mkdtemp()
+    s = sesshu.Sesshu.open_sqlite(os.path.join(directory, "bank.db"))
+    central = sesshu.Actor("operator", "central", "CENTRAL", ["central"])
+    zengin = "bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n" + "".join(
+        f"{z['bank']},銀行,ｷﾞﾝｺｳ,{z['branch']},支店,ｼﾃﾝ\n" for z in g.get("zengin", []))
+    s.zengin_load(central, zengin.encode(), "scenario")
+    federations = sorted({i["federation"] for i in g.get("institutions", [])})
+    for f in federations:
+        fed = sesshu.Actor(f, "federation", f, ["federation"])
+        members = "".join(f"{f},{i['code']},2000-04-01\n" for i in g["institutions"] if i["federation"] == f)
+        s.import_master_csv(fed, "member_institutions", ("federation,institution,valid_from\n" + members).encode())
+        s.import_master_csv(fed, "federations", f"federation,name,email,valid_from\n{f},{f},{f.lower()}@example.jp,2000-04-01\n".encode())
     for i in g.get("institutions", []):
-        book.add_institution(i["code"], i["federation"])
+        staff = sesshu.Actor(i["code"], "medical_institution", i["code"], ["medical_staff"])
+        s.import_master_csv(staff, "institutions", f"code,name,admin_email,valid_from\n{i['code']},{i['code']},a{i['code']}@example.jp,2000-04-01\n".encode())
 
     def draft(a):
         return sesshu.BankAccountDraft(a["class"], a["bank"], a["branch"], a["deposit_type"], a["number"], a["holder"])
 
+    def actor(code):
+        if len(code) == 10 and code.isdigit():
+            return sesshu.Actor(code, "medical_institution", code, ["administrator"])
+        return sesshu.Actor(code, "federation", code, ["federation"])
+
     for inst, usages in (g.get("active") or {}).items():
         for usage, account in usages.items():
-            book.set_active(inst, usage, draft(account))
+            s.register_active_account(central, inst, usage, draft(account))
+    ids = {}
     results = []
     for step in g["steps"]:
         try:
-            action = step["action"]
+            action, by = step["action"], actor(step["by"])
             if action == "apply":
-                book.apply(step["by"], step.get("institution", step["by"]), step["id"], step["usage"], draft(step["account"]))
+                if step["id"] in ids:
+                    raise KeyError("duplicate_application")
+                app = s.apply_bank_account(by, step.get("institution", step["by"]), step["usage"], draft(step["account"]))
+                ids[step["id"]] = app.id
+            elif step["id"] not in ids:
+                raise KeyError("unknown_application")
             elif action == "approve":
-                book.approve(step["by"], step["id"])
+                s.approve_bank_application(by, ids[step["id"]])
             elif action == "reject":
-                book.reject(step["by"], step["id"], step.get("reason"), step.get("note"))
+                s.reject_bank_application(by, ids[step["id"]], step.get("reason"), step.get("note"))
             elif action == "delete":
-                book.delete(step["by"], step["id"])
+                s.delete_bank_application(by, ids[step["id"]])
             else:
                 raise ValueError(action)
             results.append("ok")
         except sesshu.SesshuError as e:
             results.append({"error": e.code})
+        except KeyError as e:
+            results.append({"error": e.args[0]})
+    scenario = {stored: mine for mine, stored in ids.items()}
     active = {}
-    for a in book.active():
-        x = a.account
-        active.setdefault(a.institution, {})[a.usage] = {
-            "class": x.account_class, "bank": x.bank, "branch": x.branch,
-            "deposit_type": x.deposit_type, "number": x.number, "holder": x.holder,
-        }
+    for i in g.get("institutions", []):
+        for a in s.active_accounts(actor(i["code"]), i["code"]):
+            x = a.account
+            active.setdefault(a.institution, {})[a.usage] = {
+                "class": x.account_class, "bank": x.bank, "branch": x.branch,
+                "deposit_type": x.deposit_type, "number": x.number, "holder": x.holder,
+            }
     notifications = []
-    for n in book.notifications():
-        item = {"to": n.to, "event": n.event, "application": n.application}
-        if n.reason is not None:
-            item["reason"] = n.reason
+    for n in s.pending_notifications(central, 10_000):
+        p = n.payload
+        if "application" not in p:
+            continue
+        item = {"to": p["organisation"], "event": p["event"], "application": scenario.get(p["application"], p["application"])}
+        if "reason" in p:
+            item["reason"] = int(p["reason"])
         notifications.append(item)
-    return {
-        "results": results,
-        "status": {a.id: a.status for a in book.applications()},
-        "active": active,
-        "notifications": notifications,
-    }
+    status = {}
+    for mine, stored in ids.items():
+        for i in g.get("institutions", []):
+            try:
+                status[mine] = s.bank_application(actor(i["code"]), stored).status
+                break
+            except sesshu.NotAuthorizedError:
+                continue
+    return {"results": results, "status": status, "active": active, "notifications": notifications}
 
 
 RULES = {

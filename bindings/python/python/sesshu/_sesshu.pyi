@@ -151,36 +151,68 @@ class BankAccountDraft:
     holder: str
     def __init__(self, account_class: str, bank: str, branch: str, deposit_type: str, number: str, holder: str) -> None: ...
 
-class Application:
+class AttachmentInfo:
+    number: int
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+
+class BankApplication:
     id: str
     institution: str
+    federation: str
     usage: str
     status: str
     account: BankAccountDraft
+    reason: Optional[int]
+    note: Optional[str]
+    applied_at: datetime.datetime
+    applied_by: str
+    decided_at: Optional[datetime.datetime]
+    decided_by: Optional[str]
+    attachments: List[AttachmentInfo]
+    version: int
 
 class ActiveAccount:
     institution: str
     usage: str
     account: BankAccountDraft
+    application: Optional[str]
+    since: datetime.datetime
 
-class Notification:
-    to: str
-    event: str
-    application: str
-    reason: Optional[int]
+class FederationLink:
+    federation: str
+    bank: str
+    account: str
+    updated_at: datetime.datetime
+    updated_by: str
+    version: int
 
-class BankAccountBook:
-    def __init__(self, zengin: Sequence[Tuple[str, str]]) -> None: ...
-    def add_institution(self, code: str, federation: str) -> None: ...
-    def set_active(self, institution: str, usage: str, account: BankAccountDraft) -> None:
-        """Checked against the book's own zengin master."""
-    def apply(self, actor: str, institution: str, application_id: str, usage: str, account: BankAccountDraft) -> None: ...
-    def approve(self, actor: str, application_id: str) -> None: ...
-    def reject(self, actor: str, application_id: str, reason: Optional[int] = None, note: Optional[str] = None) -> None: ...
-    def delete(self, actor: str, application_id: str) -> None: ...
-    def applications(self) -> List[Application]: ...
-    def active(self) -> List[ActiveAccount]: ...
-    def notifications(self) -> List[Notification]: ...
+class PaymentAccount:
+    institution_account: ActiveAccount
+    link: FederationLink
+    federation_account: Optional["MasterRowOut"]
+
+class Notice:
+    id: str
+    title: str
+    body: str
+    targets: List[str]
+    immediate: bool
+    send_at: datetime.datetime
+    display_from: datetime.date
+    display_until: datetime.date
+    status: str
+    created_by: str
+    created_at: datetime.datetime
+    sent_at: Optional[datetime.datetime]
+    recipients: int
+    version: int
+
+class DispatchedNotice:
+    notice: str
+    recipients: int
 
 class Person:
     management_id: str
@@ -497,6 +529,33 @@ class Sesshu:
     def zengin_status(self) -> ZenginState: ...
     def zengin_check(self, bank: str, branch: str) -> None: ...
     def check_bank_account(self, account: BankAccountDraft) -> None: ...
+    def apply_bank_account(self, actor: Actor, institution: str, usage: str, account: BankAccountDraft,
+                           attachments: Sequence[Tuple[str, bytes]] = ...) -> BankApplication:
+        """An institution applies (usage vaccination|claim_assignment); attachments are (name, bytes), PDF/JPEG/PNG by their bytes."""
+    def approve_bank_application(self, actor: Actor, application_id: str) -> BankApplication: ...
+    def reject_bank_application(self, actor: Actor, application_id: str, reason: Optional[int] = None,
+                                note: Optional[str] = None) -> BankApplication: ...
+    def delete_bank_application(self, actor: Actor, application_id: str) -> BankApplication: ...
+    def bank_application(self, actor: Actor, application_id: str) -> BankApplication: ...
+    def bank_applications(self, actor: Actor, *, pending_only: bool = False) -> List[BankApplication]: ...
+    def bank_attachment(self, actor: Actor, application_id: str, number: int) -> bytes: ...
+    def active_accounts(self, actor: Actor, institution: str) -> List[ActiveAccount]: ...
+    def register_active_account(self, actor: Actor, institution: str, usage: str,
+                                account: BankAccountDraft) -> ActiveAccount: ...
+    def federation_links(self, actor: Actor) -> List[FederationLink]: ...
+    def add_federation_link(self, actor: Actor, bank: str, account: str) -> FederationLink: ...
+    def change_federation_link(self, actor: Actor, bank: str, account: str, version: int) -> FederationLink: ...
+    def delete_federation_link(self, actor: Actor, bank: str, version: int) -> None: ...
+    def payment_account(self, actor: Actor, institution: str, usage: str = "vaccination") -> Optional[PaymentAccount]: ...
+    def create_notice(self, actor: Actor, title: str, body: str, targets: Sequence[str], display_from: datetime.date,
+                      display_until: datetime.date, send_at: Optional[datetime.datetime] = None) -> Notice: ...
+    def change_notice(self, actor: Actor, notice_id: str, version: int, title: str, body: str, targets: Sequence[str],
+                      display_from: datetime.date, display_until: datetime.date,
+                      send_at: Optional[datetime.datetime] = None) -> Notice: ...
+    def cancel_notice(self, actor: Actor, notice_id: str, version: int) -> Notice: ...
+    def notices(self, actor: Actor) -> List[Notice]: ...
+    def dispatch_notices(self, actor: Actor) -> List[DispatchedNotice]: ...
+    def notice_board(self, actor: Actor) -> List[Notice]: ...
     def resolve_vial_label(self, label: str, day: datetime.date) -> VialLabel: ...
     def receive_masters(self, actor: Actor, files: Mapping[str, bytes]) -> List[ReceivedFile]: ...
     def pull_master_diff(self, actor: Actor, receiver: str, *, limit: int = 10000) -> Optional[MasterDiff]: ...
