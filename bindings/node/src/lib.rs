@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod accounts;
+mod bank_accounts;
 mod error;
 mod masters;
 #[path = "../../plain/mod.rs"]

@@ -1,7 +1,8 @@
 // Every shared scenario, through the Node API a vendor would call.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync, readdirSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
@@ -94,20 +95,47 @@ const rules = {
     }
   },
   questionnaire_diff: (g) => ({ modified: s.modifiedItems(g.subject, g.institution) }),
-  bank_account_application (g) {
-    const book = new s.BankAccountBook(g.zengin ?? [])
-    for (const i of g.institutions ?? []) book.addInstitution(i.code, i.federation)
+  // Through the stored service, on a fresh SQLite store: the zengin master
+  // loaded, the institutions and federations in the masters, the initial
+  // accounts registered by the operator, then each step as the
+  // institution's administrator or the federation's staff.
+  async bank_account_application (g) {
+    const db = s.Sesshu.openSqlite(join(mkdtempSync(join(tmpdir(), 'sesshu-bank-')), 'b.db'))
+    const central = { userId: 'operator', orgType: 'central', organisation: 'CENTRAL', roles: ['central'] }
+    const actor = (code) => /^\d{10}$/.test(code)
+      ? { userId: code, orgType: 'medical_institution', organisation: code, roles: ['administrator'] }
+      : { userId: code, orgType: 'federation', organisation: code, roles: ['federation'] }
+    const zengin = 'bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n' +
+      (g.zengin ?? []).map((z) => `${z.bank},銀行,ｷﾞﾝｺｳ,${z.branch},支店,ｼﾃﾝ\n`).join('')
+    await db.zenginLoad(central, Buffer.from(zengin), 'scenario')
+    const institutions = g.institutions ?? []
+    for (const f of [...new Set(institutions.map((i) => i.federation))]) {
+      const members = institutions.filter((i) => i.federation === f).map((i) => `${f},${i.code},2000-04-01\n`).join('')
+      await db.importMasterCsv(actor(f), 'member_institutions', Buffer.from('federation,institution,valid_from\n' + members))
+      await db.importMasterCsv(actor(f), 'federations', Buffer.from(`federation,name,email,valid_from\n${f},${f},${f.toLowerCase()}@example.jp,2000-04-01\n`))
+    }
+    for (const i of institutions) {
+      const staff = { userId: i.code, orgType: 'medical_institution', organisation: i.code, roles: ['medical_staff'] }
+      await db.importMasterCsv(staff, 'institutions', Buffer.from(`code,name,admin_email,valid_from\n${i.code},${i.code},a${i.code}@example.jp,2000-04-01\n`))
+    }
     const draft = (a) => ({ accountClass: a.class, bank: a.bank, branch: a.branch, depositType: a.deposit_type, number: a.number, holder: a.holder })
     for (const [inst, usages] of Object.entries(g.active ?? {})) {
-      for (const [usage, account] of Object.entries(usages)) book.setActive(inst, usage, draft(account))
+      for (const [usage, account] of Object.entries(usages)) await db.registerActiveAccount(central, inst, usage, draft(account))
     }
+    const ids = new Map()
     const results = []
     for (const step of g.steps) {
       try {
-        if (step.action === 'apply') book.apply(step.by, step.institution ?? step.by, step.id, step.usage, draft(step.account))
-        else if (step.action === 'approve') book.approve(step.by, step.id)
-        else if (step.action === 'reject') book.reject(step.by, step.id, step.reason ?? undefined, step.note ?? undefined)
-        else if (step.action === 'delete') book.delete(step.by, step.id)
+        const by = actor(step.by)
+        if (step.action === 'apply') {
+          if (ids.has(step.id)) throw Object.assign(new Error('duplicate'), { code: 'duplicate_application' })
+          const app = await db.applyBankAccount(by, step.institution ?? step.by, step.usage, draft(step.account))
+          ids.set(step.id, app.id)
+        } else if (!ids.has(step.id)) {
+          throw Object.assign(new Error('unknown'), { code: 'unknown_application' })
+        } else if (step.action === 'approve') await db.approveBankApplication(by, ids.get(step.id))
+        else if (step.action === 'reject') await db.rejectBankApplication(by, ids.get(step.id), step.reason ?? undefined, step.note ?? undefined)
+        else if (step.action === 'delete') await db.deleteBankApplication(by, ids.get(step.id))
         else throw new Error(`unknown action ${step.action}`)
         results.push('ok')
       } catch (e) {
@@ -115,23 +143,38 @@ const rules = {
         results.push({ error: e.code })
       }
     }
+    const scenarioId = new Map([...ids].map(([mine, stored]) => [stored, mine]))
     const active = {}
-    for (const a of book.active()) {
-      const x = a.account
-      active[a.institution] ??= {}
-      active[a.institution][a.usage] = { class: x.accountClass, bank: x.bank, branch: x.branch, deposit_type: x.depositType, number: x.number, holder: x.holder }
+    for (const i of institutions) {
+      for (const a of await db.activeAccounts(actor(i.code), i.code)) {
+        const x = a.account
+        active[a.institution] ??= {}
+        active[a.institution][a.usage] = { class: x.accountClass, bank: x.bank, branch: x.branch, deposit_type: x.depositType, number: x.number, holder: x.holder }
+      }
     }
-    return {
-      results,
-      status: Object.fromEntries(book.applications().map((a) => [a.id, a.status])),
-      active,
-      notifications: book.notifications().map((n) => {
-        const item = { to: n.to, event: n.event, application: n.application }
-        if (n.reason != null) item.reason = n.reason
-        return item
-      })
+    const status = {}
+    for (const [mine, stored] of ids) {
+      const owner = await findOwner(db, institutions, actor, stored)
+      status[mine] = (await db.bankApplication(actor(owner), stored)).status
     }
+    const notifications = []
+    for (const n of await db.pendingNotifications(central, 10000)) {
+      const p = n.payload
+      if (!p.application) continue
+      const item = { to: p.organisation, event: p.event, application: scenarioId.get(p.application) ?? p.application }
+      if (p.reason != null) item.reason = Number(p.reason)
+      notifications.push(item)
+    }
+    return { results, status, active, notifications }
   }
+}
+
+// The institution that may read a stored application (its applicant).
+async function findOwner (db, institutions, actor, stored) {
+  for (const i of institutions) {
+    if (await db.bankApplication(actor(i.code), stored).then(() => true, () => false)) return i.code
+  }
+  return institutions[0].code
 }
 const ORDERED = { bank_account_application: new Set(['results', 'notifications']) }
 
@@ -163,12 +206,12 @@ for (const file of [...files(dir), ...files(project)]) {
   const doc = JSON.parse(readFileSync(file, 'utf8'))
   for (const c of doc.cases) {
     count++
-    test(`${doc.rule}: ${c.name}`, () => {
+    test(`${doc.rule}: ${c.name}`, async () => {
       const run = rules[doc.rule]
       assert.ok(run, `unknown rule ${doc.rule}`)
       let actual
       try {
-        actual = run(c.given)
+        actual = await run(c.given)
       } catch (e) {
         assert.equal(typeof e.code, 'string', `not a sesshu error: ${e.stack}`)
         actual = { error: e.code }
