@@ -583,4 +583,3 @@ pub fn account_out(a: &bank::BankAccount) -> BankAccountDraft {
         holder: a.holder.to_string(),
     }
 }
-

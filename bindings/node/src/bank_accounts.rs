@@ -114,7 +114,11 @@ impl Sesshu {
         reason: Option<i64>,
         note: Option<String>,
     ) -> napi::Result<AsyncTask<Job<store::StoredApplication, BankApplication>>, Code> {
-        let (a, s, d) = (actor_in(&actor)?, self.inner.clone(), plain::rejection(reason, note));
+        let (a, s, d) = (
+            actor_in(&actor)?,
+            self.inner.clone(),
+            plain::rejection(reason, note),
+        );
         Ok(Job::new(
             move || s.decide_bank_application(&a, &application_id, &d),
             plain::application_out,
@@ -158,7 +162,11 @@ impl Sesshu {
         pending_only: Option<bool>,
     ) -> napi::Result<AsyncTask<Job<Vec<store::StoredApplication>, Vec<BankApplication>>>, Code>
     {
-        let (a, s, p) = (actor_in(&actor)?, self.inner.clone(), pending_only.unwrap_or(false));
+        let (a, s, p) = (
+            actor_in(&actor)?,
+            self.inner.clone(),
+            pending_only.unwrap_or(false),
+        );
         Ok(Job::new(
             move || s.bank_applications(&a, p),
             plain::applications_out,
@@ -347,7 +355,10 @@ impl Sesshu {
         actor: Actor,
     ) -> napi::Result<AsyncTask<Job<service::DispatchReport, Vec<DispatchedNotice>>>, Code> {
         let (a, s) = (actor_in(&actor)?, self.inner.clone());
-        Ok(Job::new(move || s.dispatch_notices(&a), plain::dispatch_out))
+        Ok(Job::new(
+            move || s.dispatch_notices(&a),
+            plain::dispatch_out,
+        ))
     }
 
     /// The actor's notice board.

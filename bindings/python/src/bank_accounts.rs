@@ -32,10 +32,15 @@ impl Sesshu {
         account: BankAccountDraft,
         attachments: Vec<(String, Vec<u8>)>,
     ) -> PyResult<BankApplication> {
-        let (a, request) = (actor_in(&actor)?, plain::request(usage, &account, attachments)?);
+        let (a, request) = (
+            actor_in(&actor)?,
+            plain::request(usage, &account, attachments)?,
+        );
         let rules = HolderNameRules::default();
-        self.run(py, |s| s.apply_bank_account(&a, institution, request, &rules))
-            .map(plain::application_out)
+        self.run(py, |s| {
+            s.apply_bank_account(&a, institution, request, &rules)
+        })
+        .map(plain::application_out)
     }
 
     /// The deciding federation approves: the account becomes active.
@@ -63,8 +68,10 @@ impl Sesshu {
         note: Option<String>,
     ) -> PyResult<BankApplication> {
         let (a, decision) = (actor_in(&actor)?, plain::rejection(reason, note));
-        self.run(py, |s| s.decide_bank_application(&a, application_id, &decision))
-            .map(plain::application_out)
+        self.run(py, |s| {
+            s.decide_bank_application(&a, application_id, &decision)
+        })
+        .map(plain::application_out)
     }
 
     /// The applicant deletes its pending application.

@@ -90,38 +90,7 @@ fun evaluate(rule: String, g: JsonObject): Any? = when (rule) {
         needsDelivery(g.str("municipality"), it.str("municipality"), ts(it.str("updated_at")), it.opt("delivered_at")?.let(::ts))
     }.map { it.str("id") })
     "questionnaire_diff" -> mapOf("modified" to modifiedItems(g.get("subject").toString(), g.get("institution").toString()))
-    "bank_account_application" -> {
-        val book = BankAccountBook(g.arr("zengin").map { it.asJsonObject.let { z -> ZenginEntry(z.str("bank"), z.str("branch")) } })
-        g.arr("institutions").forEach { it.asJsonObject.let { i -> book.addInstitution(i.str("code"), i.str("federation")) } }
-        fun draft(a: JsonObject) = BankAccountDraft(a.str("class"), a.str("bank"), a.str("branch"), a.str("deposit_type"), a.str("number"), a.str("holder"))
-        g.get("active")?.takeUnless { it.isJsonNull }?.asJsonObject?.entrySet()?.forEach { (inst, usages) ->
-            usages.asJsonObject.entrySet().forEach { (usage, account) -> book.setActive(inst, usage, draft(account.asJsonObject)) }
-        }
-        val results = g.arr("steps").map { it.asJsonObject }.map { s ->
-            try {
-                when (s.str("action")) {
-                    "apply" -> book.apply(s.str("by"), s.opt("institution") ?: s.str("by"), s.str("id"), s.str("usage"), draft(s.getAsJsonObject("account")))
-                    "approve" -> book.approve(s.str("by"), s.str("id"))
-                    "reject" -> book.reject(s.str("by"), s.str("id"), s.get("reason")?.takeUnless { it.isJsonNull }?.asLong, s.opt("note"))
-                    "delete" -> book.delete(s.str("by"), s.str("id"))
-                    else -> throw IllegalArgumentException("unknown action")
-                }
-                "ok"
-            } catch (e: SesshuException) { mapOf("error" to e.code) }
-        }
-        val active = linkedMapOf<String, MutableMap<String, Any?>>()
-        book.active().forEach { a ->
-            val x = a.account
-            active.getOrPut(a.institution) { linkedMapOf() }[a.usage] = mapOf("class" to x.accountClass, "bank" to x.bank, "branch" to x.branch,
-                "deposit_type" to x.depositType, "number" to x.number, "holder" to x.holder)
-        }
-        mapOf("results" to results, "status" to book.applications().associate { it.id to it.status }, "active" to active,
-            "notifications" to book.notifications().map { n ->
-                val m = linkedMapOf<String, Any?>("to" to n.to, "event" to n.event, "application" to n.application)
-                if (n.reason != null) m["reason"] = n.reason!!.toLong()
-                m
-            })
-    }
+    "bank_account_application" -> bankAccountApplication(g)
     else -> throw IllegalArgumentException("unknown rule $rule")
 }
 
@@ -506,6 +475,118 @@ fun mastersRoundTrip(dir: File) {
     check(db.ackMasterDiff(central, d.batch) && !db.ackMasterDiff(central, d.batch), "acknowledged once")
 }
 
+/**
+ * The bank-account scenario through the stored service, on a fresh SQLite
+ * store: the zengin master loaded, the institutions and federations in the
+ * masters, the initial accounts registered by the operator, then each step
+ * as the institution's administrator or the federation's staff.
+ */
+fun bankAccountApplication(g: JsonObject): Map<String, Any?> {
+    val dir = kotlin.io.path.createTempDirectory("sesshu-bank").toFile()
+    val db = Sesshu.openSqlite(File(dir, "b.db").path, null)
+    val central = Actor("operator", "central", "CENTRAL", listOf("central"))
+    fun actor(code: String) = if (Regex("^\\d{10}$").matches(code))
+        Actor(code, "medical_institution", code, listOf("administrator")) else Actor(code, "federation", code, listOf("federation"))
+    val zengin = "bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n" +
+        g.arr("zengin").joinToString("") { it.asJsonObject.let { z -> "${z.str("bank")},銀行,ｷﾞﾝｺｳ,${z.str("branch")},支店,ｼﾃﾝ\n" } }
+    db.zenginLoad(central, zengin.toByteArray(), "scenario", null)
+    val institutions = g.arr("institutions").map { it.asJsonObject }
+    institutions.map { it.str("federation") }.distinct().forEach { f ->
+        val members = institutions.filter { it.str("federation") == f }.joinToString("") { "$f,${it.str("code")},2000-04-01\n" }
+        db.importMasterCsv(actor(f), "member_institutions", ("federation,institution,valid_from\n" + members).toByteArray(), null, false)
+        db.importMasterCsv(actor(f), "federations", "federation,name,email,valid_from\n$f,$f,${f.lowercase()}@example.jp,2000-04-01\n".toByteArray(), null, false)
+    }
+    institutions.forEach { i ->
+        val c = i.str("code")
+        db.importMasterCsv(Actor(c, "medical_institution", c, listOf("medical_staff")), "institutions",
+            "code,name,admin_email,valid_from\n$c,$c,a$c@example.jp,2000-04-01\n".toByteArray(), null, false)
+    }
+    fun draft(a: JsonObject) = BankAccountDraft(a.str("class"), a.str("bank"), a.str("branch"), a.str("deposit_type"), a.str("number"), a.str("holder"))
+    g.get("active")?.takeUnless { it.isJsonNull }?.asJsonObject?.entrySet()?.forEach { (inst, usages) ->
+        usages.asJsonObject.entrySet().forEach { (usage, account) -> db.registerActiveAccount(central, inst, usage, draft(account.asJsonObject)) }
+    }
+    val ids = linkedMapOf<String, String>()
+    val results = g.arr("steps").map { it.asJsonObject }.map { s ->
+        try {
+            val by = actor(s.str("by"))
+            val id = s.str("id")
+            when {
+                s.str("action") == "apply" -> if (id in ids) throw IllegalStateException("duplicate_application") else
+                    ids[id] = db.applyBankAccount(by, s.opt("institution") ?: s.str("by"), s.str("usage"), draft(s.getAsJsonObject("account")), listOf()).id
+                id !in ids -> throw IllegalStateException("unknown_application")
+                s.str("action") == "approve" -> db.approveBankApplication(by, ids.getValue(id))
+                s.str("action") == "reject" -> db.rejectBankApplication(by, ids.getValue(id), s.get("reason")?.takeUnless { it.isJsonNull }?.asLong, s.opt("note"))
+                s.str("action") == "delete" -> db.deleteBankApplication(by, ids.getValue(id))
+                else -> throw IllegalArgumentException("unknown action")
+            }
+            "ok"
+        } catch (e: SesshuException) { mapOf("error" to e.code) } catch (e: IllegalStateException) { mapOf("error" to e.message) }
+    }
+    val scenarioId = ids.entries.associate { (mine, stored) -> stored to mine }
+    val active = linkedMapOf<String, MutableMap<String, Any?>>()
+    institutions.forEach { i ->
+        db.activeAccounts(actor(i.str("code")), i.str("code")).forEach { a ->
+            val x = a.account
+            active.getOrPut(a.institution) { linkedMapOf() }[a.usage] = mapOf("class" to x.accountClass, "bank" to x.bank, "branch" to x.branch,
+                "deposit_type" to x.depositType, "number" to x.number, "holder" to x.holder)
+        }
+    }
+    val status = ids.entries.associate { (mine, stored) ->
+        mine to institutions.firstNotNullOf { i -> runCatching { db.bankApplication(actor(i.str("code")), stored).status }.getOrNull() }
+    }
+    val notifications = db.pendingNotifications(central, 10000u).mapNotNull { n ->
+        val p = n.payload
+        val app = p["application"] ?: return@mapNotNull null
+        val m = linkedMapOf<String, Any?>("to" to p["organisation"], "event" to p["event"], "application" to (scenarioId[app] ?: app))
+        p["reason"]?.let { m["reason"] = it.toLong() }
+        m
+    }
+    return mapOf("results" to results, "status" to status, "active" to active, "notifications" to notifications)
+}
+
+fun bankAccountsRoundTrip(dir: File) {
+    val db = Sesshu.openSqlite(File(dir, "b.db").path, null)
+    val central = Actor("op-1", "central", "CENTRAL", listOf("central"))
+    val clinic = Actor("c-1", "medical_institution", "1311234502", listOf("administrator"))
+    val staff = Actor("c-2", "medical_institution", "1311234502", listOf("medical_staff"))
+    val f13 = Actor("f-1", "federation", "F13", listOf("federation"))
+    val f27 = Actor("f-2", "federation", "F27", listOf("federation"))
+    db.zenginLoad(central, "bank_code,bank_name,bank_kana,branch_code,branch_name,branch_kana\n0005,三菱,ﾐﾂﾋﾞｼ,123,新宿,ｼﾝｼﾞﾕｸ\n0009,三井住友,ﾐﾂｲ,100,本店,ﾎﾝﾃﾝ\n".toByteArray(), "z.csv", null)
+    db.importMasterCsv(f13, "member_institutions", "federation,institution,valid_from\nF13,1311234502,2020-04-01\n".toByteArray(), null, false)
+    db.importMasterCsv(f13, "federations", "federation,name,email,valid_from\nF13,東京都国保連,kouza@f13.example.jp,2020-04-01\n".toByteArray(), null, false)
+    db.importMasterCsv(f13, "federation_accounts", "federation,account,bank,branch,deposit_type,number,holder,valid_from\nF13,A1,0009,100,ordinary,1234567,ﾄｳｷﾖｳ,2020-04-01\n".toByteArray(), null, false)
+    db.importMasterCsv(staff, "institutions", "code,name,admin_email,valid_from\n1311234502,さくら,admin@sakura.example.jp,2020-04-01\n".toByteArray(), null, false)
+    val account = BankAccountDraft("registered", "0005", "123", "ordinary", "7654321", "カ）サクラクリニック")
+    check(failure { db.applyBankAccount(clinic, "1311234502", "vaccination", account, listOf(AttachmentFile("a.pdf", "GIF89a".toByteArray()))) } == "attachment_type_refused", "bytes, not names")
+    val png = byteArrayOf(0x89.toByte(), 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1)
+    val app = db.applyBankAccount(clinic, "1311234502", "vaccination", account, listOf(AttachmentFile("scan.pdf", png)))
+    check(app.status == "pending" && app.federation == "F13" && app.attachments[0].mediaType == "image/png", "applied: $app")
+    check(db.bankAttachment(f13, app.id, 1u).contentEquals(png), "attachment bytes")
+    check(failure { db.bankAttachment(f27, app.id, 1u) } == "not_authorized", "another federation")
+    // Eight threads decide at once: one decision is stored.
+    val outcomes = java.util.concurrent.ConcurrentLinkedQueue<String>()
+    (1..8).map { Thread { outcomes.add(failure { db.approveBankApplication(f13, app.id) } ?: "ok") } }.onEach { it.start() }.forEach { it.join() }
+    check(outcomes.count { it == "ok" } == 1 && outcomes.all { it in setOf("ok", "not_pending", "conflict") }, "decided once: $outcomes")
+    check(db.activeAccounts(clinic, "1311234502").map { it.account.bank to it.application } == listOf("0005" to app.id), "active")
+    val mail = db.pendingNotifications(central, 100u).filter { it.kind.startsWith("bank_") }.map { it.kind to it.recipient }
+    check(mail == listOf("bank_account_applied" to "kouza@f13.example.jp", "bank_account_approved" to "admin@sakura.example.jp",
+        "bank_account_approved" to "kouza@f13.example.jp"), "notifications: $mail")
+    // H-10: a link, version-checked, and what a payment uses.
+    check(db.addFederationLink(f13, "0005", "A1").version == "1", "link")
+    check(failure { db.changeFederationLink(f13, "0005", "A1", "5") } == "conflict", "stale version")
+    check(db.paymentAccount(f13, "1311234502", "vaccination")?.federationAccount?.values?.get("number") == "1234567", "payment account")
+    // H-11: a notice for 10:00 JST dispatched at 09:59, 10:00 and 10:05.
+    val path = File(dir, "n.db").path
+    val creator = Sesshu.openSqlite(path, Instant.parse("2026-12-04T00:00:00Z"))
+    val n = creator.createNotice(central, NoticeInput("保守のお知らせ", "停止します", listOf("federation"), Instant.parse("2026-12-04T01:00:00Z"), "2026-12-04", "2026-12-10"))
+    for ((now, sent) in listOf("00:59" to listOf<String>(), "01:00" to listOf(n.id), "01:05" to listOf<String>())) {
+        val got = Sesshu.openSqlite(path, Instant.parse("2026-12-04T${now}:00Z")).dispatchNotices(central).map { it.notice }
+        check(got == sent, "dispatch at $now: $got")
+    }
+    val later = Sesshu.openSqlite(path, Instant.parse("2026-12-04T02:00:00Z"))
+    check(later.noticeBoard(f13).map { it.title } == listOf("保守のお知らせ") && later.noticeBoard(clinic).isEmpty(), "board")
+}
+
 fun main(args: Array<String>) {
     // The shared floor, then (second argument) the project's own edge cases.
     val dir = File(args.getOrElse(0) { "../../../../shared/scenarios" })
@@ -523,6 +604,7 @@ fun main(args: Array<String>) {
         questionnairesRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         exportsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         mastersRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
+        bankAccountsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
     } catch (e: Throwable) {
         println("FAIL store round trip: $e"); storeFailed = 1
     }

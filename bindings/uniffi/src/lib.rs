@@ -12,6 +12,7 @@
 uniffi::setup_scaffolding!();
 
 mod accounts;
+mod bank_accounts;
 mod error;
 mod masters;
 #[path = "../../plain/mod.rs"]

@@ -661,295 +661,6 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
 
 
 /**
- * Medical institutions' bank-account applications, in memory (SPEC §10).
- */
-public protocol BankAccountBookProtocol: AnyObject, Sendable {
-    
-    /**
-     * Active accounts.
-     */
-    func active()  -> [ActiveAccount]
-    
-    /**
-     * Registers an institution and its federation.
-     */
-    func addInstitution(code: String, federation: String) throws 
-    
-    /**
-     * Applications in the order made.
-     */
-    func applications()  -> [Application]
-    
-    /**
-     * `actor` applies for `institution`.
-     */
-    func apply(actor: String, institution: String, applicationId: String, usage: String, account: BankAccountDraft) throws 
-    
-    /**
-     * The federation approves.
-     */
-    func approve(actor: String, applicationId: String) throws 
-    
-    /**
-     * The applicant deletes a pending application.
-     */
-    func delete(actor: String, applicationId: String) throws 
-    
-    /**
-     * Notifications in order.
-     */
-    func notifications()  -> [Notification]
-    
-    /**
-     * The federation rejects with a reason 1–7 (7 needs a note).
-     */
-    func reject(actor: String, applicationId: String, reason: Int64?, note: String?) throws 
-    
-    /**
-     * Loads an active account (validated like an application).
-     */
-    func setActive(institution: String, usage: String, account: BankAccountDraft) throws 
-    
-}
-/**
- * Medical institutions' bank-account applications, in memory (SPEC §10).
- */
-open class BankAccountBook: BankAccountBookProtocol, @unchecked Sendable {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_sesshu_uniffi_fn_clone_bankaccountbook(self.handle, $0) }
-    }
-    /**
-     * A book checking accounts against the zengin master.
-     */
-public convenience init(zenginMaster: [ZenginEntry])throws  {
-    let handle =
-        try rustCallWithError(FfiConverterTypeSesshuError_lift) {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_constructor_bankaccountbook_new(
-        FfiConverterSequenceTypeZenginEntry.lower(zenginMaster),uniffiCallStatus
-    )
-}
-    self.init(unsafeFromHandle: handle)
-}
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_sesshu_uniffi_fn_free_bankaccountbook(handle, $0) }
-    }
-
-    
-
-    
-    /**
-     * Active accounts.
-     */
-open func active() -> [ActiveAccount]  {
-    return try!  FfiConverterSequenceTypeActiveAccount.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_method_bankaccountbook_active(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Registers an institution and its federation.
-     */
-open func addInstitution(code: String, federation: String)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_method_bankaccountbook_add_institution(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(code),
-        FfiConverterString.lower(federation),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Applications in the order made.
-     */
-open func applications() -> [Application]  {
-    return try!  FfiConverterSequenceTypeApplication.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_method_bankaccountbook_applications(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * `actor` applies for `institution`.
-     */
-open func apply(actor: String, institution: String, applicationId: String, usage: String, account: BankAccountDraft)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_method_bankaccountbook_apply(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
-        FfiConverterString.lower(institution),
-        FfiConverterString.lower(applicationId),
-        FfiConverterString.lower(usage),
-        FfiConverterTypeBankAccountDraft_lower(account),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * The federation approves.
-     */
-open func approve(actor: String, applicationId: String)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_method_bankaccountbook_approve(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
-        FfiConverterString.lower(applicationId),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * The applicant deletes a pending application.
-     */
-open func delete(actor: String, applicationId: String)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_method_bankaccountbook_delete(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
-        FfiConverterString.lower(applicationId),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Notifications in order.
-     */
-open func notifications() -> [Notification]  {
-    return try!  FfiConverterSequenceTypeNotification.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_method_bankaccountbook_notifications(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The federation rejects with a reason 1–7 (7 needs a note).
-     */
-open func reject(actor: String, applicationId: String, reason: Int64?, note: String?)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_method_bankaccountbook_reject(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
-        FfiConverterString.lower(applicationId),
-        FfiConverterOptionInt64.lower(reason),
-        FfiConverterOptionString.lower(note),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Loads an active account (validated like an application).
-     */
-open func setActive(institution: String, usage: String, account: BankAccountDraft)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
-        uniffiCallStatus in
-    uniffi_sesshu_uniffi_fn_method_bankaccountbook_set_active(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(institution),
-        FfiConverterString.lower(usage),
-        FfiConverterTypeBankAccountDraft_lower(account),uniffiCallStatus
-    )
-}
-}
-    
-
-    
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeBankAccountBook: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = BankAccountBook
-
-    public static func lift(_ handle: UInt64) throws -> BankAccountBook {
-        return BankAccountBook(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: BankAccountBook) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BankAccountBook {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: BankAccountBook, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBankAccountBook_lift(_ handle: UInt64) throws -> BankAccountBook {
-    return try FfiConverterTypeBankAccountBook.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBankAccountBook_lower(_ value: BankAccountBook) -> UInt64 {
-    return FfiConverterTypeBankAccountBook.lower(value)
-}
-
-
-
-
-
-
-/**
  * The sesshu services over a store (SQLite or PostgreSQL).
  */
 public protocol SesshuProtocol: AnyObject, Sendable {
@@ -1079,6 +790,110 @@ public protocol SesshuProtocol: AnyObject, Sendable {
      * and certificate chain; portal issuance needs a signer.
      */
     func withCertificateSigner(keyPem: String, certificatePem: String) throws  -> Sesshu
+    
+    /**
+     * An institution's active accounts.
+     */
+    func activeAccounts(actor: Actor, institution: String) throws  -> [ActiveAccount]
+    
+    /**
+     * Links a bank code to one of the federation's accounts.
+     */
+    func addFederationLink(actor: Actor, bank: String, account: String) throws  -> FederationLink
+    
+    /**
+     * An institution applies for an account (`usage` `vaccination` or
+     * `claim_assignment`), checked against the stored zengin master;
+     * attachments are PDF, JPEG or PNG by their bytes.
+     */
+    func applyBankAccount(actor: Actor, institution: String, usage: String, account: BankAccountDraft, attachments: [AttachmentFile]) throws  -> BankApplication
+    
+    /**
+     * The deciding federation approves: the account becomes active.
+     */
+    func approveBankApplication(actor: Actor, applicationId: String) throws  -> BankApplication
+    
+    /**
+     * One application (its applicant or its federation).
+     */
+    func bankApplication(actor: Actor, applicationId: String) throws  -> BankApplication
+    
+    /**
+     * The actor's applications: an institution's own, or those its
+     * federation decides.
+     */
+    func bankApplications(actor: Actor, pendingOnly: Bool) throws  -> [BankApplication]
+    
+    /**
+     * Attachment `number` of an application: its bytes.
+     */
+    func bankAttachment(actor: Actor, applicationId: String, number: UInt32) throws  -> Data
+    
+    /**
+     * Cancels a scheduled notice, from the version read.
+     */
+    func cancelNotice(actor: Actor, noticeId: String, version: String) throws  -> Notice
+    
+    /**
+     * Changes a bank code's link, from the version read.
+     */
+    func changeFederationLink(actor: Actor, bank: String, account: String, version: String) throws  -> FederationLink
+    
+    /**
+     * Changes a scheduled notice, from the version read.
+     */
+    func changeNotice(actor: Actor, noticeId: String, version: String, notice: NoticeInput) throws  -> Notice
+    
+    /**
+     * Registers a notice; without `send_at` it is sent now.
+     */
+    func createNotice(actor: Actor, notice: NoticeInput) throws  -> Notice
+    
+    /**
+     * The applicant deletes its pending application.
+     */
+    func deleteBankApplication(actor: Actor, applicationId: String) throws  -> BankApplication
+    
+    /**
+     * Deletes a bank code's link, from the version read.
+     */
+    func deleteFederationLink(actor: Actor, bank: String, version: String) throws 
+    
+    /**
+     * The batch: every scheduled notice whose time has come is sent, once.
+     */
+    func dispatchNotices(actor: Actor) throws  -> [DispatchedNotice]
+    
+    /**
+     * The federation's links of bank codes to its accounts.
+     */
+    func federationLinks(actor: Actor) throws  -> [FederationLink]
+    
+    /**
+     * The actor's notice board.
+     */
+    func noticeBoard(actor: Actor) throws  -> [Notice]
+    
+    /**
+     * Every notice.
+     */
+    func notices(actor: Actor) throws  -> [Notice]
+    
+    /**
+     * What a payment by the federation to an institution uses, or null.
+     */
+    func paymentAccount(actor: Actor, institution: String, usage: String) throws  -> PaymentAccount?
+    
+    /**
+     * Registers an institution's account from the national system (the
+     * operator's, before any application).
+     */
+    func registerActiveAccount(actor: Actor, institution: String, usage: String, account: BankAccountDraft) throws  -> ActiveAccount
+    
+    /**
+     * The deciding federation rejects with a reason 1–7 (7 needs a note).
+     */
+    func rejectBankApplication(actor: Actor, applicationId: String, reason: Int64?, note: String?) throws  -> BankApplication
     
     /**
      * Acknowledges a batch of differences; false when it was already.
@@ -1717,6 +1532,301 @@ open func withCertificateSigner(keyPem: String, certificatePem: String)throws  -
             self.uniffiCloneHandle(),
         FfiConverterString.lower(keyPem),
         FfiConverterString.lower(certificatePem),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An institution's active accounts.
+     */
+open func activeAccounts(actor: Actor, institution: String)throws  -> [ActiveAccount]  {
+    return try  FfiConverterSequenceTypeActiveAccount.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_active_accounts(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(institution),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Links a bank code to one of the federation's accounts.
+     */
+open func addFederationLink(actor: Actor, bank: String, account: String)throws  -> FederationLink  {
+    return try  FfiConverterTypeFederationLink_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_add_federation_link(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(bank),
+        FfiConverterString.lower(account),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An institution applies for an account (`usage` `vaccination` or
+     * `claim_assignment`), checked against the stored zengin master;
+     * attachments are PDF, JPEG or PNG by their bytes.
+     */
+open func applyBankAccount(actor: Actor, institution: String, usage: String, account: BankAccountDraft, attachments: [AttachmentFile])throws  -> BankApplication  {
+    return try  FfiConverterTypeBankApplication_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_apply_bank_account(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(institution),
+        FfiConverterString.lower(usage),
+        FfiConverterTypeBankAccountDraft_lower(account),
+        FfiConverterSequenceTypeAttachmentFile.lower(attachments),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The deciding federation approves: the account becomes active.
+     */
+open func approveBankApplication(actor: Actor, applicationId: String)throws  -> BankApplication  {
+    return try  FfiConverterTypeBankApplication_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_approve_bank_application(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(applicationId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * One application (its applicant or its federation).
+     */
+open func bankApplication(actor: Actor, applicationId: String)throws  -> BankApplication  {
+    return try  FfiConverterTypeBankApplication_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_bank_application(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(applicationId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The actor's applications: an institution's own, or those its
+     * federation decides.
+     */
+open func bankApplications(actor: Actor, pendingOnly: Bool)throws  -> [BankApplication]  {
+    return try  FfiConverterSequenceTypeBankApplication.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_bank_applications(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterBool.lower(pendingOnly),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Attachment `number` of an application: its bytes.
+     */
+open func bankAttachment(actor: Actor, applicationId: String, number: UInt32)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_bank_attachment(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(applicationId),
+        FfiConverterUInt32.lower(number),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Cancels a scheduled notice, from the version read.
+     */
+open func cancelNotice(actor: Actor, noticeId: String, version: String)throws  -> Notice  {
+    return try  FfiConverterTypeNotice_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_cancel_notice(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(noticeId),
+        FfiConverterString.lower(version),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes a bank code's link, from the version read.
+     */
+open func changeFederationLink(actor: Actor, bank: String, account: String, version: String)throws  -> FederationLink  {
+    return try  FfiConverterTypeFederationLink_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_change_federation_link(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(bank),
+        FfiConverterString.lower(account),
+        FfiConverterString.lower(version),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes a scheduled notice, from the version read.
+     */
+open func changeNotice(actor: Actor, noticeId: String, version: String, notice: NoticeInput)throws  -> Notice  {
+    return try  FfiConverterTypeNotice_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_change_notice(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(noticeId),
+        FfiConverterString.lower(version),
+        FfiConverterTypeNoticeInput_lower(notice),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Registers a notice; without `send_at` it is sent now.
+     */
+open func createNotice(actor: Actor, notice: NoticeInput)throws  -> Notice  {
+    return try  FfiConverterTypeNotice_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_create_notice(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterTypeNoticeInput_lower(notice),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The applicant deletes its pending application.
+     */
+open func deleteBankApplication(actor: Actor, applicationId: String)throws  -> BankApplication  {
+    return try  FfiConverterTypeBankApplication_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_delete_bank_application(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(applicationId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes a bank code's link, from the version read.
+     */
+open func deleteFederationLink(actor: Actor, bank: String, version: String)throws   {try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_delete_federation_link(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(bank),
+        FfiConverterString.lower(version),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The batch: every scheduled notice whose time has come is sent, once.
+     */
+open func dispatchNotices(actor: Actor)throws  -> [DispatchedNotice]  {
+    return try  FfiConverterSequenceTypeDispatchedNotice.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_dispatch_notices(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The federation's links of bank codes to its accounts.
+     */
+open func federationLinks(actor: Actor)throws  -> [FederationLink]  {
+    return try  FfiConverterSequenceTypeFederationLink.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_federation_links(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The actor's notice board.
+     */
+open func noticeBoard(actor: Actor)throws  -> [Notice]  {
+    return try  FfiConverterSequenceTypeNotice.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_notice_board(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every notice.
+     */
+open func notices(actor: Actor)throws  -> [Notice]  {
+    return try  FfiConverterSequenceTypeNotice.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_notices(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What a payment by the federation to an institution uses, or null.
+     */
+open func paymentAccount(actor: Actor, institution: String, usage: String)throws  -> PaymentAccount?  {
+    return try  FfiConverterOptionTypePaymentAccount.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_payment_account(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(institution),
+        FfiConverterString.lower(usage),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Registers an institution's account from the national system (the
+     * operator's, before any application).
+     */
+open func registerActiveAccount(actor: Actor, institution: String, usage: String, account: BankAccountDraft)throws  -> ActiveAccount  {
+    return try  FfiConverterTypeActiveAccount_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_register_active_account(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(institution),
+        FfiConverterString.lower(usage),
+        FfiConverterTypeBankAccountDraft_lower(account),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The deciding federation rejects with a reason 1–7 (7 needs a note).
+     */
+open func rejectBankApplication(actor: Actor, applicationId: String, reason: Int64?, note: String?)throws  -> BankApplication  {
+    return try  FfiConverterTypeBankApplication_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_reject_bank_application(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(applicationId),
+        FfiConverterOptionInt64.lower(reason),
+        FfiConverterOptionString.lower(note),uniffiCallStatus
     )
 })
 }
@@ -2380,19 +2490,29 @@ public func FfiConverterTypeAccess_lower(_ value: Access) -> RustBuffer {
 
 
 /**
- * An active account.
+ * An institution's active account (有効な口座).
  */
 public struct ActiveAccount: Equatable, Hashable {
     public var institution: String
     public var usage: String
     public var account: BankAccountDraft
+    /**
+     * The approved application (none: registered from the national system).
+     */
+    public var application: String?
+    public var since: Timestamp
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(institution: String, usage: String, account: BankAccountDraft) {
+    public init(institution: String, usage: String, account: BankAccountDraft, 
+        /**
+         * The approved application (none: registered from the national system).
+         */application: String?, since: Timestamp) {
         self.institution = institution
         self.usage = usage
         self.account = account
+        self.application = application
+        self.since = since
     }
 
     
@@ -2413,7 +2533,9 @@ public struct FfiConverterTypeActiveAccount: FfiConverterRustBuffer {
             try ActiveAccount(
                 institution: FfiConverterString.read(from: &buf), 
                 usage: FfiConverterString.read(from: &buf), 
-                account: FfiConverterTypeBankAccountDraft.read(from: &buf)
+                account: FfiConverterTypeBankAccountDraft.read(from: &buf), 
+                application: FfiConverterOptionString.read(from: &buf), 
+                since: FfiConverterTypeTimestamp.read(from: &buf)
         )
     }
 
@@ -2421,6 +2543,8 @@ public struct FfiConverterTypeActiveAccount: FfiConverterRustBuffer {
         FfiConverterString.write(value.institution, into: &buf)
         FfiConverterString.write(value.usage, into: &buf)
         FfiConverterTypeBankAccountDraft.write(value.account, into: &buf)
+        FfiConverterOptionString.write(value.application, into: &buf)
+        FfiConverterTypeTimestamp.write(value.since, into: &buf)
     }
 }
 
@@ -2605,23 +2729,17 @@ public func FfiConverterTypeAdministratorRow_lower(_ value: AdministratorRow) ->
 
 
 /**
- * An application and where it stands.
+ * A file attached to an application.
  */
-public struct Application: Equatable, Hashable {
-    public var id: String
-    public var institution: String
-    public var usage: String
-    public var status: String
-    public var account: BankAccountDraft
+public struct AttachmentFile: Equatable, Hashable {
+    public var name: String
+    public var data: Data
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, institution: String, usage: String, status: String, account: BankAccountDraft) {
-        self.id = id
-        self.institution = institution
-        self.usage = usage
-        self.status = status
-        self.account = account
+    public init(name: String, data: Data) {
+        self.name = name
+        self.data = data
     }
 
     
@@ -2630,30 +2748,24 @@ public struct Application: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension Application: Sendable {}
+extension AttachmentFile: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeApplication: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Application {
+public struct FfiConverterTypeAttachmentFile: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttachmentFile {
         return
-            try Application(
-                id: FfiConverterString.read(from: &buf), 
-                institution: FfiConverterString.read(from: &buf), 
-                usage: FfiConverterString.read(from: &buf), 
-                status: FfiConverterString.read(from: &buf), 
-                account: FfiConverterTypeBankAccountDraft.read(from: &buf)
+            try AttachmentFile(
+                name: FfiConverterString.read(from: &buf), 
+                data: FfiConverterData.read(from: &buf)
         )
     }
 
-    public static func write(_ value: Application, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.institution, into: &buf)
-        FfiConverterString.write(value.usage, into: &buf)
-        FfiConverterString.write(value.status, into: &buf)
-        FfiConverterTypeBankAccountDraft.write(value.account, into: &buf)
+    public static func write(_ value: AttachmentFile, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterData.write(value.data, into: &buf)
     }
 }
 
@@ -2661,15 +2773,90 @@ public struct FfiConverterTypeApplication: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeApplication_lift(_ buf: RustBuffer) throws -> Application {
-    return try FfiConverterTypeApplication.lift(buf)
+public func FfiConverterTypeAttachmentFile_lift(_ buf: RustBuffer) throws -> AttachmentFile {
+    return try FfiConverterTypeAttachmentFile.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeApplication_lower(_ value: Application) -> RustBuffer {
-    return FfiConverterTypeApplication.lower(value)
+public func FfiConverterTypeAttachmentFile_lower(_ value: AttachmentFile) -> RustBuffer {
+    return FfiConverterTypeAttachmentFile.lower(value)
+}
+
+
+/**
+ * An attachment's description (添付書類).
+ */
+public struct AttachmentInfo: Equatable, Hashable {
+    public var number: UInt32
+    public var name: String
+    /**
+     * `application/pdf`, `image/jpeg` or `image/png` (from its bytes).
+     */
+    public var mediaType: String
+    public var size: Int64
+    public var sha256: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(number: UInt32, name: String, 
+        /**
+         * `application/pdf`, `image/jpeg` or `image/png` (from its bytes).
+         */mediaType: String, size: Int64, sha256: String) {
+        self.number = number
+        self.name = name
+        self.mediaType = mediaType
+        self.size = size
+        self.sha256 = sha256
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AttachmentInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttachmentInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttachmentInfo {
+        return
+            try AttachmentInfo(
+                number: FfiConverterUInt32.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                mediaType: FfiConverterString.read(from: &buf), 
+                size: FfiConverterInt64.read(from: &buf), 
+                sha256: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AttachmentInfo, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.number, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.mediaType, into: &buf)
+        FfiConverterInt64.write(value.size, into: &buf)
+        FfiConverterString.write(value.sha256, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentInfo_lift(_ buf: RustBuffer) throws -> AttachmentInfo {
+    return try FfiConverterTypeAttachmentInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttachmentInfo_lower(_ value: AttachmentInfo) -> RustBuffer {
+    return FfiConverterTypeAttachmentInfo.lower(value)
 }
 
 
@@ -2755,6 +2942,135 @@ public func FfiConverterTypeBankAccountDraft_lift(_ buf: RustBuffer) throws -> B
 #endif
 public func FfiConverterTypeBankAccountDraft_lower(_ value: BankAccountDraft) -> RustBuffer {
     return FfiConverterTypeBankAccountDraft.lower(value)
+}
+
+
+/**
+ * A bank-account application (医療機関口座申請) as stored.
+ */
+public struct BankApplication: Equatable, Hashable {
+    public var id: String
+    public var institution: String
+    /**
+     * The federation that decides it.
+     */
+    public var federation: String
+    /**
+     * `vaccination` or `claim_assignment`.
+     */
+    public var usage: String
+    /**
+     * `pending`, `approved`, `rejected` or `deleted`.
+     */
+    public var status: String
+    public var account: BankAccountDraft
+    /**
+     * The rejection reason, 1–7.
+     */
+    public var reason: UInt32?
+    public var note: String?
+    public var appliedAt: Timestamp
+    public var appliedBy: String
+    public var decidedAt: Timestamp?
+    public var decidedBy: String?
+    public var attachments: [AttachmentInfo]
+    public var version: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, institution: String, 
+        /**
+         * The federation that decides it.
+         */federation: String, 
+        /**
+         * `vaccination` or `claim_assignment`.
+         */usage: String, 
+        /**
+         * `pending`, `approved`, `rejected` or `deleted`.
+         */status: String, account: BankAccountDraft, 
+        /**
+         * The rejection reason, 1–7.
+         */reason: UInt32?, note: String?, appliedAt: Timestamp, appliedBy: String, decidedAt: Timestamp?, decidedBy: String?, attachments: [AttachmentInfo], version: String) {
+        self.id = id
+        self.institution = institution
+        self.federation = federation
+        self.usage = usage
+        self.status = status
+        self.account = account
+        self.reason = reason
+        self.note = note
+        self.appliedAt = appliedAt
+        self.appliedBy = appliedBy
+        self.decidedAt = decidedAt
+        self.decidedBy = decidedBy
+        self.attachments = attachments
+        self.version = version
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BankApplication: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBankApplication: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BankApplication {
+        return
+            try BankApplication(
+                id: FfiConverterString.read(from: &buf), 
+                institution: FfiConverterString.read(from: &buf), 
+                federation: FfiConverterString.read(from: &buf), 
+                usage: FfiConverterString.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                account: FfiConverterTypeBankAccountDraft.read(from: &buf), 
+                reason: FfiConverterOptionUInt32.read(from: &buf), 
+                note: FfiConverterOptionString.read(from: &buf), 
+                appliedAt: FfiConverterTypeTimestamp.read(from: &buf), 
+                appliedBy: FfiConverterString.read(from: &buf), 
+                decidedAt: FfiConverterOptionTypeTimestamp.read(from: &buf), 
+                decidedBy: FfiConverterOptionString.read(from: &buf), 
+                attachments: FfiConverterSequenceTypeAttachmentInfo.read(from: &buf), 
+                version: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BankApplication, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.institution, into: &buf)
+        FfiConverterString.write(value.federation, into: &buf)
+        FfiConverterString.write(value.usage, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterTypeBankAccountDraft.write(value.account, into: &buf)
+        FfiConverterOptionUInt32.write(value.reason, into: &buf)
+        FfiConverterOptionString.write(value.note, into: &buf)
+        FfiConverterTypeTimestamp.write(value.appliedAt, into: &buf)
+        FfiConverterString.write(value.appliedBy, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.decidedAt, into: &buf)
+        FfiConverterOptionString.write(value.decidedBy, into: &buf)
+        FfiConverterSequenceTypeAttachmentInfo.write(value.attachments, into: &buf)
+        FfiConverterString.write(value.version, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBankApplication_lift(_ buf: RustBuffer) throws -> BankApplication {
+    return try FfiConverterTypeBankApplication.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBankApplication_lower(_ value: BankApplication) -> RustBuffer {
+    return FfiConverterTypeBankApplication.lower(value)
 }
 
 
@@ -3037,6 +3353,63 @@ public func FfiConverterTypeDeliveryPull_lower(_ value: DeliveryPull) -> RustBuf
 
 
 /**
+ * What a dispatch run sent: `(notice id, e-mails)`.
+ */
+public struct DispatchedNotice: Equatable, Hashable {
+    public var notice: String
+    public var recipients: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(notice: String, recipients: Int64) {
+        self.notice = notice
+        self.recipients = recipients
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DispatchedNotice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDispatchedNotice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DispatchedNotice {
+        return
+            try DispatchedNotice(
+                notice: FfiConverterString.read(from: &buf), 
+                recipients: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DispatchedNotice, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.notice, into: &buf)
+        FfiConverterInt64.write(value.recipients, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDispatchedNotice_lift(_ buf: RustBuffer) throws -> DispatchedNotice {
+    return try FfiConverterTypeDispatchedNotice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDispatchedNotice_lower(_ value: DispatchedNotice) -> RustBuffer {
+    return FfiConverterTypeDispatchedNotice.lower(value)
+}
+
+
+/**
  * The result of an extraction run.
  */
 public struct Extraction: Equatable, Hashable {
@@ -3270,6 +3643,85 @@ public func FfiConverterTypeExtractionResult_lift(_ buf: RustBuffer) throws -> E
 #endif
 public func FfiConverterTypeExtractionResult_lower(_ value: ExtractionResult) -> RustBuffer {
     return FfiConverterTypeExtractionResult.lower(value)
+}
+
+
+/**
+ * A federation's link of a bank code to one of its accounts (H-10).
+ */
+public struct FederationLink: Equatable, Hashable {
+    public var federation: String
+    public var bank: String
+    /**
+     * The account's key in 連合会口座マスタ.
+     */
+    public var account: String
+    public var updatedAt: Timestamp
+    public var updatedBy: String
+    public var version: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(federation: String, bank: String, 
+        /**
+         * The account's key in 連合会口座マスタ.
+         */account: String, updatedAt: Timestamp, updatedBy: String, version: String) {
+        self.federation = federation
+        self.bank = bank
+        self.account = account
+        self.updatedAt = updatedAt
+        self.updatedBy = updatedBy
+        self.version = version
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FederationLink: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFederationLink: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FederationLink {
+        return
+            try FederationLink(
+                federation: FfiConverterString.read(from: &buf), 
+                bank: FfiConverterString.read(from: &buf), 
+                account: FfiConverterString.read(from: &buf), 
+                updatedAt: FfiConverterTypeTimestamp.read(from: &buf), 
+                updatedBy: FfiConverterString.read(from: &buf), 
+                version: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FederationLink, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.federation, into: &buf)
+        FfiConverterString.write(value.bank, into: &buf)
+        FfiConverterString.write(value.account, into: &buf)
+        FfiConverterTypeTimestamp.write(value.updatedAt, into: &buf)
+        FfiConverterString.write(value.updatedBy, into: &buf)
+        FfiConverterString.write(value.version, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFederationLink_lift(_ buf: RustBuffer) throws -> FederationLink {
+    return try FfiConverterTypeFederationLink.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFederationLink_lower(_ value: FederationLink) -> RustBuffer {
+    return FfiConverterTypeFederationLink.lower(value)
 }
 
 
@@ -4614,21 +5066,53 @@ public func FfiConverterTypeMasterRowOut_lower(_ value: MasterRowOut) -> RustBuf
 
 
 /**
- * A notification produced by a decision.
+ * A notice (お知らせ) as stored.
  */
-public struct Notification: Equatable, Hashable {
-    public var to: String
-    public var event: String
-    public var application: String
-    public var reason: UInt32?
+public struct Notice: Equatable, Hashable {
+    public var id: String
+    public var title: String
+    public var body: String
+    /**
+     * `type` or `type:role`.
+     */
+    public var targets: [String]
+    public var immediate: Bool
+    public var sendAt: Timestamp
+    public var displayFrom: String
+    public var displayUntil: String
+    /**
+     * `scheduled`, `sent` or `cancelled`.
+     */
+    public var status: String
+    public var createdBy: String
+    public var createdAt: Timestamp
+    public var sentAt: Timestamp?
+    public var recipients: Int64
+    public var version: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(to: String, event: String, application: String, reason: UInt32?) {
-        self.to = to
-        self.event = event
-        self.application = application
-        self.reason = reason
+    public init(id: String, title: String, body: String, 
+        /**
+         * `type` or `type:role`.
+         */targets: [String], immediate: Bool, sendAt: Timestamp, displayFrom: String, displayUntil: String, 
+        /**
+         * `scheduled`, `sent` or `cancelled`.
+         */status: String, createdBy: String, createdAt: Timestamp, sentAt: Timestamp?, recipients: Int64, version: String) {
+        self.id = id
+        self.title = title
+        self.body = body
+        self.targets = targets
+        self.immediate = immediate
+        self.sendAt = sendAt
+        self.displayFrom = displayFrom
+        self.displayUntil = displayUntil
+        self.status = status
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.sentAt = sentAt
+        self.recipients = recipients
+        self.version = version
     }
 
     
@@ -4637,28 +5121,48 @@ public struct Notification: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension Notification: Sendable {}
+extension Notice: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeNotification: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Notification {
+public struct FfiConverterTypeNotice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Notice {
         return
-            try Notification(
-                to: FfiConverterString.read(from: &buf), 
-                event: FfiConverterString.read(from: &buf), 
-                application: FfiConverterString.read(from: &buf), 
-                reason: FfiConverterOptionUInt32.read(from: &buf)
+            try Notice(
+                id: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf), 
+                targets: FfiConverterSequenceString.read(from: &buf), 
+                immediate: FfiConverterBool.read(from: &buf), 
+                sendAt: FfiConverterTypeTimestamp.read(from: &buf), 
+                displayFrom: FfiConverterString.read(from: &buf), 
+                displayUntil: FfiConverterString.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                createdBy: FfiConverterString.read(from: &buf), 
+                createdAt: FfiConverterTypeTimestamp.read(from: &buf), 
+                sentAt: FfiConverterOptionTypeTimestamp.read(from: &buf), 
+                recipients: FfiConverterInt64.read(from: &buf), 
+                version: FfiConverterString.read(from: &buf)
         )
     }
 
-    public static func write(_ value: Notification, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.to, into: &buf)
-        FfiConverterString.write(value.event, into: &buf)
-        FfiConverterString.write(value.application, into: &buf)
-        FfiConverterOptionUInt32.write(value.reason, into: &buf)
+    public static func write(_ value: Notice, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+        FfiConverterSequenceString.write(value.targets, into: &buf)
+        FfiConverterBool.write(value.immediate, into: &buf)
+        FfiConverterTypeTimestamp.write(value.sendAt, into: &buf)
+        FfiConverterString.write(value.displayFrom, into: &buf)
+        FfiConverterString.write(value.displayUntil, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterString.write(value.createdBy, into: &buf)
+        FfiConverterTypeTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.sentAt, into: &buf)
+        FfiConverterInt64.write(value.recipients, into: &buf)
+        FfiConverterString.write(value.version, into: &buf)
     }
 }
 
@@ -4666,15 +5170,100 @@ public struct FfiConverterTypeNotification: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeNotification_lift(_ buf: RustBuffer) throws -> Notification {
-    return try FfiConverterTypeNotification.lift(buf)
+public func FfiConverterTypeNotice_lift(_ buf: RustBuffer) throws -> Notice {
+    return try FfiConverterTypeNotice.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeNotification_lower(_ value: Notification) -> RustBuffer {
-    return FfiConverterTypeNotification.lower(value)
+public func FfiConverterTypeNotice_lower(_ value: Notice) -> RustBuffer {
+    return FfiConverterTypeNotice.lower(value)
+}
+
+
+/**
+ * A notice as its author writes it (`send_at` null: send now).
+ */
+public struct NoticeInput: Equatable, Hashable {
+    public var title: String
+    public var body: String
+    /**
+     * `type` or `type:role`.
+     */
+    public var targets: [String]
+    public var sendAt: Timestamp?
+    /**
+     * `YYYY-MM-DD`.
+     */
+    public var displayFrom: String
+    public var displayUntil: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(title: String, body: String, 
+        /**
+         * `type` or `type:role`.
+         */targets: [String], sendAt: Timestamp?, 
+        /**
+         * `YYYY-MM-DD`.
+         */displayFrom: String, displayUntil: String) {
+        self.title = title
+        self.body = body
+        self.targets = targets
+        self.sendAt = sendAt
+        self.displayFrom = displayFrom
+        self.displayUntil = displayUntil
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NoticeInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNoticeInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NoticeInput {
+        return
+            try NoticeInput(
+                title: FfiConverterString.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf), 
+                targets: FfiConverterSequenceString.read(from: &buf), 
+                sendAt: FfiConverterOptionTypeTimestamp.read(from: &buf), 
+                displayFrom: FfiConverterString.read(from: &buf), 
+                displayUntil: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NoticeInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+        FfiConverterSequenceString.write(value.targets, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.sendAt, into: &buf)
+        FfiConverterString.write(value.displayFrom, into: &buf)
+        FfiConverterString.write(value.displayUntil, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNoticeInput_lift(_ buf: RustBuffer) throws -> NoticeInput {
+    return try FfiConverterTypeNoticeInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNoticeInput_lower(_ value: NoticeInput) -> RustBuffer {
+    return FfiConverterTypeNoticeInput.lower(value)
 }
 
 
@@ -4953,6 +5542,73 @@ public func FfiConverterTypePasswordPolicy_lift(_ buf: RustBuffer) throws -> Pas
 #endif
 public func FfiConverterTypePasswordPolicy_lower(_ value: PasswordPolicy) -> RustBuffer {
     return FfiConverterTypePasswordPolicy.lower(value)
+}
+
+
+/**
+ * What a payment to an institution uses.
+ */
+public struct PaymentAccount: Equatable, Hashable {
+    public var institutionAccount: ActiveAccount
+    public var link: FederationLink
+    /**
+     * The federation's account (連合会口座マスタ), if the master has it today.
+     */
+    public var federationAccount: MasterRowOut?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(institutionAccount: ActiveAccount, link: FederationLink, 
+        /**
+         * The federation's account (連合会口座マスタ), if the master has it today.
+         */federationAccount: MasterRowOut?) {
+        self.institutionAccount = institutionAccount
+        self.link = link
+        self.federationAccount = federationAccount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PaymentAccount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePaymentAccount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentAccount {
+        return
+            try PaymentAccount(
+                institutionAccount: FfiConverterTypeActiveAccount.read(from: &buf), 
+                link: FfiConverterTypeFederationLink.read(from: &buf), 
+                federationAccount: FfiConverterOptionTypeMasterRowOut.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PaymentAccount, into buf: inout [UInt8]) {
+        FfiConverterTypeActiveAccount.write(value.institutionAccount, into: &buf)
+        FfiConverterTypeFederationLink.write(value.link, into: &buf)
+        FfiConverterOptionTypeMasterRowOut.write(value.federationAccount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentAccount_lift(_ buf: RustBuffer) throws -> PaymentAccount {
+    return try FfiConverterTypePaymentAccount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentAccount_lower(_ value: PaymentAccount) -> RustBuffer {
+    return FfiConverterTypePaymentAccount.lower(value)
 }
 
 
@@ -6323,63 +6979,6 @@ public func FfiConverterTypeVialLabel_lower(_ value: VialLabel) -> RustBuffer {
 
 
 /**
- * A zengin master entry.
- */
-public struct ZenginEntry: Equatable, Hashable {
-    public var bank: String
-    public var branch: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(bank: String, branch: String) {
-        self.bank = bank
-        self.branch = branch
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ZenginEntry: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeZenginEntry: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ZenginEntry {
-        return
-            try ZenginEntry(
-                bank: FfiConverterString.read(from: &buf), 
-                branch: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ZenginEntry, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.bank, into: &buf)
-        FfiConverterString.write(value.branch, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeZenginEntry_lift(_ buf: RustBuffer) throws -> ZenginEntry {
-    return try FfiConverterTypeZenginEntry.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeZenginEntry_lower(_ value: ZenginEntry) -> RustBuffer {
-    return FfiConverterTypeZenginEntry.lower(value)
-}
-
-
-/**
  * One load of the zengin master.
  */
 public struct ZenginLoadInfo: Equatable, Hashable {
@@ -6909,6 +7508,30 @@ fileprivate struct FfiConverterOptionTypeMasterRowOut: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePaymentAccount: FfiConverterRustBuffer {
+    typealias SwiftType = PaymentAccount?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePaymentAccount.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePaymentAccount.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeTravelDetails: FfiConverterRustBuffer {
     typealias SwiftType = TravelDetails?
 
@@ -7130,23 +7753,73 @@ fileprivate struct FfiConverterSequenceTypeAdministratorRow: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeApplication: FfiConverterRustBuffer {
-    typealias SwiftType = [Application]
+fileprivate struct FfiConverterSequenceTypeAttachmentFile: FfiConverterRustBuffer {
+    typealias SwiftType = [AttachmentFile]
 
-    public static func write(_ value: [Application], into buf: inout [UInt8]) {
+    public static func write(_ value: [AttachmentFile], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeApplication.write(item, into: &buf)
+            FfiConverterTypeAttachmentFile.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Application] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AttachmentFile] {
         let len: Int32 = try readInt(&buf)
-        var seq = [Application]()
+        var seq = [AttachmentFile]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeApplication.read(from: &buf))
+            seq.append(try FfiConverterTypeAttachmentFile.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAttachmentInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [AttachmentInfo]
+
+    public static func write(_ value: [AttachmentInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAttachmentInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AttachmentInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AttachmentInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAttachmentInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBankApplication: FfiConverterRustBuffer {
+    typealias SwiftType = [BankApplication]
+
+    public static func write(_ value: [BankApplication], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBankApplication.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BankApplication] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BankApplication]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBankApplication.read(from: &buf))
         }
         return seq
     }
@@ -7172,6 +7845,56 @@ fileprivate struct FfiConverterSequenceTypeDeliveredRecord: FfiConverterRustBuff
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeDeliveredRecord.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDispatchedNotice: FfiConverterRustBuffer {
+    typealias SwiftType = [DispatchedNotice]
+
+    public static func write(_ value: [DispatchedNotice], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDispatchedNotice.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DispatchedNotice] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DispatchedNotice]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDispatchedNotice.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFederationLink: FfiConverterRustBuffer {
+    typealias SwiftType = [FederationLink]
+
+    public static func write(_ value: [FederationLink], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFederationLink.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FederationLink] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FederationLink]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFederationLink.read(from: &buf))
         }
         return seq
     }
@@ -7380,23 +8103,23 @@ fileprivate struct FfiConverterSequenceTypeMasterRowOut: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeNotification: FfiConverterRustBuffer {
-    typealias SwiftType = [Notification]
+fileprivate struct FfiConverterSequenceTypeNotice: FfiConverterRustBuffer {
+    typealias SwiftType = [Notice]
 
-    public static func write(_ value: [Notification], into buf: inout [UInt8]) {
+    public static func write(_ value: [Notice], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeNotification.write(item, into: &buf)
+            FfiConverterTypeNotice.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Notification] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Notice] {
         let len: Int32 = try readInt(&buf)
-        var seq = [Notification]()
+        var seq = [Notice]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeNotification.read(from: &buf))
+            seq.append(try FfiConverterTypeNotice.read(from: &buf))
         }
         return seq
     }
@@ -7697,31 +8420,6 @@ fileprivate struct FfiConverterSequenceTypeUserInfo: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeUserInfo.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeZenginEntry: FfiConverterRustBuffer {
-    typealias SwiftType = [ZenginEntry]
-
-    public static func write(_ value: [ZenginEntry], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeZenginEntry.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ZenginEntry] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [ZenginEntry]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeZenginEntry.read(from: &buf))
         }
         return seq
     }
@@ -8231,33 +8929,6 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_func_modified_items() != 5892) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_active() != 17062) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_add_institution() != 59240) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_applications() != 16255) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_apply() != 31863) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_approve() != 13487) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_delete() != 2839) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_notifications() != 7125) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_reject() != 59520) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_method_bankaccountbook_set_active() != 19652) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_notifications() != 62783) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8328,6 +8999,66 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_with_certificate_signer() != 30763) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_active_accounts() != 62360) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_add_federation_link() != 60848) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_apply_bank_account() != 15814) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_approve_bank_application() != 30160) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_bank_application() != 59233) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_bank_applications() != 53855) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_bank_attachment() != 25402) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_cancel_notice() != 1590) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_change_federation_link() != 16698) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_change_notice() != 33497) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_create_notice() != 5692) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_delete_bank_application() != 62952) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_delete_federation_link() != 40254) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_dispatch_notices() != 32073) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_federation_links() != 63086) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_notice_board() != 46761) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_notices() != 24419) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_payment_account() != 63853) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_register_active_account() != 46736) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_reject_bank_application() != 33833) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_master_diff() != 10240) {
@@ -8430,9 +9161,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_verify_log_with_checkpoint() != 53781) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_sesshu_uniffi_checksum_constructor_bankaccountbook_new() != 51932) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_constructor_sesshu_open_postgres() != 52984) {
