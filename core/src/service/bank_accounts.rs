@@ -300,7 +300,7 @@ impl Sesshu {
         id: &str,
         decision: &BankDecision,
     ) -> Result<StoredApplication, Error> {
-        let mut app = self.stored_application(id)?;
+        let app = self.stored_application(id)?;
         if let BankDecision::Reject { reason, note } = decision {
             Rejection::new(*reason, note.as_deref())?;
         }
@@ -309,14 +309,14 @@ impl Sesshu {
             Operation::DecideBankAccounts,
             relation(actor.organisation == app.federation),
         )?;
-        for _ in 0..RETRIES {
+        self.step_once(actor, app, |app| {
             let institution = Institution {
                 code: app.application.institution,
                 federation: app.federation.clone(),
             };
-            let t = match decision {
+            match decision {
                 BankDecision::Approve => {
-                    bank_account::approve(&app.application, &institution, &actor.organisation)?
+                    bank_account::approve(&app.application, &institution, &actor.organisation)
                 }
                 BankDecision::Reject { reason, note } => bank_account::reject(
                     &app.application,
@@ -324,23 +324,9 @@ impl Sesshu {
                     &actor.organisation,
                     *reason,
                     note.as_deref(),
-                )?,
-            };
-            match self.commit_step(actor, &app, t) {
-                Ok(stored) => return Ok(stored),
-                Err(Error::Store(StoreError::Conflict { .. })) => {
-                    app = self.stored_application(id)?;
-                }
-                Err(e) => return Err(e),
+                ),
             }
-        }
-        Err(StoreError::Conflict {
-            entity: "bank application",
-            id: id.to_owned(),
-            expected: Expected::Version(app.version),
-            found: crate::store::FoundVersion(None),
-        }
-        .into())
+        })
     }
 
     /// The applicant deletes its pending application (申請情報削除).
@@ -349,25 +335,37 @@ impl Sesshu {
         actor: &Actor,
         id: &str,
     ) -> Result<StoredApplication, Error> {
-        let mut app = self.stored_application(id)?;
+        let app = self.stored_application(id)?;
         self.guard(
             actor,
             Operation::ApplyBankAccounts,
             relation(actor.organisation.as_str() == app.application.institution.as_str()),
         )?;
+        self.step_once(actor, app, |app| {
+            bank_account::delete(&app.application, &actor.organisation)
+        })
+    }
+
+    /// Applies `step` to the application read and commits it at that
+    /// version; when another commit came first, reads again and decides
+    /// again (so the loser sees the winner's decision: `not_pending`).
+    fn step_once(
+        &self,
+        actor: &Actor,
+        mut app: StoredApplication,
+        step: impl Fn(&StoredApplication) -> Result<Transition, BankAccountError>,
+    ) -> Result<StoredApplication, Error> {
         for _ in 0..RETRIES {
-            let t = bank_account::delete(&app.application, &actor.organisation)?;
-            match self.commit_step(actor, &app, t) {
-                Ok(stored) => return Ok(stored),
+            match self.commit_step(actor, &app, step(&app)?) {
                 Err(Error::Store(StoreError::Conflict { .. })) => {
-                    app = self.stored_application(id)?;
+                    app = self.stored_application(&app.application.id)?;
                 }
-                Err(e) => return Err(e),
+                done => return done,
             }
         }
         Err(StoreError::Conflict {
             entity: "bank application",
-            id: id.to_owned(),
+            id: app.application.id.clone(),
             expected: Expected::Version(app.version),
             found: crate::store::FoundVersion(None),
         }
