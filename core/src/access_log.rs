@@ -75,6 +75,10 @@ named_enum! {
         /// A notice's e-mails were put in the outbox (H-11): the users'
         /// addresses were read.
         SendNotice = "send_notice",
+        /// Maternal and child health data was registered (H-7).
+        WriteMaternal = "write_maternal",
+        /// Maternal and child health data was read or downloaded (H-7).
+        ReadMaternal = "read_maternal",
     }
     unknown: AccessLogError = |v| AccessLogError::InvalidAction { value: v.to_owned() };
 }

@@ -75,6 +75,12 @@ named_enum! {
         DispatchNotices = "dispatch_notices",
         /// Read the notice board (管理者からのお知らせ欄).
         ReadNoticeBoard = "read_notice_board",
+        /// Register maternal and child health data, uploaded or received
+        /// from a health-management system (母子保健・健診情報, H-7).
+        WriteMaternalData = "write_maternal_data",
+        /// Read and download maternal and child health data (under the
+        /// residency rule of records).
+        ReadMaternalData = "read_maternal_data",
     }
     unknown: OrganisationError = |v| OrganisationError::InvalidOperation { value: v.to_owned() };
 }
@@ -155,6 +161,8 @@ const POLICY: &[(Operation, Role, Relation)] = &[
     (Op::ReadNoticeBoard, R::Mhlw, Own),
     (Op::ReadNoticeBoard, R::Federation, Own),
     (Op::ReadNoticeBoard, R::Central, Own),
+    (Op::WriteMaternalData, R::Municipality, Own),
+    (Op::ReadMaternalData, R::Municipality, Own),
 ];
 
 /// Whether `role` may perform `op` on data of an organisation in `relation`.

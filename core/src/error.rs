@@ -13,6 +13,7 @@ use crate::{
     files::FileError,
     identifiers::IdentifierError,
     masters::MasterError,
+    maternal::MaternalError,
     notices::NoticeError,
     organisation::OrganisationError,
     persons::PersonError,
@@ -60,6 +61,9 @@ pub enum Error {
     /// A bank-account application step was refused.
     #[error(transparent)]
     BankAccount(#[from] BankAccountError),
+    /// Maternal and child health data was refused.
+    #[error(transparent)]
+    Maternal(#[from] MaternalError),
     /// A notice or a step on it was refused.
     #[error(transparent)]
     Notice(#[from] NoticeError),
@@ -215,6 +219,7 @@ impl Error {
             Error::Questionnaire(e) => e.code(),
             Error::BankAccount(e) => e.code(),
             Error::Notice(e) => e.code(),
+            Error::Maternal(e) => e.code(),
             Error::Extraction(e) => e.code(),
             Error::PasswordPolicy(e) => e.code(),
             Error::Inactivity(e) => e.code(),

@@ -18,6 +18,7 @@
 //! | [`delivery`] | records to deliver to a health-management system (§4) |
 //! | [`questionnaire`] | 予診票 answers the medical institution changed (§5) |
 //! | [`bank_account`] | medical institutions' bank-account applications and their attachments (§10) |
+//! | [`maternal`] | maternal and child health data: thirteen data sets declared as data, rows, templates, interface files (§8) |
 //! | [`notices`] | notices to categories of users, scheduled e-mail and the notice board (§12) |
 //! | [`access_log`] | the tamper-evident access log (アクセスログ) (§13) |
 //! | [`store`] | the storage traits and the atomic [`store::ChangeSet`] |
@@ -42,6 +43,7 @@ pub mod files;
 pub mod identifiers;
 mod macros;
 pub mod masters;
+pub mod maternal;
 pub mod notices;
 pub mod organisation;
 pub mod outbox;

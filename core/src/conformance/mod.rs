@@ -36,6 +36,7 @@ mod commits;
 mod delivery;
 mod log;
 mod masters;
+mod maternal;
 mod persons;
 mod questionnaires;
 mod sign_in;
@@ -49,6 +50,7 @@ pub use commits::*;
 pub use delivery::*;
 pub use log::*;
 pub use masters::*;
+pub use maternal::*;
 pub use persons::*;
 pub use questionnaires::*;
 pub use sign_in::*;
@@ -107,6 +109,10 @@ macro_rules! store_conformance_tests {
             simultaneous_decisions_store_exactly_one,
             federation_links_are_version_checked,
             notices_are_dispatched_once_at_or_after_their_time,
+            every_maternal_template_uploads_generated_rows_cleanly,
+            a_mixed_maternal_file_registers_the_good_and_returns_the_bad,
+            maternal_interface_files_are_checked_and_answered,
+            maternal_data_follows_the_residency_rule,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

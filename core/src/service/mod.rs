@@ -16,6 +16,7 @@ mod federation_links;
 mod log;
 mod master_exchange;
 mod masters;
+mod maternal;
 mod notices;
 mod people;
 mod questionnaires;
@@ -52,6 +53,7 @@ pub use federation_links::PaymentAccount;
 pub use log::{VerifyReport, LOG_COLUMNS};
 pub use master_exchange::{MasterDiff, Receipt, ReceivedFile};
 pub use masters::{MasterImportReport, MasterRowError, VialLabel};
+pub use maternal::{MaternalRowRefusal, MaternalUpload};
 pub use notices::DispatchReport;
 pub use people::{ImportReport, PutOutcome};
 pub use questionnaires::{

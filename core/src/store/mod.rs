@@ -7,7 +7,7 @@
 //! [`CertificateStore`] (issuances), [`ZenginStore`] (the zengin master),
 //! [`MasterStore`] (every other master), [`BankAccountStore`] (H-9
 //! applications, active accounts, H-10 federation links),
-//! [`NoticeStore`] (H-11) —
+//! [`NoticeStore`] (H-11), [`MaternalStore`] (H-7) —
 //! composed into [`Store`], which adds
 //! the store's settings and the one commit every domain writes through. A
 //! new flow adds its trait and its file here and in each adapter.
@@ -26,6 +26,7 @@ mod certificates;
 mod delivery;
 mod log;
 pub mod masters;
+pub mod maternal;
 #[cfg(feature = "testing")]
 mod memory;
 pub mod notices;
@@ -41,7 +42,7 @@ mod zengin;
 pub mod prelude {
     pub use super::{
         AccountStore, BankAccountStore, CertificateStore, DeliveryStore, LogStore, MasterStore,
-        NoticeStore, PersonStore, QuestionnaireStore, Store, ZenginStore,
+        MaternalStore, NoticeStore, PersonStore, QuestionnaireStore, Store, ZenginStore,
     };
 }
 
@@ -53,6 +54,7 @@ pub use certificates::CertificateStore;
 pub use delivery::{DeliveryBatch, DeliveryStore};
 pub use log::{LogFilter, LogStore};
 pub use masters::MasterStore;
+pub use maternal::{MaternalStore, StoredMaternalRow};
 #[cfg(feature = "testing")]
 pub use memory::MemoryStore;
 pub use notices::{NoticeStore, StoredNotice};
@@ -379,6 +381,18 @@ pub enum Write {
         /// The version read.
         expected: Expected,
     },
+    /// Insert or replace maternal and child health rows, each by its data
+    /// set and key, registered by `municipality`; a row stored already with
+    /// the same values is left as it is. Returns how many rows were new or
+    /// changed.
+    PutMaternalRows {
+        /// The rows.
+        rows: Vec<crate::maternal::MaternalRow>,
+        /// The registering municipality.
+        municipality: crate::identifiers::MunicipalityCode,
+        /// The change time.
+        updated_at: DateTime<Utc>,
+    },
     /// Insert or replace a notice.
     PutNotice {
         /// The notice (its `version` is ignored).
@@ -428,6 +442,7 @@ pub trait Store:
     + MasterStore
     + BankAccountStore
     + NoticeStore
+    + MaternalStore
 {
     /// One of the store's own settings ([`settings`]), if written.
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;

@@ -9,8 +9,8 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, StoreError, Write};
 
 use crate::pool::CachedClient;
 use crate::{
-    accounts, backend, bank_accounts, certificates, delivery, log, masters, notices, persons,
-    questionnaires, settings, zengin,
+    accounts, backend, bank_accounts, certificates, delivery, log, masters, maternal, notices,
+    persons, questionnaires, settings, zengin,
 };
 
 fn apply(
@@ -98,6 +98,11 @@ fn apply(
             bank,
             expected,
         } => bank_accounts::delete_link(tx, &federation, &bank, expected),
+        Write::PutMaternalRows {
+            rows,
+            municipality,
+            updated_at,
+        } => maternal::put_rows(tx, &rows, municipality, updated_at),
         Write::PutNotice { notice, expected } => notices::put_notice(tx, &notice, expected),
     }
 }

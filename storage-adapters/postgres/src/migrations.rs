@@ -48,10 +48,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notices",
         include_str!("../migrations/0010_notices.sql"),
     ),
+    (
+        11,
+        "maternal",
+        include_str!("../migrations/0011_maternal.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// An arbitrary constant: the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x5e55_4875;
@@ -102,4 +107,13 @@ pub fn migrate(client: &mut Client, target: i64) -> Result<(), StoreError> {
         tx.commit().map_err(backend)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod version_tests {
+    #[test]
+    fn the_schema_version_is_the_last_migration() {
+        let numbers: Vec<i64> = super::MIGRATIONS.iter().map(|m| m.0).collect();
+        assert_eq!(numbers, (1..=super::SCHEMA_VERSION).collect::<Vec<_>>());
+    }
 }

@@ -8,7 +8,7 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, StoreError, Write};
 
 use crate::persons::{put_person, put_record, Sequence};
 use crate::{
-    accounts, backend, bank_accounts, certificates, delivery, log, masters, notices,
+    accounts, backend, bank_accounts, certificates, delivery, log, masters, maternal, notices,
     questionnaires, settings, zengin,
 };
 
@@ -95,6 +95,11 @@ fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, 
             bank,
             expected,
         } => bank_accounts::delete_link(tx, &federation, &bank, expected),
+        Write::PutMaternalRows {
+            rows,
+            municipality,
+            updated_at,
+        } => maternal::put_rows(tx, &rows, municipality, updated_at),
         Write::PutNotice { notice, expected } => notices::put_notice(tx, &notice, expected),
     }
 }

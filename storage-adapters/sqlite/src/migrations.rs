@@ -46,10 +46,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notices",
         include_str!("../migrations/0010_notices.sql"),
     ),
+    (
+        11,
+        "maternal",
+        include_str!("../migrations/0011_maternal.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// The recorded schema version (0 for an empty database).
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {
@@ -91,4 +96,13 @@ pub fn migrate(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
         tx.commit().map_err(backend)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod version_tests {
+    #[test]
+    fn the_schema_version_is_the_last_migration() {
+        let numbers: Vec<i64> = super::MIGRATIONS.iter().map(|m| m.0).collect();
+        assert_eq!(numbers, (1..=super::SCHEMA_VERSION).collect::<Vec<_>>());
+    }
 }

@@ -233,6 +233,11 @@ impl State {
             | Write::PutFederationLink { .. }
             | Write::DeleteFederationLink { .. }
             | Write::PutNotice { .. }) => self.apply_bank_or_notice(w),
+            Write::PutMaternalRows {
+                rows,
+                municipality,
+                updated_at,
+            } => Ok(self.put_maternal(rows, municipality, updated_at)),
             Write::AckNotifications { seqs, at } => {
                 for n in &mut self.outbox {
                     if seqs.contains(&n.seq) && n.delivered_at.is_none() {

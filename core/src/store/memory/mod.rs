@@ -8,6 +8,7 @@
 
 mod bank_accounts;
 mod commit;
+mod maternal;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -68,6 +69,7 @@ struct State {
     >,
     federation_links: BTreeMap<(OrganisationCode, BankCode), super::FederationLink>,
     notices: BTreeMap<String, super::StoredNotice>,
+    maternal: BTreeMap<(&'static str, String), super::StoredMaternalRow>,
 }
 
 /// One load of the zengin master: its status line and its branches.
