@@ -11,6 +11,7 @@ pub mod demo;
 pub mod identity;
 pub mod import;
 pub mod masters;
+pub mod maternal;
 pub mod notices;
 pub mod output;
 pub mod questionnaires;

@@ -142,6 +142,12 @@ enum Command {
         #[command(subcommand)]
         command: sesshu_cli::zengin::ZenginCommand,
     },
+    /// Maternal and child health data (H-7): data sets, templates, uploads
+    /// with per-row refusals, interface files, a subject's data, downloads.
+    Maternal {
+        #[command(subcommand)]
+        command: sesshu_cli::maternal::MaternalCommand,
+    },
     /// Bank-account applications (H-9): an institution applies, its
     /// federation approves or rejects; the active accounts.
     Bank {
@@ -663,6 +669,15 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         Command::Zengin { command } => {
             let s = services(cli)?;
             let ok = sesshu_cli::zengin::run(&s, &|| actor(cli, &s), command, &mut stdout)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Command::Maternal { command } => {
+            let s = services(cli)?;
+            let ok = sesshu_cli::maternal::run(&s, &|| actor(cli, &s), command, &mut stdout)?;
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {
