@@ -38,6 +38,7 @@ pub mod bank_accounts;
 pub mod certificates;
 pub mod checkpoints;
 pub mod masters;
+pub mod maternal;
 pub mod records;
 pub mod rules;
 

@@ -14,6 +14,7 @@ mod accounts;
 mod bank_accounts;
 mod error;
 mod masters;
+mod maternal;
 #[path = "../../plain/mod.rs"]
 mod plain;
 mod questionnaires;

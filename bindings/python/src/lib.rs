@@ -28,6 +28,7 @@ mod accounts;
 mod bank_accounts;
 mod error;
 mod masters;
+mod maternal;
 #[path = "../../plain/mod.rs"]
 mod plain;
 mod questionnaires;
@@ -49,12 +50,12 @@ macro_rules! add {
 fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     use plain::{
         accounts as a, bank_accounts as b, certificates as c, checkpoints as k, masters as m_,
-        records as r, rules as p,
+        maternal as mc, records as r, rules as p,
     };
     error::register(m)?;
     rules::register_normalizers(m)?;
     add! { m;
-        fn p::parse_gs1, p::wareki, k::generate_log_key, m_::master_kinds, p::parse_timestamp, p::select_form, p::check_role,
+        fn p::parse_gs1, p::wareki, k::generate_log_key, m_::master_kinds, mc::maternal_data_sets, p::parse_timestamp, p::select_form, p::check_role,
             rules::extract_first_administrators, rules::needs_delivery, rules::modified_items;
         class p::Gs1, p::ResidencyInterval, rules::ResidencyHistory, p::RecordFacts, p::Access,
             rules::RecordAccess, p::TravelDetails, p::FormSelection, p::OrganisationRow,
@@ -68,6 +69,8 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
             questionnaires::Questionnaire, questionnaires::QuestionnaireRow,
             m_::MasterInfo, m_::MasterColumn, m_::MasterRowOut, m_::MasterRowError, m_::MasterImport,
             m_::ZenginLoadInfo, m_::ZenginState, m_::VialLabel, m_::ReceivedFile, m_::MasterDiff,
+            mc::MaternalItem, mc::MaternalDataSet, mc::MaternalRefusal, mc::MaternalUpload,
+            mc::MaternalRefusedRow, mc::MaternalRegistration, mc::MaternalRowOut,
     }
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -587,6 +587,38 @@ fun bankAccountsRoundTrip(dir: File) {
     check(later.noticeBoard(f13).map { it.title } == listOf("保守のお知らせ") && later.noticeBoard(clinic).isEmpty(), "board")
 }
 
+fun maternalRoundTrip(dir: File) {
+    val db = Sesshu.openSqlite(File(dir, "mc.db").path, null)
+    val chiyoda = Actor("clerk", "municipality", "131016", listOf("municipality"))
+    val yokohama = Actor("clerk", "municipality", "141003", listOf("municipality"))
+    // A plausible value, from the declaration alone.
+    fun sample(i: MaternalItem, n: Int): String = when (i.itemType) {
+        "date" -> "2026-11-%02d".format(1 + n % 28)
+        "integer", "measure" -> i.minimum!!
+        "code" -> i.codes[n % i.codes.size].substringBefore("=")
+        else -> "所見$n"
+    }
+    val sets = maternalDataSets()
+    check(sets.size == 13, "thirteen data sets")
+    for (d in sets) {
+        val rows = (1..3).joinToString("") { n -> (listOf("S%05d".format(n)) + d.items.map { sample(it, n) }).joinToString(",") + "\n" }
+        val file = db.maternalTemplate(d.name, null) + rows.toByteArray()
+        val up = db.uploadMaternalCsv(chiyoda, d.name, file, null, false)
+        check(up.rows == 3L && up.registered == 3L && up.refused.isEmpty(), "${d.name}: $up")
+        check(db.uploadMaternalCsv(chiyoda, d.name, file, null, false).unchanged == 3L, "${d.name} again")
+        check(db.uploadMaternalCsv(chiyoda, d.name, db.exportMaternalCsv(chiyoda, d.name, null), null, false).unchanged == 3L, "${d.name} download")
+    }
+    val bad = "subject_number,exam_date,method,right,left,stage\nS1,2026-11-31,AABR,pass,pass,\n".toByteArray()
+    val up = db.uploadMaternalCsv(chiyoda, "newborn_hearing", bad, null, false)
+    check(up.registered == 0L && up.refused.map { it.row to it.column } == listOf(1L to "exam_date") && up.errorsCsv.isNotEmpty(), "refused: $up")
+    val doc = """{"interface":"H_071-013_IF","version":1,"municipality":"131016","rows":[{"subject_number":"S8","exam_date":"2026-11-02","referred_from":"3y","result":"1"}]}"""
+    val r = db.receiveMaternal(chiyoda, doc.toByteArray())
+    check(r.dataSet == "infant_follow_up" && r.registered == 1L, "received: $r")
+    check(failure { db.receiveMaternal(chiyoda, doc.replace("\"version\":1", "\"version\":3").toByteArray()) } == "interface_file_refused", "version")
+    check(db.maternalDataOf(chiyoda, "S8").single().values["referred_from"] == "3y", "read")
+    check(db.maternalDataOf(yokohama, "S8").isEmpty(), "another municipality sees nothing")
+}
+
 fun main(args: Array<String>) {
     // The shared floor, then (second argument) the project's own edge cases.
     val dir = File(args.getOrElse(0) { "../../../../shared/scenarios" })
@@ -605,6 +637,7 @@ fun main(args: Array<String>) {
         exportsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         mastersRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         bankAccountsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
+        maternalRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
     } catch (e: Throwable) {
         println("FAIL store round trip: $e"); storeFailed = 1
     }

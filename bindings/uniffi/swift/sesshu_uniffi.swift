@@ -972,6 +972,34 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func zenginStatus() throws  -> ZenginState
     
     /**
+     * The rows of a data set the municipality registered, as CSV bytes in
+     * the upload layout.
+     */
+    func exportMaternalCsv(actor: Actor, dataSet: String, encoding: String?) throws  -> Data
+    
+    /**
+     * A subject's data of every set, as the actor's municipality may see it.
+     */
+    func maternalDataOf(actor: Actor, subject: String) throws  -> [MaternalRowOut]
+    
+    /**
+     * A data set's upload template, as CSV bytes (`encoding` `utf8` or
+     * `shift_jis`).
+     */
+    func maternalTemplate(dataSet: String, encoding: String?) throws  -> Data
+    
+    /**
+     * Receives a month's interface file (JSON bytes); the registration result.
+     */
+    func receiveMaternal(actor: Actor, data: Data) throws  -> MaternalRegistration
+    
+    /**
+     * Uploads a filled template: the good rows registered (unless
+     * `dry_run`), the refused ones in `refused` and `errors_csv`.
+     */
+    func uploadMaternalCsv(actor: Actor, dataSet: String, data: Data, encoding: String?, dryRun: Bool) throws  -> MaternalUpload
+    
+    /**
      * 予診票回答ダウンロード: the list as CSV bytes, one line per record and
      * item (UTF-8 with BOM, or Shift_JIS, as `exportRecordsCsv`).
      */
@@ -2024,6 +2052,83 @@ open func zenginStatus()throws  -> ZenginState  {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_zengin_status(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The rows of a data set the municipality registered, as CSV bytes in
+     * the upload layout.
+     */
+open func exportMaternalCsv(actor: Actor, dataSet: String, encoding: String?)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_export_maternal_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(dataSet),
+        FfiConverterOptionString.lower(encoding),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A subject's data of every set, as the actor's municipality may see it.
+     */
+open func maternalDataOf(actor: Actor, subject: String)throws  -> [MaternalRowOut]  {
+    return try  FfiConverterSequenceTypeMaternalRowOut.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_maternal_data_of(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A data set's upload template, as CSV bytes (`encoding` `utf8` or
+     * `shift_jis`).
+     */
+open func maternalTemplate(dataSet: String, encoding: String?)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_maternal_template(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(dataSet),
+        FfiConverterOptionString.lower(encoding),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Receives a month's interface file (JSON bytes); the registration result.
+     */
+open func receiveMaternal(actor: Actor, data: Data)throws  -> MaternalRegistration  {
+    return try  FfiConverterTypeMaternalRegistration_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_receive_maternal(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterData.lower(data),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Uploads a filled template: the good rows registered (unless
+     * `dry_run`), the refused ones in `refused` and `errors_csv`.
+     */
+open func uploadMaternalCsv(actor: Actor, dataSet: String, data: Data, encoding: String?, dryRun: Bool)throws  -> MaternalUpload  {
+    return try  FfiConverterTypeMaternalUpload_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_upload_maternal_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(dataSet),
+        FfiConverterData.lower(data),
+        FfiConverterOptionString.lower(encoding),
+        FfiConverterBool.lower(dryRun),uniffiCallStatus
     )
 })
 }
@@ -5066,6 +5171,583 @@ public func FfiConverterTypeMasterRowOut_lower(_ value: MasterRowOut) -> RustBuf
 
 
 /**
+ * A data set (母子保健・健診情報) as declared.
+ */
+public struct MaternalDataSet: Equatable, Hashable {
+    public var name: String
+    public var label: String
+    public var interface: String
+    public var template: String
+    /**
+     * The items after `subject_number`, in file order.
+     */
+    public var items: [MaternalItem]
+    /**
+     * The items that, with the subject number, make a row the same row.
+     */
+    public var key: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, label: String, interface: String, template: String, 
+        /**
+         * The items after `subject_number`, in file order.
+         */items: [MaternalItem], 
+        /**
+         * The items that, with the subject number, make a row the same row.
+         */key: [String]) {
+        self.name = name
+        self.label = label
+        self.interface = interface
+        self.template = template
+        self.items = items
+        self.key = key
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MaternalDataSet: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMaternalDataSet: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MaternalDataSet {
+        return
+            try MaternalDataSet(
+                name: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                interface: FfiConverterString.read(from: &buf), 
+                template: FfiConverterString.read(from: &buf), 
+                items: FfiConverterSequenceTypeMaternalItem.read(from: &buf), 
+                key: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MaternalDataSet, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterString.write(value.interface, into: &buf)
+        FfiConverterString.write(value.template, into: &buf)
+        FfiConverterSequenceTypeMaternalItem.write(value.items, into: &buf)
+        FfiConverterSequenceString.write(value.key, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalDataSet_lift(_ buf: RustBuffer) throws -> MaternalDataSet {
+    return try FfiConverterTypeMaternalDataSet.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalDataSet_lower(_ value: MaternalDataSet) -> RustBuffer {
+    return FfiConverterTypeMaternalDataSet.lower(value)
+}
+
+
+/**
+ * One item of a data set.
+ */
+public struct MaternalItem: Equatable, Hashable {
+    public var name: String
+    public var label: String
+    /**
+     * `date`, `integer`, `measure`, `code` or `text`.
+     */
+    public var itemType: String
+    public var unit: String?
+    public var required: Bool
+    /**
+     * For integers and measures: the plausible range, as text.
+     */
+    public var minimum: String?
+    public var maximum: String?
+    /**
+     * For codes: `value=label` for each.
+     */
+    public var codes: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, label: String, 
+        /**
+         * `date`, `integer`, `measure`, `code` or `text`.
+         */itemType: String, unit: String?, required: Bool, 
+        /**
+         * For integers and measures: the plausible range, as text.
+         */minimum: String?, maximum: String?, 
+        /**
+         * For codes: `value=label` for each.
+         */codes: [String]) {
+        self.name = name
+        self.label = label
+        self.itemType = itemType
+        self.unit = unit
+        self.required = required
+        self.minimum = minimum
+        self.maximum = maximum
+        self.codes = codes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MaternalItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMaternalItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MaternalItem {
+        return
+            try MaternalItem(
+                name: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                itemType: FfiConverterString.read(from: &buf), 
+                unit: FfiConverterOptionString.read(from: &buf), 
+                required: FfiConverterBool.read(from: &buf), 
+                minimum: FfiConverterOptionString.read(from: &buf), 
+                maximum: FfiConverterOptionString.read(from: &buf), 
+                codes: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MaternalItem, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterString.write(value.itemType, into: &buf)
+        FfiConverterOptionString.write(value.unit, into: &buf)
+        FfiConverterBool.write(value.required, into: &buf)
+        FfiConverterOptionString.write(value.minimum, into: &buf)
+        FfiConverterOptionString.write(value.maximum, into: &buf)
+        FfiConverterSequenceString.write(value.codes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalItem_lift(_ buf: RustBuffer) throws -> MaternalItem {
+    return try FfiConverterTypeMaternalItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalItem_lower(_ value: MaternalItem) -> RustBuffer {
+    return FfiConverterTypeMaternalItem.lower(value)
+}
+
+
+/**
+ * A refused row of an upload.
+ */
+public struct MaternalRefusal: Equatable, Hashable {
+    public var row: Int64
+    public var column: String?
+    public var code: String
+    public var reason: String
+    /**
+     * The row's values as given, in the data set's column order.
+     */
+    public var original: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(row: Int64, column: String?, code: String, reason: String, 
+        /**
+         * The row's values as given, in the data set's column order.
+         */original: [String]) {
+        self.row = row
+        self.column = column
+        self.code = code
+        self.reason = reason
+        self.original = original
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MaternalRefusal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMaternalRefusal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MaternalRefusal {
+        return
+            try MaternalRefusal(
+                row: FfiConverterInt64.read(from: &buf), 
+                column: FfiConverterOptionString.read(from: &buf), 
+                code: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                original: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MaternalRefusal, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.row, into: &buf)
+        FfiConverterOptionString.write(value.column, into: &buf)
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterSequenceString.write(value.original, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalRefusal_lift(_ buf: RustBuffer) throws -> MaternalRefusal {
+    return try FfiConverterTypeMaternalRefusal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalRefusal_lower(_ value: MaternalRefusal) -> RustBuffer {
+    return FfiConverterTypeMaternalRefusal.lower(value)
+}
+
+
+/**
+ * A refused row of a received file.
+ */
+public struct MaternalRefusedRow: Equatable, Hashable {
+    public var position: Int64
+    public var item: String?
+    public var code: String
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(position: Int64, item: String?, code: String, reason: String) {
+        self.position = position
+        self.item = item
+        self.code = code
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MaternalRefusedRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMaternalRefusedRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MaternalRefusedRow {
+        return
+            try MaternalRefusedRow(
+                position: FfiConverterInt64.read(from: &buf), 
+                item: FfiConverterOptionString.read(from: &buf), 
+                code: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MaternalRefusedRow, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.position, into: &buf)
+        FfiConverterOptionString.write(value.item, into: &buf)
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalRefusedRow_lift(_ buf: RustBuffer) throws -> MaternalRefusedRow {
+    return try FfiConverterTypeMaternalRefusedRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalRefusedRow_lower(_ value: MaternalRefusedRow) -> RustBuffer {
+    return FfiConverterTypeMaternalRefusedRow.lower(value)
+}
+
+
+/**
+ * The registration result of a received file (登録結果返却).
+ */
+public struct MaternalRegistration: Equatable, Hashable {
+    public var interface: String
+    public var dataSet: String
+    public var municipality: String
+    public var received: Int64
+    public var registered: Int64
+    public var unchanged: Int64
+    public var refused: [MaternalRefusedRow]
+    /**
+     * The result as the JSON sent back.
+     */
+    public var json: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(interface: String, dataSet: String, municipality: String, received: Int64, registered: Int64, unchanged: Int64, refused: [MaternalRefusedRow], 
+        /**
+         * The result as the JSON sent back.
+         */json: String) {
+        self.interface = interface
+        self.dataSet = dataSet
+        self.municipality = municipality
+        self.received = received
+        self.registered = registered
+        self.unchanged = unchanged
+        self.refused = refused
+        self.json = json
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MaternalRegistration: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMaternalRegistration: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MaternalRegistration {
+        return
+            try MaternalRegistration(
+                interface: FfiConverterString.read(from: &buf), 
+                dataSet: FfiConverterString.read(from: &buf), 
+                municipality: FfiConverterString.read(from: &buf), 
+                received: FfiConverterInt64.read(from: &buf), 
+                registered: FfiConverterInt64.read(from: &buf), 
+                unchanged: FfiConverterInt64.read(from: &buf), 
+                refused: FfiConverterSequenceTypeMaternalRefusedRow.read(from: &buf), 
+                json: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MaternalRegistration, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.interface, into: &buf)
+        FfiConverterString.write(value.dataSet, into: &buf)
+        FfiConverterString.write(value.municipality, into: &buf)
+        FfiConverterInt64.write(value.received, into: &buf)
+        FfiConverterInt64.write(value.registered, into: &buf)
+        FfiConverterInt64.write(value.unchanged, into: &buf)
+        FfiConverterSequenceTypeMaternalRefusedRow.write(value.refused, into: &buf)
+        FfiConverterString.write(value.json, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalRegistration_lift(_ buf: RustBuffer) throws -> MaternalRegistration {
+    return try FfiConverterTypeMaternalRegistration.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalRegistration_lower(_ value: MaternalRegistration) -> RustBuffer {
+    return FfiConverterTypeMaternalRegistration.lower(value)
+}
+
+
+/**
+ * A stored row of a data set.
+ */
+public struct MaternalRowOut: Equatable, Hashable {
+    public var dataSet: String
+    public var subject: String
+    /**
+     * The registering municipality.
+     */
+    public var municipality: String
+    /**
+     * Each given item's text, by item name.
+     */
+    public var values: [String: String]
+    public var updatedAt: Timestamp
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(dataSet: String, subject: String, 
+        /**
+         * The registering municipality.
+         */municipality: String, 
+        /**
+         * Each given item's text, by item name.
+         */values: [String: String], updatedAt: Timestamp) {
+        self.dataSet = dataSet
+        self.subject = subject
+        self.municipality = municipality
+        self.values = values
+        self.updatedAt = updatedAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MaternalRowOut: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMaternalRowOut: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MaternalRowOut {
+        return
+            try MaternalRowOut(
+                dataSet: FfiConverterString.read(from: &buf), 
+                subject: FfiConverterString.read(from: &buf), 
+                municipality: FfiConverterString.read(from: &buf), 
+                values: FfiConverterDictionaryStringString.read(from: &buf), 
+                updatedAt: FfiConverterTypeTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MaternalRowOut, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.dataSet, into: &buf)
+        FfiConverterString.write(value.subject, into: &buf)
+        FfiConverterString.write(value.municipality, into: &buf)
+        FfiConverterDictionaryStringString.write(value.values, into: &buf)
+        FfiConverterTypeTimestamp.write(value.updatedAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalRowOut_lift(_ buf: RustBuffer) throws -> MaternalRowOut {
+    return try FfiConverterTypeMaternalRowOut.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalRowOut_lower(_ value: MaternalRowOut) -> RustBuffer {
+    return FfiConverterTypeMaternalRowOut.lower(value)
+}
+
+
+/**
+ * What an upload did (or, for a dry run, would do).
+ */
+public struct MaternalUpload: Equatable, Hashable {
+    public var dataSet: String
+    public var dryRun: Bool
+    public var rows: Int64
+    public var registered: Int64
+    public var unchanged: Int64
+    public var refused: [MaternalRefusal]
+    /**
+     * The refused rows as a CSV to correct and upload again (UTF-8 with
+     * BOM; empty when nothing was refused).
+     */
+    public var errorsCsv: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(dataSet: String, dryRun: Bool, rows: Int64, registered: Int64, unchanged: Int64, refused: [MaternalRefusal], 
+        /**
+         * The refused rows as a CSV to correct and upload again (UTF-8 with
+         * BOM; empty when nothing was refused).
+         */errorsCsv: String) {
+        self.dataSet = dataSet
+        self.dryRun = dryRun
+        self.rows = rows
+        self.registered = registered
+        self.unchanged = unchanged
+        self.refused = refused
+        self.errorsCsv = errorsCsv
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MaternalUpload: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMaternalUpload: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MaternalUpload {
+        return
+            try MaternalUpload(
+                dataSet: FfiConverterString.read(from: &buf), 
+                dryRun: FfiConverterBool.read(from: &buf), 
+                rows: FfiConverterInt64.read(from: &buf), 
+                registered: FfiConverterInt64.read(from: &buf), 
+                unchanged: FfiConverterInt64.read(from: &buf), 
+                refused: FfiConverterSequenceTypeMaternalRefusal.read(from: &buf), 
+                errorsCsv: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MaternalUpload, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.dataSet, into: &buf)
+        FfiConverterBool.write(value.dryRun, into: &buf)
+        FfiConverterInt64.write(value.rows, into: &buf)
+        FfiConverterInt64.write(value.registered, into: &buf)
+        FfiConverterInt64.write(value.unchanged, into: &buf)
+        FfiConverterSequenceTypeMaternalRefusal.write(value.refused, into: &buf)
+        FfiConverterString.write(value.errorsCsv, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalUpload_lift(_ buf: RustBuffer) throws -> MaternalUpload {
+    return try FfiConverterTypeMaternalUpload.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMaternalUpload_lower(_ value: MaternalUpload) -> RustBuffer {
+    return FfiConverterTypeMaternalUpload.lower(value)
+}
+
+
+/**
  * A notice (お知らせ) as stored.
  */
 public struct Notice: Equatable, Hashable {
@@ -8103,6 +8785,131 @@ fileprivate struct FfiConverterSequenceTypeMasterRowOut: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMaternalDataSet: FfiConverterRustBuffer {
+    typealias SwiftType = [MaternalDataSet]
+
+    public static func write(_ value: [MaternalDataSet], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMaternalDataSet.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MaternalDataSet] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MaternalDataSet]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMaternalDataSet.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMaternalItem: FfiConverterRustBuffer {
+    typealias SwiftType = [MaternalItem]
+
+    public static func write(_ value: [MaternalItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMaternalItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MaternalItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MaternalItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMaternalItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMaternalRefusal: FfiConverterRustBuffer {
+    typealias SwiftType = [MaternalRefusal]
+
+    public static func write(_ value: [MaternalRefusal], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMaternalRefusal.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MaternalRefusal] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MaternalRefusal]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMaternalRefusal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMaternalRefusedRow: FfiConverterRustBuffer {
+    typealias SwiftType = [MaternalRefusedRow]
+
+    public static func write(_ value: [MaternalRefusedRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMaternalRefusedRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MaternalRefusedRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MaternalRefusedRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMaternalRefusedRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMaternalRowOut: FfiConverterRustBuffer {
+    typealias SwiftType = [MaternalRowOut]
+
+    public static func write(_ value: [MaternalRowOut], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMaternalRowOut.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MaternalRowOut] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MaternalRowOut]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMaternalRowOut.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeNotice: FfiConverterRustBuffer {
     typealias SwiftType = [Notice]
 
@@ -8562,6 +9369,16 @@ public func masterKinds() -> [MasterInfo]  {
 })
 }
 /**
+ * The thirteen data sets.
+ */
+public func maternalDataSets() -> [MaternalDataSet]  {
+    return try!  FfiConverterSequenceTypeMaternalDataSet.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_func_maternal_data_sets(uniffiCallStatus
+    )
+})
+}
+/**
  * The violation codes of a password (empty: acceptable). Throws
  * `invalid_policy` for a self-contradicting policy.
  */
@@ -8860,6 +9677,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_func_master_kinds() != 25812) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_func_maternal_data_sets() != 14052) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_func_check_password() != 22977) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9098,6 +9918,21 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_status() != 39750) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_maternal_csv() != 53484) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_maternal_data_of() != 14966) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_maternal_template() != 55607) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_receive_maternal() != 26547) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_upload_maternal_csv() != 35912) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_questionnaires_csv() != 12145) {

@@ -548,6 +548,31 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_zengin_rollback(uint64_t ptr, R
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_zengin_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MATERNAL_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MATERNAL_CSV
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_maternal_csv(uint64_t ptr, RustBuffer actor, RustBuffer data_set, RustBuffer encoding, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MATERNAL_DATA_OF
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MATERNAL_DATA_OF
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_maternal_data_of(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MATERNAL_TEMPLATE
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MATERNAL_TEMPLATE
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_maternal_template(uint64_t ptr, RustBuffer data_set, RustBuffer encoding, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_RECEIVE_MATERNAL
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_RECEIVE_MATERNAL
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_receive_maternal(uint64_t ptr, RustBuffer actor, RustBuffer data, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_UPLOAD_MATERNAL_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_UPLOAD_MATERNAL_CSV
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_upload_maternal_csv(uint64_t ptr, RustBuffer actor, RustBuffer data_set, RustBuffer data, RustBuffer encoding, int8_t dry_run, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_QUESTIONNAIRES_CSV
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_QUESTIONNAIRES_CSV
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_questionnaires_csv(uint64_t ptr, RustBuffer municipality, RustBuffer user, RustBuffer options, RustCallStatus *_Nonnull out_status
@@ -662,6 +687,12 @@ RustBuffer uniffi_sesshu_uniffi_fn_func_generate_log_key(RustCallStatus *_Nonnul
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MASTER_KINDS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MASTER_KINDS
 RustBuffer uniffi_sesshu_uniffi_fn_func_master_kinds(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MATERNAL_DATA_SETS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MATERNAL_DATA_SETS
+RustBuffer uniffi_sesshu_uniffi_fn_func_maternal_data_sets(RustCallStatus *_Nonnull out_status
     
 );
 #endif
@@ -1049,6 +1080,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_func_generate_log_key(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MASTER_KINDS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MASTER_KINDS
 uint16_t uniffi_sesshu_uniffi_checksum_func_master_kinds(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MATERNAL_DATA_SETS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_MATERNAL_DATA_SETS
+uint16_t uniffi_sesshu_uniffi_checksum_func_maternal_data_sets(void
     
 );
 #endif
@@ -1529,6 +1566,36 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_rollback(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_ZENGIN_STATUS
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_zengin_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MATERNAL_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MATERNAL_CSV
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_maternal_csv(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MATERNAL_DATA_OF
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MATERNAL_DATA_OF
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_maternal_data_of(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MATERNAL_TEMPLATE
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MATERNAL_TEMPLATE
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_maternal_template(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_RECEIVE_MATERNAL
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_RECEIVE_MATERNAL
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_receive_maternal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_UPLOAD_MATERNAL_CSV
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_UPLOAD_MATERNAL_CSV
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_upload_maternal_csv(void
     
 );
 #endif

@@ -214,6 +214,65 @@ class DispatchedNotice:
     notice: str
     recipients: int
 
+class MaternalItem:
+    name: str
+    label: str
+    item_type: str
+    unit: Optional[str]
+    required: bool
+    minimum: Optional[str]
+    maximum: Optional[str]
+    codes: List[str]
+
+class MaternalDataSet:
+    name: str
+    label: str
+    interface: str
+    template: str
+    items: List[MaternalItem]
+    key: List[str]
+
+def maternal_data_sets() -> List[MaternalDataSet]: ...
+
+class MaternalRefusal:
+    row: int
+    column: Optional[str]
+    code: str
+    reason: str
+    original: List[str]
+
+class MaternalUpload:
+    data_set: str
+    dry_run: bool
+    rows: int
+    registered: int
+    unchanged: int
+    refused: List[MaternalRefusal]
+    errors_csv: str
+
+class MaternalRefusedRow:
+    position: int
+    item: Optional[str]
+    code: str
+    reason: str
+
+class MaternalRegistration:
+    interface: str
+    data_set: str
+    municipality: str
+    received: int
+    registered: int
+    unchanged: int
+    refused: List[MaternalRefusedRow]
+    json: str
+
+class MaternalRowOut:
+    data_set: str
+    subject: str
+    municipality: str
+    values: Dict[str, str]
+    updated_at: datetime.datetime
+
 class Person:
     management_id: str
     subject_number: str
@@ -556,6 +615,12 @@ class Sesshu:
     def notices(self, actor: Actor) -> List[Notice]: ...
     def dispatch_notices(self, actor: Actor) -> List[DispatchedNotice]: ...
     def notice_board(self, actor: Actor) -> List[Notice]: ...
+    def maternal_template(self, data_set: str, *, encoding: Optional[str] = None) -> bytes: ...
+    def upload_maternal_csv(self, actor: Actor, data_set: str, data: bytes, *, encoding: Optional[str] = None,
+                            dry_run: bool = False) -> MaternalUpload: ...
+    def receive_maternal(self, actor: Actor, data: bytes) -> MaternalRegistration: ...
+    def maternal_data_of(self, actor: Actor, subject: str) -> List[MaternalRowOut]: ...
+    def export_maternal_csv(self, actor: Actor, data_set: str, *, encoding: Optional[str] = None) -> bytes: ...
     def resolve_vial_label(self, label: str, day: datetime.date) -> VialLabel: ...
     def receive_masters(self, actor: Actor, files: Mapping[str, bytes]) -> List[ReceivedFile]: ...
     def pull_master_diff(self, actor: Actor, receiver: str, *, limit: int = 10000) -> Optional[MasterDiff]: ...
