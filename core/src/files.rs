@@ -147,15 +147,24 @@ impl CsvRow {
     }
 }
 
-impl CsvTable {
-    /// Reads `text` as CSV with a header line. A byte-order mark inside a
-    /// field or the header (a file joined from several) is refused.
-    pub fn parse(text: &str) -> Result<CsvTable, FileError> {
-        let mut reader = csv::ReaderBuilder::new()
+/// A CSV text read row by row, its header checked first: what an upload
+/// too large to hold whole reads (the rows as [`CsvTable`] numbers them).
+pub struct CsvStream<'a> {
+    /// The column names, in file order, each once.
+    pub header: Vec<String>,
+    records: csv::StringRecordsIntoIter<&'a [u8]>,
+    row: usize,
+}
+
+impl<'a> CsvStream<'a> {
+    /// Reads `text`'s header: each name trimmed, non-empty, once, without a
+    /// byte-order mark.
+    pub fn new(text: &'a str) -> Result<Self, FileError> {
+        let reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(false)
             .from_reader(text.as_bytes());
-        let mut records = reader.records();
+        let mut records = reader.into_records();
         let header: Vec<String> = match records.next() {
             None => return Err(FileError::Empty),
             Some(Err(e)) => {
@@ -188,17 +197,47 @@ impl CsvTable {
                 )));
             }
         }
-        let mut rows = Vec::new();
-        // Blank lines are skipped and not counted: row N is the Nth data
-        // row, as the person and record imports number them.
-        for (i, record) in records.enumerate() {
-            let row = i + 1;
-            let record = record.map_err(|e| FileError::Csv {
-                row,
-                reason: e.to_string(),
-            })?;
-            rows.push((row, CsvRow(record)));
-        }
+        Ok(CsvStream {
+            header,
+            records,
+            row: 0,
+        })
+    }
+
+    /// The position of the column named `name`.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+impl Iterator for CsvStream<'_> {
+    type Item = Result<(usize, CsvRow), FileError>;
+
+    /// The next data row with its 1-based number (blank lines are skipped
+    /// and not counted: row N is the Nth data row, as the person and record
+    /// imports number them).
+    fn next(&mut self) -> Option<Self::Item> {
+        let record = self.records.next()?;
+        self.row += 1;
+        let row = self.row;
+        Some(
+            record
+                .map(|r| (row, CsvRow(r)))
+                .map_err(|e| FileError::Csv {
+                    row,
+                    reason: e.to_string(),
+                }),
+        )
+    }
+}
+
+impl CsvTable {
+    /// Reads `text` as CSV with a header line. A byte-order mark inside a
+    /// field or the header (a file joined from several) is refused.
+    pub fn parse(text: &str) -> Result<CsvTable, FileError> {
+        let stream = CsvStream::new(text)?;
+        let header = stream.header.clone();
+        let rows = stream.collect::<Result<Vec<_>, _>>()?;
         Ok(CsvTable { header, rows })
     }
 

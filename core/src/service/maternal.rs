@@ -5,7 +5,7 @@
 
 use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
-use crate::files::{CsvEncoding, CsvTable};
+use crate::files::{decode, CsvEncoding, CsvStream};
 use crate::identifiers::{MunicipalityCode, SubjectNumber};
 use crate::maternal::interface::{InterfaceFile, RefusedRow, RegistrationResult};
 use crate::maternal::{template, DataSet, MaternalError, MaternalRow, SUBJECT};
@@ -132,7 +132,10 @@ impl Sesshu {
     /// the valid rows are registered (unless `dry_run`), the invalid ones
     /// come back with row, column and reason. Rows whose first field begins
     /// `#` (the template's description) are skipped. The same row again
-    /// registers nothing.
+    /// registers nothing. The file is read as a stream and registered
+    /// 5,000 rows a commit, so a file of a million rows never lands in
+    /// memory whole; a crash between commits leaves the earlier chunks, and
+    /// the same file again registers only the rest.
     pub fn upload_maternal_csv(
         &self,
         actor: &Actor,
@@ -142,10 +145,11 @@ impl Sesshu {
         dry_run: bool,
     ) -> Result<MaternalUpload, Error> {
         let set = DataSet::named(data_set)?;
-        let table = CsvTable::read(bytes, encoding)?;
+        let text = decode(bytes, encoding)?;
+        let stream = CsvStream::new(&text)?;
         let municipality = self.maternal_municipality(actor, Operation::WriteMaternalData)?;
-        let mut at = Vec::with_capacity(table.header.len());
-        for name in &table.header {
+        let at: Vec<String> = stream.header.clone();
+        for name in &at {
             if name != SUBJECT && set.item(name).is_none() {
                 return Err(MaternalError::UnknownItem {
                     data_set: set.name,
@@ -153,14 +157,10 @@ impl Sesshu {
                 }
                 .into());
             }
-            at.push(name.as_str());
         }
-        for item in set
-            .items
-            .iter()
-            .filter(|i| i.required || set.key.contains(&i.name))
-        {
-            if !at.contains(&item.name) {
+        let has = |name: &str| at.iter().any(|h| h == name);
+        for item in set.items.iter().filter(|i| i.required || set.key.contains(&i.name)) {
+            if !has(item.name) {
                 return Err(MaternalError::MissingColumn {
                     item: item.name,
                     label: item.label,
@@ -168,7 +168,7 @@ impl Sesshu {
                 .into());
             }
         }
-        if !at.contains(&SUBJECT) {
+        if !has(SUBJECT) {
             return Err(MaternalError::MissingColumn {
                 item: SUBJECT,
                 label: "予防接種対象者番号",
@@ -176,26 +176,42 @@ impl Sesshu {
             .into());
         }
         let columns = set.columns();
-        let mut good = Vec::new();
+        // Streamed: the good rows go in chunks as they are read; only the
+        // keys seen (for rows twice in one file) and the refusals are kept.
+        let mut chunk = Vec::with_capacity(CHUNK);
         let mut seen = std::collections::HashMap::new();
         let mut refused = Vec::new();
-        let mut read = 0usize;
-        for (number, row) in &table.rows {
+        let (mut read, mut valid, mut registered) = (0usize, 0usize, 0usize);
+        for row in stream {
+            let (number, row) = row?;
             if row.get(0).is_some_and(template::is_comment) {
                 continue;
             }
             read += 1;
-            let fields: Vec<(&str, &str)> = at.iter().copied().zip(row.iter()).collect();
-            let checked =
-                set.parse_row(&fields)
-                    .and_then(|r| match seen.insert(r.key_id(), *number) {
-                        Some(first) => Err(duplicate(first)),
-                        None => Ok(r),
-                    });
+            let fields: Vec<(&str, &str)> =
+                at.iter().map(String::as_str).zip(row.iter()).collect();
+            let checked = set.parse_row(&fields).and_then(|r| {
+                match seen.insert(r.key_id(), number) {
+                    Some(first) => Err(duplicate(first)),
+                    None => Ok(r),
+                }
+            });
             match checked {
-                Ok(r) => good.push(r),
+                Ok(r) => {
+                    valid += 1;
+                    if !dry_run {
+                        chunk.push(r);
+                        if chunk.len() == CHUNK {
+                            registered += self.register_maternal(
+                                actor,
+                                municipality,
+                                std::mem::take(&mut chunk),
+                            )?;
+                        }
+                    }
+                }
                 Err(e) => refused.push(MaternalRowRefusal {
-                    row: *number,
+                    row: number,
                     column: e.item(),
                     code: e.code().to_owned(),
                     reason: e.to_string(),
@@ -211,12 +227,11 @@ impl Sesshu {
                 }),
             }
         }
-        let valid = good.len();
-        let registered = if dry_run {
-            valid
-        } else {
-            self.register_maternal(actor, municipality, good)?
-        };
+        if dry_run {
+            registered = valid;
+        } else if !chunk.is_empty() {
+            registered += self.register_maternal(actor, municipality, chunk)?;
+        }
         Ok(MaternalUpload {
             data_set: set,
             dry_run,
