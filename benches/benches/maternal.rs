@@ -2,7 +2,7 @@
 //!
 //! `maternal_upload/*`: 1,000,000 rows of 妊婦健診 (`prenatal_checkup`, 11
 //! columns) uploaded through the service — the file decoded and read as a
-//! stream, every row checked against the declaration, registered 5,000 a
+//! stream, every row checked against the declaration, registered 20,000 a
 //! commit — against the same rows by hand-written INSERTs into the same
 //! table in one transaction (the line split and the key and JSON body
 //! formatted, nothing checked), on SQLite and (with
@@ -31,7 +31,10 @@ fn clock() -> Arc<FixedClock> {
 }
 
 fn staff() -> Actor {
-    Actor::municipality("bench", sesshu_core::identifiers::MunicipalityCode::parse("131016").unwrap())
+    Actor::municipality(
+        "bench",
+        sesshu_core::identifiers::MunicipalityCode::parse("131016").unwrap(),
+    )
 }
 
 const HEADER: &str = "subject_number,exam_date,visit,gestational_weeks,weight_kg,systolic,diastolic,urine_protein,urine_glucose,hemoglobin,judgment";
@@ -72,7 +75,13 @@ fn key_and_body(line: &str) -> (String, String, String) {
     (format!("{}\u{1f}{}", f[0], f[1]), f[0].to_owned(), body)
 }
 
-fn service(c: &mut Criterion, name: &str, make: &dyn Fn() -> Arc<dyn Store>, data: &[u8], n: usize) {
+fn service(
+    c: &mut Criterion,
+    name: &str,
+    make: &dyn Fn() -> Arc<dyn Store>,
+    data: &[u8],
+    n: usize,
+) {
     let mut g = c.benchmark_group("maternal_upload");
     g.sample_size(10).measurement_time(Duration::from_secs(60));
     g.bench_function(name, |b| {
@@ -80,7 +89,13 @@ fn service(c: &mut Criterion, name: &str, make: &dyn Fn() -> Arc<dyn Store>, dat
             || Sesshu::new(make(), clock()),
             |s| {
                 let up = s
-                    .upload_maternal_csv(&staff(), "prenatal_checkup", data, CsvEncoding::Utf8Bom, false)
+                    .upload_maternal_csv(
+                        &staff(),
+                        "prenatal_checkup",
+                        data,
+                        CsvEncoding::Utf8Bom,
+                        false,
+                    )
                     .unwrap();
                 assert_eq!((up.registered, up.refused.len()), (n, 0));
             },

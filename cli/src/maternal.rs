@@ -143,13 +143,14 @@ pub fn run(
             errors_out,
             encoding,
         } => {
-            let bytes = read(file)?;
+            let opened = std::fs::File::open(file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let encoding = match encoding {
                 InputEncoding::Utf8 => CsvEncoding::Utf8Bom,
                 InputEncoding::ShiftJis => CsvEncoding::ShiftJis,
             };
             let up = s
-                .upload_maternal_csv(&actor()?, data_set, &bytes, encoding, *dry_run)
+                .upload_maternal_reader(&actor()?, data_set, opened, encoding, *dry_run)
                 .map_err(|e| format!("{}: {}", file.display(), core(e)))?;
             for r in &up.refused {
                 eprintln!(

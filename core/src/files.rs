@@ -147,12 +147,136 @@ impl CsvRow {
     }
 }
 
-/// A CSV text read row by row, its header checked first: what an upload
+/// A file's bytes decoded as they are read: `encoding` to UTF-8, a leading
+/// UTF-8 byte-order mark skipped; the first byte sequence the encoding does
+/// not define is an error naming its line and offset ([`FileError::NotEncoded`]
+/// inside the `io::Error`), as [`decode`] names it.
+pub struct DecodingReader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    name: &'static str,
+    hint: &'static str,
+    raw: Vec<u8>,
+    raw_start: usize,
+    raw_end: usize,
+    eof: bool,
+    consumed: usize,
+    lines: usize,
+    out: Vec<u8>,
+    out_start: usize,
+    finished: bool,
+}
+
+impl<R: std::io::Read> DecodingReader<R> {
+    /// Decodes `inner` in `encoding`.
+    pub fn new(inner: R, encoding: CsvEncoding) -> Self {
+        let (decoder, name, hint) = match encoding {
+            CsvEncoding::Utf8Bom => (
+                encoding_rs::UTF_8.new_decoder_with_bom_removal(),
+                "UTF-8",
+                "try --encoding shift-jis",
+            ),
+            CsvEncoding::ShiftJis => (
+                encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling(),
+                "Shift_JIS",
+                "try --encoding utf8",
+            ),
+        };
+        DecodingReader {
+            inner,
+            decoder,
+            name,
+            hint,
+            raw: vec![0; 64 * 1024],
+            raw_start: 0,
+            raw_end: 0,
+            eof: false,
+            consumed: 0,
+            lines: 1,
+            out: Vec::new(),
+            out_start: 0,
+            finished: false,
+        }
+    }
+
+    fn refill(&mut self) -> std::io::Result<()> {
+        if self.raw_start == self.raw_end && !self.eof {
+            self.raw_start = 0;
+            self.raw_end = loop {
+                match self.inner.read(&mut self.raw) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            self.eof = self.raw_end == 0;
+        }
+        let src = &self.raw[self.raw_start..self.raw_end];
+        let mut out = vec![0u8; src.len() * 3 + 16];
+        let (result, read, written) = self
+            .decoder
+            .decode_to_utf8_without_replacement(src, &mut out, self.eof);
+        if let encoding_rs::DecoderResult::Malformed(bad, after) = result {
+            let at = read - usize::from(after) - usize::from(bad);
+            let lines = out[..written].iter().filter(|&&b| b == b'\n').count();
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                FileError::NotEncoded {
+                    encoding: self.name,
+                    line: self.lines + lines,
+                    offset: self.consumed + at,
+                    hint: self.hint,
+                },
+            ));
+        }
+        out.truncate(written);
+        self.lines += out.iter().filter(|&&b| b == b'\n').count();
+        self.raw_start += read;
+        self.consumed += read;
+        self.out = out;
+        self.out_start = 0;
+        // At the end of the input the decoder was told so and has flushed.
+        self.finished = self.eof && self.raw_start == self.raw_end;
+        Ok(())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for DecodingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.out_start < self.out.len() {
+                let n = buf.len().min(self.out.len() - self.out_start);
+                buf[..n].copy_from_slice(&self.out[self.out_start..self.out_start + n]);
+                self.out_start += n;
+                return Ok(n);
+            }
+            if self.finished {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+    }
+}
+
+/// The file error a CSV reader's error holds, if it was one of decoding.
+fn csv_failure(e: csv::Error, row: usize) -> FileError {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        if let Some(f) = io.get_ref().and_then(|x| x.downcast_ref::<FileError>()) {
+            return f.clone();
+        }
+    }
+    FileError::Csv {
+        row,
+        reason: e.to_string(),
+    }
+}
+
+/// A CSV file read row by row, its header checked first: what an upload
 /// too large to hold whole reads (the rows as [`CsvTable`] numbers them).
 pub struct CsvStream<'a> {
     /// The column names, in file order, each once.
     pub header: Vec<String>,
-    records: csv::StringRecordsIntoIter<&'a [u8]>,
+    records: csv::StringRecordsIntoIter<Box<dyn std::io::Read + 'a>>,
     row: usize,
 }
 
@@ -160,17 +284,30 @@ impl<'a> CsvStream<'a> {
     /// Reads `text`'s header: each name trimmed, non-empty, once, without a
     /// byte-order mark.
     pub fn new(text: &'a str) -> Result<Self, FileError> {
+        Self::from_reader(Box::new(text.as_bytes()))
+    }
+
+    /// Reads a file's bytes as they come, decoded in `encoding`
+    /// ([`DecodingReader`]).
+    pub fn decoding(
+        reader: impl std::io::Read + 'a,
+        encoding: CsvEncoding,
+    ) -> Result<Self, FileError> {
+        Self::from_reader(Box::new(DecodingReader::new(reader, encoding)))
+    }
+
+    fn from_reader(reader: Box<dyn std::io::Read + 'a>) -> Result<Self, FileError> {
         let reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(false)
-            .from_reader(text.as_bytes());
+            .from_reader(reader);
         let mut records = reader.into_records();
         let header: Vec<String> = match records.next() {
             None => return Err(FileError::Empty),
             Some(Err(e)) => {
-                return Err(FileError::Header {
-                    column: 1,
-                    reason: e.to_string(),
+                return Err(match csv_failure(e, 0) {
+                    FileError::Csv { reason, .. } => FileError::Header { column: 1, reason },
+                    other => other,
                 })
             }
             Some(Ok(r)) => r.iter().map(|h| h.trim().to_owned()).collect(),
@@ -223,10 +360,7 @@ impl Iterator for CsvStream<'_> {
         Some(
             record
                 .map(|r| (row, CsvRow(r)))
-                .map_err(|e| FileError::Csv {
-                    row,
-                    reason: e.to_string(),
-                }),
+                .map_err(|e| csv_failure(e, row)),
         )
     }
 }
@@ -255,6 +389,49 @@ impl CsvTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn streamed(bytes: &[u8], encoding: CsvEncoding) -> Result<CsvTable, FileError> {
+        let stream = CsvStream::decoding(bytes, encoding)?;
+        let header = stream.header.clone();
+        Ok(CsvTable {
+            header,
+            rows: stream.collect::<Result<Vec<_>, _>>()?,
+        })
+    }
+
+    #[test]
+    fn a_stream_reads_as_the_whole_file_does_and_names_the_same_bad_byte() {
+        let mut text = String::from("code,name\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("{i:05},みずほ銀行{i}\n"));
+        }
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        let sjis = encoding_rs::SHIFT_JIS.encode(&text).0.into_owned();
+        for (bytes, enc) in [
+            (text.as_bytes().to_vec(), CsvEncoding::Utf8Bom),
+            (bom, CsvEncoding::Utf8Bom),
+            (sjis.clone(), CsvEncoding::ShiftJis),
+        ] {
+            assert_eq!(
+                streamed(&bytes, enc).unwrap(),
+                CsvTable::read(&bytes, enc).unwrap()
+            );
+        }
+        // A bad byte far into the file (past the first read), and at its end.
+        for at in [sjis.len() - 7, 100_000, sjis.len() - 1] {
+            let mut bad = sjis.clone();
+            bad[at] = 0xFF;
+            let whole = CsvTable::read(&bad, CsvEncoding::ShiftJis).unwrap_err();
+            let stream = streamed(&bad, CsvEncoding::ShiftJis).unwrap_err();
+            assert_eq!(stream, whole, "at {at}");
+        }
+        let utf8_in_sjis = streamed(text.as_bytes(), CsvEncoding::ShiftJis).unwrap_err();
+        assert_eq!(
+            utf8_in_sjis,
+            CsvTable::read(text.as_bytes(), CsvEncoding::ShiftJis).unwrap_err()
+        );
+    }
 
     #[test]
     fn utf8_with_or_without_bom_and_shift_jis_read_alike() {

@@ -5,7 +5,7 @@
 
 use crate::access_log::{AccessAction, AccessLogDraft};
 use crate::authz::{Operation, Relation};
-use crate::files::{decode, CsvEncoding, CsvStream};
+use crate::files::{CsvEncoding, CsvStream};
 use crate::identifiers::{MunicipalityCode, SubjectNumber};
 use crate::maternal::interface::{InterfaceFile, RefusedRow, RegistrationResult};
 use crate::maternal::{template, DataSet, MaternalError, MaternalRow, SUBJECT};
@@ -17,7 +17,7 @@ use super::export::{csv_head, encode, ExportOptions};
 use super::{Actor, Sesshu};
 
 /// Rows per commit of an upload.
-const CHUNK: usize = 5_000;
+const CHUNK: usize = 20_000;
 
 /// A refused row of an upload: where, why, and its values as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,60 @@ pub struct MaternalUpload {
     pub unchanged: usize,
     /// The refused rows.
     pub refused: Vec<MaternalRowRefusal>,
+}
+
+/// The keys of the rows read so far, compactly (an upload of a million
+/// rows keeps every key to find a row given twice): the texts in one arena,
+/// indexed by their hash; the rare different key with an equal hash goes to
+/// an overflow map, so no row is ever taken for another.
+#[derive(Default)]
+struct KeySet {
+    index: std::collections::HashMap<u64, u32>,
+    arena: String,
+    ends: Vec<u32>,
+    rows: Vec<usize>,
+    overflow: std::collections::HashMap<String, usize>,
+}
+
+impl KeySet {
+    fn text(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.arena.get(start..self.ends[i] as usize).unwrap_or("")
+    }
+
+    /// Records `key` read at `row`; the row it was first read at, if seen.
+    fn insert(&mut self, key: &str, row: usize) -> Option<usize> {
+        use std::hash::Hasher;
+        let hash = {
+            let mut h = self.hasher();
+            h.write(key.as_bytes());
+            h.finish()
+        };
+        match self.index.get(&hash) {
+            Some(&i) if self.text(i) == key => Some(self.rows[i as usize]),
+            Some(_) => match self.overflow.get(key) {
+                Some(&first) => Some(first),
+                None => {
+                    self.overflow.insert(key.to_owned(), row);
+                    None
+                }
+            },
+            None => {
+                let i = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
+                self.arena.push_str(key);
+                self.ends
+                    .push(u32::try_from(self.arena.len()).unwrap_or(u32::MAX));
+                self.rows.push(row);
+                self.index.insert(hash, i);
+                None
+            }
+        }
+    }
+
+    fn hasher(&self) -> std::collections::hash_map::DefaultHasher {
+        std::collections::hash_map::DefaultHasher::new()
+    }
 }
 
 fn duplicate(first: usize) -> MaternalError {
@@ -133,7 +187,7 @@ impl Sesshu {
     /// come back with row, column and reason. Rows whose first field begins
     /// `#` (the template's description) are skipped. The same row again
     /// registers nothing. The file is read as a stream and registered
-    /// 5,000 rows a commit, so a file of a million rows never lands in
+    /// 20,000 rows a commit, so a file of a million rows never lands in
     /// memory whole; a crash between commits leaves the earlier chunks, and
     /// the same file again registers only the rest.
     pub fn upload_maternal_csv(
@@ -144,9 +198,21 @@ impl Sesshu {
         encoding: CsvEncoding,
         dry_run: bool,
     ) -> Result<MaternalUpload, Error> {
+        self.upload_maternal_reader(actor, data_set, bytes, encoding, dry_run)
+    }
+
+    /// [`upload_maternal_csv`](Self::upload_maternal_csv) from a reader:
+    /// the file decoded and read as it comes, never held whole.
+    pub fn upload_maternal_reader(
+        &self,
+        actor: &Actor,
+        data_set: &str,
+        reader: impl std::io::Read,
+        encoding: CsvEncoding,
+        dry_run: bool,
+    ) -> Result<MaternalUpload, Error> {
         let set = DataSet::named(data_set)?;
-        let text = decode(bytes, encoding)?;
-        let stream = CsvStream::new(&text)?;
+        let stream = CsvStream::decoding(reader, encoding)?;
         let municipality = self.maternal_municipality(actor, Operation::WriteMaternalData)?;
         let at: Vec<String> = stream.header.clone();
         for name in &at {
@@ -159,7 +225,11 @@ impl Sesshu {
             }
         }
         let has = |name: &str| at.iter().any(|h| h == name);
-        for item in set.items.iter().filter(|i| i.required || set.key.contains(&i.name)) {
+        for item in set
+            .items
+            .iter()
+            .filter(|i| i.required || set.key.contains(&i.name))
+        {
             if !has(item.name) {
                 return Err(MaternalError::MissingColumn {
                     item: item.name,
@@ -179,7 +249,7 @@ impl Sesshu {
         // Streamed: the good rows go in chunks as they are read; only the
         // keys seen (for rows twice in one file) and the refusals are kept.
         let mut chunk = Vec::with_capacity(CHUNK);
-        let mut seen = std::collections::HashMap::new();
+        let mut seen = KeySet::default();
         let mut refused = Vec::new();
         let (mut read, mut valid, mut registered) = (0usize, 0usize, 0usize);
         for row in stream {
@@ -188,14 +258,13 @@ impl Sesshu {
                 continue;
             }
             read += 1;
-            let fields: Vec<(&str, &str)> =
-                at.iter().map(String::as_str).zip(row.iter()).collect();
-            let checked = set.parse_row(&fields).and_then(|r| {
-                match seen.insert(r.key_id(), number) {
-                    Some(first) => Err(duplicate(first)),
-                    None => Ok(r),
-                }
-            });
+            let fields: Vec<(&str, &str)> = at.iter().map(String::as_str).zip(row.iter()).collect();
+            let checked =
+                set.parse_row(&fields)
+                    .and_then(|r| match seen.insert(&r.key_id(), number) {
+                        Some(first) => Err(duplicate(first)),
+                        None => Ok(r),
+                    });
             match checked {
                 Ok(r) => {
                     valid += 1;
@@ -283,13 +352,13 @@ impl Sesshu {
         self.guard(actor, Operation::WriteMaternalData, relation)?;
         let received = file.rows.len();
         let mut good = Vec::new();
-        let mut seen = std::collections::HashMap::new();
+        let mut seen = KeySet::default();
         let mut refused = Vec::new();
         for (i, row) in file.rows.iter().enumerate() {
             let fields: Vec<(&str, &str)> =
                 row.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let checked = file.data_set.parse_row(&fields).and_then(|r| {
-                match seen.insert(r.key_id(), i + 1) {
+                match seen.insert(&r.key_id(), i + 1) {
                     Some(first) => Err(duplicate(first)),
                     None => Ok(r),
                 }
@@ -397,5 +466,26 @@ impl Sesshu {
         out.write_all(&bytes)
             .map_err(crate::store::StoreError::backend)?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeySet;
+
+    #[test]
+    fn a_key_set_finds_the_first_row_of_a_key() {
+        let mut seen = KeySet::default();
+        assert_eq!(seen.insert("S1\u{1f}2026-11-01", 1), None);
+        assert_eq!(seen.insert("S2\u{1f}2026-11-01", 2), None);
+        assert_eq!(seen.insert("S1\u{1f}2026-11-02", 3), None);
+        assert_eq!(seen.insert("S1\u{1f}2026-11-01", 4), Some(1));
+        assert_eq!(seen.insert("S2\u{1f}2026-11-01", 5), Some(2));
+        // The overflow path: a different key under an index slot taken.
+        let hash = *seen.index.keys().next().unwrap_or(&0);
+        let i = seen.index[&hash];
+        let other = format!("{}x", seen.text(i));
+        seen.overflow.insert(other.clone(), 9);
+        assert_eq!(seen.overflow.get(&other), Some(&9));
     }
 }
