@@ -300,7 +300,7 @@ impl ItemType {
 }
 
 /// A measurement in units of 10^-scale as text (`1234`, 1 → `123.4`).
-fn format_measure(units: i64, scale: u32) -> String {
+pub fn format_measure(units: i64, scale: u32) -> String {
     if scale == 0 {
         return units.to_string();
     }
