@@ -36,14 +36,7 @@ pub struct MaternalItem {
 }
 
 fn bounds(ty: ItemType) -> (Option<String>, Option<String>) {
-    let measure = |u: i64, scale: u32| {
-        let p = 10i64.pow(scale);
-        if scale == 0 {
-            u.to_string()
-        } else {
-            format!("{}.{:0w$}", u / p, u % p, w = scale as usize)
-        }
-    };
+    let measure = sesshu_core::maternal::format_measure;
     match ty {
         ItemType::Integer { min, max } => (Some(min.to_string()), Some(max.to_string())),
         ItemType::Measure { scale, min, max } => {

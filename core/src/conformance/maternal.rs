@@ -11,14 +11,7 @@ pub fn sample_value(item: &Item, n: usize) -> String {
     match item.ty {
         ItemType::Date => format!("2026-11-{:02}", 1 + n % 28),
         ItemType::Integer { min, max } => (min + (n as i64) % (max - min + 1)).to_string(),
-        ItemType::Measure { scale, min, .. } => {
-            let p = 10i64.pow(scale);
-            if scale == 0 {
-                min.to_string()
-            } else {
-                format!("{}.{:0w$}", min / p, min % p, w = scale as usize)
-            }
-        }
+        ItemType::Measure { scale, min, .. } => crate::maternal::format_measure(min, scale),
         ItemType::Code(codes) => codes[n % codes.len()].value.to_owned(),
         ItemType::Text { .. } => format!("所見{n}"),
     }

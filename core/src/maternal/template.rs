@@ -20,19 +20,13 @@ fn describe(item: &Item, key: bool) -> String {
         ItemType::Date => "YYYY-MM-DD".to_owned(),
         ItemType::Integer { min, max } => format!("整数 {min}〜{max}{unit}"),
         ItemType::Measure { scale, min, max } => {
-            let p = 10i64.pow(scale);
-            let show = |u: i64| {
-                if scale == 0 {
-                    u.to_string()
-                } else {
-                    format!("{}.{:0w$}", u / p, u % p, w = scale as usize)
-                }
+            let show = |u: i64| super::format_measure(u, scale);
+            let decimals = if scale == 0 {
+                String::new()
+            } else {
+                format!("（小数{scale}桁まで）")
             };
-            format!(
-                "数値 {}〜{}{unit}（小数{scale}桁まで）",
-                show(min),
-                show(max)
-            )
+            format!("数値 {}〜{}{unit}{decimals}", show(min), show(max))
         }
         ItemType::Code(codes) => codes
             .iter()
