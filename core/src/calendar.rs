@@ -209,6 +209,36 @@ pub fn jst_date(t: DateTime<Utc>) -> NaiveDate {
     to_jst(t).date_naive()
 }
 
+/// The day at whose end a person born on `birth` attains age `years`
+/// (年齢計算ニ関スル法律 with 民法 第143条): age is counted from the day of
+/// birth, and the period of `years` years ends on the day before the
+/// anniversary; for a birth on 29 February, in a year without one the
+/// period ends on 28 February (the month's last day). `None` beyond the
+/// calendar.
+pub fn attains_age_at_end_of(birth: NaiveDate, years: u32) -> Option<NaiveDate> {
+    let year = birth.year().checked_add(i32::try_from(years).ok()?)?;
+    let anniversary = NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
+        // No 29 February that year: the period ends on the month's last day.
+        .or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))?;
+    anniversary.pred_opt()
+}
+
+/// A person's age during `day` (満年齢): the number of ages attained at
+/// the end of a day before it ([`attains_age_at_end_of`]). On the birthday
+/// the new age is already held (it was attained at the end of the day
+/// before); someone born on 1 April attains 6 at the end of 31 March, so is
+/// of the school year before those born on 2 April. Before the birth, 0.
+pub fn age_on(birth: NaiveDate, day: NaiveDate) -> u32 {
+    if day <= birth {
+        return 0;
+    }
+    let mut years = u32::try_from(day.year() - birth.year()).unwrap_or(0);
+    while years > 0 && attains_age_at_end_of(birth, years).is_none_or(|end| end >= day) {
+        years -= 1;
+    }
+    years
+}
+
 /// Where the core gets "now" from. Services take one; tests pin it.
 pub trait Clock: Send + Sync {
     /// The current instant.
@@ -354,6 +384,67 @@ impl std::fmt::Display for WarekiDate {
             write!(f, "{}", self.year)?;
         }
         write!(f, "年{}月{}日", self.month, self.day)
+    }
+}
+
+#[cfg(test)]
+mod age_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn an_age_is_attained_at_the_end_of_the_day_before_the_birthday() {
+        let birth = d("2019-04-01");
+        assert_eq!(attains_age_at_end_of(birth, 6), Some(d("2025-03-31")));
+        assert_eq!(age_on(birth, d("2025-03-31")), 5);
+        assert_eq!(age_on(birth, d("2025-04-01")), 6);
+        // Born 1 April: 6 on the first day of the school year (1 April),
+        // with those born since 2 April of the year before.
+        assert_eq!(age_on(d("2019-04-02"), d("2025-04-01")), 5);
+        assert_eq!(age_on(birth, d("2019-04-01")), 0);
+        assert_eq!(age_on(birth, d("2018-01-01")), 0);
+        assert_eq!(age_on(birth, d("2020-03-31")), 0);
+        assert_eq!(age_on(birth, d("2020-04-01")), 1);
+    }
+
+    #[test]
+    fn a_birth_on_29_february() {
+        let birth = d("2020-02-29");
+        // 2021 has no 29 February: the year ends with 28 February.
+        assert_eq!(attains_age_at_end_of(birth, 1), Some(d("2021-02-28")));
+        assert_eq!(age_on(birth, d("2021-02-28")), 0);
+        assert_eq!(age_on(birth, d("2021-03-01")), 1);
+        // 2024 has one: the year ends with 28 February, as for anyone.
+        assert_eq!(attains_age_at_end_of(birth, 4), Some(d("2024-02-28")));
+        assert_eq!(age_on(birth, d("2024-02-28")), 3);
+        assert_eq!(age_on(birth, d("2024-02-29")), 4);
+    }
+
+    proptest! {
+        #[test]
+        fn age_is_the_count_of_ages_attained_before_the_day(
+            b in 0i64..40_000, offset in 0i64..40_000
+        ) {
+            let birth = d("1930-01-01") + TimeDelta::days(b);
+            let day = birth + TimeDelta::days(offset);
+            let age = age_on(birth, day);
+            if age > 0 {
+                prop_assert!(attains_age_at_end_of(birth, age).unwrap() < day);
+            }
+            prop_assert!(attains_age_at_end_of(birth, age + 1).unwrap() >= day);
+            // The common reckoning agrees: years since birth, less one
+            // before this year's birthday (1 March for 29 February).
+            let mut common = day.year() - birth.year();
+            let (m, dd) = if birth.month() == 2 && birth.day() == 29
+                && NaiveDate::from_ymd_opt(day.year(), 2, 29).is_none() { (3, 1) } else { (birth.month(), birth.day()) };
+            if (day.month(), day.day()) < (m, dd) { common -= 1; }
+            prop_assert_eq!(i64::from(age), i64::from(common.max(0)));
+        }
     }
 }
 
