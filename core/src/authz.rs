@@ -96,6 +96,17 @@ named_enum! {
     unknown: OrganisationError = |v| OrganisationError::InvalidOperation { value: v.to_owned() };
 }
 
+impl Relation {
+    /// [`Relation::Own`] when `own`, else [`Relation::Other`].
+    pub fn own_if(own: bool) -> Self {
+        if own {
+            Relation::Own
+        } else {
+            Relation::Other
+        }
+    }
+}
+
 use Operation as Op;
 use Relation::{Other, Own};
 use Role as R;

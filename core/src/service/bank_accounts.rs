@@ -12,7 +12,7 @@
 //! institution and usage is the engines' unique constraint: a second
 //! simultaneous application is refused `application_pending` the same way.
 
-use crate::access_log::{AccessAction, AccessLogDraft};
+use crate::access_log::AccessAction;
 use crate::authz::{Operation, Relation};
 use crate::bank_account::{
     self, AccountUsage, ApplicationRequest, Attachment, BankAccount, BankAccountDraft,
@@ -61,17 +61,6 @@ pub enum BankDecision {
 }
 
 impl Sesshu {
-    fn bank_logged(&self, actor: &Actor, action: AccessAction) -> AccessLogDraft {
-        AccessLogDraft {
-            at: self.now(),
-            actor: actor.log_name(),
-            organisation: actor.organisation.to_string(),
-            action,
-            subject: None,
-            record_ids: Vec::new(),
-        }
-    }
-
     /// The institution as the account rules see it: its code and the
     /// federation whose 所属医療機関マスタ lists it today.
     pub(super) fn account_institution(&self, code: &str) -> Result<Institution, Error> {
@@ -181,18 +170,6 @@ impl Sesshu {
             .collect()
     }
 
-    /// A new application's id: `BA-` and the date (Japan time) and eight
-    /// random hex digits.
-    fn application_id(&self) -> Result<String, Error> {
-        let mut bytes = [0u8; 4];
-        self.rng()?.fill(&mut bytes);
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        Ok(format!(
-            "BA-{}-{hex}",
-            jst_date(self.now()).format("%Y%m%d")
-        ))
-    }
-
     /// An institution applies for an account (口座情報の申請, H_091-001):
     /// the account is checked against the stored zengin master and the
     /// holder-name rules, the attachments by their bytes; the institution's
@@ -208,11 +185,11 @@ impl Sesshu {
         let institution = self.account_institution(institution)?;
         let attachments = Attachment::all(request.attachments)?;
         let account = self.check_bank_account(&request.draft, rules)?;
-        let relation = relation(actor.organisation.as_str() == institution.code.as_str());
+        let relation = Relation::own_if(actor.organisation.as_str() == institution.code.as_str());
         self.guard(actor, Operation::ApplyBankAccounts, relation)?;
         let directory = Checked(&account);
         for _ in 0..RETRIES {
-            let id = self.application_id()?;
+            let id = self.dated_id("BA")?;
             let pending = self.pending_application(&institution.code, request.usage)?;
             let t = bank_account::apply(
                 &institution,
@@ -247,7 +224,7 @@ impl Sesshu {
             writes.extend(self.bank_notifications(&stored, &t.notifications)?);
             match self.store.commit(ChangeSet {
                 writes,
-                log: vec![self.bank_logged(actor, AccessAction::WriteBankAccount)],
+                log: vec![self.logged(actor, AccessAction::WriteBankAccount)],
             }) {
                 Ok(_) => return Ok(stored),
                 // Another application became pending first (the unique
@@ -307,7 +284,7 @@ impl Sesshu {
         self.guard(
             actor,
             Operation::DecideBankAccounts,
-            relation(actor.organisation == app.federation),
+            Relation::own_if(actor.organisation == app.federation),
         )?;
         self.step_once(actor, app, |app| {
             let institution = Institution {
@@ -339,7 +316,7 @@ impl Sesshu {
         self.guard(
             actor,
             Operation::ApplyBankAccounts,
-            relation(actor.organisation.as_str() == app.application.institution.as_str()),
+            Relation::own_if(actor.organisation.as_str() == app.application.institution.as_str()),
         )?;
         self.step_once(actor, app, |app| {
             bank_account::delete(&app.application, &actor.organisation)
@@ -405,7 +382,7 @@ impl Sesshu {
         writes.extend(self.bank_notifications(&stored, &t.notifications)?);
         self.store.commit(ChangeSet {
             writes,
-            log: vec![self.bank_logged(actor, AccessAction::WriteBankAccount)],
+            log: vec![self.logged(actor, AccessAction::WriteBankAccount)],
         })?;
         Ok(stored)
     }
@@ -420,13 +397,13 @@ impl Sesshu {
     ) -> Result<(), Error> {
         let own = actor.organisation.as_str() == institution.as_str()
             || federation.is_some_and(|f| *f == actor.organisation);
-        self.guard(actor, Operation::ReadBankAccounts, relation(own))
+        self.guard(actor, Operation::ReadBankAccounts, Relation::own_if(own))
     }
 
     fn bank_read_logged(&self, actor: &Actor) -> Result<(), Error> {
         self.store.commit(ChangeSet {
             writes: Vec::new(),
-            log: vec![self.bank_logged(actor, AccessAction::ReadBankAccount)],
+            log: vec![self.logged(actor, AccessAction::ReadBankAccount)],
         })?;
         Ok(())
     }
@@ -518,17 +495,9 @@ impl Sesshu {
             writes: vec![Write::PutActiveAccount {
                 account: Box::new(active.clone()),
             }],
-            log: vec![self.bank_logged(actor, AccessAction::WriteBankAccount)],
+            log: vec![self.logged(actor, AccessAction::WriteBankAccount)],
         })?;
         Ok(active)
-    }
-}
-
-fn relation(own: bool) -> Relation {
-    if own {
-        Relation::Own
-    } else {
-        Relation::Other
     }
 }
 

@@ -154,11 +154,7 @@ impl Sesshu {
         usage: AccountUsage,
     ) -> Result<Option<PaymentAccount>, Error> {
         let party = self.account_institution(institution)?;
-        let relation = if actor.organisation == party.federation {
-            Relation::Own
-        } else {
-            Relation::Other
-        };
+        let relation = Relation::own_if(actor.organisation == party.federation);
         self.guard(actor, Operation::ManageFederationLinks, relation)?;
         let Some((institution_account, link)) =
             self.store

@@ -115,17 +115,6 @@ fn duplicate(first: usize) -> MaternalError {
 }
 
 impl Sesshu {
-    fn maternal_logged(&self, actor: &Actor, action: AccessAction) -> AccessLogDraft {
-        AccessLogDraft {
-            at: self.now(),
-            actor: actor.log_name(),
-            organisation: actor.organisation.to_string(),
-            action,
-            subject: None,
-            record_ids: Vec::new(),
-        }
-    }
-
     /// The actor's municipality, for the operations of municipality staff.
     fn maternal_municipality(
         &self,
@@ -154,7 +143,7 @@ impl Sesshu {
                     municipality,
                     updated_at: self.now(),
                 }],
-                log: vec![self.maternal_logged(actor, AccessAction::WriteMaternal)],
+                log: vec![self.logged(actor, AccessAction::WriteMaternal)],
             })?;
             written += receipt
                 .versions
@@ -344,11 +333,7 @@ impl Sesshu {
         bytes: &[u8],
     ) -> Result<RegistrationResult, Error> {
         let file = InterfaceFile::read(bytes)?;
-        let relation = if actor.organisation.as_str() == file.municipality.as_str() {
-            Relation::Own
-        } else {
-            Relation::Other
-        };
+        let relation = Relation::own_if(actor.organisation.as_str() == file.municipality.as_str());
         self.guard(actor, Operation::WriteMaternalData, relation)?;
         let received = file.rows.len();
         let mut good = Vec::new();
@@ -423,7 +408,7 @@ impl Sesshu {
             writes: Vec::new(),
             log: vec![AccessLogDraft {
                 subject: person.map(|p| p.person.management_id),
-                ..self.maternal_logged(actor, AccessAction::ReadMaternal)
+                ..self.logged(actor, AccessAction::ReadMaternal)
             }],
         })?;
         Ok(rows)
@@ -461,7 +446,7 @@ impl Sesshu {
         }
         self.store.commit(ChangeSet {
             writes: Vec::new(),
-            log: vec![self.maternal_logged(actor, AccessAction::ReadMaternal)],
+            log: vec![self.logged(actor, AccessAction::ReadMaternal)],
         })?;
         out.write_all(&bytes)
             .map_err(crate::store::StoreError::backend)?;

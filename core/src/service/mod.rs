@@ -266,6 +266,34 @@ impl Sesshu {
         }
     }
 
+    /// The access-log entry of `action` by `actor` now, about no one person.
+    pub(crate) fn logged(
+        &self,
+        actor: &Actor,
+        action: crate::access_log::AccessAction,
+    ) -> crate::access_log::AccessLogDraft {
+        crate::access_log::AccessLogDraft {
+            at: self.now(),
+            actor: actor.log_name(),
+            organisation: actor.organisation.to_string(),
+            action,
+            subject: None,
+            record_ids: Vec::new(),
+        }
+    }
+
+    /// A new id: `prefix`, today's Japan date and eight random hex digits
+    /// (`BA-20261204-0f3a9c21`).
+    pub(crate) fn dated_id(&self, prefix: &str) -> Result<String, Error> {
+        let mut bytes = [0u8; 4];
+        self.rng()?.fill(&mut bytes);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(format!(
+            "{prefix}-{}-{hex}",
+            crate::calendar::jst_date(self.now()).format("%Y%m%d")
+        ))
+    }
+
     /// Now, to the microsecond (what every engine stores exactly).
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::DurationRound::duration_trunc(self.clock.now(), chrono::TimeDelta::microseconds(1))

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::access_log::{AccessAction, AccessLogDraft};
+use crate::access_log::AccessAction;
 use crate::authz::{Operation, Relation};
 use crate::calendar::jst_date;
 use crate::notices::{Notice, NoticeDraft, NoticeError, NoticeStatus};
@@ -34,13 +34,6 @@ pub struct DispatchReport {
 }
 
 impl Sesshu {
-    fn notice_id(&self) -> Result<String, Error> {
-        let mut bytes = [0u8; 4];
-        self.rng()?.fill(&mut bytes);
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        Ok(format!("N-{}-{hex}", jst_date(self.now()).format("%Y%m%d")))
-    }
-
     fn stored_notice(&self, id: &str) -> Result<StoredNotice, Error> {
         self.store
             .notice(id)?
@@ -50,7 +43,7 @@ impl Sesshu {
     /// Registers a notice (通知内容の登録). Without a send time it is sent at
     /// once (即時): its e-mails are in the outbox when this returns.
     pub fn create_notice(&self, actor: &Actor, draft: &NoticeDraft) -> Result<StoredNotice, Error> {
-        let id = self.notice_id()?;
+        let id = self.dated_id("N")?;
         let notice = Notice::new(&id, draft, &actor.log_name(), self.now())?;
         self.guard(actor, Operation::ManageNotices, Relation::Own)?;
         let stored = StoredNotice { notice, version: 1 };
@@ -218,14 +211,7 @@ impl Sesshu {
         );
         self.store.commit(ChangeSet {
             writes,
-            log: vec![AccessLogDraft {
-                at: now,
-                actor: actor.log_name(),
-                organisation: actor.organisation.to_string(),
-                action: AccessAction::SendNotice,
-                subject: None,
-                record_ids: Vec::new(),
-            }],
+            log: vec![self.logged(actor, AccessAction::SendNotice)],
         })?;
         Ok(notice)
     }
