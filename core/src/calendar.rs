@@ -239,6 +239,39 @@ pub fn age_on(birth: NaiveDate, day: NaiveDate) -> u32 {
     years
 }
 
+/// The day at whose end a person born on `birth` attains `months` months
+/// of age (月齢), by the same rule as [`attains_age_at_end_of`]: the period
+/// ends on the day before the day of the final month that corresponds to
+/// the birth day; where that month has no such day (born on the 31st, the
+/// final month has 30), it ends on the month's last day. `None` beyond the
+/// calendar.
+pub fn attains_months_at_end_of(birth: NaiveDate, months: u32) -> Option<NaiveDate> {
+    let first = birth
+        .with_day(1)?
+        .checked_add_months(chrono::Months::new(months))?;
+    match first.with_day(birth.day()) {
+        Some(corresponding) => corresponding.pred_opt(),
+        // No corresponding day: the last day of that month.
+        None => first.checked_add_months(chrono::Months::new(1))?.pred_opt(),
+    }
+}
+
+/// A person's age in months during `day` (月齢): the number of months
+/// attained at the end of a day before it ([`attains_months_at_end_of`]).
+/// Before the birth, 0.
+pub fn months_on(birth: NaiveDate, day: NaiveDate) -> u32 {
+    if day <= birth {
+        return 0;
+    }
+    let span = (day.year() - birth.year()) * 12 + i32::try_from(day.month()).unwrap_or(0)
+        - i32::try_from(birth.month()).unwrap_or(0);
+    let mut months = u32::try_from(span).unwrap_or(0);
+    while months > 0 && attains_months_at_end_of(birth, months).is_none_or(|end| end >= day) {
+        months -= 1;
+    }
+    months
+}
+
 /// Where the core gets "now" from. Services take one; tests pin it.
 pub trait Clock: Send + Sync {
     /// The current instant.
@@ -425,7 +458,46 @@ mod age_tests {
         assert_eq!(age_on(birth, d("2024-02-29")), 4);
     }
 
+    #[test]
+    fn months_are_attained_at_the_end_of_the_day_before_the_corresponding_day() {
+        let birth = d("2024-01-15");
+        assert_eq!(attains_months_at_end_of(birth, 1), Some(d("2024-02-14")));
+        assert_eq!(months_on(birth, d("2024-02-14")), 0);
+        assert_eq!(months_on(birth, d("2024-02-15")), 1);
+        assert_eq!(months_on(birth, d("2025-01-15")), 12);
+        assert_eq!(months_on(birth, d("2025-01-14")), 11);
+        // Born on the 31st: a month without a 31st ends on its last day.
+        let birth = d("2024-01-31");
+        assert_eq!(attains_months_at_end_of(birth, 1), Some(d("2024-02-29")));
+        assert_eq!(months_on(birth, d("2024-02-29")), 0);
+        assert_eq!(months_on(birth, d("2024-03-01")), 1);
+        assert_eq!(attains_months_at_end_of(birth, 3), Some(d("2024-04-30")));
+        assert_eq!(months_on(birth, d("2024-05-01")), 3);
+        // Twelve months are one year, by the same rule.
+        for b in ["2020-02-29", "2019-04-01", "2023-12-31"] {
+            let birth = d(b);
+            assert_eq!(
+                attains_months_at_end_of(birth, 12),
+                attains_age_at_end_of(birth, 1)
+            );
+        }
+    }
+
     proptest! {
+        #[test]
+        fn months_are_the_count_of_months_attained_before_the_day(
+            b in 0i64..40_000, offset in 0i64..3_000
+        ) {
+            let birth = d("1930-01-01") + TimeDelta::days(b);
+            let day = birth + TimeDelta::days(offset);
+            let months = months_on(birth, day);
+            if months > 0 {
+                prop_assert!(attains_months_at_end_of(birth, months).unwrap() < day);
+            }
+            prop_assert!(attains_months_at_end_of(birth, months + 1).unwrap() >= day);
+            prop_assert_eq!(months / 12, age_on(birth, day));
+        }
+
         #[test]
         fn age_is_the_count_of_ages_attained_before_the_day(
             b in 0i64..40_000, offset in 0i64..40_000

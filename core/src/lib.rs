@@ -38,10 +38,12 @@ pub mod checkpoint;
 #[cfg(feature = "testing")]
 pub mod conformance;
 pub mod delivery;
+pub mod disclosure;
 mod error;
 pub mod files;
 pub mod identifiers;
 mod macros;
+pub mod marts;
 pub mod masters;
 pub mod maternal;
 pub mod notices;
