@@ -79,6 +79,13 @@ named_enum! {
         WriteMaternal = "write_maternal",
         /// Maternal and child health data was read or downloaded (H-7).
         ReadMaternal = "read_maternal",
+        /// A step of the marts' daily batch read records to count them
+        /// (H_061; counts, no person's data, are written).
+        BuildMarts = "build_marts",
+        /// The marts' exact figures were read or exported (H_061).
+        ReadMarts = "read_marts",
+        /// The public dashboard was published from the marts (H_062).
+        PublishDashboard = "publish_dashboard",
     }
     unknown: AccessLogError = |v| AccessLogError::InvalidAction { value: v.to_owned() };
 }

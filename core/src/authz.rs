@@ -81,6 +81,14 @@ named_enum! {
         /// Read and download maternal and child health data (under the
         /// residency rule of records).
         ReadMaternalData = "read_maternal_data",
+        /// Run the marts' daily batch (集計用データマートの更新, H_061).
+        BuildMarts = "build_marts",
+        /// Read and export the marts' exact figures (BI, H_061: MHLW's own
+        /// analysis needs no anonymisation).
+        ReadMarts = "read_marts",
+        /// Publish the public dashboard and its downloads (H_062), whose
+        /// figures are suppressed.
+        PublishDashboard = "publish_dashboard",
     }
     unknown: OrganisationError = |v| OrganisationError::InvalidOperation { value: v.to_owned() };
 }
@@ -174,6 +182,11 @@ const POLICY: &[(Operation, Role, Relation)] = &[
     (Op::ReadNoticeBoard, R::Central, Own),
     (Op::WriteMaternalData, R::Municipality, Own),
     (Op::ReadMaternalData, R::Municipality, Own),
+    (Op::BuildMarts, R::Central, Own),
+    (Op::ReadMarts, R::Mhlw, Own),
+    (Op::ReadMarts, R::Central, Own),
+    (Op::PublishDashboard, R::Mhlw, Own),
+    (Op::PublishDashboard, R::Central, Own),
 ];
 
 /// Whether `role` may perform `op` on data of an organisation in `relation`.

@@ -13,7 +13,9 @@ use crate::{
     files::FileError,
     identifiers::IdentifierError,
     masters::MasterError,
+    marts::MartError,
     maternal::MaternalError,
+    disclosure::DisclosureError,
     notices::NoticeError,
     organisation::OrganisationError,
     persons::PersonError,
@@ -67,6 +69,12 @@ pub enum Error {
     /// A notice or a step on it was refused.
     #[error(transparent)]
     Notice(#[from] NoticeError),
+    /// A mart batch or read was refused.
+    #[error(transparent)]
+    Mart(#[from] MartError),
+    /// A table to publish, or its threshold, was refused.
+    #[error(transparent)]
+    Disclosure(#[from] DisclosureError),
     /// A first-administrator extraction row was refused.
     #[error(transparent)]
     Extraction(#[from] ExtractionError),
@@ -220,6 +228,8 @@ impl Error {
             Error::BankAccount(e) => e.code(),
             Error::Notice(e) => e.code(),
             Error::Maternal(e) => e.code(),
+            Error::Mart(e) => e.code(),
+            Error::Disclosure(e) => e.code(),
             Error::Extraction(e) => e.code(),
             Error::PasswordPolicy(e) => e.code(),
             Error::Inactivity(e) => e.code(),

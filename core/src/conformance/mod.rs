@@ -36,6 +36,7 @@ mod commits;
 mod delivery;
 mod log;
 mod masters;
+mod marts;
 mod maternal;
 mod persons;
 mod questionnaires;
@@ -50,6 +51,7 @@ pub use commits::*;
 pub use delivery::*;
 pub use log::*;
 pub use masters::*;
+pub use marts::*;
 pub use maternal::*;
 pub use persons::*;
 pub use questionnaires::*;
@@ -113,6 +115,9 @@ macro_rules! store_conformance_tests {
             a_mixed_maternal_file_registers_the_good_and_returns_the_bad,
             maternal_interface_files_are_checked_and_answered,
             maternal_data_follows_the_residency_rule,
+            marts_incremental_batches_equal_a_full_rebuild,
+            a_mart_batch_stopped_anywhere_ends_as_an_uninterrupted_one,
+            marts_are_built_by_the_operator_and_read_by_mhlw,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -25,6 +25,7 @@ pub mod bank_accounts;
 mod certificates;
 mod delivery;
 mod log;
+pub mod marts;
 pub mod masters;
 pub mod maternal;
 #[cfg(feature = "testing")]
@@ -42,7 +43,7 @@ mod zengin;
 pub mod prelude {
     pub use super::{
         AccountStore, BankAccountStore, CertificateStore, DeliveryStore, LogStore, MasterStore,
-        MaternalStore, NoticeStore, PersonStore, QuestionnaireStore, Store, ZenginStore,
+        MartStore, MaternalStore, NoticeStore, PersonStore, QuestionnaireStore, Store, ZenginStore,
     };
 }
 
@@ -53,6 +54,7 @@ pub use bank_accounts::{
 pub use certificates::CertificateStore;
 pub use delivery::{DeliveryBatch, DeliveryStore};
 pub use log::{LogFilter, LogStore};
+pub use marts::{MartBatch, MartStore};
 pub use masters::MasterStore;
 pub use maternal::{MaternalStore, StoredMaternalRow};
 #[cfg(feature = "testing")]
@@ -393,6 +395,8 @@ pub enum Write {
         /// The change time.
         updated_at: DateTime<Utc>,
     },
+    /// One step of the marts' batch ([`MartBatch`]).
+    PutMartBatch(Box<MartBatch>),
     /// Insert or replace a notice.
     PutNotice {
         /// The notice (its `version` is ignored).
@@ -443,6 +447,7 @@ pub trait Store:
     + BankAccountStore
     + NoticeStore
     + MaternalStore
+    + MartStore
 {
     /// One of the store's own settings ([`settings`]), if written.
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;

@@ -238,6 +238,7 @@ impl State {
                 municipality,
                 updated_at,
             } => Ok(self.put_maternal(rows, municipality, updated_at)),
+            Write::PutMartBatch(batch) => self.put_mart_batch(*batch),
             Write::AckNotifications { seqs, at } => {
                 for n in &mut self.outbox {
                     if seqs.contains(&n.seq) && n.delivered_at.is_none() {

@@ -8,6 +8,7 @@
 
 mod bank_accounts;
 mod commit;
+mod marts;
 mod maternal;
 
 use std::collections::{BTreeMap, HashMap};
@@ -70,6 +71,7 @@ struct State {
     federation_links: BTreeMap<(OrganisationCode, BankCode), super::FederationLink>,
     notices: BTreeMap<String, super::StoredNotice>,
     maternal: BTreeMap<(&'static str, String), super::StoredMaternalRow>,
+    marts: marts::Marts,
 }
 
 /// One load of the zengin master: its status line and its branches.
