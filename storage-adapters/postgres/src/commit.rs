@@ -9,7 +9,7 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, StoreError, Write};
 
 use crate::pool::CachedClient;
 use crate::{
-    accounts, backend, bank_accounts, certificates, delivery, log, masters, maternal, notices,
+    accounts, backend, bank_accounts, certificates, delivery, log, marts, masters, maternal, notices,
     persons, questionnaires, settings, zengin,
 };
 
@@ -104,6 +104,7 @@ fn apply(
             updated_at,
         } => maternal::put_rows(tx, &rows, municipality, updated_at),
         Write::PutNotice { notice, expected } => notices::put_notice(tx, &notice, expected),
+        Write::PutMartBatch(batch) => marts::put_batch(tx, *batch),
     }
 }
 

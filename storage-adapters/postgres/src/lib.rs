@@ -23,6 +23,7 @@ mod commit;
 mod delivery;
 mod log;
 mod masters;
+mod marts;
 mod maternal;
 mod migrations;
 mod notices;

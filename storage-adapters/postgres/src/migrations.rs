@@ -53,10 +53,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "maternal",
         include_str!("../migrations/0011_maternal.sql"),
     ),
+    (12, "marts", include_str!("../migrations/0012_marts.sql")),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// An arbitrary constant: the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x5e55_4875;

@@ -14,7 +14,7 @@ use crate::pool::CachedClient;
 use crate::sql::{conflict, limit, refs, Params};
 use crate::{backend, Column, PostgresStore};
 
-const PERSON_COLUMNS: &str = "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
+pub(crate) const PERSON_COLUMNS: &str = "p.management_id, p.subject_number, p.name, p.name_kana, p.birth_date, p.sex, p.pmh_key, p.version, p.updated_at";
 pub(crate) const RECORD_COLUMNS: &str = "id, management_id, responsible, category, vaccine, dose_number, vaccination_date, lot, institution, erroneous, version, updated_at, seq";
 
 const KIND_PERSON: i32 = 0;
@@ -72,7 +72,7 @@ fn record_row(r: &Row, at: usize) -> Result<RecordRow, StoreError> {
     })
 }
 
-fn persons(
+pub(crate) fn persons(
     c: &mut CachedClient,
     sql: &str,
     params: &Params<'_>,

@@ -8,7 +8,7 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, StoreError, Write};
 
 use crate::persons::{put_person, put_record, Sequence};
 use crate::{
-    accounts, backend, bank_accounts, certificates, delivery, log, masters, maternal, notices,
+    accounts, backend, bank_accounts, certificates, delivery, log, marts, masters, maternal, notices,
     questionnaires, settings, zengin,
 };
 
@@ -101,6 +101,7 @@ fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, 
             updated_at,
         } => maternal::put_rows(tx, &rows, municipality, updated_at),
         Write::PutNotice { notice, expected } => notices::put_notice(tx, &notice, expected),
+        Write::PutMartBatch(batch) => marts::put_batch(tx, *batch),
     }
 }
 

@@ -24,6 +24,7 @@ mod delivery;
 mod in_list;
 mod log;
 mod masters;
+mod marts;
 mod maternal;
 mod migrations;
 mod notices;

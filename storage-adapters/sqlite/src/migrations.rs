@@ -51,10 +51,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "maternal",
         include_str!("../migrations/0011_maternal.sql"),
     ),
+    (12, "marts", include_str!("../migrations/0012_marts.sql")),
 ];
 
 /// The version a fully migrated database is at.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// The recorded schema version (0 for an empty database).
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {
