@@ -530,6 +530,10 @@ fn stored_flows(
         w(out, line)?;
     }
 
+    for line in demo_publication(&services, as_of, path)? {
+        w(out, line)?;
+    }
+
     let report = services.verify_log(&staff).map_err(err)?;
     w(
         out,
@@ -552,6 +556,75 @@ fn stored_flows(
         ),
     )?;
     Ok(())
+}
+
+/// MHLW's standard recommendation rules of the demo's vaccines
+/// (標準勧奨ルールマスタ): the months of age each first dose is recommended
+/// in.
+const STANDARD_RULES: &str =
+    "vaccine_type,dose,age_from_months,age_to_months,interval_days,valid_from,valid_to\n\
+    MR,1,12,24,,2006-04-01,\n\
+    DPT-IPV,1,2,90,,2012-11-01,\n\
+    HIB,1,2,60,,2013-04-01,\n\
+    PCV,1,2,60,,2013-04-01,\n\
+    HPV,1,144,204,,2013-04-01,\n";
+
+/// The marts' daily batch for the demo's date and the town's public
+/// dashboard, written beside the database. Returns the report lines.
+fn demo_publication(
+    services: &Sesshu,
+    as_of: NaiveDate,
+    path: &std::path::Path,
+) -> Result<Vec<String>, String> {
+    use sesshu_core::organisation::{OrganisationCode, OrganisationType, Role};
+    let err = |e: sesshu_core::Error| format!("{e} ({})", e.code());
+    let org = |c: &str| OrganisationCode::parse(c).map_err(|e| err(e.into()));
+    let mhlw = Actor::new(
+        "mhlw-demo",
+        OrganisationType::Mhlw,
+        org("MHLW")?,
+        vec![Role::Mhlw],
+    );
+    let central = Actor::new(
+        "operator",
+        OrganisationType::Central,
+        org("CENTRAL")?,
+        vec![Role::Central],
+    );
+    services
+        .import_master_csv(
+            &mhlw,
+            "standard_recommendation_rules",
+            STANDARD_RULES.as_bytes(),
+            sesshu_core::service::CsvEncoding::Utf8Bom,
+            false,
+        )
+        .map_err(err)?;
+    let built = services.build_marts(&central, as_of, false).map_err(err)?;
+    let again = services.build_marts(&central, as_of, false).map_err(err)?;
+    let dir = path.with_extension("dashboard");
+    let page = crate::marts::publish(services, &mhlw, &dir, 10, None)?;
+    let audit = services.publish(&mhlw, as_of, 10).map_err(err)?;
+    let suppressed = audit
+        .iter()
+        .filter(|(name, _)| name.ends_with(".csv"))
+        .map(|(_, bytes)| {
+            bytes
+                .split(|b| *b == b'\n')
+                .filter(|l| l.ends_with(b",X"))
+                .count()
+        })
+        .sum::<usize>();
+    Ok(vec![
+        format!(
+            "  marts (H_061) for {as_of}: {} records counted into {} cells in {} commits; run again: {} cells changed; recommendation targets {}, vaccinated {}",
+            built.records, built.cells_changed, built.steps, again.cells_changed, built.targets.0, built.targets.1
+        ),
+        format!(
+            "  public dashboard (H_062, threshold 10, {suppressed} cells suppressed): {}",
+            page.display()
+        ),
+    ])
 }
 
 /// The questionnaires of the staff query's first page are written (the

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod demo;
 pub mod identity;
 pub mod import;
+pub mod marts;
 pub mod masters;
 pub mod maternal;
 pub mod notices;

@@ -165,6 +165,25 @@ enum Command {
         #[command(subcommand)]
         command: sesshu_cli::notices::NoticesCommand,
     },
+    /// The marts (H-6, H_061): the daily batch and the BI export.
+    Marts {
+        #[command(subcommand)]
+        command: sesshu_cli::marts::MartsCommand,
+    },
+    /// Writes the public dashboard (H_062): a static site whose figures
+    /// are suppressed so that no one can be singled out.
+    Publish {
+        /// The directory to write the site into.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Counts from 1 to K−1 are suppressed (and enough others that
+        /// none can be recovered).
+        #[arg(long, default_value_t = 10)]
+        threshold: u64,
+        /// The date of the figures; the last batch date by default.
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// The access log (H-12).
     Log {
         #[command(subcommand)]
@@ -694,6 +713,24 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             let s = services(cli)?;
             let a = actor(cli, &s)?;
             sesshu_cli::bank::run_links(&s, &a, command, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Marts { command } => {
+            let s = services(cli)?;
+            let a = actor(cli, &s)?;
+            sesshu_cli::marts::run(&s, &a, command, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Publish {
+            out,
+            threshold,
+            date,
+        } => {
+            let s = services(cli)?;
+            let a = actor(cli, &s)?;
+            let page = sesshu_cli::marts::publish(&s, &a, out, *threshold, date.as_deref())?;
+            std::io::Write::write_fmt(&mut stdout, format_args!("published {}\n", page.display()))
+                .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Notices { command } => {

@@ -50,6 +50,7 @@ pub mod notices;
 pub mod organisation;
 pub mod outbox;
 pub mod persons;
+pub mod publication;
 pub mod questionnaire;
 pub mod records;
 pub mod residency;

@@ -6,7 +6,8 @@ use super::*;
 use crate::marts::{AgeBand, Cell, Mart};
 use crate::service::CsvEncoding;
 
-const RULES: &str = "vaccine_type,dose,age_from_months,age_to_months,interval_days,valid_from,valid_to\n\
+const RULES: &str =
+    "vaccine_type,dose,age_from_months,age_to_months,interval_days,valid_from,valid_to\n\
                      MR,1,12,24,,2006-04-01,\n\
                      HPV,1,144,204,,2013-04-01,\n";
 
@@ -49,7 +50,10 @@ fn mart_fixture(store: &Arc<dyn Store>) {
         writes.push(put_person(child(&format!("c{n:02}"), &birth, m), 0));
         if n % 2 == 0 {
             let on = format!("2024-{:02}-20", 1 + n % 12);
-            writes.push(put_record(shot(&format!("r{n:02}"), &format!("c{n:02}"), m, &on, "MR", 1), 0));
+            writes.push(put_record(
+                shot(&format!("r{n:02}"), &format!("c{n:02}"), m, &on, "MR", 1),
+                0,
+            ));
         }
     }
     writes.push(questionnaire("r00", 0));
@@ -143,7 +147,11 @@ pub fn marts_incremental_batches_equal_a_full_rebuild(store: Arc<dyn Store>) {
     assert_eq!(cells(&s), incremental);
     let full = s.build_marts(&op, date("2025-02-20"), true).unwrap();
     assert_eq!(full.records, 7);
-    assert_eq!(cells(&s), incremental, "the full rebuild gives the same marts");
+    assert_eq!(
+        cells(&s),
+        incremental,
+        "the full rebuild gives the same marts"
+    );
 
     // What the marts hold, counted by hand: 6 MR doses (r04 erroneous),
     // 2 with a questionnaire.
@@ -233,12 +241,20 @@ pub fn marts_are_built_by_the_operator_and_read_by_mhlw(store: Arc<dyn Store>) {
         .build_marts(&staff(CHIYODA), date("2025-02-01"), false)
         .unwrap_err();
     assert_eq!(e.code(), "not_authorized");
-    let e = s.build_marts(&central(), date("2025-03-01"), false).unwrap_err();
+    let e = s
+        .build_marts(&central(), date("2025-03-01"), false)
+        .unwrap_err();
     assert_eq!(e.code(), "invalid_batch_date");
-    s.build_marts(&central(), date("2025-02-01"), false).unwrap();
-    let e = s.mart_cells(&staff(CHIYODA), Mart::Vaccinations).unwrap_err();
+    s.build_marts(&central(), date("2025-02-01"), false)
+        .unwrap();
+    let e = s
+        .mart_cells(&staff(CHIYODA), Mart::Vaccinations)
+        .unwrap_err();
     assert_eq!(e.code(), "not_authorized");
-    assert!(!s.mart_cells(&masters::mhlw(), Mart::Vaccinations).unwrap().is_empty());
+    assert!(!s
+        .mart_cells(&masters::mhlw(), Mart::Vaccinations)
+        .unwrap()
+        .is_empty());
     // The batch and the read are in the access log.
     let actions: Vec<String> = store
         .log_entries(0, 10_000)

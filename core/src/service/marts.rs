@@ -201,7 +201,6 @@ impl Sesshu {
         self.store.commit(ChangeSet {
             writes: vec![Write::PutMartBatch(Box::new(batch))],
             log: vec![self.logged(actor, AccessAction::BuildMarts)],
-            ..ChangeSet::default()
         })?;
         Ok(MartState {
             version: state.version + 1,
@@ -288,5 +287,95 @@ impl Sesshu {
                 return Ok(out);
             }
         }
+    }
+}
+
+/// The columns of the BI export ([`Sesshu::export_marts`]).
+pub const MART_COLUMNS: [&str; 8] = [
+    "date",
+    "prefecture",
+    "municipality",
+    "vaccine",
+    "dose",
+    "age_band",
+    "count",
+    "vaccinated",
+];
+
+impl Sesshu {
+    /// The marts as CSV files for MHLW's BI tool (H_061), exact: one file
+    /// per mart (`vaccinations.csv`, `questionnaires.csv`,
+    /// `recommendations.csv`, UTF-8 with a header), a row per municipality
+    /// cell and the prefecture and national totals (`municipality` and
+    /// `prefecture` written `total`). Logged.
+    pub fn export_marts(&self, actor: &Actor) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        self.guard(actor, Operation::ReadMarts, Relation::Own)?;
+        let mut files = Vec::new();
+        for mart in Mart::ALL {
+            let mut rows: BTreeMap<[String; 6], (i64, i64)> = BTreeMap::new();
+            for c in self.all_cells(*mart)? {
+                let m = c.key.municipality.to_string();
+                let prefecture = m.get(..2).unwrap_or_default().to_owned();
+                let rest = [
+                    crate::calendar::date_text(c.key.date),
+                    c.key.vaccine.to_string(),
+                    c.key.dose.to_string(),
+                    c.key.age_band.to_string(),
+                ];
+                for (p, mu) in [
+                    (prefecture.clone(), m.clone()),
+                    (prefecture, "total".to_owned()),
+                    ("total".to_owned(), "total".to_owned()),
+                ] {
+                    let key = [
+                        rest[0].clone(),
+                        p,
+                        mu,
+                        rest[1].clone(),
+                        rest[2].clone(),
+                        rest[3].clone(),
+                    ];
+                    let e = rows.entry(key).or_insert((0, 0));
+                    e.0 += c.count;
+                    e.1 += c.vaccinated;
+                }
+            }
+            let mut csv = MART_COLUMNS.join(",");
+            csv.push('\n');
+            for (k, (count, vaccinated)) in rows {
+                csv.push_str(&k.join(","));
+                csv.push_str(&format!(",{count},{vaccinated}\n"));
+            }
+            files.push((format!("{mart}.csv"), csv.into_bytes()));
+        }
+        self.store.commit(ChangeSet {
+            log: vec![self.logged(actor, AccessAction::ReadMarts)],
+            ..ChangeSet::default()
+        })?;
+        Ok(files)
+    }
+
+    /// The public dashboard of `date` (H_062): its page and downloads
+    /// ([`crate::publication::site`]), every figure protected with
+    /// threshold `k` ([`crate::disclosure`]). Logged.
+    pub fn publish(
+        &self,
+        actor: &Actor,
+        date: NaiveDate,
+        k: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        self.guard(actor, Operation::PublishDashboard, Relation::Own)?;
+        let tables = crate::publication::protected(
+            &self.all_cells(Mart::Vaccinations)?,
+            &self.all_cells(Mart::Recommendations)?,
+            date,
+            k,
+        )?;
+        let files = crate::publication::site(&tables, date);
+        self.store.commit(ChangeSet {
+            log: vec![self.logged(actor, AccessAction::PublishDashboard)],
+            ..ChangeSet::default()
+        })?;
+        Ok(files)
     }
 }

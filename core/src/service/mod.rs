@@ -52,7 +52,7 @@ pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
 pub use federation_links::PaymentAccount;
 pub use log::{VerifyReport, LOG_COLUMNS};
-pub use marts::{MartReport, MART_PAGE};
+pub use marts::{MartReport, MART_COLUMNS, MART_PAGE};
 pub use master_exchange::{MasterDiff, Receipt, ReceivedFile};
 pub use masters::{MasterImportReport, MasterRowError, VialLabel};
 pub use maternal::{MaternalRowRefusal, MaternalUpload};
@@ -297,6 +297,11 @@ impl Sesshu {
     }
 
     /// Now, to the microsecond (what every engine stores exactly).
+    /// Today's Japan date by the services' clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today_jst()
+    }
+
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::DurationRound::duration_trunc(self.clock.now(), chrono::TimeDelta::microseconds(1))
             .unwrap_or_else(|_| self.clock.now())

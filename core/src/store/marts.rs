@@ -141,7 +141,8 @@ pub fn key_from_columns(
     use crate::identifiers::{MunicipalityCode, VaccineCode};
     Ok(CellKey {
         date: day,
-        municipality: MunicipalityCode::parse(municipality).map_err(|e| corrupt("municipality", &e))?,
+        municipality: MunicipalityCode::parse(municipality)
+            .map_err(|e| corrupt("municipality", &e))?,
         vaccine: VaccineCode::parse(vaccine).map_err(|e| corrupt("vaccine", &e))?,
         dose: u8::try_from(dose).map_err(|e| corrupt("dose", &e))?,
         age_band: crate::marts::AgeBand::parse(age_band).map_err(|e| corrupt("age band", &e))?,

@@ -42,8 +42,9 @@ mod zengin;
 /// import.
 pub mod prelude {
     pub use super::{
-        AccountStore, BankAccountStore, CertificateStore, DeliveryStore, LogStore, MasterStore,
-        MartStore, MaternalStore, NoticeStore, PersonStore, QuestionnaireStore, Store, ZenginStore,
+        AccountStore, BankAccountStore, CertificateStore, DeliveryStore, LogStore, MartStore,
+        MasterStore, MaternalStore, NoticeStore, PersonStore, QuestionnaireStore, Store,
+        ZenginStore,
     };
 }
 

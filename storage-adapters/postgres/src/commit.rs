@@ -9,8 +9,8 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, Expected, StoreError, Write};
 
 use crate::pool::CachedClient;
 use crate::{
-    accounts, backend, bank_accounts, certificates, delivery, log, marts, masters, maternal, notices,
-    persons, questionnaires, settings, zengin,
+    accounts, backend, bank_accounts, certificates, delivery, log, marts, masters, maternal,
+    notices, persons, questionnaires, settings, zengin,
 };
 
 fn apply(

@@ -8,8 +8,8 @@ use sesshu_core::store::{ChangeSet, CommitReceipt, StoreError, Write};
 
 use crate::persons::{put_person, put_record, Sequence};
 use crate::{
-    accounts, backend, bank_accounts, certificates, delivery, log, marts, masters, maternal, notices,
-    questionnaires, settings, zengin,
+    accounts, backend, bank_accounts, certificates, delivery, log, marts, masters, maternal,
+    notices, questionnaires, settings, zengin,
 };
 
 fn apply(tx: &Transaction<'_>, seq: &mut Sequence, write: Write) -> Result<i64, StoreError> {

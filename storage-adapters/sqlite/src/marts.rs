@@ -29,8 +29,10 @@ impl MartStore for SqliteStore {
 
     fn last_record_seq(&self) -> Result<i64, StoreError> {
         self.read(|c| {
-            c.query_row("SELECT coalesce(max(seq), 0) FROM records", [], |r| r.get(0))
-                .map_err(backend)
+            c.query_row("SELECT coalesce(max(seq), 0) FROM records", [], |r| {
+                r.get(0)
+            })
+            .map_err(backend)
         })
     }
 
@@ -39,7 +41,9 @@ impl MartStore for SqliteStore {
         let (condition, params) = if run.full {
             ("r.id > ?1".to_owned(), vec![after, limit(limit_n)])
         } else {
-            let since = run.changed_since.map_or(Value::Text(String::new()), instant);
+            let since = run
+                .changed_since
+                .map_or(Value::Text(String::new()), instant);
             (
                 "r.id > ?1 AND r.id IN (
                      SELECT id FROM records WHERE seq > ?3 AND seq <= ?4
@@ -126,7 +130,8 @@ impl MartStore for SqliteStore {
                 for row in rows {
                     let (id, day, m, v, dose, band, q) = row.map_err(backend)?;
                     out.push(Contribution {
-                        record: RecordId::parse_owned(id).map_err(|e| corrupt("contribution", e))?,
+                        record: RecordId::parse_owned(id)
+                            .map_err(|e| corrupt("contribution", e))?,
                         key: key_from_columns(day, &m, &v, dose, &band)?,
                         questionnaire: q,
                     });
@@ -223,9 +228,11 @@ impl MartStore for SqliteStore {
 
 fn read_state(c: &Connection) -> Result<MartState, StoreError> {
     let row: Option<(String, i64)> = c
-        .query_row("SELECT body, version FROM mart_state WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT body, version FROM mart_state WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()
         .map_err(backend)?;
     match row {

@@ -114,9 +114,7 @@ impl State {
         }
         if batch.clear {
             marts.contributions.clear();
-            marts
-                .cells
-                .retain(|(m, _), _| *m == Mart::Recommendations);
+            marts.cells.retain(|(m, _), _| *m == Mart::Recommendations);
         }
         for (record, c) in batch.contributions {
             match c {
