@@ -174,21 +174,29 @@ fn flows(db: &str, dir: &Path) {
     assert!(published.contains("index.html"), "{published}");
     let html = std::fs::read_to_string(site.join("index.html")).unwrap();
     assert!(html.contains("<html lang=\"ja\">") && html.contains("<svg"));
-    assert!(html.contains("data/vaccinations.csv") && html.contains("data/coverage.ndjson"));
-    // The coverage file, audited whole. (The vaccinations file of this
-    // sparse population links thousands of suppressed cells; its audit by
-    // linear programs is too slow for CI and is left to the next step.)
-    let coverage = std::fs::read_to_string(site.join("data/coverage.csv")).unwrap();
-    let a = audit::audit_csv(&coverage, 10).unwrap();
-    assert!(a.suppressed > 0, "nothing suppressed");
-    assert_eq!(a.findings, vec![]);
-    let vaccinations = std::fs::read_to_string(site.join("data/vaccinations.csv")).unwrap();
-    assert!(vaccinations.starts_with("fiscal_year,area,vaccine,dose,age_band,count\n"));
+    assert!(
+        html.contains("data/vaccinations-by-area-age.csv") && html.contains("data/coverage.ndjson")
+    );
+    // Every published file, the files of a measure together, audited by
+    // reading nothing but the files.
+    let audits = audit::audit_dir(&site.join("data"), 10).unwrap();
+    assert_eq!(
+        audits.keys().collect::<Vec<_>>(),
+        ["coverage", "vaccinations"],
+        "{audits:?}"
+    );
+    for (measure, a) in &audits {
+        assert!(a.suppressed > 0, "{measure}: nothing suppressed");
+        assert_eq!(a.findings, vec![], "{measure}");
+    }
     // Every count from 1 to 9 is hidden.
-    assert!(!vaccinations.lines().skip(1).any(|l| matches!(
-        l.rsplit(',').next(),
-        Some("1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9")
-    )));
+    for entry in std::fs::read_dir(site.join("data")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.lines().skip(1).any(|l| matches!(
+            l.rsplit(',').next(),
+            Some("1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9")
+        )));
+    }
 }
 
 #[test]
@@ -203,4 +211,27 @@ fn marts_and_publication_on_postgres() {
     let pg = support::Database::new("marts_cli");
     let dir = tempfile::tempdir().unwrap();
     flows(&pg.url, dir.path());
+}
+
+#[test]
+fn the_demo_dashboard_passes_the_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sesshu"))
+        .args(["demo", "--out", "demo.db"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let report = ok(&out);
+    assert!(report.contains("public dashboard (H_062"), "{report}");
+    let data = dir.path().join("demo.dashboard/data");
+    let audits = audit::audit_dir(&data, 10).unwrap();
+    assert_eq!(audits.len(), 2, "{audits:?}");
+    for (measure, a) in &audits {
+        assert!(a.suppressed > 0, "{measure}: nothing suppressed");
+        assert_eq!(a.findings, vec![], "{measure}");
+        println!(
+            "{measure}: {} cells, {} suppressed, 0 findings",
+            a.cells, a.suppressed
+        );
+    }
 }

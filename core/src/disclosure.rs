@@ -1,26 +1,34 @@
 //! 秘匿処理: public figures that cannot single anyone out.
 //!
-//! A published table is a [`Table`]: counts over dimensions whose values
-//! form a [`Hierarchy`] (the value `total` at the root, the sum of its
-//! children; the area dimension goes total → prefecture → municipality).
-//! Every cell, margins included, is published unless suppressed.
+//! A measure is a [`Table`]: counts over dimensions whose values form a
+//! [`Hierarchy`] (the value `total` at the root, the sum of its children;
+//! the area dimension goes total → prefecture → municipality), every
+//! margin included. What is published of it are *files*, each over some of
+//! its dimensions ([`Table::publish`]): a file holds the cells whose other
+//! dimensions are `total`. Files of one measure share the cells they have
+//! in common (a margin over their common dimensions), so they are
+//! protected together. A cell no file holds is never released.
 //!
 //! [`protect`] suppresses, with threshold k:
 //!
-//! - **primary**: every cell counting 1 to k−1 (zero is published);
+//! - **primary**: every published cell counting 1 to k−1 (zero is
+//!   published);
 //! - **secondary** (complementary): for each primary cell, a *pattern* of
 //!   other cells, so that the published figures admit a second table, equal
 //!   on every published cell, in which the primary cell is k larger. A
-//!   pattern is a product, over the dimensions, of one-dimensional moves
-//!   that keep every sum: *across* (the cell +1, a sibling −1, each with a
+//!   pattern is a product, over all the measure's dimensions, of
+//!   one-dimensional moves that keep every sum of the whole cube (so also
+//!   every sum any file shows): *across* (the cell +1, a sibling −1, each with a
 //!   path down to a leaf) or *up* (the cell, its ancestors and a path down
 //!   to a leaf, all +1). Every cell given −1 counts at least k, so moving k
-//!   along the pattern keeps every count non-negative: each cell of the
-//!   pattern can then be k higher or k lower than it is, and no one reading
-//!   the published cells can narrow it to an interval shorter than k. Zero
-//!   cells are never suppressed. Of the patterns found, the one that
-//!   suppresses the least (the sum of the counts it newly hides) is taken;
-//!   the all-up pattern always exists, so every primary cell is protected.
+//!   along the pattern keeps every count of the cube non-negative: each
+//!   cell of the pattern can then be k higher or k lower than it is, and no
+//!   one reading the published cells can narrow it to an interval shorter
+//!   than k. The published cells of the pattern are suppressed; the others
+//!   are not released anyway. Published zeros are never suppressed. Of the
+//!   patterns found, the one that suppresses the least (the sum of the
+//!   published counts it newly hides) is taken; the all-up pattern always
+//!   exists, so every primary cell is protected.
 //!
 //! This is the hypercube method of τ-ARGUS (Repsilber's GHMITER) with the
 //! protection of each cell proved by its own pattern; the tests check every
@@ -173,6 +181,16 @@ pub struct Table {
     dims: Vec<(String, Hierarchy)>,
     strides: Vec<usize>,
     values: Vec<u64>,
+    files: Vec<File>,
+}
+
+/// One published file of a measure: its name and the dimensions it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Its name (`name.csv`).
+    pub name: String,
+    /// The indexes of the measure's dimensions it shows, in order.
+    dims: Vec<usize>,
 }
 
 impl Table {
@@ -188,7 +206,67 @@ impl Table {
             dims,
             strides,
             values: vec![0; size],
+            files: Vec::new(),
         }
+    }
+
+    /// Publishes a file named `name` over the dimensions `dims` (of this
+    /// measure): its cells are those whose other dimensions are `total`.
+    /// A table with no file published is published whole, as one file of
+    /// its own name.
+    pub fn publish(&mut self, name: &str, dims: &[&str]) -> Result<(), DisclosureError> {
+        let at = dims
+            .iter()
+            .map(|d| {
+                self.dims.iter().position(|(n, _)| n == d).ok_or_else(|| {
+                    DisclosureError::UnknownValue {
+                        dimension: "dimension".into(),
+                        value: (*d).to_owned(),
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.files.push(File {
+            name: name.to_owned(),
+            dims: at,
+        });
+        Ok(())
+    }
+
+    /// The files published of it.
+    pub fn files(&self) -> Vec<File> {
+        if self.files.is_empty() {
+            vec![File {
+                name: self.name.clone(),
+                dims: (0..self.dims.len()).collect(),
+            }]
+        } else {
+            self.files.clone()
+        }
+    }
+
+    /// Whether a file holds the cell.
+    fn in_file(&self, file: &File, cell: usize) -> bool {
+        self.coords(cell)
+            .iter()
+            .enumerate()
+            .all(|(d, &c)| c == 0 || file.dims.contains(&d))
+    }
+
+    /// The cells of a file, in the order of the cube.
+    pub fn cells_of(&self, file: &File) -> Vec<usize> {
+        (0..self.len()).filter(|&c| self.in_file(file, c)).collect()
+    }
+
+    /// The names of a file's dimensions.
+    pub fn file_dimensions(&self, file: &File) -> Vec<&str> {
+        file.dims.iter().map(|&d| self.dims[d].0.as_str()).collect()
+    }
+
+    /// A file's value codes of a cell.
+    pub fn file_codes(&self, file: &File, cell: usize) -> Vec<&str> {
+        let codes = self.codes(cell);
+        file.dims.iter().map(|&d| codes[d]).collect()
     }
 
     /// Its name.
@@ -316,6 +394,7 @@ pub enum CellStatus {
 pub struct Protected {
     table: Table,
     status: Vec<CellStatus>,
+    released: Vec<bool>,
     threshold: u64,
 }
 
@@ -338,9 +417,15 @@ impl Protected {
             .unwrap_or(CellStatus::Published)
     }
 
-    /// A cell's published count, `None` when suppressed.
+    /// A cell's published count, `None` when suppressed or in no file.
     pub fn published(&self, cell: usize) -> Option<u64> {
-        (self.status(cell) == CellStatus::Published).then(|| self.table.value(cell))
+        (self.status(cell) == CellStatus::Published && self.released(cell))
+            .then(|| self.table.value(cell))
+    }
+
+    /// Whether a file holds the cell.
+    pub fn released(&self, cell: usize) -> bool {
+        self.released.get(cell).copied().unwrap_or(false)
     }
 
     /// How many cells are suppressed: (primary, secondary).
@@ -349,13 +434,31 @@ impl Protected {
         (n(CellStatus::Primary), n(CellStatus::Secondary))
     }
 
-    /// The published file: a header of the dimensions and `count`, then a
-    /// row per cell (margins included), a suppressed count written `X`.
+    /// The published files: name, CSV and NDJSON.
+    pub fn files(&self) -> Vec<(String, String, String)> {
+        self.table
+            .files()
+            .iter()
+            .map(|f| (f.name.clone(), self.csv_of(f), self.ndjson_of(f)))
+            .collect()
+    }
+
+    /// The first published file as CSV (a table published whole).
     pub fn csv(&self) -> String {
-        let mut out = self.table.dimensions().join(",");
+        self.table
+            .files()
+            .first()
+            .map(|f| self.csv_of(f))
+            .unwrap_or_default()
+    }
+
+    /// A published file: a header of its dimensions and `count`, then a
+    /// row per cell (margins included), a suppressed count written `X`.
+    pub fn csv_of(&self, file: &File) -> String {
+        let mut out = self.table.file_dimensions(file).join(",");
         out.push_str(",count\n");
-        for cell in 0..self.table.len() {
-            for code in self.table.codes(cell) {
+        for cell in self.table.cells_of(file) {
+            for code in self.table.file_codes(file, cell) {
                 out.push_str(code);
                 out.push(',');
             }
@@ -370,12 +473,12 @@ impl Protected {
 
     /// The same rows as newline-delimited JSON objects, `count` `null`
     /// when suppressed (the form the COVID-19 dashboard's open data took).
-    pub fn ndjson(&self) -> String {
-        let names = self.table.dimensions();
+    pub fn ndjson_of(&self, file: &File) -> String {
+        let names = self.table.file_dimensions(file);
         let mut out = String::new();
-        for cell in 0..self.table.len() {
+        for cell in self.table.cells_of(file) {
             let mut row = serde_json::Map::new();
-            for (name, code) in names.iter().zip(self.table.codes(cell)) {
+            for (name, code) in names.iter().zip(self.table.file_codes(file, cell)) {
                 row.insert((*name).to_owned(), serde_json::Value::from(code));
             }
             row.insert(
@@ -398,11 +501,16 @@ pub fn protect(table: Table, k: u64) -> Result<Protected, DisclosureError> {
     if k == 0 {
         return Err(DisclosureError::Threshold { value: k });
     }
+    let files = table.files();
+    let released: Vec<bool> = (0..table.len())
+        .map(|c| files.iter().any(|f| table.in_file(f, c)))
+        .collect();
     let mut status: Vec<CellStatus> = table
         .values
         .iter()
-        .map(|&v| {
-            if v > 0 && v < k {
+        .zip(&released)
+        .map(|(&v, &out)| {
+            if out && v > 0 && v < k {
                 CellStatus::Primary
             } else {
                 CellStatus::Published
@@ -419,10 +527,10 @@ pub fn protect(table: Table, k: u64) -> Result<Protected, DisclosureError> {
         if covered[c] {
             continue;
         }
-        let pattern = cheapest_pattern(&table, &status, c, k);
+        let pattern = cheapest_pattern(&table, &status, &released, c, k);
         for (cell, _) in pattern {
             covered[cell] = true;
-            if status[cell] == CellStatus::Published {
+            if status[cell] == CellStatus::Published && released[cell] {
                 status[cell] = CellStatus::Secondary;
             }
         }
@@ -430,6 +538,7 @@ pub fn protect(table: Table, k: u64) -> Result<Protected, DisclosureError> {
     Ok(Protected {
         table,
         status,
+        released,
         threshold: k,
     })
 }
@@ -437,7 +546,13 @@ pub fn protect(table: Table, k: u64) -> Result<Protected, DisclosureError> {
 /// At most this many across moves are tried per dimension.
 const SIBLINGS_TRIED: usize = 3;
 
-fn cheapest_pattern(table: &Table, status: &[CellStatus], c: usize, k: u64) -> Vec<(usize, i8)> {
+fn cheapest_pattern(
+    table: &Table,
+    status: &[CellStatus],
+    released: &[bool],
+    c: usize,
+    k: u64,
+) -> Vec<(usize, i8)> {
     let coords = table.coords(c);
     let mut choices: Vec<Vec<Move>> = Vec::with_capacity(coords.len());
     for (d, (_, h)) in table.dims.iter().enumerate() {
@@ -473,7 +588,10 @@ fn cheapest_pattern(table: &Table, status: &[CellStatus], c: usize, k: u64) -> V
                     a[d] = s;
                     table.at(&a)
                 };
-                (status[at] == CellStatus::Published, value_with(s))
+                (
+                    status[at] == CellStatus::Published && released[at],
+                    value_with(s),
+                )
             });
             for s in siblings.into_iter().take(SIBLINGS_TRIED) {
                 let mut m: Move = vec![(x, 1)];
@@ -501,7 +619,7 @@ fn cheapest_pattern(table: &Table, status: &[CellStatus], c: usize, k: u64) -> V
             .enumerate()
             .map(|(d, &i)| &choices[d][i])
             .collect();
-        if let Some((cost, cells)) = evaluate(table, status, &moves, k) {
+        if let Some((cost, cells)) = evaluate(table, status, released, &moves, k) {
             if best.as_ref().is_none_or(|(b, _)| cost < *b) {
                 let done = cost == 0;
                 best = Some((cost, cells));
@@ -518,12 +636,13 @@ fn cheapest_pattern(table: &Table, status: &[CellStatus], c: usize, k: u64) -> V
         .unwrap_or_else(|| all_up(table, c))
 }
 
-/// The cells and signs of a product of moves, with its cost (the counts it
-/// newly suppresses, plus one per cell), or `None` when a cell would be a
-/// zero or a −1 cell would count less than k.
+/// The cells and signs of a product of moves, with its cost (the published
+/// counts it newly suppresses, plus one per cell), or `None` when a cell
+/// would be a published zero or a −1 cell would count less than k.
 fn evaluate(
     table: &Table,
     status: &[CellStatus],
+    released: &[bool],
     moves: &[&Move],
     k: u64,
 ) -> Option<(u64, Vec<(usize, i8)>)> {
@@ -540,10 +659,10 @@ fn evaluate(
             sign *= s;
         }
         let v = table.values[at];
-        if v == 0 || (sign < 0 && v < k) {
+        if (v == 0 && released[at]) || (sign < 0 && v < k) {
             return None;
         }
-        if status[at] == CellStatus::Published {
+        if status[at] == CellStatus::Published && released[at] {
             cost = cost.saturating_add(v.saturating_add(1));
         }
         cells.push((at, sign));

@@ -1,18 +1,25 @@
 //! 公表 (H-6, H_062): the public figures drawn from the marts, protected
 //! ([`crate::disclosure`]), and the static dashboard that shows them.
 //!
-//! Two tables are published, each one file with every margin:
+//! Two measures are published, each file with every margin of its
+//! dimensions:
 //!
-//! - `vaccinations.csv` (接種回数): doses given, by `fiscal_year` (年度,
-//!   April to March; the last five up to the publication date), `area`,
-//!   `vaccine`, `dose` and `age_band` (the age on the day of the dose);
+//! - 接種回数, doses given — by `fiscal_year` (年度, April to March; the last
+//!   five up to the publication date), `area`, `vaccine`, `dose` and
+//!   `age_band` (the age on the day of the dose) — in three files that
+//!   share their common margins: `vaccinations-by-year-area-vaccine.csv`,
+//!   `vaccinations-by-area-vaccine-dose.csv`, `vaccinations-by-area-age.csv`
+//!   (a decomposable set: each shares with the ones before it only what it
+//!   shares with one of them, so the published cells constrain one another
+//!   exactly through the shared margins);
 //! - `coverage.csv` (接種勧奨対象者の接種状況): the recommendation targets
 //!   on the last batch date, by `area`, `vaccine`, `dose` and `status`
 //!   (`vaccinated`, `unvaccinated`; `total` is every target).
 //!
 //! The two count different things (doses; persons targeted on one day), so
-//! no published sum links them; each is protected on its own. The page's
-//! charts and tables are drawn from the protected cells and nothing else.
+//! no published sum links them; each measure is protected on its own, its
+//! files together. The page's charts and tables are drawn from the
+//! protected cells and nothing else.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -92,6 +99,15 @@ pub fn tables(
             ),
         ],
     );
+    v.publish(
+        "vaccinations-by-year-area-vaccine",
+        &["fiscal_year", "area", "vaccine"],
+    )?;
+    v.publish(
+        "vaccinations-by-area-vaccine-dose",
+        &["area", "vaccine", "dose"],
+    )?;
+    v.publish("vaccinations-by-area-age", &["area", "age_band"])?;
     for c in &doses {
         let year = fiscal_year(c.key.date).to_string();
         let dose = c.key.dose.to_string();
@@ -233,11 +249,12 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// One chart: a dimension varied, the others fixed.
+/// One chart: a dimension of a file varied, the others `total`.
 struct Chart<'a> {
     id: &'static str,
     title: &'static str,
     table: &'a Protected,
+    file: &'static str,
     vary: &'a str,
     /// The varied dimension's values shown (in order).
     only: Option<fn(&str) -> bool>,
@@ -247,10 +264,13 @@ impl Chart<'_> {
     /// (value code, its CSV row's dimension values, published count).
     fn rows(&self) -> Vec<(String, Vec<String>, Option<u64>)> {
         let t = self.table.table();
-        let dims = t.dimensions();
+        let Some(file) = t.files().into_iter().find(|f| f.name == self.file) else {
+            return Vec::new();
+        };
+        let dims = t.file_dimensions(&file);
         let mut out = Vec::new();
-        for cell in 0..t.len() {
-            let codes = t.codes(cell);
+        for cell in t.cells_of(&file) {
+            let codes = t.file_codes(&file, cell);
             let fixed = dims
                 .iter()
                 .zip(&codes)
@@ -277,7 +297,7 @@ fn bar_chart(chart: &Chart<'_>, out: &mut String) {
     let max = rows.iter().filter_map(|r| r.2).max().unwrap_or(0).max(1);
     let (left, width, bar, gap) = (150.0, 640.0, 22.0, 8.0);
     let height = 20.0 + rows.len() as f64 * (bar + gap);
-    let file = chart.table.table().name();
+    let file = chart.file;
     let _ = write!(
         out,
         "<section class=\"chart\" id=\"{id}\"><h2 id=\"{id}-title\">{title}</h2>\n\
@@ -354,10 +374,11 @@ fn dimension_label(d: &str) -> String {
 /// and NDJSON. Paths are relative; every file is text.
 pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
-    for p in tables {
-        let name = p.table().name();
-        files.push((format!("data/{name}.csv"), p.csv().into_bytes()));
-        files.push((format!("data/{name}.ndjson"), p.ndjson().into_bytes()));
+    let published: Vec<(String, String, String)> =
+        tables.iter().flat_map(Protected::files).collect();
+    for (name, csv, ndjson) in &published {
+        files.push((format!("data/{name}.csv"), csv.clone().into_bytes()));
+        files.push((format!("data/{name}.ndjson"), ndjson.clone().into_bytes()));
     }
     let k = tables.first().map_or(0, Protected::threshold);
     let mut html = String::new();
@@ -379,6 +400,7 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
                 id: "by-year",
                 title: "年度別の接種回数",
                 table: v,
+                file: "vaccinations-by-year-area-vaccine",
                 vary: "fiscal_year",
                 only: None,
             },
@@ -386,6 +408,7 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
                 id: "by-prefecture",
                 title: "都道府県別の接種回数",
                 table: v,
+                file: "vaccinations-by-year-area-vaccine",
                 vary: "area",
                 only: Some(|c| c.len() == 2),
             },
@@ -393,6 +416,7 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
                 id: "by-vaccine",
                 title: "ワクチン別の接種回数",
                 table: v,
+                file: "vaccinations-by-year-area-vaccine",
                 vary: "vaccine",
                 only: None,
             },
@@ -400,6 +424,7 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
                 id: "by-dose",
                 title: "接種回別の接種回数",
                 table: v,
+                file: "vaccinations-by-area-vaccine-dose",
                 vary: "dose",
                 only: None,
             },
@@ -407,6 +432,7 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
                 id: "by-age",
                 title: "年齢区分別の接種回数",
                 table: v,
+                file: "vaccinations-by-area-age",
                 vary: "age_band",
                 only: None,
             },
@@ -421,6 +447,7 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
                 id: "coverage-status",
                 title: "勧奨対象者の接種状況（全国）",
                 table: c,
+                file: "coverage",
                 vary: "status",
                 only: None,
             },
@@ -428,6 +455,7 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
                 id: "coverage-vaccine",
                 title: "ワクチン別の勧奨対象者数",
                 table: c,
+                file: "coverage",
                 vary: "vaccine",
                 only: None,
             },
@@ -436,8 +464,7 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
         }
     }
     html.push_str("<section id=\"downloads\"><h2>データのダウンロード</h2><ul>");
-    for p in tables {
-        let name = p.table().name();
+    for (name, _, _) in &published {
         let _ = write!(
             html,
             "<li><a href=\"data/{name}.csv\" download>{name}.csv</a>（CSV, UTF-8）・\
@@ -447,7 +474,9 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
     html.push_str(
         "</ul><p>各 CSV は、最後の列 <code>count</code> が件数、その他の列が区分です。\
          区分の値 <code>total</code> はその区分の合計、<code>area</code> の 2 桁は都道府県、\
-         6 桁は市区町村（都道府県はその市区町村の合計）、<code>X</code> は秘匿です。</p>\
+         6 桁は市区町村（都道府県はその市区町村の合計）、<code>X</code> は秘匿です。\
+         名前が同じ「…-by-」で始まるファイルは同じ件数を別の区分で集計したもので、\
+         ファイルにない区分は合計（total）です。</p>\
          </section></main></body></html>\n",
     );
     files.insert(0, ("index.html".to_owned(), html.into_bytes()));

@@ -3,10 +3,12 @@
 //! published set (a header, the last column `count`, the others
 //! dimensions; `total` the sum over a dimension with the others fixed; in
 //! `area`, a two-digit prefecture the sum of its six-digit municipalities;
-//! `X` a suppressed count), writes every sum as an equation, and for each
-//! suppressed cell solves two linear programs — its least and its greatest
-//! value over all non-negative tables that agree with every published
-//! cell. A cell whose interval is shorter than k is a finding.
+//! `X` a suppressed count; files named `<measure>-by-….csv` count the same
+//! measure, a dimension a file lacks being `total` in it, so a cell two
+//! files show is one unknown), writes every sum as an equation, and for
+//! each suppressed cell solves two linear programs — its least and its
+//! greatest value over all non-negative tables that agree with every
+//! published cell. A cell whose interval is shorter than k is a finding.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -42,71 +44,131 @@ type Equation = (Vec<(usize, f64)>, f64);
 
 /// Audits one published CSV for threshold `k`.
 pub fn audit_csv(text: &str, k: u64) -> Result<Audit, String> {
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().ok_or("no header")?.split(',').collect();
-    if header.last() != Some(&"count") {
-        return Err(format!("the last column is {:?}, not count", header.last()));
-    }
-    let dims = header.len() - 1;
-    let mut cells: BTreeMap<Row, Option<f64>> = BTreeMap::new();
-    for (i, line) in lines.enumerate() {
-        let fields: Vec<&str> = line.split(',').collect();
-        if fields.len() != header.len() {
-            return Err(format!("row {}: {} fields", i + 2, fields.len()));
+    audit_files(&[("t.csv".to_owned(), text.to_owned())], k)
+}
+
+/// The measure a file counts: its name up to `-by-` (or `.csv`).
+pub fn measure(name: &str) -> &str {
+    let stem = name.strip_suffix(".csv").unwrap_or(name);
+    stem.split("-by-").next().unwrap_or(stem)
+}
+
+/// Audits the files of one measure together, for threshold `k`.
+pub fn audit_files(files: &[(String, String)], k: u64) -> Result<Audit, String> {
+    let mut parsed: Vec<(Vec<String>, Vec<(Vec<String>, Option<f64>)>)> = Vec::new();
+    for (name, text) in files {
+        let mut lines = text.lines();
+        let header: Vec<String> = lines
+            .next()
+            .ok_or(format!("{name}: no header"))?
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        if header.last().map(String::as_str) != Some("count") {
+            return Err(format!(
+                "{name}: the last column is {:?}, not count",
+                header.last()
+            ));
         }
-        let count = match fields[dims] {
-            "X" => None,
-            n => Some(
-                n.parse::<f64>()
-                    .map_err(|e| format!("row {}: {e}", i + 2))?,
-            ),
-        };
-        let key: Row = fields[..dims].iter().map(|s| (*s).to_owned()).collect();
-        if cells.insert(key, count).is_some() {
-            return Err(format!("row {}: a cell given twice", i + 2));
-        }
-    }
-    let values: Vec<BTreeSet<String>> = (0..dims)
-        .map(|d| cells.keys().map(|r| r[d].clone()).collect())
-        .collect();
-    let children = |d: usize, v: &str| -> Vec<String> {
-        let all = &values[d];
-        if header[d] == "area" {
-            let prefectures: Vec<String> = all.iter().filter(|c| c.len() == 2).cloned().collect();
-            match v {
-                "total" if !prefectures.is_empty() => prefectures,
-                "total" => all.iter().filter(|c| c.len() == 6).cloned().collect(),
-                p if p.len() == 2 => all
-                    .iter()
-                    .filter(|c| c.len() == 6 && c.starts_with(p))
-                    .cloned()
-                    .collect(),
-                _ => Vec::new(),
+        let dims = header.len() - 1;
+        let mut rows = Vec::new();
+        for (i, line) in lines.enumerate() {
+            let fields: Vec<&str> = line.split(',').collect();
+            if fields.len() != header.len() {
+                return Err(format!("{name} row {}: {} fields", i + 2, fields.len()));
             }
-        } else if v == "total" {
-            all.iter().filter(|c| *c != "total").cloned().collect()
-        } else {
-            Vec::new()
+            let count = match fields[dims] {
+                "X" => None,
+                n => Some(
+                    n.parse::<f64>()
+                        .map_err(|e| format!("{name} row {}: {e}", i + 2))?,
+                ),
+            };
+            rows.push((
+                fields[..dims].iter().map(|s| (*s).to_owned()).collect(),
+                count,
+            ));
         }
+        parsed.push((header[..dims].to_vec(), rows));
+    }
+    // Every dimension of the measure, in order of first appearance.
+    let mut all_dims: Vec<String> = Vec::new();
+    for (dims, _) in &parsed {
+        for d in dims {
+            if !all_dims.contains(d) {
+                all_dims.push(d.clone());
+            }
+        }
+    }
+    let full = |dims: &[String], row: &[String]| -> Row {
+        all_dims
+            .iter()
+            .map(|d| {
+                dims.iter()
+                    .position(|x| x == d)
+                    .map_or_else(|| "total".to_owned(), |i| row[i].clone())
+            })
+            .collect()
     };
-    // Every sum: parent = Σ children, with the other dimensions fixed.
-    let mut equations: Vec<(Row, Vec<Row>)> = Vec::new();
-    for row in cells.keys() {
-        for d in 0..dims {
-            let kids = children(d, &row[d]);
-            if kids.is_empty() {
-                continue;
+    let mut cells: BTreeMap<Row, Option<f64>> = BTreeMap::new();
+    for (dims, rows) in &parsed {
+        for (row, count) in rows {
+            let key = full(dims, row);
+            if let Some(before) = cells.insert(key.clone(), *count) {
+                if before != *count {
+                    return Err(format!("{key:?} is shown as {before:?} and as {count:?}"));
+                }
             }
-            let parts: Vec<Row> = kids
-                .iter()
-                .map(|c| {
-                    let mut r = row.clone();
-                    r[d] = c.clone();
-                    r
-                })
-                .collect();
-            if parts.iter().all(|p| cells.contains_key(p)) {
-                equations.push((row.clone(), parts));
+        }
+    }
+    // Every sum a file shows: parent = Σ children, the others fixed.
+    let mut equations: Vec<(Row, Vec<Row>)> = Vec::new();
+    for (dims, rows) in &parsed {
+        let values: Vec<BTreeSet<String>> = (0..dims.len())
+            .map(|d| rows.iter().map(|(r, _)| r[d].clone()).collect())
+            .collect();
+        let children = |d: usize, v: &str| -> Vec<String> {
+            let all = &values[d];
+            if dims[d] == "area" {
+                let prefectures: Vec<String> =
+                    all.iter().filter(|c| c.len() == 2).cloned().collect();
+                match v {
+                    "total" if !prefectures.is_empty() => prefectures,
+                    "total" => all.iter().filter(|c| c.len() == 6).cloned().collect(),
+                    p if p.len() == 2 => all
+                        .iter()
+                        .filter(|c| c.len() == 6 && c.starts_with(p))
+                        .cloned()
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            } else if v == "total" {
+                all.iter().filter(|c| *c != "total").cloned().collect()
+            } else {
+                Vec::new()
+            }
+        };
+        let shown: BTreeSet<&Vec<String>> = rows.iter().map(|(r, _)| r).collect();
+        for (row, _) in rows {
+            for d in 0..dims.len() {
+                let kids = children(d, &row[d]);
+                if kids.is_empty() {
+                    continue;
+                }
+                let parts: Vec<Vec<String>> = kids
+                    .iter()
+                    .map(|c| {
+                        let mut r = row.clone();
+                        r[d] = c.clone();
+                        r
+                    })
+                    .collect();
+                if parts.iter().all(|p| shown.contains(p)) {
+                    equations.push((
+                        full(dims, row),
+                        parts.iter().map(|p| full(dims, p)).collect(),
+                    ));
+                }
             }
         }
     }
@@ -207,19 +269,26 @@ pub fn audit_csv(text: &str, k: u64) -> Result<Audit, String> {
     Ok(audit)
 }
 
-/// Audits every CSV file under `dir`.
+/// Audits every CSV file under `dir`, the files of each measure together.
 pub fn audit_dir(dir: &std::path::Path, k: u64) -> Result<BTreeMap<String, Audit>, String> {
-    let mut out = BTreeMap::new();
+    let mut by_measure: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for entry in std::fs::read_dir(dir).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.extension().is_some_and(|e| e == "csv") {
             let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            out.insert(
-                name.clone(),
-                audit_csv(&text, k).map_err(|e| format!("{name}: {e}"))?,
-            );
+            by_measure
+                .entry(measure(&name).to_owned())
+                .or_default()
+                .push((name, text));
         }
     }
-    Ok(out)
+    by_measure
+        .into_iter()
+        .map(|(m, files)| {
+            audit_files(&files, k)
+                .map(|a| (m.clone(), a))
+                .map_err(|e| format!("{m}: {e}"))
+        })
+        .collect()
 }
