@@ -39,6 +39,8 @@ pub struct Audit {
 }
 
 type Row = Vec<String>;
+/// A file's dimensions and its rows (values, count or `None` when suppressed).
+type ParsedFile = (Vec<String>, Vec<(Row, Option<f64>)>);
 /// Σ coefficient × suppressed cell = constant.
 type Equation = (Vec<(usize, f64)>, f64);
 
@@ -55,7 +57,7 @@ pub fn measure(name: &str) -> &str {
 
 /// Audits the files of one measure together, for threshold `k`.
 pub fn audit_files(files: &[(String, String)], k: u64) -> Result<Audit, String> {
-    let mut parsed: Vec<(Vec<String>, Vec<(Vec<String>, Option<f64>)>)> = Vec::new();
+    let mut parsed: Vec<ParsedFile> = Vec::new();
     for (name, text) in files {
         let mut lines = text.lines();
         let header: Vec<String> = lines
