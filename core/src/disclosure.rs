@@ -18,8 +18,9 @@
 //!   on every published cell, in which the primary cell is k larger. A
 //!   pattern is a product, over all the measure's dimensions, of
 //!   one-dimensional moves that keep every sum of the whole cube (so also
-//!   every sum any file shows): *across* (the cell +1, a sibling −1, each with a
-//!   path down to a leaf) or *up* (the cell, its ancestors and a path down
+//!   every sum any file shows): *across* (the cell +1, a sibling −1, each
+//!   with a path down to a leaf; or the cell and its ancestors up to one
+//!   that has a sibling +1, that sibling −1) or *up* (the cell, its ancestors and a path down
 //!   to a leaf, all +1). Every cell given −1 counts at least k, so moving k
 //!   along the pattern keeps every count of the cube non-negative: each
 //!   cell of the pattern can then be k higher or k lower than it is, and no
@@ -576,25 +577,29 @@ fn cheapest_pattern(
         };
         let x = coords[d];
         let mut moves = Vec::new();
-        if let Some(p) = h.parent[x] {
+        // Across at x's level, or at an ancestor's (x and the ancestors
+        // up to it +1, a sibling of that ancestor −1): a municipality that
+        // is its prefecture's only one moves with it against another
+        // prefecture.
+        let path = h.ancestors_and_self(x);
+        for (level, &a) in path.iter().enumerate() {
+            let Some(p) = h.parent[a] else { break };
             let mut siblings: Vec<usize> = h.children[p]
                 .iter()
                 .copied()
-                .filter(|&s| s != x && value_with(s) >= k)
+                .filter(|&s| s != a && value_with(s) >= k)
                 .collect();
             siblings.sort_by_key(|&s| {
-                let at = {
-                    let mut a = coords.clone();
-                    a[d] = s;
-                    table.at(&a)
-                };
+                let mut at = coords.clone();
+                at[d] = s;
+                let at = table.at(&at);
                 (
                     status[at] == CellStatus::Published && released[at],
                     value_with(s),
                 )
             });
             for s in siblings.into_iter().take(SIBLINGS_TRIED) {
-                let mut m: Move = vec![(x, 1)];
+                let mut m: Move = path[..=level].iter().map(|&n| (n, 1)).collect();
                 m.extend(down(x).into_iter().map(|n| (n, 1)));
                 m.push((s, -1));
                 m.extend(down(s).into_iter().map(|n| (n, -1)));

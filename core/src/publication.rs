@@ -386,6 +386,7 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
         html,
         "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"icon\" href=\"data:,\">\
          <title>予防接種ダッシュボード</title><style>{STYLE}</style></head><body>\
          <header><h1>予防接種ダッシュボード</h1><p>{date} 時点の集計です。\
          {k} 件未満の値（1〜{}）と、それを計算で求められないよう他の一部の値を「X（秘匿）」としています。0 はそのまま公表しています。</p>\
