@@ -37,6 +37,7 @@ pub mod accounts;
 pub mod bank_accounts;
 pub mod certificates;
 pub mod checkpoints;
+pub mod marts;
 pub mod masters;
 pub mod maternal;
 pub mod records;

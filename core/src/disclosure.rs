@@ -71,6 +71,16 @@ pub enum DisclosureError {
         /// The threshold as given.
         value: u64,
     },
+    /// A counts file that cannot be read.
+    #[error("counts file, row {row}, column {column}: {reason}")]
+    CountsFile {
+        /// The row (1: the header).
+        row: usize,
+        /// The column's name (or number).
+        column: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl DisclosureError {
@@ -80,6 +90,7 @@ impl DisclosureError {
             DisclosureError::UnknownValue { .. } => "unknown_dimension_value",
             DisclosureError::Arity { .. } => "dimension_count",
             DisclosureError::Threshold { .. } => "invalid_threshold",
+            DisclosureError::CountsFile { .. } => "invalid_counts_file",
         }
     }
 }
@@ -494,6 +505,95 @@ impl Protected {
     }
 }
 
+/// Protects a table given as a CSV of counts at its finest level — a
+/// header of dimension names and `count` last, then one row per cell
+/// (rows of one cell are added) — and returns the published CSV with
+/// every margin ([`Protected::csv`]). A dimension named `area` holds
+/// six-digit municipality codes and gets the prefecture level; the others'
+/// values are taken in the order they first appear. The function the
+/// bindings offer.
+pub fn protect_csv(text: &str, k: u64) -> Result<String, DisclosureError> {
+    let bad = |row: usize, column: &str, reason: String| DisclosureError::CountsFile {
+        row,
+        column: column.to_owned(),
+        reason,
+    };
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines
+        .next()
+        .ok_or_else(|| bad(1, "1", "the file is empty".into()))?
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(str::trim)
+        .collect();
+    if header.last() != Some(&"count") || header.len() < 2 {
+        return Err(bad(
+            1,
+            header.last().unwrap_or(&""),
+            "the last column must be count, after at least one dimension".into(),
+        ));
+    }
+    let dims = &header[..header.len() - 1];
+    let mut rows: Vec<(Vec<&str>, u64)> = Vec::new();
+    let mut values: Vec<Vec<&str>> = vec![Vec::new(); dims.len()];
+    for (i, line) in lines.enumerate() {
+        let row = i + 2;
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if fields.len() != header.len() {
+            return Err(bad(
+                row,
+                "*",
+                format!("{} fields, the header has {}", fields.len(), header.len()),
+            ));
+        }
+        for (d, v) in fields[..dims.len()].iter().enumerate() {
+            if *v == TOTAL || v.is_empty() {
+                return Err(bad(
+                    row,
+                    dims[d],
+                    format!("{v:?} is not a value at the finest level"),
+                ));
+            }
+            if dims[d] == "area" && !(v.len() == 6 && v.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(bad(
+                    row,
+                    "area",
+                    format!("{v:?} is not a six-digit municipality code"),
+                ));
+            }
+            if !values[d].contains(v) {
+                values[d].push(v);
+            }
+        }
+        let count = fields[dims.len()].parse::<u64>().map_err(|_| {
+            bad(
+                row,
+                "count",
+                format!("{:?} is not a whole number", fields[dims.len()]),
+            )
+        })?;
+        rows.push((fields[..dims.len()].to_vec(), count));
+    }
+    let mut table = Table::new(
+        "counts",
+        dims.iter()
+            .zip(&values)
+            .map(|(d, v)| {
+                let h = if *d == "area" {
+                    Hierarchy::areas(v)
+                } else {
+                    Hierarchy::flat(v)
+                };
+                ((*d).to_owned(), h)
+            })
+            .collect(),
+    );
+    for (codes, count) in rows {
+        table.add(&codes, count)?;
+    }
+    Ok(protect(table, k)?.csv())
+}
+
 /// One-dimensional move: nodes with their signs.
 type Move = Vec<(usize, i8)>;
 
@@ -773,6 +873,29 @@ mod tests {
         assert_eq!(p.published(t.cell(&["total", "total"]).unwrap()), Some(143));
         assert!(p.csv().contains("131016,MR,X\n"));
         assert!(p.csv().starts_with("area,vaccine,count\n"));
+    }
+
+    #[test]
+    fn a_counts_file_is_protected_or_refused_with_its_row_and_column() {
+        let out = protect_csv(
+            "area,vaccine,count\n131016,MR,3\n131016,HPV,20\n131041,MR,40\n131041,HPV,50\n",
+            10,
+        )
+        .unwrap();
+        assert!(out.starts_with("area,vaccine,count\n"));
+        assert!(out.contains("131016,MR,X\n"));
+        assert!(out.contains("total,total,113\n"));
+        let e = protect_csv("area,vaccine,count\n131016,MR,three\n", 10).unwrap_err();
+        assert_eq!(e.code(), "invalid_counts_file");
+        assert!(e.to_string().contains("row 2, column count"), "{e}");
+        let e = protect_csv("area,vaccine,count\n13,MR,3\n", 10).unwrap_err();
+        assert!(e.to_string().contains("row 2, column area"), "{e}");
+        let e = protect_csv("area,vaccine\n131016,MR\n", 10).unwrap_err();
+        assert!(e.to_string().contains("row 1"), "{e}");
+        assert_eq!(
+            protect_csv("v,count\nMR,3\n", 0).unwrap_err().code(),
+            "invalid_threshold"
+        );
     }
 
     #[test]

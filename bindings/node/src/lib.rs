@@ -13,6 +13,7 @@
 mod accounts;
 mod bank_accounts;
 mod error;
+mod marts;
 mod masters;
 mod maternal;
 #[path = "../../plain/mod.rs"]

@@ -27,6 +27,7 @@ macro_rules! py_new {
 mod accounts;
 mod bank_accounts;
 mod error;
+mod marts;
 mod masters;
 mod maternal;
 #[path = "../../plain/mod.rs"]
@@ -49,15 +50,15 @@ macro_rules! add {
 #[pymodule]
 fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     use plain::{
-        accounts as a, bank_accounts as b, certificates as c, checkpoints as k, masters as m_,
-        maternal as mc, records as r, rules as p,
+        accounts as a, bank_accounts as b, certificates as c, checkpoints as k, marts as mt,
+        masters as m_, maternal as mc, records as r, rules as p,
     };
     error::register(m)?;
     rules::register_normalizers(m)?;
     add! { m;
-        fn p::parse_gs1, p::wareki, k::generate_log_key, m_::master_kinds, mc::maternal_data_sets, p::parse_timestamp, p::select_form, p::check_role,
+        fn p::parse_gs1, p::wareki, k::generate_log_key, m_::master_kinds, mc::maternal_data_sets, mt::protect_counts, p::parse_timestamp, p::select_form, p::check_role,
             rules::extract_first_administrators, rules::needs_delivery, rules::modified_items;
-        class p::Gs1, p::ResidencyInterval, rules::ResidencyHistory, p::RecordFacts, p::Access,
+        class mt::MartReport, mt::MartCell, mt::PublishedFile, p::Gs1, p::ResidencyInterval, rules::ResidencyHistory, p::RecordFacts, p::Access,
             rules::RecordAccess, p::TravelDetails, p::FormSelection, p::OrganisationRow,
             p::AdministratorRow, p::FirstAdministrator, p::RejectedRow, rules::PasswordPolicy,
             rules::InactivitySchedule, p::BankAccountDraft, b::AttachmentInfo, b::BankApplication,

@@ -619,6 +619,45 @@ fun maternalRoundTrip(dir: File) {
     check(db.maternalDataOf(yokohama, "S8").isEmpty(), "another municipality sees nothing")
 }
 
+fun martsRoundTrip(dir: File) {
+    val db = Sesshu.openSqlite(File(dir, "marts.db").path, Instant.parse("2025-04-01T03:00:00Z"))
+    val central = Actor("operator", "central", "CENTRAL", listOf("central"))
+    val mhlw = Actor("analyst", "mhlw", "MHLW", listOf("mhlw"))
+    var doses = 0L
+    for (m in listOf("131016", "141003")) {
+        val persons = (0 until 15).map { n ->
+            val birth = "2023-%02d-10".format(1 + n % 12)
+            Person("P$m-$n", "S$m-$n", "山田 花子", "ヤマダ ハナコ", birth, "female", null, listOf(ResidencyInterval(m, birth, null)))
+        }
+        val records = (0 until 15 step 2).map { n -> Record("R$m-$n", "P$m-$n", m, "routine", "MR", 1L, "2024-12-%02d".format(1 + n), null, null, false) }
+        db.putPersons(m, "clerk", persons)
+        db.putRecords(m, "clerk", records)
+        doses += records.size
+    }
+    val rules = "vaccine_type,dose,age_from_months,age_to_months,interval_days,valid_from,valid_to\nMR,1,12,24,,2006-04-01,\n"
+    db.importMasterCsv(mhlw, "standard_recommendation_rules", rules.toByteArray(), null, false)
+    check(failure { db.buildMarts(mhlw, "2025-04-01", false) } == "not_authorized", "the operator builds")
+    val r = db.buildMarts(central, "2025-04-01", false)
+    check(r.records == doses && r.targets > 0L && r.vaccinated in 1L..r.targets, "batch: $r")
+    val again = db.buildMarts(central, "2025-04-01", false)
+    check(again.records == 0L && again.cellsChanged == 0L, "again: $again")
+    val marts = listOf("vaccinations", "questionnaires", "recommendations")
+    val cells = marts.map { db.martCells(mhlw, it) }
+    check(cells[0].sumOf { it.count } == doses, "doses")
+    check(db.buildMarts(central, "2025-04-01", true).full, "full")
+    check(marts.map { db.martCells(mhlw, it) } == cells, "a full rebuild gives the same marts")
+    check(failure { db.martCells(mhlw, "doses") } == "unknown_mart", "unknown mart")
+    val files = db.publish(mhlw, "2025-04-01", 10u).associate { it.path to it.content }
+    check(files.getValue("index.html").contains("<html lang=\"ja\">") && "data/coverage.csv" in files, "published: ${files.keys}")
+    for ((path, text) in files) if (path.endsWith(".csv")) for (line in text.trim().lines().drop(1)) {
+        val n = line.substringAfterLast(",")
+        check(n == "X" || n == "0" || n.toLong() >= 10, "$path: $line")
+    }
+    val out = protectCounts("area,vaccine,count\n131016,MR,3\n131016,HPV,20\n131041,MR,40\n131041,HPV,50\n", 10L)
+    check(out.contains("131016,MR,X\n") && out.contains("total,total,113\n"), "protectCounts: $out")
+    check(failure { protectCounts("area,vaccine,count\n131016,MR,three\n", 10L) } == "invalid_counts_file", "a bad counts file")
+}
+
 fun main(args: Array<String>) {
     // The shared floor, then (second argument) the project's own edge cases.
     val dir = File(args.getOrElse(0) { "../../../../shared/scenarios" })
@@ -638,6 +677,7 @@ fun main(args: Array<String>) {
         mastersRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         bankAccountsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
         maternalRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
+        martsRoundTrip(kotlin.io.path.createTempDirectory("sesshu").toFile()); storePassed += 1
     } catch (e: Throwable) {
         println("FAIL store round trip: $e"); storeFailed = 1
     }

@@ -14,6 +14,7 @@ uniffi::setup_scaffolding!();
 mod accounts;
 mod bank_accounts;
 mod error;
+mod marts;
 mod masters;
 mod maternal;
 #[path = "../../plain/mod.rs"]

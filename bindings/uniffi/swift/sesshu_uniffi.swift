@@ -896,6 +896,30 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func rejectBankApplication(actor: Actor, applicationId: String, reason: Int64?, note: String?) throws  -> BankApplication
     
     /**
+     * The marts' daily batch for `day` (the operator): the records changed
+     * since the last batch (every record when `full`) and the
+     * recommendations snapshot; a batch a crash stopped is finished first.
+     */
+    func buildMarts(actor: Actor, day: String, full: Bool) throws  -> MartReport
+    
+    /**
+     * The marts as CSV files for a BI tool, exact.
+     */
+    func exportMarts(actor: Actor) throws  -> [PublishedFile]
+    
+    /**
+     * Every cell of a mart (`vaccinations`, `questionnaires`,
+     * `recommendations`), exact (MHLW, the operator).
+     */
+    func martCells(actor: Actor, mart: String) throws  -> [MartCell]
+    
+    /**
+     * The public dashboard of `day`: its page and downloads, every figure
+     * protected with `threshold`.
+     */
+    func publish(actor: Actor, day: String, threshold: UInt32) throws  -> [PublishedFile]
+    
+    /**
      * Acknowledges a batch of differences; false when it was already.
      */
     func ackMasterDiff(actor: Actor, batch: String) throws  -> Bool
@@ -1855,6 +1879,67 @@ open func rejectBankApplication(actor: Actor, applicationId: String, reason: Int
         FfiConverterString.lower(applicationId),
         FfiConverterOptionInt64.lower(reason),
         FfiConverterOptionString.lower(note),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The marts' daily batch for `day` (the operator): the records changed
+     * since the last batch (every record when `full`) and the
+     * recommendations snapshot; a batch a crash stopped is finished first.
+     */
+open func buildMarts(actor: Actor, day: String, full: Bool)throws  -> MartReport  {
+    return try  FfiConverterTypeMartReport_lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_build_marts(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(day),
+        FfiConverterBool.lower(full),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The marts as CSV files for a BI tool, exact.
+     */
+open func exportMarts(actor: Actor)throws  -> [PublishedFile]  {
+    return try  FfiConverterSequenceTypePublishedFile.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_export_marts(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every cell of a mart (`vaccinations`, `questionnaires`,
+     * `recommendations`), exact (MHLW, the operator).
+     */
+open func martCells(actor: Actor, mart: String)throws  -> [MartCell]  {
+    return try  FfiConverterSequenceTypeMartCell.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_mart_cells(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(mart),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The public dashboard of `day`: its page and downloads, every figure
+     * protected with `threshold`.
+     */
+open func publish(actor: Actor, day: String, threshold: UInt32)throws  -> [PublishedFile]  {
+    return try  FfiConverterSequenceTypePublishedFile.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_publish(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(day),
+        FfiConverterUInt32.lower(threshold),uniffiCallStatus
     )
 })
 }
@@ -4747,6 +4832,192 @@ public func FfiConverterTypeLogOptions_lower(_ value: LogOptions) -> RustBuffer 
 
 
 /**
+ * One cell of a mart, exact.
+ */
+public struct MartCell: Equatable, Hashable {
+    /**
+     * `vaccinations`, `questionnaires` or `recommendations`.
+     */
+    public var mart: String
+    public var date: String
+    public var municipality: String
+    public var vaccine: String
+    public var dose: Int64
+    /**
+     * `0`, `1`, `2-6`, `7-12`, `13-18`, `19-64`, `65+`.
+     */
+    public var ageBand: String
+    public var count: Int64
+    public var vaccinated: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `vaccinations`, `questionnaires` or `recommendations`.
+         */mart: String, date: String, municipality: String, vaccine: String, dose: Int64, 
+        /**
+         * `0`, `1`, `2-6`, `7-12`, `13-18`, `19-64`, `65+`.
+         */ageBand: String, count: Int64, vaccinated: Int64) {
+        self.mart = mart
+        self.date = date
+        self.municipality = municipality
+        self.vaccine = vaccine
+        self.dose = dose
+        self.ageBand = ageBand
+        self.count = count
+        self.vaccinated = vaccinated
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MartCell: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMartCell: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MartCell {
+        return
+            try MartCell(
+                mart: FfiConverterString.read(from: &buf), 
+                date: FfiConverterString.read(from: &buf), 
+                municipality: FfiConverterString.read(from: &buf), 
+                vaccine: FfiConverterString.read(from: &buf), 
+                dose: FfiConverterInt64.read(from: &buf), 
+                ageBand: FfiConverterString.read(from: &buf), 
+                count: FfiConverterInt64.read(from: &buf), 
+                vaccinated: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MartCell, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.mart, into: &buf)
+        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterString.write(value.municipality, into: &buf)
+        FfiConverterString.write(value.vaccine, into: &buf)
+        FfiConverterInt64.write(value.dose, into: &buf)
+        FfiConverterString.write(value.ageBand, into: &buf)
+        FfiConverterInt64.write(value.count, into: &buf)
+        FfiConverterInt64.write(value.vaccinated, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMartCell_lift(_ buf: RustBuffer) throws -> MartCell {
+    return try FfiConverterTypeMartCell.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMartCell_lower(_ value: MartCell) -> RustBuffer {
+    return FfiConverterTypeMartCell.lower(value)
+}
+
+
+/**
+ * What a mart batch did (`build_marts`).
+ */
+public struct MartReport: Equatable, Hashable {
+    public var date: String?
+    public var full: Bool
+    /**
+     * A batch a crash had stopped was finished first.
+     */
+    public var resumed: Bool
+    public var records: Int64
+    public var cellsChanged: Int64
+    /**
+     * Recommendation targets on the date, and of them the vaccinated.
+     */
+    public var targets: Int64
+    public var vaccinated: Int64
+    public var steps: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(date: String?, full: Bool, 
+        /**
+         * A batch a crash had stopped was finished first.
+         */resumed: Bool, records: Int64, cellsChanged: Int64, 
+        /**
+         * Recommendation targets on the date, and of them the vaccinated.
+         */targets: Int64, vaccinated: Int64, steps: Int64) {
+        self.date = date
+        self.full = full
+        self.resumed = resumed
+        self.records = records
+        self.cellsChanged = cellsChanged
+        self.targets = targets
+        self.vaccinated = vaccinated
+        self.steps = steps
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MartReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMartReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MartReport {
+        return
+            try MartReport(
+                date: FfiConverterOptionString.read(from: &buf), 
+                full: FfiConverterBool.read(from: &buf), 
+                resumed: FfiConverterBool.read(from: &buf), 
+                records: FfiConverterInt64.read(from: &buf), 
+                cellsChanged: FfiConverterInt64.read(from: &buf), 
+                targets: FfiConverterInt64.read(from: &buf), 
+                vaccinated: FfiConverterInt64.read(from: &buf), 
+                steps: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MartReport, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.date, into: &buf)
+        FfiConverterBool.write(value.full, into: &buf)
+        FfiConverterBool.write(value.resumed, into: &buf)
+        FfiConverterInt64.write(value.records, into: &buf)
+        FfiConverterInt64.write(value.cellsChanged, into: &buf)
+        FfiConverterInt64.write(value.targets, into: &buf)
+        FfiConverterInt64.write(value.vaccinated, into: &buf)
+        FfiConverterInt64.write(value.steps, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMartReport_lift(_ buf: RustBuffer) throws -> MartReport {
+    return try FfiConverterTypeMartReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMartReport_lower(_ value: MartReport) -> RustBuffer {
+    return FfiConverterTypeMartReport.lower(value)
+}
+
+
+/**
  * One column of a master: its name, label, type and whether required.
  */
 public struct MasterColumn: Equatable, Hashable {
@@ -6442,6 +6713,63 @@ public func FfiConverterTypePersonResidency_lift(_ buf: RustBuffer) throws -> Pe
 #endif
 public func FfiConverterTypePersonResidency_lower(_ value: PersonResidency) -> RustBuffer {
     return FfiConverterTypePersonResidency.lower(value)
+}
+
+
+/**
+ * One file of an export or a publication: its path (relative) and text.
+ */
+public struct PublishedFile: Equatable, Hashable {
+    public var path: String
+    public var content: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(path: String, content: String) {
+        self.path = path
+        self.content = content
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PublishedFile: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePublishedFile: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PublishedFile {
+        return
+            try PublishedFile(
+                path: FfiConverterString.read(from: &buf), 
+                content: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PublishedFile, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.path, into: &buf)
+        FfiConverterString.write(value.content, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePublishedFile_lift(_ buf: RustBuffer) throws -> PublishedFile {
+    return try FfiConverterTypePublishedFile.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePublishedFile_lower(_ value: PublishedFile) -> RustBuffer {
+    return FfiConverterTypePublishedFile.lower(value)
 }
 
 
@@ -8685,6 +9013,31 @@ fileprivate struct FfiConverterSequenceTypeLogEntry: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMartCell: FfiConverterRustBuffer {
+    typealias SwiftType = [MartCell]
+
+    public static func write(_ value: [MartCell], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMartCell.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MartCell] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MartCell]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMartCell.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeMasterColumn: FfiConverterRustBuffer {
     typealias SwiftType = [MasterColumn]
 
@@ -9035,6 +9388,31 @@ fileprivate struct FfiConverterSequenceTypePersonResidency: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePublishedFile: FfiConverterRustBuffer {
+    typealias SwiftType = [PublishedFile]
+
+    public static func write(_ value: [PublishedFile], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePublishedFile.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PublishedFile] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PublishedFile]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePublishedFile.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeQuestionnaireRow: FfiConverterRustBuffer {
     typealias SwiftType = [QuestionnaireRow]
 
@@ -9359,6 +9737,21 @@ public func generateLogKey() -> LogKeyPair  {
 })
 }
 /**
+ * Protects a counts file (a header of dimensions and `count`, a row per
+ * cell at the finest level; `area` holds municipality codes) for public
+ * release with threshold `threshold`: the published CSV with every
+ * margin, counts from 1 to threshold−1 and their complements written `X`.
+ */
+public func protectCounts(csv: String, threshold: Int64)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_func_protect_counts(
+        FfiConverterString.lower(csv),
+        FfiConverterInt64.lower(threshold),uniffiCallStatus
+    )
+})
+}
+/**
  * Every declared master.
  */
 public func masterKinds() -> [MasterInfo]  {
@@ -9674,6 +10067,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sesshu_uniffi_checksum_func_generate_log_key() != 4544) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sesshu_uniffi_checksum_func_protect_counts() != 1769) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sesshu_uniffi_checksum_func_master_kinds() != 25812) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9879,6 +10275,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_reject_bank_application() != 33833) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_build_marts() != 48535) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_marts() != 20426) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_mart_cells() != 1559) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_publish() != 50239) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_ack_master_diff() != 10240) {

@@ -483,6 +483,26 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_register_active_account(uint64_
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_reject_bank_application(uint64_t ptr, RustBuffer actor, RustBuffer application_id, RustBuffer reason, RustBuffer note, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_BUILD_MARTS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_BUILD_MARTS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_build_marts(uint64_t ptr, RustBuffer actor, RustBuffer day, int8_t full, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MARTS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MARTS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_marts(uint64_t ptr, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MART_CELLS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MART_CELLS
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_mart_cells(uint64_t ptr, RustBuffer actor, RustBuffer mart, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PUBLISH
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_PUBLISH
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_publish(uint64_t ptr, RustBuffer actor, RustBuffer day, uint32_t threshold, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ACK_MASTER_DIFF
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_ACK_MASTER_DIFF
 int8_t uniffi_sesshu_uniffi_fn_method_sesshu_ack_master_diff(uint64_t ptr, RustBuffer actor, RustBuffer batch, RustCallStatus *_Nonnull out_status
@@ -682,6 +702,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_verify_log_with_checkpoint(uint
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_GENERATE_LOG_KEY
 RustBuffer uniffi_sesshu_uniffi_fn_func_generate_log_key(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_PROTECT_COUNTS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_PROTECT_COUNTS
+RustBuffer uniffi_sesshu_uniffi_fn_func_protect_counts(RustBuffer csv, int64_t threshold, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_FUNC_MASTER_KINDS
@@ -1074,6 +1099,12 @@ void ffi_sesshu_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_GENERATE_LOG_KEY
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_GENERATE_LOG_KEY
 uint16_t uniffi_sesshu_uniffi_checksum_func_generate_log_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_PROTECT_COUNTS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_FUNC_PROTECT_COUNTS
+uint16_t uniffi_sesshu_uniffi_checksum_func_protect_counts(void
     
 );
 #endif
@@ -1488,6 +1519,30 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_register_active_account(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_REJECT_BANK_APPLICATION
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_REJECT_BANK_APPLICATION
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_reject_bank_application(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_BUILD_MARTS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_BUILD_MARTS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_build_marts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MARTS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MARTS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_marts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MART_CELLS
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_MART_CELLS
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_mart_cells(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PUBLISH
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_PUBLISH
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_publish(void
     
 );
 #endif

@@ -234,6 +234,34 @@ class MaternalDataSet:
 
 def maternal_data_sets() -> List[MaternalDataSet]: ...
 
+def protect_counts(csv: str, threshold: int) -> str:
+    """The published CSV of a counts file, counts 1..threshold-1 and their complements written X."""
+    ...
+
+class MartReport:
+    date: Optional[datetime.date]
+    full: bool
+    resumed: bool
+    records: int
+    cells_changed: int
+    targets: int
+    vaccinated: int
+    steps: int
+
+class MartCell:
+    mart: str
+    date: datetime.date
+    municipality: str
+    vaccine: str
+    dose: int
+    age_band: str
+    count: int
+    vaccinated: int
+
+class PublishedFile:
+    path: str
+    content: str
+
 class MaternalRefusal:
     row: int
     column: Optional[str]
@@ -621,6 +649,10 @@ class Sesshu:
     def receive_maternal(self, actor: Actor, data: bytes) -> MaternalRegistration: ...
     def maternal_data_of(self, actor: Actor, subject: str) -> List[MaternalRowOut]: ...
     def export_maternal_csv(self, actor: Actor, data_set: str, *, encoding: Optional[str] = None) -> bytes: ...
+    def build_marts(self, actor: Actor, date: datetime.date, *, full: bool = False) -> MartReport: ...
+    def mart_cells(self, actor: Actor, mart: str) -> List[MartCell]: ...
+    def export_marts(self, actor: Actor) -> List[PublishedFile]: ...
+    def publish(self, actor: Actor, day: datetime.date, *, threshold: int = 10) -> List[PublishedFile]: ...
     def resolve_vial_label(self, label: str, day: datetime.date) -> VialLabel: ...
     def receive_masters(self, actor: Actor, files: Mapping[str, bytes]) -> List[ReceivedFile]: ...
     def pull_master_diff(self, actor: Actor, receiver: str, *, limit: int = 10000) -> Optional[MasterDiff]: ...
