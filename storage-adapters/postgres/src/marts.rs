@@ -270,9 +270,32 @@ pub(crate) fn put_batch(tx: &mut Transaction<'_>, batch: MartBatch) -> Result<i6
         )
         .map_err(backend)?;
     }
-    if !batch.deltas.is_empty() {
-        tx.execute("DELETE FROM mart_cells WHERE count = 0", &[])
-            .map_err(backend)?;
+    // A cell only a decrease can empty: those are looked at, by key (a
+    // scan of every cell per step would grow with the marts).
+    let decreased: Vec<&((Mart, CellKey), i64)> =
+        batch.deltas.iter().filter(|(_, by)| *by < 0).collect();
+    for chunk in decreased.chunks(CHUNK) {
+        let marts: Vec<&str> = chunk.iter().map(|((m, _), _)| m.as_str()).collect();
+        let days: Vec<NaiveDate> = chunk.iter().map(|((_, k), _)| k.date).collect();
+        let ms: Vec<&str> = chunk
+            .iter()
+            .map(|((_, k), _)| k.municipality.as_str())
+            .collect();
+        let vs: Vec<&str> = chunk.iter().map(|((_, k), _)| k.vaccine.as_str()).collect();
+        let doses: Vec<i32> = chunk.iter().map(|((_, k), _)| i32::from(k.dose)).collect();
+        let bands: Vec<&str> = chunk
+            .iter()
+            .map(|((_, k), _)| k.age_band.as_str())
+            .collect();
+        tx.execute(
+            "DELETE FROM mart_cells c
+             USING unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::int[], $6::text[])
+                 AS t(m, d, mu, v, n, b)
+             WHERE c.mart = t.m AND c.day = t.d AND c.municipality = t.mu AND c.vaccine = t.v
+               AND c.dose = t.n AND c.age_band = t.b AND c.count = 0",
+            &[&marts, &days, &ms, &vs, &doses, &bands],
+        )
+        .map_err(backend)?;
     }
     if let Some((day, cells)) = &batch.snapshot {
         tx.execute(

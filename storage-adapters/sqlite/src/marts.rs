@@ -305,9 +305,27 @@ pub(crate) fn put_batch(tx: &Transaction<'_>, batch: MartBatch) -> Result<i64, S
             .map_err(backend)?;
         }
     }
-    if !batch.deltas.is_empty() {
-        tx.execute("DELETE FROM mart_cells WHERE count = 0", [])
+    // A cell only a decrease can empty: those are looked at, by key (a
+    // scan of every cell per step would grow with the marts).
+    {
+        let mut empty = tx
+            .prepare_cached(
+                "DELETE FROM mart_cells WHERE mart = ?1 AND day = ?2 AND municipality = ?3
+                 AND vaccine = ?4 AND dose = ?5 AND age_band = ?6 AND count = 0",
+            )
             .map_err(backend)?;
+        for ((mart, k), _) in batch.deltas.iter().filter(|(_, by)| *by < 0) {
+            empty
+                .execute((
+                    mart.as_str(),
+                    Day(k.date),
+                    k.municipality.as_str(),
+                    k.vaccine.as_str(),
+                    i64::from(k.dose),
+                    k.age_band.as_str(),
+                ))
+                .map_err(backend)?;
+        }
     }
     if let Some((day, cells)) = &batch.snapshot {
         tx.execute(
