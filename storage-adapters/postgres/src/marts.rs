@@ -195,6 +195,38 @@ fn read_state(rows: &[postgres::Row]) -> Result<MartState, StoreError> {
     }
 }
 
+/// Cells' keys as the column arrays an `unnest` reads.
+struct KeyArrays<'a> {
+    marts: Vec<&'static str>,
+    days: Vec<NaiveDate>,
+    ms: Vec<&'a str>,
+    vs: Vec<&'a str>,
+    doses: Vec<i32>,
+    bands: Vec<&'static str>,
+}
+
+impl<'a> KeyArrays<'a> {
+    fn of(keys: impl Iterator<Item = (Mart, &'a CellKey)>) -> Self {
+        let mut k = KeyArrays {
+            marts: Vec::new(),
+            days: Vec::new(),
+            ms: Vec::new(),
+            vs: Vec::new(),
+            doses: Vec::new(),
+            bands: Vec::new(),
+        };
+        for (mart, key) in keys {
+            k.marts.push(mart.as_str());
+            k.days.push(key.date);
+            k.ms.push(key.municipality.as_str());
+            k.vs.push(key.vaccine.as_str());
+            k.doses.push(i32::from(key.dose));
+            k.bands.push(key.age_band.as_str());
+        }
+        k
+    }
+}
+
 pub(crate) fn put_batch(tx: &mut Transaction<'_>, batch: MartBatch) -> Result<i64, StoreError> {
     let rows = tx
         .query(
@@ -246,18 +278,7 @@ pub(crate) fn put_batch(tx: &mut Transaction<'_>, batch: MartBatch) -> Result<i6
         .map_err(backend)?;
     }
     for chunk in batch.deltas.chunks(CHUNK) {
-        let marts: Vec<&str> = chunk.iter().map(|((m, _), _)| m.as_str()).collect();
-        let days: Vec<NaiveDate> = chunk.iter().map(|((_, k), _)| k.date).collect();
-        let ms: Vec<&str> = chunk
-            .iter()
-            .map(|((_, k), _)| k.municipality.as_str())
-            .collect();
-        let vs: Vec<&str> = chunk.iter().map(|((_, k), _)| k.vaccine.as_str()).collect();
-        let doses: Vec<i32> = chunk.iter().map(|((_, k), _)| i32::from(k.dose)).collect();
-        let bands: Vec<&str> = chunk
-            .iter()
-            .map(|((_, k), _)| k.age_band.as_str())
-            .collect();
+        let k = KeyArrays::of(chunk.iter().map(|((m, k), _)| (*m, k)));
         let by: Vec<i64> = chunk.iter().map(|(_, n)| *n).collect();
         tx.execute(
             "INSERT INTO mart_cells (mart, day, municipality, vaccine, dose, age_band, count, vaccinated)
@@ -266,7 +287,7 @@ pub(crate) fn put_batch(tx: &mut Transaction<'_>, batch: MartBatch) -> Result<i6
                          $7::bigint[]) AS t(m, d, mu, v, n, b, c)
              ON CONFLICT (mart, day, municipality, vaccine, dose, age_band)
              DO UPDATE SET count = mart_cells.count + excluded.count",
-            &[&marts, &days, &ms, &vs, &doses, &bands, &by],
+            &[&k.marts, &k.days, &k.ms, &k.vs, &k.doses, &k.bands, &by],
         )
         .map_err(backend)?;
     }
@@ -275,25 +296,14 @@ pub(crate) fn put_batch(tx: &mut Transaction<'_>, batch: MartBatch) -> Result<i6
     let decreased: Vec<&((Mart, CellKey), i64)> =
         batch.deltas.iter().filter(|(_, by)| *by < 0).collect();
     for chunk in decreased.chunks(CHUNK) {
-        let marts: Vec<&str> = chunk.iter().map(|((m, _), _)| m.as_str()).collect();
-        let days: Vec<NaiveDate> = chunk.iter().map(|((_, k), _)| k.date).collect();
-        let ms: Vec<&str> = chunk
-            .iter()
-            .map(|((_, k), _)| k.municipality.as_str())
-            .collect();
-        let vs: Vec<&str> = chunk.iter().map(|((_, k), _)| k.vaccine.as_str()).collect();
-        let doses: Vec<i32> = chunk.iter().map(|((_, k), _)| i32::from(k.dose)).collect();
-        let bands: Vec<&str> = chunk
-            .iter()
-            .map(|((_, k), _)| k.age_band.as_str())
-            .collect();
+        let k = KeyArrays::of(chunk.iter().map(|((m, k), _)| (*m, k)));
         tx.execute(
             "DELETE FROM mart_cells c
              USING unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::int[], $6::text[])
                  AS t(m, d, mu, v, n, b)
              WHERE c.mart = t.m AND c.day = t.d AND c.municipality = t.mu AND c.vaccine = t.v
                AND c.dose = t.n AND c.age_band = t.b AND c.count = 0",
-            &[&marts, &days, &ms, &vs, &doses, &bands],
+            &[&k.marts, &k.days, &k.ms, &k.vs, &k.doses, &k.bands],
         )
         .map_err(backend)?;
     }
@@ -304,18 +314,14 @@ pub(crate) fn put_batch(tx: &mut Transaction<'_>, batch: MartBatch) -> Result<i6
         )
         .map_err(backend)?;
         for chunk in cells.chunks(CHUNK) {
-            let days: Vec<NaiveDate> = chunk.iter().map(|c| c.key.date).collect();
-            let ms: Vec<&str> = chunk.iter().map(|c| c.key.municipality.as_str()).collect();
-            let vs: Vec<&str> = chunk.iter().map(|c| c.key.vaccine.as_str()).collect();
-            let doses: Vec<i32> = chunk.iter().map(|c| i32::from(c.key.dose)).collect();
-            let bands: Vec<&str> = chunk.iter().map(|c| c.key.age_band.as_str()).collect();
+            let k = KeyArrays::of(chunk.iter().map(|c| (c.mart, &c.key)));
             let counts: Vec<i64> = chunk.iter().map(|c| c.count).collect();
             let vaccinated: Vec<i64> = chunk.iter().map(|c| c.vaccinated).collect();
             tx.execute(
                 "INSERT INTO mart_cells (mart, day, municipality, vaccine, dose, age_band, count, vaccinated)
-                 SELECT 'recommendations', * FROM unnest($1::date[], $2::text[], $3::text[],
-                     $4::int[], $5::text[], $6::bigint[], $7::bigint[])",
-                &[&days, &ms, &vs, &doses, &bands, &counts, &vaccinated],
+                 SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[],
+                     $5::int[], $6::text[], $7::bigint[], $8::bigint[])",
+                &[&k.marts, &k.days, &k.ms, &k.vs, &k.doses, &k.bands, &counts, &vaccinated],
             )
             .map_err(backend)?;
         }
