@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sesshu_core::calendar::parse_date;
+use sesshu_core::marts::export::MartFormat;
 use sesshu_core::service::{Actor, Sesshu};
 
 use crate::commands::{core, Failure};
@@ -29,7 +30,8 @@ pub enum MartsCommand {
         /// The directory to write into (created if missing).
         #[arg(long)]
         out: PathBuf,
-        /// File format: csv (Parquet is not built in; see ADR 0024).
+        /// File format: csv or parquet (the latter needs the feature
+        /// `parquet`, on by default).
         #[arg(long, default_value = "csv")]
         format: String,
     },
@@ -66,12 +68,8 @@ pub fn run(
             )
         }
         MartsCommand::Export { out: dir, format } => {
-            if format != "csv" {
-                return Err(format!(
-                    "--format {format:?}: only csv is built in (unsupported_format)"
-                ));
-            }
-            let files = s.export_marts(actor).map_err(core)?;
+            let format = MartFormat::parse(format).map_err(|e| format!("--format: {}", core(e)))?;
+            let files = s.export_marts(actor, format).map_err(core)?;
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             for (name, bytes) in files {

@@ -150,13 +150,32 @@ fn flows(db: &str, dir: &Path) {
         std::fs::read_to_string(exact.join("vaccinations.csv")).unwrap(),
         before
     );
-    let parquet = sesshu(
+    let columnar = dir.join("columnar");
+    ok(&sesshu(
         db,
         dir,
         MHLW,
-        &["marts", "export", "--out", "x", "--format", "parquet"],
+        &[
+            "marts",
+            "export",
+            "--out",
+            columnar.to_str().unwrap(),
+            "--format",
+            "parquet",
+        ],
+    ));
+    assert_same_rows(&columnar.join("vaccinations.parquet"), &before);
+    let unknown = sesshu(
+        db,
+        dir,
+        MHLW,
+        &["marts", "export", "--out", "x", "--format", "xlsx"],
     );
-    assert!(!parquet.status.success());
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("unknown_format"),
+        "{unknown:?}"
+    );
 
     let site = dir.join("site");
     let published = ok(&sesshu(
@@ -234,4 +253,27 @@ fn the_demo_dashboard_passes_the_audit() {
             a.cells, a.suppressed
         );
     }
+}
+
+/// The Parquet export holds the CSV export's rows, value for value (read
+/// with the `parquet` crate's own record reader, dates as `YYYY-MM-DD`).
+fn assert_same_rows(parquet: &Path, csv: &str) {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let file = std::fs::File::open(parquet).unwrap();
+    let reader = SerializedFileReader::new(file).unwrap();
+    let rows: Vec<String> = reader
+        .get_row_iter(None)
+        .unwrap()
+        .map(|row| {
+            row.unwrap()
+                .into_columns()
+                .into_iter()
+                .map(|(_, field)| field.to_string().trim_matches('"').to_owned())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    let expected: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(!expected.is_empty());
+    assert_eq!(rows, expected);
 }

@@ -9,6 +9,14 @@ use crate::plain::accounts::{actor_in, Actor};
 use crate::plain::marts::{self as plain, MartCell, MartReport, PublishedFile};
 use crate::plain::{date, Day};
 use crate::store::Sesshu;
+use sesshu_core::marts::export::MartFormat;
+
+/// One binary file of the BI export: its name and bytes.
+#[napi(object)]
+pub struct MartFile {
+    pub path: String,
+    pub data: Buffer,
+}
 
 #[allow(clippy::type_complexity)]
 #[napi]
@@ -58,7 +66,31 @@ impl Sesshu {
         actor: Actor,
     ) -> napi::Result<AsyncTask<Job<Vec<(String, Vec<u8>)>, Vec<PublishedFile>>>, Code> {
         let (a, s) = (actor_in(&actor)?, self.inner.clone());
-        Ok(Job::new(move || s.export_marts(&a), plain::files_out))
+        Ok(Job::new(
+            move || s.export_marts(&a, MartFormat::Csv),
+            plain::files_out,
+        ))
+    }
+
+    /// The marts as Apache Parquet files for a BI tool, exact.
+    #[napi(ts_return_type = "Promise<Array<MartFile>>")]
+    pub fn export_marts_parquet(
+        &self,
+        actor: Actor,
+    ) -> napi::Result<AsyncTask<Job<Vec<(String, Vec<u8>)>, Vec<MartFile>>>, Code> {
+        let (a, s) = (actor_in(&actor)?, self.inner.clone());
+        Ok(Job::new(
+            move || s.export_marts(&a, MartFormat::Parquet),
+            |files| {
+                files
+                    .into_iter()
+                    .map(|(path, bytes)| MartFile {
+                        path,
+                        data: Buffer::from(bytes),
+                    })
+                    .collect()
+            },
+        ))
     }
 
     /// The public dashboard of `day`: its page and downloads, every figure

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
+import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 
 const require = createRequire(import.meta.url)
 const s = require('../index.js')
@@ -55,6 +56,27 @@ test('the batch counts once, and a full rebuild agrees', async () => {
   assert.throws(() => db.martCells(MHLW, 'doses'), (e) => e.code === 'unknown_mart')
   const exported = await db.exportMarts(MHLW)
   assert.deepEqual(exported.map((f) => f.path), ['vaccinations.csv', 'questionnaires.csv', 'recommendations.csv'])
+})
+
+test('the Parquet export holds the CSV rows, as hyparquet reads them', async () => {
+  const db = open()
+  await town(db)
+  await db.buildMarts(CENTRAL, '2025-04-01')
+  const csv = Object.fromEntries((await db.exportMarts(MHLW)).map((f) => [f.path, f.content]))
+  const files = await db.exportMartsParquet(MHLW)
+  assert.deepEqual(files.map((f) => f.path), ['vaccinations.parquet', 'questionnaires.parquet', 'recommendations.parquet'])
+  assert.ok(csv['vaccinations.csv'].trim().split('\n').length > 1)
+  const text = (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v))
+  for (const f of files) {
+    assert.ok(Buffer.isBuffer(f.data) && f.data.subarray(0, 4).toString() === 'PAR1')
+    const file = f.data.buffer.slice(f.data.byteOffset, f.data.byteOffset + f.data.byteLength)
+    const rows = await parquetReadObjects({ file })
+    const lines = csv[f.path.replace('.parquet', '.csv')].trim().split('\n')
+    assert.deepEqual(parquetMetadata(file).schema.slice(1).map((e) => e.name), lines[0].split(','))
+    assert.deepEqual(rows.map((r) => Object.values(r).map(text).join(',')), lines.slice(1))
+  }
+  const staff = { userId: '131016-0009', orgType: 'municipality', organisation: '131016', roles: ['municipality'] }
+  assert.equal(await code(db.exportMartsParquet(staff)), 'not_authorized')
 })
 
 test('the dashboard publishes suppressed figures only', async () => {

@@ -66,7 +66,7 @@ fn _sesshu(m: &Bound<'_, PyModule>) -> PyResult<()> {
             r::Person, r::PersonResidency, r::Record, r::RecordRow, r::DeliveredRecord, r::DeliveryPull, r::LogEntry,
             r::VerifyReport, r::ImportOutcome, store::Sesshu, k::LogKeyPair,
             a::Actor, a::UserInfo, a::IssuedAccount, a::IssuedToken, a::OutboxNotification,
-            accounts::IssuedCertificate, c::Issuance,
+            accounts::IssuedCertificate, c::Issuance, marts::MartFile,
             questionnaires::Questionnaire, questionnaires::QuestionnaireRow,
             m_::MasterInfo, m_::MasterColumn, m_::MasterRowOut, m_::MasterRowError, m_::MasterImport,
             m_::ZenginLoadInfo, m_::ZenginState, m_::VialLabel, m_::ReceivedFile, m_::MasterDiff,

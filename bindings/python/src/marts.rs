@@ -1,11 +1,20 @@
 //! The marts and the public dashboard (H-6) on the store.
 
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use sesshu_core::marts::export::MartFormat;
 
 use crate::plain::accounts::{actor_in, Actor};
 use crate::plain::marts::{self as plain, MartCell, MartReport, PublishedFile};
 use crate::plain::{date, Day};
 use crate::store::Sesshu;
+
+/// One binary file of the BI export: its name and bytes.
+#[pyclass(module = "sesshu", frozen, get_all)]
+pub struct MartFile {
+    pub path: String,
+    pub data: Py<PyBytes>,
+}
 
 #[pymethods]
 impl Sesshu {
@@ -35,7 +44,21 @@ impl Sesshu {
     /// The marts as CSV files for a BI tool, exact.
     fn export_marts(&self, py: Python<'_>, actor: Actor) -> PyResult<Vec<PublishedFile>> {
         let a = actor_in(&actor)?;
-        self.run(py, |s| s.export_marts(&a)).map(plain::files_out)
+        self.run(py, |s| s.export_marts(&a, MartFormat::Csv))
+            .map(plain::files_out)
+    }
+
+    /// The marts as Apache Parquet files for a BI tool, exact.
+    fn export_marts_parquet(&self, py: Python<'_>, actor: Actor) -> PyResult<Vec<MartFile>> {
+        let a = actor_in(&actor)?;
+        let files = self.run(py, |s| s.export_marts(&a, MartFormat::Parquet))?;
+        Ok(files
+            .into_iter()
+            .map(|(path, bytes)| MartFile {
+                path,
+                data: PyBytes::new(py, &bytes).unbind(),
+            })
+            .collect())
     }
 
     /// The public dashboard of `date`: its page and downloads, every figure

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import duckdb
 import pytest
 
 import sesshu
@@ -54,6 +55,27 @@ def test_the_batch_counts_once_and_a_full_rebuild_agrees(tmp_db):
     assert e.value.code == "unknown_mart"
     export = {f.path: f.content for f in s.export_marts(MHLW)}
     assert export["vaccinations.csv"].startswith("date,prefecture,municipality,vaccine,dose,age_band,count,vaccinated\n")
+
+
+def test_the_parquet_export_holds_the_csv_rows_as_duckdb_reads_them(tmp_db, tmp_path):
+    s = sesshu.Sesshu.open_sqlite(tmp_db, now=NOW)
+    town(s)
+    s.build_marts(CENTRAL, dt.date(2025, 4, 1))
+    csv = {f.path: f.content for f in s.export_marts(MHLW)}
+    files = s.export_marts_parquet(MHLW)
+    assert [f.path for f in files] == ["vaccinations.parquet", "questionnaires.parquet", "recommendations.parquet"]
+    for f in files:
+        assert f.data[:4] == b"PAR1" and f.data[-4:] == b"PAR1"
+        path = tmp_path / f.path
+        path.write_bytes(f.data)
+        rel = duckdb.sql(f"SELECT * FROM read_parquet('{path}')")
+        assert rel.columns == ["date", "prefecture", "municipality", "vaccine", "dose", "age_band", "count", "vaccinated"]
+        assert [str(t) for t in rel.types] == ["DATE", "VARCHAR", "VARCHAR", "VARCHAR", "INTEGER", "VARCHAR", "BIGINT", "BIGINT"]
+        rows = [",".join(str(v) for v in row) for row in rel.fetchall()]
+        assert rows == csv[f.path.replace(".parquet", ".csv")].splitlines()[1:]
+    with pytest.raises(sesshu.SesshuError) as e:
+        s.export_marts_parquet(sesshu.Actor("131016-0009", "municipality", "131016", ["municipality"]))
+    assert e.value.code == "not_authorized"
 
 
 def test_the_dashboard_publishes_suppressed_figures_only(tmp_db):

@@ -647,6 +647,19 @@ fun martsRoundTrip(dir: File) {
     check(db.buildMarts(central, "2025-04-01", true).full, "full")
     check(marts.map { db.martCells(mhlw, it) } == cells, "a full rebuild gives the same marts")
     check(failure { db.martCells(mhlw, "doses") } == "unknown_mart", "unknown mart")
+    val csv = db.exportMarts(mhlw).associate { it.path to it.content }
+    check(csv.keys == marts.map { "$it.csv" }.toSet(), "csv export: ${csv.keys}")
+    check(csv.getValue("vaccinations.csv").lines().drop(1).filter { it.isNotEmpty() }.sumOf { line ->
+        val f = line.split(",")
+        if (f[1] == "total") f[6].toLong() else 0L
+    } == doses, "the national totals of the csv export")
+    val parquet = db.exportMartsParquet(mhlw)
+    check(parquet.map { it.path } == marts.map { "$it.parquet" }, "parquet export: ${parquet.map { it.path }}")
+    val magic = "PAR1".toByteArray()
+    for (f in parquet) check(f.data.size > 8 && f.data.copyOfRange(0, 4).contentEquals(magic) &&
+        f.data.copyOfRange(f.data.size - 4, f.data.size).contentEquals(magic), "${f.path}: a Parquet file")
+    val staff = Actor("131016-0009", "municipality", "131016", listOf("municipality"))
+    check(failure { db.exportMartsParquet(staff) } == "not_authorized", "the export is MHLW's")
     val files = db.publish(mhlw, "2025-04-01", 10u).associate { it.path to it.content }
     check(files.getValue("index.html").contains("<html lang=\"ja\">") && "data/coverage.csv" in files, "published: ${files.keys}")
     for ((path, text) in files) if (path.endsWith(".csv")) for (line in text.trim().lines().drop(1)) {

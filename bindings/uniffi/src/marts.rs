@@ -5,6 +5,14 @@ use crate::plain::accounts::{actor_in, Actor};
 use crate::plain::marts::{self as plain, MartCell, MartReport, PublishedFile};
 use crate::plain::{date, Day};
 use crate::store::Sesshu;
+use sesshu_core::marts::export::MartFormat;
+
+/// One binary file of the BI export: its name and bytes.
+#[derive(uniffi::Record)]
+pub struct MartFile {
+    pub path: String,
+    pub data: Vec<u8>,
+}
 
 #[uniffi::export]
 impl Sesshu {
@@ -30,9 +38,21 @@ impl Sesshu {
     /// The marts as CSV files for a BI tool, exact.
     pub fn export_marts(&self, actor: Actor) -> Result<Vec<PublishedFile>> {
         self.inner
-            .export_marts(&actor_in(&actor)?)
+            .export_marts(&actor_in(&actor)?, MartFormat::Csv)
             .map(plain::files_out)
             .map_err(fail)
+    }
+
+    /// The marts as Apache Parquet files for a BI tool, exact.
+    pub fn export_marts_parquet(&self, actor: Actor) -> Result<Vec<MartFile>> {
+        let files = self
+            .inner
+            .export_marts(&actor_in(&actor)?, MartFormat::Parquet)
+            .map_err(fail)?;
+        Ok(files
+            .into_iter()
+            .map(|(path, data)| MartFile { path, data })
+            .collect())
     }
 
     /// The public dashboard of `day`: its page and downloads, every figure

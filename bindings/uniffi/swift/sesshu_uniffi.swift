@@ -908,6 +908,11 @@ public protocol SesshuProtocol: AnyObject, Sendable {
     func exportMarts(actor: Actor) throws  -> [PublishedFile]
     
     /**
+     * The marts as Apache Parquet files for a BI tool, exact.
+     */
+    func exportMartsParquet(actor: Actor) throws  -> [MartFile]
+    
+    /**
      * Every cell of a mart (`vaccinations`, `questionnaires`,
      * `recommendations`), exact (MHLW, the operator).
      */
@@ -1907,6 +1912,19 @@ open func exportMarts(actor: Actor)throws  -> [PublishedFile]  {
     return try  FfiConverterSequenceTypePublishedFile.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
         uniffiCallStatus in
     uniffi_sesshu_uniffi_fn_method_sesshu_export_marts(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The marts as Apache Parquet files for a BI tool, exact.
+     */
+open func exportMartsParquet(actor: Actor)throws  -> [MartFile]  {
+    return try  FfiConverterSequenceTypeMartFile.lift(try rustCallWithError(FfiConverterTypeSesshuError_lift) {
+        uniffiCallStatus in
+    uniffi_sesshu_uniffi_fn_method_sesshu_export_marts_parquet(
             self.uniffiCloneHandle(),
         FfiConverterTypeActor_lower(actor),uniffiCallStatus
     )
@@ -4921,6 +4939,63 @@ public func FfiConverterTypeMartCell_lift(_ buf: RustBuffer) throws -> MartCell 
 #endif
 public func FfiConverterTypeMartCell_lower(_ value: MartCell) -> RustBuffer {
     return FfiConverterTypeMartCell.lower(value)
+}
+
+
+/**
+ * One binary file of the BI export: its name and bytes.
+ */
+public struct MartFile: Equatable, Hashable {
+    public var path: String
+    public var data: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(path: String, data: Data) {
+        self.path = path
+        self.data = data
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MartFile: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMartFile: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MartFile {
+        return
+            try MartFile(
+                path: FfiConverterString.read(from: &buf), 
+                data: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MartFile, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.path, into: &buf)
+        FfiConverterData.write(value.data, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMartFile_lift(_ buf: RustBuffer) throws -> MartFile {
+    return try FfiConverterTypeMartFile.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMartFile_lower(_ value: MartFile) -> RustBuffer {
+    return FfiConverterTypeMartFile.lower(value)
 }
 
 
@@ -9038,6 +9113,31 @@ fileprivate struct FfiConverterSequenceTypeMartCell: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMartFile: FfiConverterRustBuffer {
+    typealias SwiftType = [MartFile]
+
+    public static func write(_ value: [MartFile], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMartFile.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MartFile] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MartFile]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMartFile.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeMasterColumn: FfiConverterRustBuffer {
     typealias SwiftType = [MasterColumn]
 
@@ -10281,6 +10381,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_marts() != 20426) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sesshu_uniffi_checksum_method_sesshu_export_marts_parquet() != 25164) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sesshu_uniffi_checksum_method_sesshu_mart_cells() != 1559) {

@@ -493,6 +493,11 @@ RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_build_marts(uint64_t ptr, RustB
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_marts(uint64_t ptr, RustBuffer actor, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MARTS_PARQUET
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_EXPORT_MARTS_PARQUET
+RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_export_marts_parquet(uint64_t ptr, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MART_CELLS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_FN_METHOD_SESSHU_MART_CELLS
 RustBuffer uniffi_sesshu_uniffi_fn_method_sesshu_mart_cells(uint64_t ptr, RustBuffer actor, RustBuffer mart, RustCallStatus *_Nonnull out_status
@@ -1531,6 +1536,12 @@ uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_build_marts(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MARTS
 #define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MARTS
 uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_marts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MARTS_PARQUET
+#define UNIFFI_FFIDEF_UNIFFI_SESSHU_UNIFFI_CHECKSUM_METHOD_SESSHU_EXPORT_MARTS_PARQUET
+uint16_t uniffi_sesshu_uniffi_checksum_method_sesshu_export_marts_parquet(void
     
 );
 #endif

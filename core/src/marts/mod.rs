@@ -20,6 +20,7 @@
 //! batch date. Prefecture and national totals are sums of municipalities,
 //! formed when the marts are read.
 
+pub mod export;
 pub mod recommendation;
 
 use std::collections::BTreeMap;
@@ -55,6 +56,26 @@ pub enum MartError {
         /// Why it cannot be built.
         reason: String,
     },
+    /// Not one of the export formats.
+    #[error("unknown export format {value:?}: expected csv or parquet")]
+    UnknownFormat {
+        /// The name as given.
+        value: String,
+    },
+    /// An export format this build leaves out.
+    #[error("the {format} export is not built in: build sesshu with the feature `{format}`")]
+    FormatNotBuilt {
+        /// The format asked for.
+        format: export::MartFormat,
+    },
+    /// The export could not be written (a failure of the file writer).
+    #[error("the {format} export could not be written: {reason}")]
+    Export {
+        /// The format being written.
+        format: export::MartFormat,
+        /// The writer's message.
+        reason: String,
+    },
 }
 
 impl MartError {
@@ -64,6 +85,9 @@ impl MartError {
             MartError::UnknownMart { .. } => "unknown_mart",
             MartError::UnknownAgeBand { .. } => "unknown_age_band",
             MartError::BatchDate { .. } => "invalid_batch_date",
+            MartError::UnknownFormat { .. } => "unknown_format",
+            MartError::FormatNotBuilt { .. } => "format_not_built",
+            MartError::Export { .. } => "export_failed",
         }
     }
 }

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use super::Sesshu;
 use crate::access_log::AccessAction;
 use crate::authz::{Actor, Operation, Relation};
+use crate::marts::export::MartFormat;
 use crate::marts::{
     deltas, recommendation, Cell, Contribution, Deltas, Mart, MartError, MartState, Run,
     CHANGE_MARGIN,
@@ -290,63 +291,25 @@ impl Sesshu {
     }
 }
 
-/// The columns of the BI export ([`Sesshu::export_marts`]).
-pub const MART_COLUMNS: [&str; 8] = [
-    "date",
-    "prefecture",
-    "municipality",
-    "vaccine",
-    "dose",
-    "age_band",
-    "count",
-    "vaccinated",
-];
-
 impl Sesshu {
-    /// The marts as CSV files for MHLW's BI tool (H_061), exact: one file
-    /// per mart (`vaccinations.csv`, `questionnaires.csv`,
-    /// `recommendations.csv`, UTF-8 with a header), a row per municipality
-    /// cell and the prefecture and national totals (`municipality` and
-    /// `prefecture` written `total`). Logged.
-    pub fn export_marts(&self, actor: &Actor) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    /// The marts for MHLW's BI tool (H_061), exact: one file per mart
+    /// (`vaccinations`, `questionnaires`, `recommendations`, with the
+    /// format's extension), a row per municipality cell and the prefecture
+    /// and national totals ([`crate::marts::export`]). Parquet needs the
+    /// feature `parquet` (`format_not_built` without it). Logged.
+    pub fn export_marts(
+        &self,
+        actor: &Actor,
+        format: MartFormat,
+    ) -> Result<Vec<(String, Vec<u8>)>, Error> {
         self.guard(actor, Operation::ReadMarts, Relation::Own)?;
         let mut files = Vec::new();
         for mart in Mart::ALL {
-            let mut rows: BTreeMap<[String; 6], (i64, i64)> = BTreeMap::new();
-            for c in self.all_cells(*mart)? {
-                let m = c.key.municipality.to_string();
-                let prefecture = m.get(..2).unwrap_or_default().to_owned();
-                let rest = [
-                    crate::calendar::date_text(c.key.date),
-                    c.key.vaccine.to_string(),
-                    c.key.dose.to_string(),
-                    c.key.age_band.to_string(),
-                ];
-                for (p, mu) in [
-                    (prefecture.clone(), m.clone()),
-                    (prefecture, "total".to_owned()),
-                    ("total".to_owned(), "total".to_owned()),
-                ] {
-                    let key = [
-                        rest[0].clone(),
-                        p,
-                        mu,
-                        rest[1].clone(),
-                        rest[2].clone(),
-                        rest[3].clone(),
-                    ];
-                    let e = rows.entry(key).or_insert((0, 0));
-                    e.0 += c.count;
-                    e.1 += c.vaccinated;
-                }
-            }
-            let mut csv = MART_COLUMNS.join(",");
-            csv.push('\n');
-            for (k, (count, vaccinated)) in rows {
-                csv.push_str(&k.join(","));
-                csv.push_str(&format!(",{count},{vaccinated}\n"));
-            }
-            files.push((format!("{mart}.csv"), csv.into_bytes()));
+            files.push(crate::marts::export::file(
+                *mart,
+                &self.all_cells(*mart)?,
+                format,
+            )?);
         }
         self.store.commit(ChangeSet {
             log: vec![self.logged(actor, AccessAction::ReadMarts)],

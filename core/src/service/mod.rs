@@ -52,7 +52,7 @@ pub use delivery::{DeliveredRecord, DeliveryPull};
 pub use export::{CsvEncoding, ExportOptionError, ExportOptions};
 pub use federation_links::PaymentAccount;
 pub use log::{VerifyReport, LOG_COLUMNS};
-pub use marts::{MartReport, MART_COLUMNS, MART_PAGE};
+pub use marts::{MartReport, MART_PAGE};
 pub use master_exchange::{MasterDiff, Receipt, ReceivedFile};
 pub use masters::{MasterImportReport, MasterRowError, VialLabel};
 pub use maternal::{MaternalRowRefusal, MaternalUpload};
