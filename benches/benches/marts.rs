@@ -77,6 +77,70 @@ fn hand_postgres() -> String {
     )
 }
 
+/// Each counted record's contribution (its cell) as SQL: the rows a
+/// contribution-keeping batch must write, the age band computed by the
+/// engine. `filter` narrows the records (`TRUE` for all of them).
+fn contributions_select(age: &str, filter: &str) -> String {
+    format!(
+        "SELECT id, day, municipality, vaccine, dose, {BANDS} AS age_band, q
+         FROM (SELECT r.id, r.vaccination_date AS day, r.responsible AS municipality, r.vaccine,
+                      r.dose_number AS dose, q.record_id IS NOT NULL AS q, {age} AS age
+               FROM records r JOIN persons p ON p.management_id = r.management_id
+               LEFT JOIN questionnaires q ON q.record_id = r.id
+               WHERE NOT r.erroneous AND {filter}) x"
+    )
+}
+
+const SQLITE_AGE: &str = "(CAST(strftime('%Y', r.vaccination_date) AS INTEGER)
+                           - CAST(strftime('%Y', p.birth_date) AS INTEGER))
+                          - (strftime('%m-%d', r.vaccination_date) < strftime('%m-%d', p.birth_date))";
+const POSTGRES_AGE: &str = "extract(year FROM age(r.vaccination_date, p.birth_date))::int";
+
+/// The engine's floor of a day's refresh: one statement that upserts the
+/// changed records' contributions into a copy of the contributions table
+/// (same primary key), no cell touched.
+fn hand_upsert(age: &str, changed_after: i64) -> String {
+    format!(
+        "INSERT INTO hand_contributions
+             (record_id, day, municipality, vaccine, dose, age_band, questionnaire)
+         {}
+         ON CONFLICT (record_id) DO UPDATE SET
+             day = excluded.day, municipality = excluded.municipality,
+             vaccine = excluded.vaccine, dose = excluded.dose,
+             age_band = excluded.age_band, questionnaire = excluded.questionnaire",
+        contributions_select(age, &format!("r.seq > {changed_after}"))
+    )
+}
+
+/// The copy of the contributions table the floors write into, with the
+/// same primary key (SQLite's without a rowid, as the store's).
+const SQLITE_HAND_CONTRIBUTIONS: &str = "DROP TABLE IF EXISTS hand_contributions;
+     CREATE TABLE hand_contributions (record_id TEXT PRIMARY KEY, day TEXT NOT NULL,
+         municipality TEXT NOT NULL, vaccine TEXT NOT NULL, dose INTEGER NOT NULL,
+         age_band TEXT NOT NULL, questionnaire INTEGER NOT NULL) WITHOUT ROWID;
+     INSERT INTO hand_contributions SELECT * FROM mart_contributions;";
+const POSTGRES_HAND_CONTRIBUTIONS: &str = "DROP TABLE IF EXISTS hand_contributions;
+     CREATE TABLE hand_contributions AS SELECT * FROM mart_contributions;
+     ALTER TABLE hand_contributions ADD PRIMARY KEY (record_id);";
+
+/// The engine's floor of a full rebuild that keeps contributions: every
+/// contribution written afresh by one statement, then the cells by one
+/// `GROUP BY` over them.
+fn hand_full(age: &str) -> String {
+    format!(
+        "DELETE FROM hand_contributions;
+         INSERT INTO hand_contributions
+             (record_id, day, municipality, vaccine, dose, age_band, questionnaire)
+         {};
+         DROP TABLE IF EXISTS hand_mart;
+         CREATE TABLE hand_mart AS
+         SELECT day, municipality, vaccine, dose, age_band, count(*) AS doses,
+                sum(CASE WHEN questionnaire THEN 1 ELSE 0 END) AS questionnaires
+         FROM hand_contributions GROUP BY day, municipality, vaccine, dose, age_band;",
+        contributions_select(age, "TRUE")
+    )
+}
+
 /// A day's changes: 100,000 records (a different slice each time) moved by
 /// a day and given new change numbers.
 fn change_sqlite(store: &sesshu_sqlite::SqliteStore, round: i64, records: i64) {
@@ -143,6 +207,17 @@ fn sqlite_group(c: &mut Criterion) {
             })
         })
     });
+    store.with_connection(|c| c.execute_batch(SQLITE_HAND_CONTRIBUTIONS).unwrap());
+    let full = hand_full(SQLITE_AGE);
+    g.bench_function("full_rebuild/hand_contributions_and_group_by", |b| {
+        b.iter(|| store.with_connection(|c| c.execute_batch(&full).unwrap()))
+    });
+    let max_seq = || -> i64 {
+        store.with_connection(|c| {
+            c.query_row("SELECT max(seq) FROM records", [], |r| r.get(0))
+                .unwrap()
+        })
+    };
     let mut round = 0;
     g.bench_function("incremental_100000_changed/service", |b| {
         b.iter_batched(
@@ -158,10 +233,7 @@ fn sqlite_group(c: &mut Criterion) {
         b.iter_batched(
             || {
                 round += 1;
-                let before: i64 = store.with_connection(|c| {
-                    c.query_row("SELECT max(seq) FROM records", [], |r| r.get(0))
-                        .unwrap()
-                });
+                let before = max_seq();
                 change_sqlite(&store, round, records);
                 before
             },
@@ -191,6 +263,18 @@ fn sqlite_group(c: &mut Criterion) {
                     black_box(rows.count())
                 })
             },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("incremental_100000_changed/hand_upsert", |b| {
+        b.iter_batched(
+            || {
+                round += 1;
+                let before = max_seq();
+                change_sqlite(&store, round, records);
+                hand_upsert(SQLITE_AGE, before)
+            },
+            |sql| store.with_connection(|c| black_box(c.execute(&sql, []).unwrap())),
             BatchSize::PerIteration,
         )
     });
@@ -228,6 +312,25 @@ fn postgres_group(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    let batch = |sql: &str| {
+        store
+            .with_client(|c| c.batch_execute(sql).map_err(StoreError::backend))
+            .unwrap()
+    };
+    batch(POSTGRES_HAND_CONTRIBUTIONS);
+    let full = hand_full(POSTGRES_AGE);
+    g.bench_function("full_rebuild/hand_contributions_and_group_by", |b| {
+        b.iter(|| batch(&full))
+    });
+    let max_seq = || -> i64 {
+        store
+            .with_client(|c| {
+                c.query_one("SELECT max(seq) FROM records", &[])
+                    .map(|r| r.get(0))
+                    .map_err(StoreError::backend)
+            })
+            .unwrap()
+    };
     let mut round = 0;
     g.bench_function("incremental_100000_changed/service", |b| {
         b.iter_batched(
@@ -243,13 +346,7 @@ fn postgres_group(c: &mut Criterion) {
         b.iter_batched(
             || {
                 round += 1;
-                let before: i64 = store
-                    .with_client(|c| {
-                        c.query_one("SELECT max(seq) FROM records", &[])
-                            .map(|r| r.get(0))
-                            .map_err(StoreError::backend)
-                    })
-                    .unwrap();
+                let before = max_seq();
                 change_postgres(&store, round, records);
                 before
             },
@@ -269,6 +366,18 @@ fn postgres_group(c: &mut Criterion) {
                     })
                     .unwrap()
             },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("incremental_100000_changed/hand_upsert", |b| {
+        b.iter_batched(
+            || {
+                round += 1;
+                let before = max_seq();
+                change_postgres(&store, round, records);
+                hand_upsert(POSTGRES_AGE, before)
+            },
+            |sql| batch(&sql),
             BatchSize::PerIteration,
         )
     });

@@ -245,8 +245,11 @@ fn the_demo_dashboard_passes_the_audit() {
     let data = dir.path().join("demo.dashboard/data");
     let audits = audit::audit_dir(&data, 10).unwrap();
     assert_eq!(audits.len(), 2, "{audits:?}");
+    // The town's five closed fiscal years of doses may need no suppression
+    // at all; its coverage, by municipality, vaccine and dose, does: the
+    // audit is never of nothing.
+    assert!(audits.values().any(|a| a.suppressed > 0), "{audits:?}");
     for (measure, a) in &audits {
-        assert!(a.suppressed > 0, "{measure}: nothing suppressed");
         assert_eq!(a.findings, vec![], "{measure}");
         println!(
             "{measure}: {} cells, {} suppressed, 0 findings",

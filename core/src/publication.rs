@@ -5,7 +5,10 @@
 //! dimensions:
 //!
 //! - 接種回数, doses given — by `fiscal_year` (年度, April to March; the last
-//!   five up to the publication date), `area`, `vaccine`, `dose` and
+//!   five that closed before the publication date: the year in progress is
+//!   published once it closes, as fiscal-year statistics are, so that its
+//!   first weeks' small counts do not force the suppression of every
+//!   five-year total), `area`, `vaccine`, `dose` and
 //!   `age_band` (the age on the day of the dose) — in three files that
 //!   share their common margins: `vaccinations-by-year-area-vaccine.csv`,
 //!   `vaccinations-by-area-vaccine-dose.csv`, `vaccinations-by-area-age.csv`
@@ -29,7 +32,8 @@ use chrono::{Datelike, NaiveDate};
 use crate::disclosure::{protect, DisclosureError, Hierarchy, Protected, Table, TOTAL};
 use crate::marts::{AgeBand, Cell};
 
-/// How many fiscal years the public figures cover.
+/// How many fiscal years the public figures cover: the last ones closed
+/// before the publication date.
 pub const PUBLIC_YEARS: i32 = 5;
 
 /// The fiscal year (年度) of a day: April to March, named by its April.
@@ -49,13 +53,13 @@ pub fn tables(
     recommendations: &[Cell],
     date: NaiveDate,
 ) -> Result<Vec<Table>, DisclosureError> {
-    let last = fiscal_year(date);
+    let last = fiscal_year(date) - 1;
     let years: Vec<String> = (last - PUBLIC_YEARS + 1..=last)
         .map(|y| y.to_string())
         .collect();
     let doses: Vec<&Cell> = vaccinations
         .iter()
-        .filter(|c| c.key.date <= date && fiscal_year(c.key.date) > last - PUBLIC_YEARS)
+        .filter(|c| (last - PUBLIC_YEARS + 1..=last).contains(&fiscal_year(c.key.date)))
         .collect();
     let snapshot = recommendations
         .iter()
@@ -502,6 +506,44 @@ mod tests {
     fn the_fiscal_year_begins_in_april() {
         assert_eq!(fiscal_year(parse_date("2025-03-31").unwrap()), 2024);
         assert_eq!(fiscal_year(parse_date("2025-04-01").unwrap()), 2025);
+    }
+
+    #[test]
+    fn the_years_published_are_the_five_closed_before_the_date() {
+        use crate::identifiers::{MunicipalityCode, VaccineCode};
+        use crate::marts::{CellKey, Mart};
+        let cell = |day: &str, count: i64| Cell {
+            mart: Mart::Vaccinations,
+            key: CellKey {
+                date: parse_date(day).unwrap(),
+                municipality: MunicipalityCode::parse("131016").unwrap(),
+                vaccine: VaccineCode::parse("MR").unwrap(),
+                dose: 1,
+                age_band: AgeBand::One,
+            },
+            count,
+            vaccinated: 0,
+        };
+        let cells = [
+            cell("2019-06-01", 11),
+            cell("2020-04-01", 20),
+            cell("2025-03-31", 30),
+            cell("2025-04-01", 2),
+        ];
+        let tables = protected(&cells, &[], parse_date("2025-04-02").unwrap(), 1).unwrap();
+        let files = tables[0].files();
+        let (_, csv, _) = files
+            .iter()
+            .find(|(name, _, _)| name == "vaccinations-by-year-area-vaccine")
+            .unwrap();
+        let years: Vec<&str> = csv
+            .lines()
+            .filter(|l| l.ends_with(",total,total,20") || l.contains(",total,total,"))
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(years, ["total", "2020", "2021", "2022", "2023", "2024"]);
+        assert!(csv.contains("total,total,total,50\n"), "{csv}");
+        assert!(csv.contains("2024,total,total,30\n"), "{csv}");
     }
 
     #[test]
