@@ -98,12 +98,13 @@ const POSTGRES_AGE: &str = "extract(year FROM age(r.vaccination_date, p.birth_da
 
 /// The engine's floor of a day's refresh: one statement that upserts the
 /// changed records' contributions into a copy of the contributions table
-/// (same primary key), no cell touched.
+/// (same primary key), no cell touched. (`WHERE true`: SQLite reads an
+/// `ON CONFLICT` after a bare `FROM` as a join's `ON`.)
 fn hand_upsert(age: &str, changed_after: i64) -> String {
     format!(
         "INSERT INTO hand_contributions
              (record_id, day, municipality, vaccine, dose, age_band, questionnaire)
-         {}
+         SELECT * FROM ({}) y WHERE true
          ON CONFLICT (record_id) DO UPDATE SET
              day = excluded.day, municipality = excluded.municipality,
              vaccine = excluded.vaccine, dose = excluded.dose,

@@ -393,8 +393,11 @@ pub fn site(tables: &[Protected], date: NaiveDate) -> Vec<(String, Vec<u8>)> {
          <link rel=\"icon\" href=\"data:,\">\
          <title>予防接種ダッシュボード</title><style>{STYLE}</style></head><body>\
          <header><h1>予防接種ダッシュボード</h1><p>{date} 時点の集計です。\
+         接種回数は締まった直近 {PUBLIC_YEARS} 年度（{}〜{}年度）、勧奨対象者は {date} 時点の値です。\
          {k} 件未満の値（1〜{}）と、それを計算で求められないよう他の一部の値を「X（秘匿）」としています。0 はそのまま公表しています。</p>\
          </header><main>\n",
+        fiscal_year(date) - PUBLIC_YEARS,
+        fiscal_year(date) - 1,
         k.saturating_sub(1)
     );
     let vaccinations = tables.iter().find(|p| p.table().name() == "vaccinations");

@@ -128,13 +128,19 @@ impl Sesshu {
             let sources = self.store.mart_sources(&run, page)?;
             let Some(last) = sources.last() else { break };
             run.done_through = Some(last.record.clone());
-            let ids: Vec<_> = sources.iter().map(|s| s.record.clone()).collect();
-            let old: BTreeMap<_, Contribution> = self
-                .store
-                .mart_contributions(&ids)?
-                .into_iter()
-                .map(|c| (c.record.clone(), c))
-                .collect();
+            // A full run cleared the contributions at its start and has
+            // written only those of the records before this page since: it
+            // has nothing to read back.
+            let old: BTreeMap<_, Contribution> = if run.full {
+                BTreeMap::new()
+            } else {
+                let ids: Vec<_> = sources.iter().map(|s| s.record.clone()).collect();
+                self.store
+                    .mart_contributions(&ids)?
+                    .into_iter()
+                    .map(|c| (c.record.clone(), c))
+                    .collect()
+            };
             let mut changes = Deltas::new();
             let mut contributions = Vec::new();
             for s in &sources {

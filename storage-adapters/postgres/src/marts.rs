@@ -292,17 +292,25 @@ pub(crate) fn put_batch(tx: &mut Transaction<'_>, batch: MartBatch) -> Result<i6
         .map_err(backend)?;
     }
     // A cell only a decrease can empty: those are looked at, by key (a
-    // scan of every cell per step would grow with the marts).
+    // scan of every cell per step would grow with the marts). The join on
+    // the keys is fenced (`OFFSET 0`) from `count = 0`: the planner, whose
+    // statistics know no empty cell, would otherwise scan every cell for
+    // that condition and compare each with every key (10.7 s for 5,000
+    // keys among 919,284 cells, against 44 ms by key).
     let decreased: Vec<&((Mart, CellKey), i64)> =
         batch.deltas.iter().filter(|(_, by)| *by < 0).collect();
     for chunk in decreased.chunks(CHUNK) {
         let k = KeyArrays::of(chunk.iter().map(|((m, k), _)| (*m, k)));
         tx.execute(
-            "DELETE FROM mart_cells c
-             USING unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::int[], $6::text[])
-                 AS t(m, d, mu, v, n, b)
-             WHERE c.mart = t.m AND c.day = t.d AND c.municipality = t.mu AND c.vaccine = t.v
-               AND c.dose = t.n AND c.age_band = t.b AND c.count = 0",
+            "DELETE FROM mart_cells WHERE ctid = ANY(ARRAY(
+                 SELECT ctid FROM (
+                     SELECT c.ctid, c.count
+                     FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::int[],
+                                 $6::text[]) AS t(m, d, mu, v, n, b)
+                     JOIN mart_cells c ON c.mart = t.m AND c.day = t.d AND c.municipality = t.mu
+                         AND c.vaccine = t.v AND c.dose = t.n AND c.age_band = t.b
+                     OFFSET 0) keyed
+                 WHERE keyed.count = 0))",
             &[&k.marts, &k.days, &k.ms, &k.vs, &k.doses, &k.bands],
         )
         .map_err(backend)?;
